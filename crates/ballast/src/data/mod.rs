@@ -1,0 +1,317 @@
+//! Price panels, windows and returns.
+//!
+//! A [`PricePanel`] is dates × assets of prices with *explicit* missing values: a coin not
+//! listed yet, delisted, or a day missing from the source is missing — never invented. A
+//! [`WindowSpec`] cuts the last `N + 1` usable rows ending at an optional end date and turns them
+//! into N [`Returns`].
+//!
+//! Windowing rules (they match the peer references in `shared/reference/README.md`):
+//! 1. rows where every *selected* asset is missing are dropped (source outages), so a return that
+//!    spans such a row covers two or more calendar days (no forward fill);
+//! 2. the window is the last `N + 1` remaining rows with date ≤ `end`;
+//! 3. an explicitly selected asset with a missing price inside the window is an error naming the
+//!    asset and date (or is dropped, with [`Incomplete::Drop`]); without an explicit selection,
+//!    every asset with a complete window is used.
+
+mod load;
+mod returns;
+
+pub use load::{read_prices, read_prices_str, read_wide_returns, PriceFileFormat};
+pub use returns::{ReturnKind, Returns};
+
+use jiff::civil::Date;
+
+/// Errors from loading panels and building windows. Positions are 1-based (line, column).
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("{file}: cannot read file: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: the file is empty (no header row)")]
+    Empty { file: String },
+    #[error("{file}: no data rows after the header")]
+    NoRows { file: String },
+    #[error("{file}:{line}: malformed CSV: {message}")]
+    Csv {
+        file: String,
+        line: u64,
+        message: String,
+    },
+    #[error("{file}:{line}:{column}: {message}")]
+    BadValue {
+        file: String,
+        line: u64,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}:{line}: dates must be strictly ascending: {date} comes after {previous}")]
+    Unsorted {
+        file: String,
+        line: u64,
+        date: Date,
+        previous: Date,
+    },
+    #[error("{file}:{line}: duplicate date {date}")]
+    DuplicateDate { file: String, line: u64, date: Date },
+    #[error("{file}: duplicate asset column '{asset}'")]
+    DuplicateAsset { file: String, asset: String },
+    #[error("unknown asset '{asset}' (the price data has: {available})")]
+    UnknownAsset { asset: String, available: String },
+    #[error("window of {requested} returns needs {} price rows but only {available} usable rows end on or before {end}", requested + 1)]
+    WindowTooLong {
+        requested: usize,
+        available: usize,
+        end: Date,
+    },
+    #[error("window must contain at least 2 returns (got {0})")]
+    WindowTooShort(usize),
+    #[error("end date {end} is before the first price date {first}")]
+    EndBeforeStart { end: Date, first: Date },
+    #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last}; choose a later window or drop the asset")]
+    MissingInWindow {
+        asset: String,
+        date: Date,
+        first: Date,
+        last: Date,
+    },
+    #[error("no asset has a complete price history in the window {first} .. {last}")]
+    NoCompleteAsset { first: Date, last: Date },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Dates × assets of prices; missing values are explicit.
+///
+/// Storage is row-major (`values[row * n_assets + col]`) with `NaN` marking a missing price;
+/// loaders reject NaN/inf text, so `NaN` here always means "no price".
+#[derive(Debug, Clone)]
+pub struct PricePanel {
+    dates: Vec<Date>,
+    assets: Vec<String>,
+    values: Vec<f64>,
+}
+
+/// What to do with a selected asset that has a missing price inside the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Incomplete {
+    /// Return [`DataError::MissingInWindow`] naming the asset and date.
+    #[default]
+    Error,
+    /// Drop the asset from the window (reported in [`PriceWindow::dropped`]).
+    Drop,
+}
+
+/// How to cut a window out of a panel.
+#[derive(Debug, Clone)]
+pub struct WindowSpec {
+    /// Assets to use, in this order; `None` = every asset with a complete window (file order).
+    pub assets: Option<Vec<String>>,
+    /// Number of returns N (the window holds N + 1 price rows). Default 730.
+    pub returns: usize,
+    /// Last date of the window (inclusive); `None` = the last row of the panel.
+    pub end: Option<Date>,
+    /// Policy for explicitly selected assets with gaps inside the window.
+    pub incomplete: Incomplete,
+}
+
+impl Default for WindowSpec {
+    fn default() -> Self {
+        Self {
+            assets: None,
+            returns: 730,
+            end: None,
+            incomplete: Incomplete::Error,
+        }
+    }
+}
+
+/// N + 1 rows of complete prices for the selected assets.
+#[derive(Debug, Clone)]
+pub struct PriceWindow {
+    /// Price dates, length N + 1, strictly ascending.
+    pub dates: Vec<Date>,
+    /// Asset names, length M.
+    pub assets: Vec<String>,
+    /// Prices, column-major: asset j's series is `prices[j*(N+1)..(j+1)*(N+1)]`. All finite, > 0.
+    pub prices: Vec<f64>,
+    /// Assets left out because they are incomplete in the window (file order).
+    pub dropped: Vec<String>,
+}
+
+impl PriceWindow {
+    /// Number of price rows (N + 1).
+    pub fn n_rows(&self) -> usize {
+        self.dates.len()
+    }
+
+    /// Price series of asset `j`.
+    pub fn column(&self, j: usize) -> &[f64] {
+        let t = self.n_rows();
+        &self.prices[j * t..(j + 1) * t]
+    }
+
+    /// Last price of every asset (the valuation prices at the window's end date).
+    pub fn last_prices(&self) -> Vec<f64> {
+        (0..self.assets.len())
+            .map(|j| *self.column(j).last().expect("window has rows"))
+            .collect()
+    }
+
+    /// Returns over the window.
+    pub fn returns(&self, kind: ReturnKind) -> Returns {
+        Returns::from_window(self, kind)
+    }
+}
+
+impl PricePanel {
+    /// Build a panel. `values` is row-major dates × assets with `NaN` for missing.
+    ///
+    /// Errors: dates not strictly ascending, duplicate asset names, a length mismatch, or a
+    /// present price that is not finite and > 0.
+    pub fn new(dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>) -> Result<Self, DataError> {
+        if values.len() != dates.len() * assets.len() {
+            return Err(DataError::Invalid(format!(
+                "panel has {} values, expected {} dates × {} assets",
+                values.len(),
+                dates.len(),
+                assets.len()
+            )));
+        }
+        for w in dates.windows(2) {
+            if w[1] <= w[0] {
+                return Err(DataError::Invalid(format!(
+                    "dates must be strictly ascending: {} comes after {}",
+                    w[1], w[0]
+                )));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for a in &assets {
+            if !seen.insert(a.as_str()) {
+                return Err(DataError::Invalid(format!("duplicate asset '{a}'")));
+            }
+        }
+        if let Some(k) = values.iter().position(|v| !v.is_nan() && !(v.is_finite() && *v > 0.0)) {
+            let (r, c) = (k / assets.len(), k % assets.len());
+            return Err(DataError::Invalid(format!(
+                "price of {} on {} is {}, prices must be finite and > 0",
+                assets[c], dates[r], values[k]
+            )));
+        }
+        Ok(Self {
+            dates,
+            assets,
+            values,
+        })
+    }
+
+    /// Dates, strictly ascending.
+    pub fn dates(&self) -> &[Date] {
+        &self.dates
+    }
+
+    /// Asset names in file order.
+    pub fn assets(&self) -> &[String] {
+        &self.assets
+    }
+
+    /// Price of asset column `col` on row `row`, `None` if missing.
+    pub fn price(&self, row: usize, col: usize) -> Option<f64> {
+        let v = self.values[row * self.assets.len() + col];
+        (!v.is_nan()).then_some(v)
+    }
+
+    /// Column index of an asset, or [`DataError::UnknownAsset`].
+    pub fn asset_index(&self, asset: &str) -> Result<usize, DataError> {
+        self.assets
+            .iter()
+            .position(|a| a == asset)
+            .ok_or_else(|| DataError::UnknownAsset {
+                asset: asset.to_string(),
+                available: self.assets.join(","),
+            })
+    }
+
+    /// First date with a price for `col` (the listing date in this data), if any.
+    pub fn first_valid_date(&self, col: usize) -> Option<Date> {
+        (0..self.dates.len())
+            .find(|&r| self.price(r, col).is_some())
+            .map(|r| self.dates[r])
+    }
+
+    /// Cut a window of complete prices; see the module docs for the rules.
+    pub fn window(&self, spec: &WindowSpec) -> Result<PriceWindow, DataError> {
+        if spec.returns < 2 {
+            return Err(DataError::WindowTooShort(spec.returns));
+        }
+        let n = self.assets.len();
+        let explicit = spec.assets.is_some();
+        let cols: Vec<usize> = match &spec.assets {
+            Some(list) => {
+                let mut cols = Vec::with_capacity(list.len());
+                for a in list {
+                    let c = self.asset_index(a)?;
+                    if cols.contains(&c) {
+                        return Err(DataError::Invalid(format!("asset '{a}' is selected twice")));
+                    }
+                    cols.push(c);
+                }
+                if cols.is_empty() {
+                    return Err(DataError::Invalid("no assets selected".into()));
+                }
+                cols
+            }
+            None => (0..n).collect(),
+        };
+        let first = *self.dates.first().ok_or(DataError::Invalid("price panel has no rows".into()))?;
+        let end = spec.end.unwrap_or(*self.dates.last().unwrap());
+        if end < first {
+            return Err(DataError::EndBeforeStart { end, first });
+        }
+        // Usable rows: on or before `end`, with at least one selected asset priced.
+        let usable: Vec<usize> = (0..self.dates.len())
+            .filter(|&r| self.dates[r] <= end && cols.iter().any(|&c| self.price(r, c).is_some()))
+            .collect();
+        let need = spec.returns + 1;
+        if usable.len() < need {
+            return Err(DataError::WindowTooLong {
+                requested: spec.returns,
+                available: usable.len(),
+                end,
+            });
+        }
+        let rows = &usable[usable.len() - need..];
+        let (d0, d1) = (self.dates[rows[0]], self.dates[*rows.last().unwrap()]);
+        let mut keep = Vec::with_capacity(cols.len());
+        let mut dropped = Vec::new();
+        for &c in &cols {
+            match rows.iter().find(|&&r| self.price(r, c).is_none()) {
+                None => keep.push(c),
+                Some(&r) if explicit && spec.incomplete == Incomplete::Error => {
+                    return Err(DataError::MissingInWindow {
+                        asset: self.assets[c].clone(),
+                        date: self.dates[r],
+                        first: d0,
+                        last: d1,
+                    })
+                }
+                Some(_) => dropped.push(self.assets[c].clone()),
+            }
+        }
+        if keep.is_empty() {
+            return Err(DataError::NoCompleteAsset { first: d0, last: d1 });
+        }
+        let mut prices = Vec::with_capacity(keep.len() * need);
+        for &c in &keep {
+            prices.extend(rows.iter().map(|&r| self.values[r * n + c]));
+        }
+        Ok(PriceWindow {
+            dates: rows.iter().map(|&r| self.dates[r]).collect(),
+            assets: keep.iter().map(|&c| self.assets[c].clone()).collect(),
+            prices,
+            dropped,
+        })
+    }
+}

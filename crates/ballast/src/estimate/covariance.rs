@@ -1,0 +1,453 @@
+//! Covariance estimators: sample, EWMA (RiskMetrics), Ledoit–Wolf (scaled identity and constant
+//! correlation targets) and OAS.
+
+use super::EstimateError;
+use crate::data::Returns;
+use crate::linalg::{cross_product, gram, SymMatrix};
+
+/// A fitted covariance matrix.
+#[derive(Debug, Clone)]
+pub struct Covariance {
+    /// Asset names, in matrix order.
+    pub assets: Vec<String>,
+    /// N×N, **annualised** (daily × `periods_per_year`), in units of (return)² per year.
+    pub matrix: SymMatrix,
+    /// Periods per year used to annualise (365 for daily crypto returns).
+    pub periods_per_year: f64,
+    /// Shrinkage intensity δ ∈ [0, 1] for shrinkage estimators, `None` otherwise.
+    pub shrinkage: Option<f64>,
+    /// Name of the estimator that produced it (`sample`, `ewma`, `ledoit-wolf`, ...).
+    pub estimator: &'static str,
+}
+
+impl Covariance {
+    /// Build from an annualised matrix (e.g. one supplied by the user). Checks shape and finiteness.
+    pub fn from_matrix(
+        assets: Vec<String>,
+        matrix: SymMatrix,
+        periods_per_year: f64,
+    ) -> Result<Self, EstimateError> {
+        if matrix.dim() != assets.len() || !matrix.is_finite() {
+            return Err(EstimateError::NotFinite);
+        }
+        Ok(Self {
+            assets,
+            matrix,
+            periods_per_year,
+            shrinkage: None,
+            estimator: "user",
+        })
+    }
+
+    /// Number of assets.
+    pub fn dim(&self) -> usize {
+        self.assets.len()
+    }
+
+    /// The per-period (daily) covariance: `matrix / periods_per_year`.
+    pub fn per_period(&self) -> SymMatrix {
+        self.matrix.scaled(1.0 / self.periods_per_year)
+    }
+
+    /// Annualised volatilities √Σ_ii.
+    pub fn volatilities(&self) -> Vec<f64> {
+        self.matrix.diagonal().iter().map(|v| v.sqrt()).collect()
+    }
+
+    /// Correlation matrix.
+    pub fn correlation(&self) -> Result<SymMatrix, EstimateError> {
+        self.matrix.to_correlation().ok_or_else(|| self.zero_variance_error())
+    }
+
+    fn zero_variance_error(&self) -> EstimateError {
+        let j = self
+            .matrix
+            .diagonal()
+            .iter()
+            .position(|v| !(*v > 0.0))
+            .unwrap_or(0);
+        EstimateError::ZeroVariance {
+            asset: self.assets.get(j).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Check the matrix is usable by optimisers: finite, positive variances, positive definite.
+    ///
+    /// Errors: [`EstimateError::NotFinite`], [`EstimateError::ZeroVariance`] (naming the asset),
+    /// [`EstimateError::NotPositiveDefinite`] (with the smallest eigenvalue).
+    pub fn validate(&self) -> Result<(), EstimateError> {
+        if !self.matrix.is_finite() {
+            return Err(EstimateError::NotFinite);
+        }
+        if self.matrix.diagonal().iter().any(|v| !(*v > 0.0)) {
+            return Err(self.zero_variance_error());
+        }
+        if !self.matrix.is_positive_definite() {
+            let min_eigenvalue = self
+                .matrix
+                .eigenvalues()
+                .and_then(|e| e.first().copied())
+                .unwrap_or(f64::NAN);
+            return Err(EstimateError::NotPositiveDefinite { min_eigenvalue });
+        }
+        Ok(())
+    }
+
+    /// Restrict to the named assets (in that order). `None` if one is unknown.
+    pub fn select(&self, assets: &[String]) -> Option<Self> {
+        let idx: Option<Vec<usize>> = assets
+            .iter()
+            .map(|a| self.assets.iter().position(|b| b == a))
+            .collect();
+        Some(Self {
+            assets: assets.to_vec(),
+            matrix: self.matrix.select(&idx?),
+            ..self.clone()
+        })
+    }
+}
+
+fn need(estimator: &'static str, returns: &Returns, needed: usize) -> Result<(), EstimateError> {
+    if returns.n_periods() < needed {
+        return Err(EstimateError::TooFewObservations {
+            estimator,
+            needed,
+            got: returns.n_periods(),
+        });
+    }
+    Ok(())
+}
+
+fn finish(
+    returns: &Returns,
+    daily: SymMatrix,
+    shrinkage: Option<f64>,
+    estimator: &'static str,
+) -> Result<Covariance, EstimateError> {
+    if !daily.is_finite() {
+        return Err(EstimateError::NotFinite);
+    }
+    Ok(Covariance {
+        assets: returns.assets().to_vec(),
+        matrix: daily.scaled(returns.periods_per_year()),
+        periods_per_year: returns.periods_per_year(),
+        shrinkage,
+        estimator,
+    })
+}
+
+/// Column-major returns with each column's mean removed, and the means.
+fn demeaned(returns: &Returns) -> (Vec<f64>, Vec<f64>) {
+    let t = returns.n_periods();
+    let mut x = returns.as_column_major().to_vec();
+    let mut means = Vec::with_capacity(returns.n_assets());
+    for col in x.chunks_mut(t) {
+        let m = col.iter().sum::<f64>() / t as f64;
+        col.iter_mut().for_each(|v| *v -= m);
+        means.push(m);
+    }
+    (x, means)
+}
+
+/// Sample covariance `Σ = X_c'X_c / (T − ddof)` of demeaned returns X_c (ddof = 1 by default,
+/// pandas `DataFrame.cov`); annualised.
+///
+/// Errors: fewer than `ddof + 1` periods.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleCovariance {
+    /// Delta degrees of freedom: 1 (unbiased, default) or 0 (maximum likelihood).
+    pub ddof: usize,
+}
+
+impl Default for SampleCovariance {
+    fn default() -> Self {
+        Self { ddof: 1 }
+    }
+}
+
+impl SampleCovariance {
+    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        need("sample covariance", returns, self.ddof + 1)?;
+        let t = returns.n_periods();
+        let (x, _) = demeaned(returns);
+        let s = gram(t, &x).scaled(1.0 / (t - self.ddof) as f64);
+        finish(returns, s, None, "sample")
+    }
+}
+
+/// Exponentially weighted covariance, RiskMetrics (J.P. Morgan, 1996), **zero mean**:
+/// `S_0 = 0`, `S_t = λ S_{t−1} + (1 − λ) r_t r_t'`, reported as `S_T / (1 − λ^T)` so the weights
+/// `(1−λ) λ^{T−t} / (1 − λ^T)` sum to one — identical to skfolio's `EWCovariance`
+/// (half-life `ln ½ / ln λ`, `assume_centered=True`). Annualised.
+///
+/// Errors: λ outside (0, 1); fewer than 2 periods.
+#[derive(Debug, Clone, Copy)]
+pub struct Ewma {
+    /// Decay λ ∈ (0, 1); RiskMetrics daily default 0.94.
+    pub lambda: f64,
+}
+
+impl Default for Ewma {
+    fn default() -> Self {
+        Self { lambda: 0.94 }
+    }
+}
+
+impl Ewma {
+    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        let lambda = self.lambda;
+        if !(lambda > 0.0 && lambda < 1.0) {
+            return Err(EstimateError::BadParameter {
+                estimator: "ewma",
+                name: "lambda",
+                value: lambda,
+                expected: "0 < lambda < 1",
+            });
+        }
+        need("ewma", returns, 2)?;
+        let t = returns.n_periods();
+        let norm = 1.0 - lambda.powi(t as i32);
+        // weights w_t = (1-λ) λ^(T-t) / (1-λ^T), t = 1..T
+        let mut w = vec![0.0; t];
+        let mut p = 1.0;
+        for k in (0..t).rev() {
+            w[k] = (1.0 - lambda) * p / norm;
+            p *= lambda;
+        }
+        let x = returns.as_column_major();
+        let xw: Vec<f64> = x.chunks(t).flat_map(|c| c.iter().zip(&w).map(|(a, b)| a * b)).collect();
+        let n = returns.n_assets();
+        let mut s = cross_product(t, x, &xw);
+        symmetrize(&mut s, n);
+        finish(returns, SymMatrix::from_row_major(n, s).unwrap(), None, "ewma")
+    }
+}
+
+fn symmetrize(s: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let v = 0.5 * (s[i * n + j] + s[j * n + i]);
+            s[i * n + j] = v;
+            s[j * n + i] = v;
+        }
+    }
+}
+
+/// Shrinkage target for [`LedoitWolf`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShrinkageTarget {
+    /// μI with μ = tr(S)/N (Ledoit & Wolf 2004, "A well-conditioned estimator for
+    /// large-dimensional covariance matrices"), as scikit-learn's `LedoitWolf`.
+    #[default]
+    ScaledIdentity,
+    /// Constant correlation r̄ (Ledoit & Wolf 2004, "Honey, I shrunk the sample covariance
+    /// matrix"), as PyPortfolioOpt's `ledoit_wolf("constant_correlation")`.
+    ConstantCorrelation,
+}
+
+/// Ledoit–Wolf shrinkage `Σ = (1 − δ) S + δ F` with the optimal intensity δ.
+///
+/// * [`ShrinkageTarget::ScaledIdentity`]: S is the maximum-likelihood covariance (ddof = 0) of
+///   demeaned returns, F = tr(S)/N · I, δ as scikit-learn's `ledoit_wolf_shrinkage`.
+/// * [`ShrinkageTarget::ConstantCorrelation`]: S is the ddof = 1 sample covariance, F keeps the
+///   variances and sets every correlation to the average r̄; π̂, ρ̂, γ̂ use 1/T moments, exactly
+///   as PyPortfolioOpt 1.6 (which mixes the two normalisations).
+///
+/// Annualised. Errors: fewer than 2 periods; zero variance (constant-correlation target).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LedoitWolf {
+    pub target: ShrinkageTarget,
+}
+
+impl LedoitWolf {
+    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        need("ledoit-wolf", returns, 2)?;
+        match self.target {
+            ShrinkageTarget::ScaledIdentity => lw_identity(returns),
+            ShrinkageTarget::ConstantCorrelation => lw_constant_correlation(returns),
+        }
+    }
+}
+
+fn shrink_to_identity(s: &SymMatrix, delta: f64) -> SymMatrix {
+    let n = s.dim();
+    let mu = s.diagonal().iter().sum::<f64>() / n as f64;
+    let mut out = s.scaled(1.0 - delta);
+    for i in 0..n {
+        let v = out.get(i, i) + delta * mu;
+        out.set_sym(i, i, v);
+    }
+    out
+}
+
+fn lw_identity(returns: &Returns) -> Result<Covariance, EstimateError> {
+    let (t, n) = (returns.n_periods(), returns.n_assets());
+    let (x, _) = demeaned(returns);
+    let s = gram(t, &x).scaled(1.0 / t as f64); // MLE covariance
+    let delta = if n == 1 {
+        0.0
+    } else {
+        let tf = t as f64;
+        let x2: Vec<f64> = x.iter().map(|v| v * v).collect();
+        let emp_trace: Vec<f64> = x2.chunks(t).map(|c| c.iter().sum::<f64>() / tf).collect();
+        let mu = emp_trace.iter().sum::<f64>() / n as f64;
+        let xtx = gram(t, &x);
+        let delta_raw = xtx.as_slice().iter().map(|v| v * v).sum::<f64>() / (tf * tf);
+        let beta_raw = gram(t, &x2).as_slice().iter().sum::<f64>();
+        let beta = (beta_raw / tf - delta_raw) / (n as f64 * tf);
+        let d = (delta_raw - 2.0 * mu * emp_trace.iter().sum::<f64>() + n as f64 * mu * mu) / n as f64;
+        let beta = beta.min(d);
+        if beta == 0.0 {
+            0.0
+        } else {
+            beta / d
+        }
+    };
+    finish(returns, shrink_to_identity(&s, delta), Some(delta), "ledoit-wolf")
+}
+
+fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateError> {
+    let (t, n) = (returns.n_periods(), returns.n_assets());
+    let tf = t as f64;
+    let (xm, _) = demeaned(returns);
+    let help = gram(t, &xm).scaled(1.0 / tf); // 1/T moments
+    let s = gram(t, &xm).scaled(1.0 / (tf - 1.0)); // ddof = 1 sample covariance
+    if n == 1 {
+        return finish(returns, s, Some(0.0), "ledoit-wolf-cc");
+    }
+    let var = s.diagonal();
+    if let Some(j) = var.iter().position(|v| !(*v > 0.0)) {
+        return Err(EstimateError::ZeroVariance {
+            asset: returns.assets()[j].clone(),
+        });
+    }
+    let sd: Vec<f64> = var.iter().map(|v| v.sqrt()).collect();
+    let mut corr_sum = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            corr_sum += s.get(i, j) / (sd[i] * sd[j]);
+        }
+    }
+    let nf = n as f64;
+    let r_bar = (corr_sum - nf) / (nf * (nf - 1.0));
+    let mut f = SymMatrix::zeros(n);
+    for i in 0..n {
+        for j in 0..n {
+            let v = if i == j { var[i] } else { r_bar * sd[i] * sd[j] };
+            f.set_sym(i, j, v);
+        }
+    }
+    // π̂: Σ_ij [ (y'y)_ij / T − 2 (Xm'Xm)_ij S_ij / T + S_ij² ], y = Xm²
+    let y: Vec<f64> = xm.iter().map(|v| v * v).collect();
+    let yty = gram(t, &y);
+    let xtx = gram(t, &xm);
+    let mut pi_hat = 0.0;
+    let mut pi_diag = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            let sij = s.get(i, j);
+            let p = yty.get(i, j) / tf - 2.0 * xtx.get(i, j) * sij / tf + sij * sij;
+            pi_hat += p;
+            if i == j {
+                pi_diag += p;
+            }
+        }
+    }
+    // θ_ij = (Xm³'Xm)_ij/T − help_ii S_ij − help_ij var_i + var_i S_ij  (i ≠ j)
+    let x3: Vec<f64> = xm.iter().map(|v| v * v * v).collect();
+    let term1 = cross_product(t, &x3, &xm);
+    let mut rho_off = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                let sij = s.get(i, j);
+                let theta = term1[i * n + j] / tf - help.get(i, i) * sij - help.get(i, j) * var[i]
+                    + var[i] * sij;
+                rho_off += sd[j] / sd[i] * theta;
+            }
+        }
+    }
+    let rho_hat = pi_diag + r_bar * rho_off;
+    let gamma_hat: f64 = s
+        .as_slice()
+        .iter()
+        .zip(f.as_slice())
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum();
+    let kappa = (pi_hat - rho_hat) / gamma_hat;
+    let delta = if kappa.is_finite() { (kappa / tf).clamp(0.0, 1.0) } else { 0.0 };
+    let mut out = SymMatrix::zeros(n);
+    for i in 0..n {
+        for j in 0..n {
+            out.set_sym(i, j, delta * f.get(i, j) + (1.0 - delta) * s.get(i, j));
+        }
+    }
+    finish(returns, out, Some(delta), "ledoit-wolf-cc")
+}
+
+/// Oracle Approximating Shrinkage (Chen, Wiesel, Eldar & Hero 2010) towards μI, as
+/// scikit-learn's `OAS`: S = ddof-0 covariance of demeaned returns,
+/// `δ = min(1, (ā + μ²) / ((T + 1)(ā − μ²/N)))` with ā the mean of S² entries, μ = tr(S)/N.
+/// Annualised. Errors: fewer than 2 periods.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Oas;
+
+impl Oas {
+    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        need("oas", returns, 2)?;
+        let (t, n) = (returns.n_periods(), returns.n_assets());
+        let (x, _) = demeaned(returns);
+        let s = gram(t, &x).scaled(1.0 / t as f64);
+        if n == 1 {
+            return finish(returns, s, Some(0.0), "oas");
+        }
+        let nf = n as f64;
+        let alpha = s.as_slice().iter().map(|v| v * v).sum::<f64>() / (nf * nf);
+        let mu = s.diagonal().iter().sum::<f64>() / nf;
+        let mu2 = mu * mu;
+        let num = alpha + mu2;
+        let den = (t as f64 + 1.0) * (alpha - mu2 / nf);
+        let delta = if den == 0.0 { 1.0 } else { (num / den).min(1.0) };
+        finish(returns, shrink_to_identity(&s, delta), Some(delta), "oas")
+    }
+}
+
+/// Choice of covariance estimator (for configuration files and the CLI).
+#[derive(Debug, Clone, Copy)]
+pub enum CovarianceEstimator {
+    Sample(SampleCovariance),
+    Ewma(Ewma),
+    LedoitWolf(LedoitWolf),
+    Oas(Oas),
+}
+
+impl CovarianceEstimator {
+    /// Parse a name: `sample`, `ewma`, `ledoit-wolf` (scaled identity), `ledoit-wolf-cc`
+    /// (constant correlation), `oas`. `ewma_lambda` configures `ewma`.
+    pub fn from_name(name: &str, ewma_lambda: Option<f64>) -> Option<Self> {
+        Some(match name {
+            "sample" => Self::Sample(SampleCovariance::default()),
+            "ewma" => Self::Ewma(Ewma {
+                lambda: ewma_lambda.unwrap_or(0.94),
+            }),
+            "ledoit-wolf" | "lw" => Self::LedoitWolf(LedoitWolf::default()),
+            "ledoit-wolf-cc" | "ledoit-wolf-constant-correlation" => Self::LedoitWolf(LedoitWolf {
+                target: ShrinkageTarget::ConstantCorrelation,
+            }),
+            "oas" => Self::Oas(Oas),
+            _ => return None,
+        })
+    }
+
+    /// The accepted names, for error messages.
+    pub const NAMES: &'static str = "sample, ewma, ledoit-wolf, ledoit-wolf-cc, oas";
+
+    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        match self {
+            Self::Sample(e) => e.fit(returns),
+            Self::Ewma(e) => e.fit(returns),
+            Self::LedoitWolf(e) => e.fit(returns),
+            Self::Oas(e) => e.fit(returns),
+        }
+    }
+}

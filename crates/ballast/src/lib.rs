@@ -1,0 +1,49 @@
+//! # Ballast — a portfolio risk-balancing engine for crypto portfolios
+//!
+//! Data flows one way: **load → estimate → allocate / measure → decide trades → report**.
+//!
+//! | module | concept |
+//! |---|---|
+//! | [`data`] | price panels with real listing gaps, windows, simple/log returns, CSV loaders |
+//! | [`estimate`] | covariance estimators (sample, EWMA, Ledoit–Wolf, OAS), annualised ×365 |
+//! | [`risk`] | volatility, Euler risk contributions, VaR/CVaR (historical, Gaussian, Cornish–Fisher), drawdown |
+//! | [`allocate`] | inverse volatility, equal risk contribution, risk budgeting, volatility targeting |
+//! | [`rebalance`] | current vs target weights, drift bands, trade lists with fees |
+//! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
+//!
+//! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
+//! covariance with ddof = 1, confidence levels written as 0.95 / 0.99, losses reported as positive
+//! fractions of portfolio value. The library never prints and keeps no global state.
+
+pub mod allocate;
+pub mod data;
+pub mod estimate;
+mod linalg;
+pub mod portfolio;
+pub mod rebalance;
+pub mod risk;
+
+pub use linalg::SymMatrix;
+
+/// Periods per year for daily crypto data: markets trade every calendar day.
+pub const PERIODS_PER_YEAR_DAILY: f64 = 365.0;
+
+/// Every error the engine can return; each module's error converts into it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Data(#[from] data::DataError),
+    #[error(transparent)]
+    Estimate(#[from] estimate::EstimateError),
+    #[error(transparent)]
+    Risk(#[from] risk::RiskError),
+    #[error(transparent)]
+    Allocate(#[from] allocate::AllocateError),
+    #[error(transparent)]
+    Portfolio(#[from] portfolio::PortfolioError),
+    #[error(transparent)]
+    Rebalance(#[from] rebalance::RebalanceError),
+}
+
+/// Result alias with the crate [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,204 @@
+//! The one place Ballast touches `faer` (pinned: its API changes between minor releases).
+//! Public code sees [`SymMatrix`], a plain row-major symmetric matrix.
+
+use faer::{Mat, Side};
+
+/// A dense n×n symmetric matrix of `f64`, row-major (`data[i * n + j]`).
+///
+/// Used for covariance and correlation matrices. Symmetry is the caller's promise for
+/// [`SymMatrix::from_row_major`]; every estimator in Ballast produces exactly symmetric output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SymMatrix {
+    n: usize,
+    data: Vec<f64>,
+}
+
+impl SymMatrix {
+    /// Zero n×n matrix.
+    pub fn zeros(n: usize) -> Self {
+        Self {
+            n,
+            data: vec![0.0; n * n],
+        }
+    }
+
+    /// Build from row-major data of length n². Returns `None` if the length is not n².
+    pub fn from_row_major(n: usize, data: Vec<f64>) -> Option<Self> {
+        (data.len() == n * n).then_some(Self { n, data })
+    }
+
+    /// Build from rows (`rows[i][j]`). Returns `None` if the rows are not all of length `rows.len()`.
+    pub fn from_rows(rows: &[Vec<f64>]) -> Option<Self> {
+        let n = rows.len();
+        if rows.iter().any(|r| r.len() != n) {
+            return None;
+        }
+        Some(Self {
+            n,
+            data: rows.iter().flatten().copied().collect(),
+        })
+    }
+
+    /// Dimension n.
+    pub fn dim(&self) -> usize {
+        self.n
+    }
+
+    /// Entry (i, j).
+    #[inline]
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.data[i * self.n + j]
+    }
+
+    /// Set entry (i, j) and (j, i).
+    #[inline]
+    pub fn set_sym(&mut self, i: usize, j: usize, v: f64) {
+        self.data[i * self.n + j] = v;
+        self.data[j * self.n + i] = v;
+    }
+
+    /// Row i (equal to column i by symmetry), contiguous.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.data[i * self.n..(i + 1) * self.n]
+    }
+
+    /// Row-major data, length n².
+    pub fn as_slice(&self) -> &[f64] {
+        &self.data
+    }
+
+    /// Rows as vectors (for serialisation).
+    pub fn to_rows(&self) -> Vec<Vec<f64>> {
+        self.data.chunks(self.n.max(1)).map(<[f64]>::to_vec).collect()
+    }
+
+    /// The diagonal.
+    pub fn diagonal(&self) -> Vec<f64> {
+        (0..self.n).map(|i| self.get(i, i)).collect()
+    }
+
+    /// Every entry multiplied by `s`.
+    pub fn scaled(&self, s: f64) -> Self {
+        Self {
+            n: self.n,
+            data: self.data.iter().map(|v| v * s).collect(),
+        }
+    }
+
+    /// y = A x. `x` must have length n.
+    pub fn mul_vec(&self, x: &[f64]) -> Vec<f64> {
+        debug_assert_eq!(x.len(), self.n);
+        (0..self.n).map(|i| dot(self.row(i), x)).collect()
+    }
+
+    /// x' A x.
+    pub fn quad_form(&self, x: &[f64]) -> f64 {
+        dot(&self.mul_vec(x), x)
+    }
+
+    /// True if every entry is finite.
+    pub fn is_finite(&self) -> bool {
+        self.data.iter().all(|v| v.is_finite())
+    }
+
+    /// Correlation matrix D^-1/2 A D^-1/2 (`None` if a diagonal entry is not positive).
+    pub fn to_correlation(&self) -> Option<Self> {
+        let sd: Vec<f64> = self.diagonal().iter().map(|v| v.sqrt()).collect();
+        if sd.iter().any(|s| !(*s > 0.0)) {
+            return None;
+        }
+        let n = self.n;
+        let mut c = Self::zeros(n);
+        for i in 0..n {
+            for j in 0..n {
+                c.data[i * n + j] = if i == j {
+                    1.0
+                } else {
+                    self.get(i, j) / (sd[i] * sd[j])
+                };
+            }
+        }
+        Some(c)
+    }
+
+    /// Submatrix on the given indices (in that order).
+    pub fn select(&self, idx: &[usize]) -> Self {
+        let m = idx.len();
+        let mut data = Vec::with_capacity(m * m);
+        for &i in idx {
+            for &j in idx {
+                data.push(self.get(i, j));
+            }
+        }
+        Self { n: m, data }
+    }
+
+    fn to_faer(&self) -> Mat<f64> {
+        Mat::from_fn(self.n, self.n, |i, j| self.get(i, j))
+    }
+
+    /// True if a Cholesky factorisation exists (the matrix is numerically positive definite).
+    pub fn is_positive_definite(&self) -> bool {
+        self.n > 0 && self.is_finite() && self.to_faer().llt(Side::Lower).is_ok()
+    }
+
+    /// Eigenvalues in nondecreasing order (`None` if the eigen solver fails, e.g. non-finite input).
+    pub fn eigenvalues(&self) -> Option<Vec<f64>> {
+        if !self.is_finite() {
+            return None;
+        }
+        self.to_faer().self_adjoint_eigenvalues(Side::Lower).ok()
+    }
+}
+
+/// Inner product of two equal-length slices (4 independent accumulators so it vectorises).
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    debug_assert_eq!(a.len(), b.len());
+    let n = a.len();
+    let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
+    let chunks = n / 4;
+    for k in 0..chunks {
+        let i = 4 * k;
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    let mut s = (s0 + s1) + (s2 + s3);
+    for i in 4 * chunks..n {
+        s += a[i] * b[i];
+    }
+    s
+}
+
+/// Cross product X'Y for column-major T×N matrices given as column slices: result N×M row-major.
+/// Uses faer's blocked, SIMD matrix multiply.
+pub(crate) fn cross_product(t: usize, x_cols: &[f64], y_cols: &[f64]) -> Vec<f64> {
+    let n = x_cols.len() / t.max(1);
+    let m = y_cols.len() / t.max(1);
+    let x = faer::MatRef::from_column_major_slice(x_cols, t, n);
+    let y = faer::MatRef::from_column_major_slice(y_cols, t, m);
+    let p = x.transpose() * y;
+    let mut out = Vec::with_capacity(n * m);
+    for i in 0..n {
+        for j in 0..m {
+            out.push(p[(i, j)]);
+        }
+    }
+    out
+}
+
+/// Symmetric X'X (N×N) of a column-major T×N matrix, symmetrised exactly.
+pub(crate) fn gram(t: usize, x_cols: &[f64]) -> SymMatrix {
+    let n = x_cols.len() / t.max(1);
+    let mut g = cross_product(t, x_cols, x_cols);
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let v = g[i * n + j];
+            g[j * n + i] = v;
+        }
+    }
+    SymMatrix { n, data: g }
+}

@@ -1,0 +1,226 @@
+//! The main job: value, risk, target and trades of a portfolio file on a price panel.
+
+use super::PortfolioFile;
+use crate::allocate::{inverse_volatility, vol_target, Allocation, RiskBudgeting, VolTarget, VolTargeted, WeightBounds};
+use crate::data::{PricePanel, ReturnKind, Returns, WindowSpec};
+use crate::estimate::{Covariance, CovarianceEstimator};
+use crate::rebalance::{plan, Band, RebalanceInput, RebalancePlan};
+use crate::risk::{risk_summary, RiskSummary};
+use crate::{Error, Result};
+use jiff::civil::Date;
+
+/// The target portfolio.
+#[derive(Debug, Clone)]
+pub struct TargetReport {
+    /// The allocator's fully invested weights (before any vol-target overlay).
+    pub allocation: Allocation,
+    /// The overlay, if `vol_target` is set.
+    pub vol_targeted: Option<VolTargeted>,
+    /// Final target weights (fractions of portfolio value); the rest is cash.
+    pub weights: Vec<f64>,
+    /// Final target cash weight.
+    pub cash: f64,
+}
+
+/// Everything `ballast report` shows.
+#[derive(Debug, Clone)]
+pub struct PortfolioReport {
+    pub name: Option<String>,
+    /// Valuation date (the window's last price date).
+    pub as_of: Date,
+    /// The returns the estimates use (T×N, universe order).
+    pub returns: Returns,
+    /// Annualised covariance of the universe.
+    pub covariance: Covariance,
+    /// Universe: holdings first, then `[target] assets`.
+    pub assets: Vec<String>,
+    pub units: Vec<f64>,
+    /// Valuation prices, USD per unit, on `as_of`.
+    pub prices: Vec<f64>,
+    pub cash_usd: f64,
+    /// Risk of the current holdings (weights = current, cash at zero volatility).
+    pub current_risk: RiskSummary,
+    pub target: TargetReport,
+    pub plan: RebalancePlan,
+    /// Risk after the proposed trades (same as current when no trade is proposed).
+    pub post_risk: RiskSummary,
+    pub confidences: Vec<f64>,
+}
+
+/// Run the whole pipeline for a portfolio file on `panel` (the file's price data):
+/// window → returns → covariance → current risk → target allocation → rebalance plan →
+/// risk after trades.
+pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport> {
+    let (assets, units) = universe(pf)?;
+    let end = match &pf.data.end {
+        Some(s) => Some(
+            s.parse::<Date>()
+                .map_err(|_| pf.invalid(format!("[data] end = '{s}' is not a date (YYYY-MM-DD)")))?,
+        ),
+        None => None,
+    };
+    let window = panel.window(&WindowSpec {
+        assets: Some(assets.clone()),
+        returns: pf.data.window,
+        end,
+        ..WindowSpec::default()
+    })?;
+    let returns = window.returns(ReturnKind::Simple);
+    let estimator = CovarianceEstimator::from_name(&pf.data.estimator, pf.data.ewma_lambda).ok_or_else(|| {
+        pf.invalid(format!(
+            "[data] estimator = '{}' is unknown (expected one of: {})",
+            pf.data.estimator,
+            CovarianceEstimator::NAMES
+        ))
+    })?;
+    let cov = estimator.fit(&returns)?;
+    let prices = window.last_prices();
+    let confidences = pf.risk.confidence.clone();
+
+    let value: f64 = units.iter().zip(&prices).map(|(u, p)| u * p).sum::<f64>() + pf.cash_usd;
+    if !(value > 0.0) {
+        return Err(pf.invalid(format!("portfolio value is {value:.2} USD; it must be > 0")).into());
+    }
+    let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
+    let current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
+
+    let target = target(pf, &cov)?;
+    let band = match pf.rebalance.band_type.as_str() {
+        "absolute" => Band::Absolute(pf.rebalance.band),
+        "relative" => Band::Relative(pf.rebalance.band),
+        other => {
+            return Err(pf
+                .invalid(format!("[rebalance] band_type = '{other}' is unknown (absolute | relative)"))
+                .into())
+        }
+    };
+    let plan = plan(&RebalanceInput {
+        assets: &assets,
+        units: &units,
+        prices: &prices,
+        cash: pf.cash_usd,
+        target: &target.weights,
+        band,
+        fee_bps: pf.rebalance.fee_bps,
+        min_trade_usd: pf.rebalance.min_trade_usd,
+    })?;
+    let post_risk = risk_summary(&returns, &cov, &plan.post_weights, &confidences)?;
+    Ok(PortfolioReport {
+        name: pf.name.clone(),
+        as_of: *window.dates.last().expect("window has rows"),
+        returns,
+        covariance: cov,
+        assets,
+        units,
+        prices,
+        cash_usd: pf.cash_usd,
+        current_risk,
+        target,
+        plan,
+        post_risk,
+        confidences,
+    })
+}
+
+fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
+    let mut assets: Vec<String> = Vec::new();
+    let mut units = Vec::new();
+    for h in &pf.holdings {
+        if assets.contains(&h.asset) {
+            return Err(pf.invalid(format!("asset {} is held twice; merge the [[holding]] entries", h.asset)).into());
+        }
+        if !(h.units.is_finite() && h.units >= 0.0) {
+            return Err(pf
+                .invalid(format!("holding {}: units = {} must be a number ≥ 0", h.asset, h.units))
+                .into());
+        }
+        assets.push(h.asset.clone());
+        units.push(h.units);
+    }
+    for a in &pf.target.assets {
+        if !assets.contains(a) {
+            assets.push(a.clone());
+            units.push(0.0);
+        }
+    }
+    if assets.len() < 2 {
+        return Err(pf
+            .invalid("the universe needs at least two coins ([[holding]] entries or [target] assets)".into())
+            .into());
+    }
+    if !pf.cash_usd.is_finite() {
+        return Err(pf.invalid("cash_usd is not a finite number".into()).into());
+    }
+    Ok((assets, units))
+}
+
+fn target(pf: &PortfolioFile, cov: &Covariance) -> Result<TargetReport> {
+    let t = &pf.target;
+    let n = cov.dim();
+    let bounds = if t.min_weight.is_some() || t.max_weight.is_some() {
+        Some(WeightBounds::uniform(
+            n,
+            t.min_weight.unwrap_or(0.0),
+            t.max_weight.unwrap_or(1.0),
+        ))
+    } else {
+        None
+    };
+    if t.budgets.is_some() && t.method != "risk-budget" {
+        return Err(pf.invalid(format!("[target] budgets are only used with method = \"risk-budget\" (method is '{}')", t.method)).into());
+    }
+    let allocation = match t.method.as_str() {
+        "inverse-vol" => inverse_volatility(cov, bounds.as_ref())?,
+        "erc" => RiskBudgeting {
+            bounds,
+            ..RiskBudgeting::erc()
+        }
+        .weights(cov)?,
+        "risk-budget" => {
+            let Some(map) = &t.budgets else {
+                return Err(pf.invalid("[target] method = \"risk-budget\" needs budgets = { BTC = 0.5, ... }".into()).into());
+            };
+            if let Some(a) = map.keys().find(|a| !cov.assets.contains(a)) {
+                return Err(pf
+                    .invalid(format!("[target] budgets: '{a}' is not in the universe ({})", cov.assets.join(",")))
+                    .into());
+            }
+            let b = cov
+                .assets
+                .iter()
+                .map(|a| {
+                    map.get(a)
+                        .copied()
+                        .ok_or_else(|| pf.invalid(format!("[target] budgets: no budget for {a}")))
+                })
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            RiskBudgeting {
+                bounds,
+                ..RiskBudgeting::with_budgets(b)
+            }
+            .weights(cov)?
+        }
+        other => {
+            return Err(pf
+                .invalid(format!("[target] method = '{other}' is unknown (inverse-vol | erc | risk-budget)"))
+                .into())
+        }
+    };
+    let (weights, cash, vt) = match t.vol_target {
+        Some(v) => {
+            let spec = VolTarget {
+                target: v,
+                max_leverage: t.max_leverage.unwrap_or(1.0),
+            };
+            let vt = vol_target(&cov.matrix, &allocation.weights, spec).map_err(Error::from)?;
+            (vt.weights.clone(), vt.cash, Some(vt))
+        }
+        None => (allocation.weights.clone(), 0.0, None),
+    };
+    Ok(TargetReport {
+        allocation,
+        vol_targeted: vt,
+        weights,
+        cash,
+    })
+}

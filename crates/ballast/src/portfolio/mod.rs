@@ -1,0 +1,235 @@
+//! The portfolio file: holdings, cash, data sources, target and rebalancing band.
+//!
+//! ```toml
+//! name = "Example book"
+//! cash_usd = 25000.0
+//!
+//! [data]
+//! prices = "../data/crypto_daily_close.csv"  # relative to this file
+//! window = 730                               # returns (default 730)
+//! end = "2026-04-26"                         # optional, default: last date in the file
+//! estimator = "ledoit-wolf"                  # sample | ewma | ledoit-wolf | ledoit-wolf-cc | oas
+//! ewma_lambda = 0.94                         # optional, for ewma
+//!
+//! [[holding]]
+//! asset = "BTC"
+//! units = 1.2
+//!
+//! [target]
+//! method = "erc"                             # inverse-vol | erc | risk-budget
+//! budgets = { BTC = 0.5, ETH = 0.5 }         # risk-budget only; > 0, sum to 1
+//! vol_target = 0.45                          # optional annual volatility target
+//! max_leverage = 1.0                         # cap on gross exposure with vol_target
+//! min_weight = 0.02                          # optional bounds on every coin's weight
+//! max_weight = 0.40
+//! assets = ["LINK"]                          # optional coins to add to the universe
+//!
+//! [rebalance]
+//! band = 0.05                                # default 0.05
+//! band_type = "absolute"                     # absolute | relative
+//! fee_bps = 10                               # default 10
+//! min_trade_usd = 0                          # default 0
+//!
+//! [risk]
+//! confidence = [0.95, 0.99]                  # default
+//! ```
+//!
+//! Unknown keys are errors naming the key, the file and the line.
+
+mod analysis;
+
+pub use analysis::{analyze, PortfolioReport, TargetReport};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Errors from reading or validating a portfolio file.
+#[derive(Debug, thiserror::Error)]
+pub enum PortfolioError {
+    #[error("{file}: cannot read file: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+}
+
+/// A parsed portfolio file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PortfolioFile {
+    /// Display name.
+    pub name: Option<String>,
+    /// Cash in USD (counted in portfolio value, zero volatility).
+    #[serde(default)]
+    pub cash_usd: f64,
+    pub data: DataSection,
+    /// Spot holdings.
+    #[serde(default, rename = "holding")]
+    pub holdings: Vec<Holding>,
+    pub target: TargetSection,
+    #[serde(default)]
+    pub rebalance: RebalanceSection,
+    #[serde(default)]
+    pub risk: RiskSection,
+    /// Directory of the file (price paths are relative to it). Set by [`PortfolioFile::load`].
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Path of the file, for messages.
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// `[data]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// Price CSV (wide or long), relative to the portfolio file.
+    pub prices: String,
+    /// Number of returns in the estimation window (default 730).
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Last date of the window (`YYYY-MM-DD`), default the file's last date.
+    pub end: Option<String>,
+    /// Covariance estimator name (default `sample`).
+    #[serde(default = "default_estimator")]
+    pub estimator: String,
+    /// EWMA decay for `estimator = "ewma"`.
+    pub ewma_lambda: Option<f64>,
+}
+
+fn default_window() -> usize {
+    730
+}
+fn default_estimator() -> String {
+    "sample".into()
+}
+
+/// `[[holding]]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holding {
+    pub asset: String,
+    /// Units of the coin held (≥ 0).
+    pub units: f64,
+}
+
+/// `[target]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSection {
+    /// `inverse-vol`, `erc` or `risk-budget`.
+    pub method: String,
+    /// Risk budgets per asset (risk-budget only).
+    pub budgets: Option<BTreeMap<String, f64>>,
+    /// Annual volatility target (e.g. 0.45).
+    pub vol_target: Option<f64>,
+    /// Gross exposure cap with `vol_target` (default 1.0).
+    pub max_leverage: Option<f64>,
+    pub min_weight: Option<f64>,
+    pub max_weight: Option<f64>,
+    /// Extra coins in the target universe beyond the holdings.
+    #[serde(default)]
+    pub assets: Vec<String>,
+}
+
+/// `[rebalance]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RebalanceSection {
+    #[serde(default = "default_band")]
+    pub band: f64,
+    #[serde(default = "default_band_type")]
+    pub band_type: String,
+    #[serde(default = "default_fee")]
+    pub fee_bps: f64,
+    #[serde(default)]
+    pub min_trade_usd: f64,
+}
+
+fn default_band() -> f64 {
+    0.05
+}
+fn default_band_type() -> String {
+    "absolute".into()
+}
+fn default_fee() -> f64 {
+    10.0
+}
+
+impl Default for RebalanceSection {
+    fn default() -> Self {
+        Self {
+            band: default_band(),
+            band_type: default_band_type(),
+            fee_bps: default_fee(),
+            min_trade_usd: 0.0,
+        }
+    }
+}
+
+/// `[risk]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RiskSection {
+    #[serde(default = "default_confidence")]
+    pub confidence: Vec<f64>,
+}
+
+fn default_confidence() -> Vec<f64> {
+    vec![0.95, 0.99]
+}
+
+impl Default for RiskSection {
+    fn default() -> Self {
+        Self {
+            confidence: default_confidence(),
+        }
+    }
+}
+
+impl PortfolioFile {
+    /// Read and parse a portfolio file. Errors name the file (and line, for TOML errors).
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, PortfolioError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| PortfolioError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        let mut pf = Self::parse(&text, &file)?;
+        pf.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(pf)
+    }
+
+    /// Parse TOML text; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Self, PortfolioError> {
+        let mut pf: Self = toml::from_str(text).map_err(|e| PortfolioError::Parse {
+            file: file.into(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        pf.source = file.into();
+        Ok(pf)
+    }
+
+    /// Path of the price file, resolved against the portfolio file's directory.
+    pub fn prices_path(&self) -> PathBuf {
+        let p = Path::new(&self.data.prices);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    pub(crate) fn invalid(&self, message: String) -> PortfolioError {
+        PortfolioError::Invalid {
+            file: self.source.clone(),
+            message,
+        }
+    }
+}

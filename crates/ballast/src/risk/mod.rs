@@ -1,0 +1,41 @@
+//! Risk measurement: volatility and Euler risk contributions, VaR / CVaR (historical,
+//! Gaussian, Cornish–Fisher), moments and maximum drawdown.
+//!
+//! Losses are reported as **positive** fractions of portfolio value over one period (one day
+//! for daily data); confidence levels are written as 0.95 / 0.99 (tail probability 1 − c).
+
+mod contributions;
+mod drawdown;
+mod summary;
+mod var;
+
+pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
+pub use drawdown::{max_drawdown, Drawdown};
+pub use summary::{risk_summary, RiskSummary, TailLoss};
+pub use var::{
+    cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, moments,
+    normal_quantile, Moments, VarMethod,
+};
+
+/// Errors from risk measures.
+#[derive(Debug, thiserror::Error)]
+pub enum RiskError {
+    #[error("confidence level {0} must be strictly between 0 and 1 (e.g. 0.95)")]
+    BadConfidence(f64),
+    #[error("need at least {needed} observations, got {got}")]
+    TooFewObservations { needed: usize, got: usize },
+    #[error("{got} weights for {expected} assets")]
+    WeightLength { expected: usize, got: usize },
+    #[error("the return series contains a non-finite value")]
+    NotFinite,
+    #[error("portfolio variance is not positive ({0:e}): risk contributions are undefined")]
+    ZeroVariance(f64),
+}
+
+pub(crate) fn check_confidence(c: f64) -> Result<f64, RiskError> {
+    if c > 0.0 && c < 1.0 {
+        Ok(1.0 - c)
+    } else {
+        Err(RiskError::BadConfidence(c))
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the `ballast` library: peer references, properties, bad input.
+
+mod common;
+mod data_errors;
+mod properties;
+mod reference_covariance;
+mod reference_risk;
+mod reference_risk_parity;
