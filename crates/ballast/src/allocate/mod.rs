@@ -74,7 +74,61 @@ impl Allocation {
     }
 }
 
-/// Reject covariances an allocator cannot use (non-finite, zero variance, not PD).
+impl Allocation {
+    /// Build from weights and Σw already computed (saves an O(N²) product).
+    pub(crate) fn from_sigma_w(
+        method: &'static str,
+        cov: &Covariance,
+        weights: Vec<f64>,
+        sigma_w: &[f64],
+        solver: Option<SolverReport>,
+    ) -> Self {
+        let var: f64 = weights.iter().zip(sigma_w).map(|(a, b)| a * b).sum();
+        Self {
+            method,
+            assets: cov.assets.clone(),
+            risk_contributions: weights.iter().zip(sigma_w).map(|(w, s)| w * s / var).collect(),
+            volatility_annual: var.sqrt(),
+            weights,
+            solver,
+        }
+    }
+}
+
+/// O(N) screening for iterative solvers, which detect non-finite entries themselves (NaN
+/// propagates into Σx) and call [`Covariance::validate`] when they fail, to say why.
+pub(crate) fn check_diagonal(cov: &Covariance) -> Result<(), AllocateError> {
+    if cov.matrix.diagonal().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
+        let err = cov.validate().err().unwrap_or(crate::estimate::EstimateError::NotFinite);
+        return Err(err.into());
+    }
+    Ok(())
+}
+
+/// O(N²) screening of a covariance before an allocator runs: finite entries, positive
+/// variances, |correlations| ≤ 1. The O(N³) positive-definiteness test
+/// ([`Covariance::validate`]) is left to the caller, once per estimate, or runs when a solver
+/// fails, to explain why.
 pub(crate) fn check_cov(cov: &Covariance) -> Result<(), AllocateError> {
-    cov.validate().map_err(AllocateError::from)
+    let m = &cov.matrix;
+    let d = m.diagonal();
+    let mut bad = d.iter().any(|v| !(v.is_finite() && *v > 0.0));
+    for i in 0..m.dim() {
+        if bad {
+            break;
+        }
+        // branch-free row scan (vectorises): NaN/inf poison `nan`, |ρ| > 1 makes `worst` > 0
+        let di = d[i] * (1.0 + 1e-12);
+        let (mut worst, mut nan) = (f64::NEG_INFINITY, 0.0);
+        for (v, dj) in m.row(i).iter().zip(&d) {
+            worst = worst.max(v * v - di * dj);
+            nan += v * 0.0;
+        }
+        bad = worst > 0.0 || nan.is_nan();
+    }
+    if bad {
+        let err = cov.validate().err().unwrap_or(crate::estimate::EstimateError::NotFinite);
+        return Err(err.into());
+    }
+    Ok(())
 }
