@@ -28,6 +28,8 @@ pub struct PortfolioReport {
     pub name: Option<String>,
     /// Valuation date (the window's last price date).
     pub as_of: Date,
+    /// The window's first price date (the day before the first return).
+    pub first_price: Date,
     /// The returns the estimates use (T×N, universe order).
     pub returns: Returns,
     /// Annualised covariance of the universe.
@@ -108,6 +110,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     Ok(PortfolioReport {
         name: pf.name.clone(),
         as_of: *window.dates.last().expect("window has rows"),
+        first_price: window.dates[0],
         returns,
         covariance: cov,
         assets,

@@ -1,0 +1,163 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ballast",
+    version,
+    about = "Risk reports, risk-parity allocation and rebalancing for crypto portfolios",
+    long_about = "Ballast measures a crypto portfolio's risk (volatility, risk contributions, VaR/CVaR, drawdown) \
+from real price data, computes a target (inverse volatility, equal risk contribution, risk budgets, \
+volatility target) and the trades to reach it.\n\nConventions: simple daily returns, 365 periods per year, \
+sample covariance ddof=1, losses reported as positive fractions of portfolio value."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// The main job: value, weights, risk, target weights and trade list of a portfolio file.
+    Report(ReportArgs),
+    /// Compute target weights: inverse-vol, erc or risk-budget (with an optional vol target).
+    Optimize(OptimizeArgs),
+    /// Risk of given weights: volatility, risk contributions, VaR/CVaR, max drawdown.
+    Risk(RiskArgs),
+    /// Annualised covariance matrix of a window of returns.
+    Covariance(CovarianceArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Erc,
+    RiskBudget,
+    InverseVol,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Estimator {
+    Sample,
+    Ewma,
+    LedoitWolf,
+    LedoitWolfCc,
+    Oas,
+}
+
+impl Estimator {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sample => "sample",
+            Self::Ewma => "ewma",
+            Self::LedoitWolf => "ledoit-wolf",
+            Self::LedoitWolfCc => "ledoit-wolf-cc",
+            Self::Oas => "oas",
+        }
+    }
+}
+
+/// Where the prices come from and which window to use.
+#[derive(Args, Debug, Clone)]
+pub struct WindowArgs {
+    /// Price CSV: wide `date,BTC,ETH,...` or long `date,asset,close`; empty cell = no price.
+    #[arg(long, value_name = "FILE")]
+    pub prices: PathBuf,
+    /// Comma-separated assets, e.g. BTC,ETH,SOL (default: every asset with a complete window).
+    #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
+    pub assets: Option<Vec<String>>,
+    /// Number of returns in the window (the window holds N+1 price rows).
+    #[arg(long, default_value_t = 730, value_name = "N")]
+    pub window: usize,
+    /// Last date of the window, YYYY-MM-DD (default: the last date in the file).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub end: Option<String>,
+    /// With --assets: drop assets with a missing price in the window instead of failing.
+    #[arg(long)]
+    pub drop_incomplete: bool,
+    /// Use log returns instead of simple returns.
+    #[arg(long)]
+    pub log_returns: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Portfolio file (TOML), e.g. examples/portfolio.toml.
+    pub portfolio: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct OptimizeArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Allocation method.
+    #[arg(long, value_enum, default_value_t = Method::Erc)]
+    pub method: Method,
+    /// Risk budgets for risk-budget, e.g. BTC=0.4,ETH=0.3,SOL=0.3 (> 0, summing to 1).
+    #[arg(long, value_name = "A=b,...")]
+    pub budgets: Option<String>,
+    /// Covariance estimator.
+    #[arg(long = "cov", visible_alias = "estimator", value_enum, default_value_t = Estimator::Sample)]
+    pub estimator: Estimator,
+    /// EWMA decay λ (with --cov ewma).
+    #[arg(long, default_value_t = 0.94)]
+    pub ewma_lambda: f64,
+    /// Annual volatility target, e.g. 0.4; the rest is cash.
+    #[arg(long, value_name = "X")]
+    pub vol_target: Option<f64>,
+    /// Gross exposure cap with --vol-target.
+    #[arg(long, default_value_t = 1.0)]
+    pub max_leverage: f64,
+    /// Minimum weight of every asset.
+    #[arg(long)]
+    pub min_weight: Option<f64>,
+    /// Maximum weight of every asset.
+    #[arg(long)]
+    pub max_weight: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct RiskArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Portfolio weights, e.g. BTC=0.5,ETH=0.3,SOL=0.2 (must sum to 1 unless --normalize).
+    #[arg(long, value_name = "A=w,...")]
+    pub weights: String,
+    /// Rescale the weights to sum to 1.
+    #[arg(long)]
+    pub normalize: bool,
+    /// Confidence levels for VaR/CVaR.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.95, 0.99])]
+    pub confidence: Vec<f64>,
+    /// Covariance estimator for volatility and risk contributions.
+    #[arg(long = "cov", visible_alias = "estimator", value_enum, default_value_t = Estimator::Sample)]
+    pub estimator: Estimator,
+    /// EWMA decay λ (with --cov ewma).
+    #[arg(long, default_value_t = 0.94)]
+    pub ewma_lambda: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct CovarianceArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Covariance estimator.
+    #[arg(long, visible_alias = "cov", value_enum, default_value_t = Estimator::Sample)]
+    pub estimator: Estimator,
+    /// EWMA decay λ (with --estimator ewma).
+    #[arg(long, default_value_t = 0.94)]
+    pub ewma_lambda: f64,
+}

@@ -1,0 +1,85 @@
+//! Loading and parsing shared by the commands.
+
+use crate::args::{Estimator, WindowArgs};
+use anyhow::{bail, Context, Result};
+use ballast::data::{read_prices, Incomplete, PriceWindow, ReturnKind, Returns, WindowSpec};
+use ballast::estimate::{Covariance, CovarianceEstimator};
+use jiff::civil::Date;
+
+/// Everything a window-based command needs.
+pub struct Loaded {
+    pub window: PriceWindow,
+    pub returns: Returns,
+}
+
+pub fn parse_date(s: &str, what: &str) -> Result<Date> {
+    s.parse::<Date>()
+        .with_context(|| format!("{what} '{s}' is not a date (expected YYYY-MM-DD)"))
+}
+
+/// Load the price file and cut the window. `assets` overrides `--assets`.
+pub fn load(args: &WindowArgs, assets: Option<Vec<String>>) -> Result<Loaded> {
+    let panel = read_prices(&args.prices)?;
+    let end = args.end.as_deref().map(|s| parse_date(s, "--end")).transpose()?;
+    let assets = assets.or_else(|| args.assets.clone());
+    if let Some(a) = &assets {
+        if let Some(bad) = a.iter().find(|s| s.trim().is_empty()) {
+            bail!("--assets contains an empty name ('{bad}')");
+        }
+    }
+    let window = panel
+        .window(&WindowSpec {
+            assets: assets.map(|v| v.into_iter().map(|s| s.trim().to_string()).collect()),
+            returns: args.window,
+            end,
+            incomplete: if args.drop_incomplete {
+                Incomplete::Drop
+            } else {
+                Incomplete::Error
+            },
+        })
+        .with_context(|| format!("{}: cannot build the window", args.prices.display()))?;
+    let kind = if args.log_returns {
+        ReturnKind::Log
+    } else {
+        ReturnKind::Simple
+    };
+    let returns = window.returns(kind);
+    Ok(Loaded { window, returns })
+}
+
+/// Fit the estimator and check the result is usable (finite, positive definite).
+pub fn covariance(returns: &Returns, est: Estimator, ewma_lambda: f64) -> Result<Covariance> {
+    let e = CovarianceEstimator::from_name(est.name(), Some(ewma_lambda)).expect("known estimator");
+    let cov = e.fit(returns)?;
+    cov.validate()
+        .with_context(|| format!("{} covariance of {} assets over {} returns", est.name(), cov.dim(), returns.n_periods()))?;
+    Ok(cov)
+}
+
+/// Parse `A=x,B=y` into ordered pairs. Errors name the bad item.
+pub fn parse_pairs(s: &str, flag: &str) -> Result<Vec<(String, f64)>> {
+    let mut out: Vec<(String, f64)> = Vec::new();
+    for item in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let Some((k, v)) = item.split_once('=') else {
+            bail!("{flag}: '{item}' is not ASSET=VALUE");
+        };
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() {
+            bail!("{flag}: '{item}' has no asset name");
+        }
+        let x: f64 = v
+            .parse()
+            .ok()
+            .filter(|x: &f64| x.is_finite())
+            .with_context(|| format!("{flag}: {k}={v}: '{v}' is not a finite number"))?;
+        if out.iter().any(|(a, _)| a == k) {
+            bail!("{flag}: {k} is given twice");
+        }
+        out.push((k.to_string(), x));
+    }
+    if out.is_empty() {
+        bail!("{flag}: no ASSET=VALUE pairs given");
+    }
+    Ok(out)
+}

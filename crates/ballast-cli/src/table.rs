@@ -1,0 +1,95 @@
+//! Plain-text tables and number formatting for people (JSON is for programs).
+
+use std::fmt::Write;
+
+/// A table: a header row and rows of cells; the first column is left-aligned, the rest right.
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            header: header.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        self.rows.push(cells.into_iter().map(Into::into).collect());
+    }
+
+    pub fn render(&self) -> String {
+        let ncol = self.header.len();
+        let mut width = vec![0; ncol];
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            for (k, c) in r.iter().enumerate().take(ncol) {
+                width[k] = width[k].max(c.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let line = |out: &mut String, r: &[String]| {
+            let mut s = String::new();
+            for (k, w) in width.iter().enumerate() {
+                let c = r.get(k).map(String::as_str).unwrap_or("");
+                let pad = w - c.chars().count();
+                if k == 0 {
+                    s.push_str(c);
+                    s.push_str(&" ".repeat(pad));
+                } else {
+                    s.push_str("  ");
+                    s.push_str(&" ".repeat(pad));
+                    s.push_str(c);
+                }
+            }
+            let _ = writeln!(out, "  {}", s.trim_end());
+        };
+        line(&mut out, &self.header);
+        let total: usize = width.iter().sum::<usize>() + 2 * ncol.saturating_sub(1);
+        let _ = writeln!(out, "  {}", "─".repeat(total));
+        for r in &self.rows {
+            line(&mut out, r);
+        }
+        out
+    }
+}
+
+/// 0.1234 → "12.34%".
+pub fn pct(x: f64) -> String {
+    format!("{:.2}%", 100.0 * x)
+}
+
+/// Signed percentage points: 0.012 → "+1.20 pp".
+pub fn pp(x: f64) -> String {
+    format!("{:+.2} pp", 100.0 * x)
+}
+
+/// USD with thousands separators and cents: 1234567.891 → "1,234,567.89".
+pub fn usd(x: f64) -> String {
+    let neg = x < 0.0;
+    let s = format!("{:.2}", x.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut grouped = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{}{grouped}.{frac}", if neg { "-" } else { "" })
+}
+
+/// A price or unit count with sensible significant digits.
+pub fn num(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1000.0 {
+        format!("{x:.2}")
+    } else if a >= 1.0 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.6}")
+    }
+}
