@@ -116,16 +116,16 @@ pub struct OptimizeArgs {
     #[arg(long, default_value_t = 0.94)]
     pub ewma_lambda: f64,
     /// Annual volatility target, e.g. 0.4; the rest is cash.
-    #[arg(long, value_name = "X")]
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
     pub vol_target: Option<f64>,
     /// Gross exposure cap with --vol-target.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub max_leverage: f64,
     /// Minimum weight of every asset.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub min_weight: Option<f64>,
     /// Maximum weight of every asset.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub max_weight: Option<f64>,
 }
 

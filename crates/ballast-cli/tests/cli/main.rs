@@ -1,1 +1,6 @@
+//! End-to-end tests of the `ballast` binary on the bundled data.
 
+mod bad_input;
+mod common;
+mod reference;
+mod report;

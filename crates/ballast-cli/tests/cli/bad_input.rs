@@ -1,0 +1,201 @@
+//! Bad input: a clear message naming what and where, exit code 1, never a panic.
+
+use crate::common::*;
+
+/// A small valid wide CSV: `rows` days from 2024-01-01, assets A, B, C.
+fn wide(rows: usize) -> String {
+    let mut s = String::from("date,A,B,C\n");
+    let d0 = "2024-01-01".parse::<jiff::civil::Date>().unwrap();
+    let (mut a, mut b, mut c) = (100.0_f64, 50.0_f64, 10.0_f64);
+    for i in 0..rows {
+        let x = i as f64;
+        a *= 1.0 + 0.02 * (x * 0.7).sin();
+        b *= 1.0 + 0.03 * (x * 1.3 + 1.0).sin();
+        c *= 1.0 + 0.05 * (x * 2.1 + 2.0).cos();
+        let d = d0.checked_add(jiff::Span::new().days(i as i64)).unwrap();
+        s += &format!("{d},{a:.6},{b:.6},{c:.6}\n");
+    }
+    s
+}
+
+fn cov_err(csv: &str, extra: &[&str]) -> String {
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", csv);
+    let mut args = vec!["covariance", "--prices", p.as_str(), "--window", "20"];
+    args.extend_from_slice(extra);
+    run_err(&args)
+}
+
+#[test]
+fn valid_small_file_works() {
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &wide(40));
+    let v = run_json(&["covariance", "--prices", &p, "--window", "20", "--format", "json"]);
+    assert_eq!(v["assets"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn long_format_equals_wide() {
+    let w = wide(40);
+    let mut long = String::from("date,asset,close\n");
+    // grouped by asset, as long files often are
+    for (k, name) in ["A", "B", "C"].iter().enumerate() {
+        for line in w.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            long += &format!("{},{},{}\n", f[0], name, f[k + 1]);
+        }
+    }
+    let dir = scratch();
+    let pw = write(&dir, "w.csv", &w);
+    let pl = write(&dir, "l.csv", &long);
+    let a = run_json(&["covariance", "--prices", &pw, "--window", "20", "--format", "json"]);
+    let b = run_json(&["covariance", "--prices", &pl, "--window", "20", "--format", "json"]);
+    assert_eq!(a["matrix"], b["matrix"]);
+}
+
+#[test]
+fn empty_file() {
+    let e = cov_err("", &[]);
+    assert!(e.contains("empty"), "{e}");
+    let e = cov_err("date,A,B\n", &[]);
+    assert!(e.contains("no data rows"), "{e}");
+}
+
+#[test]
+fn malformed_row_names_line() {
+    let mut s = wide(40);
+    s = s.replacen("2024-01-05,", "2024-01-05,1,", 1);
+    let e = cov_err(&s, &[]);
+    assert!(e.contains(":6:") && e.contains("fields"), "{e}");
+}
+
+#[test]
+fn nan_inf_text_and_non_positive_prices_name_the_cell() {
+    for (bad, what) in [("NaN", "not a finite number"), ("inf", "not a finite number"), ("abc", "not a number"), ("0", "not positive"), ("-3.5", "not positive")] {
+        let lines: Vec<String> = wide(40).lines().map(String::from).collect();
+        let mut l = lines.clone();
+        let f: Vec<&str> = lines[10].split(',').collect();
+        l[10] = format!("{},{},{bad},{}", f[0], f[1], f[3]);
+        let e = cov_err(&(l.join("\n") + "\n"), &[]);
+        assert!(e.contains(":11:3:") && e.contains(what) && e.contains('B'), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn unsorted_and_duplicate_dates() {
+    let lines: Vec<String> = wide(40).lines().map(String::from).collect();
+    let mut l = lines.clone();
+    l.swap(5, 6);
+    let e = cov_err(&(l.join("\n") + "\n"), &[]);
+    assert!(e.contains("ascending") && e.contains(":7"), "{e}");
+    let mut l = lines.clone();
+    l[6] = l[6].replacen(&l[6][..10].to_string(), &lines[5][..10], 1);
+    let e = cov_err(&(l.join("\n") + "\n"), &[]);
+    assert!(e.contains("duplicate date"), "{e}");
+    let e = cov_err("date,A\nnot-a-date,1\n2024-01-02,2\n", &[]);
+    assert!(e.contains("not a date"), "{e}");
+}
+
+#[test]
+fn unknown_asset_and_window_too_long() {
+    let e = cov_err(&wide(40), &["--assets", "A,DOGE"]);
+    assert!(e.contains("unknown asset 'DOGE'"), "{e}");
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &wide(40));
+    let e = run_err(&["covariance", "--prices", &p, "--window", "100"]);
+    assert!(e.contains("window of 100 returns"), "{e}");
+    let e = run_err(&["covariance", "--prices", &p, "--end", "2023-01-01"]);
+    assert!(e.contains("before the first price date"), "{e}");
+    let e = run_err(&["covariance", "--prices", &p, "--end", "yesterday"]);
+    assert!(e.contains("not a date"), "{e}");
+    let e = run_err(&["covariance", "--prices", "/no/such/file.csv"]);
+    assert!(e.contains("/no/such/file.csv"), "{e}");
+}
+
+#[test]
+fn gap_inside_window_names_asset_and_date_unless_dropped() {
+    let lines: Vec<String> = wide(40).lines().map(String::from).collect();
+    let mut l = lines.clone();
+    let f: Vec<&str> = lines[30].split(',').collect();
+    l[30] = format!("{},{},,{}", f[0], f[1], f[3]);
+    let csv = l.join("\n") + "\n";
+    let e = cov_err(&csv, &["--assets", "A,B,C"]);
+    assert!(e.contains("'B' has no price on 2024-01-30"), "{e}");
+    // without --assets the incomplete coin is left out; with --drop-incomplete too
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &csv);
+    let v = run_json(&["covariance", "--prices", &p, "--window", "20", "--format", "json"]);
+    assert_eq!(v["assets"], serde_json::json!(["A", "C"]));
+    let v = run_json(&["covariance", "--prices", &p, "--window", "20", "--assets", "A,B,C", "--drop-incomplete", "--format", "json"]);
+    assert_eq!(v["dropped_incomplete"], serde_json::json!(["B"]));
+}
+
+#[test]
+fn singular_and_constant_covariance() {
+    // C is exactly 2 × A: perfectly collinear returns
+    let mut s = String::from("date,A,B,C\n");
+    for line in wide(40).lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let a: f64 = f[1].parse().unwrap();
+        s += &format!("{},{},{},{}\n", f[0], f[1], f[2], 2.0 * a);
+    }
+    let e = cov_err(&s, &[]);
+    assert!(e.contains("not positive definite"), "{e}");
+    let mut s = String::from("date,A,B\n");
+    for line in wide(40).lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        s += &format!("{},{},7.0\n", f[0], f[1]);
+    }
+    let e = cov_err(&s, &[]);
+    assert!(e.contains("'B' has zero variance"), "{e}");
+}
+
+#[test]
+fn weights_and_budgets() {
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &wide(40));
+    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=0.3"]);
+    assert!(e.contains("sum to 0.8") && e.contains("--normalize"), "{e}");
+    run_json(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=0.3", "--normalize", "--format", "json"]);
+    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B"]);
+    assert!(e.contains("'B' is not ASSET=VALUE"), "{e}");
+    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=x"]);
+    assert!(e.contains("not a finite number"), "{e}");
+    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=1", "--confidence", "95"]);
+    assert!(e.contains("between 0 and 1"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget", "--budgets", "A=0.5,B=0.3,C=0.3"]);
+    assert!(e.contains("sum to 1.1"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget", "--budgets", "A=0.5,B=0.5,C=0"]);
+    assert!(e.contains("budget of C is 0"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget"]);
+    assert!(e.contains("needs --budgets"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--min-weight", "0.5"]);
+    assert!(e.contains("minimum weights sum to 1.5"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--vol-target", "-1"]);
+    assert!(e.contains("volatility target"), "{e}");
+}
+
+#[test]
+fn portfolio_file_errors_name_file_and_key() {
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &wide(40));
+    let good = format!(
+        "cash_usd = 100.0\n[data]\nprices = {p:?}\nwindow = 20\n[[holding]]\nasset = \"A\"\nunits = 1.0\n[[holding]]\nasset = \"B\"\nunits = 2.0\n[target]\nmethod = \"erc\"\n"
+    );
+    let f = write(&dir, "ok.toml", &good);
+    run_json(&["report", &f, "--format", "json"]);
+    let f = write(&dir, "typo.toml", &good.replace("cash_usd", "cash_usdt"));
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("typo.toml") && e.contains("cash_usdt"), "{e}");
+    let f = write(&dir, "unknown.toml", &good.replace("asset = \"B\"", "asset = \"ZZZ\""));
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("unknown asset 'ZZZ'"), "{e}");
+    let f = write(&dir, "neg.toml", &good.replace("units = 2.0", "units = -2.0"));
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("units = -2"), "{e}");
+    let f = write(&dir, "method.toml", &good.replace("\"erc\"", "\"max-sharpe\""));
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("method = 'max-sharpe' is unknown"), "{e}");
+    let e = run_err(&["report", "/no/such/portfolio.toml"]);
+    assert!(e.contains("/no/such/portfolio.toml"), "{e}");
+}

@@ -1,0 +1,73 @@
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn prices() -> String {
+    root().join("data/crypto_daily_close.csv").display().to_string()
+}
+
+pub fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ballast"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run ballast")
+}
+
+/// Run, require success, parse stdout as JSON.
+pub fn run_json(args: &[&str]) -> Value {
+    let out = run(args);
+    assert!(
+        out.status.success(),
+        "ballast {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Run, require a clean failure (exit code 1, an `error:` message, no panic); return stderr.
+pub fn run_err(args: &[&str]) -> String {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "ballast {args:?} should fail with exit 1; stderr: {err}");
+    assert!(err.starts_with("error: "), "message should start with 'error: ': {err}");
+    assert!(!err.contains("panicked"), "panic on bad input: {err}");
+    err
+}
+
+pub fn reference(name: &str) -> Value {
+    let p = root().join("tests/fixtures/reference").join(name);
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+/// A fresh scratch directory for files the test writes.
+pub fn scratch() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "ballast-cli-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+pub fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+pub fn assert_rel(name: &str, got: f64, want: f64, tol: f64) {
+    let err = ((got - want) / want).abs();
+    assert!(err <= tol, "{name}: got {got:e}, reference {want:e}, relative error {err:.2e}");
+}

@@ -1,0 +1,110 @@
+//! The CLI's JSON against the peer references: the default window (730 returns ending on the
+//! last date, every complete coin) of the bundled prices is exactly the references' input.
+
+use crate::common::*;
+
+#[test]
+fn covariance_json_matches_every_reference_estimator() {
+    let refs = reference("covariance.json");
+    let p = prices();
+    for (est, key) in [
+        ("sample", "sample_ddof1"),
+        ("ewma", "ewma_riskmetrics"),
+        ("ledoit-wolf", "ledoit_wolf_sklearn"),
+        ("ledoit-wolf-cc", "ledoit_wolf_pypfopt_constant_correlation"),
+        ("oas", "oas_sklearn"),
+    ] {
+        let v = run_json(&["covariance", "--prices", &p, "--estimator", est, "--format", "json"]);
+        assert_eq!(v["periods_per_year"], 365.0);
+        assert_eq!(v["assets"], refs[key]["assets"], "{est}: assets");
+        assert_eq!(v["window"]["returns"], 730);
+        let got = v["matrix"].as_array().unwrap();
+        let want = refs[key]["matrix"].as_array().unwrap();
+        for (gr, wr) in got.iter().zip(want) {
+            for (g, w) in gr.as_array().unwrap().iter().zip(wr.as_array().unwrap()) {
+                assert_rel(est, f(g) / 365.0, f(w), 1e-12);
+            }
+        }
+    }
+}
+
+#[test]
+fn risk_json_matches_risk_measures() {
+    let refs = reference("risk_measures.json");
+    let p = prices();
+    for (name, port) in refs["portfolios"].as_object().unwrap() {
+        let weights: Vec<String> = port["weights"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, w)| f(w) != 0.0)
+            .map(|(a, w)| format!("{a}={}", f(w)))
+            .collect();
+        let wl = weights.join(",");
+        let v = run_json(&["risk", "--prices", &p, "--weights", &wl, "--normalize", "--format", "json"]);
+        assert_rel(&format!("{name} vol"), f(&v["volatility_annual"]), f(&port["empyrical"]["annual_volatility"]), 1e-12);
+        assert_rel(&format!("{name} mdd"), f(&v["max_drawdown"]), f(&port["max_drawdown"]), 1e-12);
+        for c in ["0.95", "0.99"] {
+            let r = &port["by_confidence"][c];
+            assert_rel("hist var", f(&v["var"]["historical"][c]), f(&r["hist_ru_var"]), 1e-12);
+            assert_rel("gauss var", f(&v["var"]["gaussian"][c]), f(&r["gaussian_var"]), 1e-12);
+            assert_rel("cf var", f(&v["var"]["cornish_fisher"][c]), f(&r["cornish_fisher_var_biased"]), 1e-12);
+            assert_rel("hist cvar", f(&v["cvar"]["historical"][c]), f(&r["hist_ru_cvar"]), 1e-12);
+            assert_rel("gauss cvar", f(&v["cvar"]["gaussian"][c]), f(&r["gaussian_cvar"]), 1e-12);
+        }
+        let rc: f64 = v["risk_contributions"].as_object().unwrap().values().map(f).sum();
+        assert!((rc - 1.0).abs() < 1e-12);
+        assert_eq!(v["window"]["first_return"], "2024-04-19");
+        assert_eq!(v["window"]["last_return"], "2026-04-26");
+    }
+}
+
+#[test]
+fn optimize_json_matches_risk_parity_reference() {
+    let refs = reference("risk_parity.json");
+    let p = prices();
+    let erc = run_json(&["optimize", "--prices", &p, "--method", "erc", "--format", "json"]);
+    let want = &refs["cases"]["erc"]["reference_newton_harness"]["weights"];
+    let w = erc["weights"].as_object().unwrap();
+    assert_eq!(w.len(), 39);
+    for (a, x) in w {
+        assert!((f(x) - f(&want[a])).abs() <= 1e-8, "erc {a}");
+    }
+    for x in erc["risk_contributions"].as_object().unwrap().values() {
+        assert!((f(x) - 1.0 / 39.0).abs() <= 1e-10);
+    }
+    // unequal budgets, given on the command line in universe order
+    let budgets = refs["cases"]["budget_unequal"]["budgets"].as_object().unwrap();
+    let arg: Vec<String> = budgets.iter().map(|(a, b)| format!("{a}={}", f(b))).collect();
+    let arg = arg.join(",");
+    let rb = run_json(&["optimize", "--prices", &p, "--method", "risk-budget", "--budgets", &arg, "--format", "json"]);
+    let want = &refs["cases"]["budget_unequal"]["reference_newton_harness"]["weights"];
+    for (a, x) in rb["weights"].as_object().unwrap() {
+        assert!((f(x) - f(&want[a])).abs() <= 1e-8, "risk budget {a}");
+    }
+    for (a, x) in rb["risk_contributions"].as_object().unwrap() {
+        assert!((f(x) - f(&budgets[a])).abs() <= 1e-10, "risk budget RC {a}");
+    }
+    assert_rel(
+        "rb vol",
+        f(&rb["volatility_annual"]),
+        f(&refs["cases"]["budget_unequal"]["reference_newton_harness"]["portfolio_vol_annual"]),
+        1e-9,
+    );
+}
+
+#[test]
+fn optimize_inverse_vol_and_vol_target() {
+    let p = prices();
+    let v = run_json(&["optimize", "--prices", &p, "--assets", "BTC,ETH,SOL", "--method", "inverse-vol", "--format", "json"]);
+    let refs = reference("covariance.json");
+    let vols: Vec<f64> = ["BTC", "ETH", "SOL"].iter().map(|a| f(&refs["vol_annual_ddof1"][a])).collect();
+    let inv: f64 = vols.iter().map(|s| 1.0 / s).sum();
+    for (a, s) in ["BTC", "ETH", "SOL"].iter().zip(&vols) {
+        assert_rel(a, f(&v["weights"][a]), (1.0 / s) / inv, 1e-12);
+    }
+    let t = run_json(&["optimize", "--prices", &p, "--assets", "BTC,ETH,SOL", "--vol-target", "0.3", "--format", "json"]);
+    assert_rel("vol target", f(&t["volatility_annual"]), 0.3, 1e-12);
+    let total: f64 = t["weights"].as_object().unwrap().values().map(f).sum();
+    assert_rel("cash", f(&t["cash"]), 1.0 - total, 1e-12);
+}
