@@ -52,8 +52,14 @@ pub fn load(args: &WindowArgs, assets: Option<Vec<String>>) -> Result<Loaded> {
 pub fn covariance(returns: &Returns, est: Estimator, ewma_lambda: f64) -> Result<Covariance> {
     let e = CovarianceEstimator::from_name(est.name(), Some(ewma_lambda)).expect("known estimator");
     let cov = e.fit(returns)?;
-    cov.validate()
-        .with_context(|| format!("{} covariance of {} assets over {} returns", est.name(), cov.dim(), returns.n_periods()))?;
+    cov.validate().with_context(|| {
+        format!(
+            "{} covariance of {} assets over {} returns",
+            est.name(),
+            cov.dim(),
+            returns.n_periods()
+        )
+    })?;
     Ok(cov)
 }
 

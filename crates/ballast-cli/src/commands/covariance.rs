@@ -30,11 +30,16 @@ pub fn run(a: &CovarianceArgs) -> Result<String> {
                 cov.estimator,
                 cov.dim(),
                 cov.periods_per_year,
-                cov.shrinkage.map(|d| format!(", shrinkage δ = {d:.6}")).unwrap_or_default()
+                cov.shrinkage
+                    .map(|d| format!(", shrinkage δ = {d:.6}"))
+                    .unwrap_or_default()
             );
             out += &window_line(&l.returns, first_price);
             if !l.window.dropped.is_empty() {
-                out += &format!("Dropped (incomplete in window): {}\n", l.window.dropped.join(", "));
+                out += &format!(
+                    "Dropped (incomplete in window): {}\n",
+                    l.window.dropped.join(", ")
+                );
             }
             out += "\nAnnual volatility and correlation\n";
             let corr = cov.correlation()?;

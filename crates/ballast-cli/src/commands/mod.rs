@@ -116,7 +116,11 @@ pub fn tail_table(s: &ballast::risk::RiskSummary, value_usd: Option<f64>) -> Str
     let rows: [(&str, &[ballast::risk::TailLoss], ballast::risk::VarMethod); 5] = [
         ("VaR historical", &s.var, ballast::risk::VarMethod::Historical),
         ("VaR Gaussian", &s.var, ballast::risk::VarMethod::Gaussian),
-        ("VaR Cornish-Fisher", &s.var, ballast::risk::VarMethod::CornishFisher),
+        (
+            "VaR Cornish-Fisher",
+            &s.var,
+            ballast::risk::VarMethod::CornishFisher,
+        ),
         ("CVaR historical", &s.cvar, ballast::risk::VarMethod::Historical),
         ("CVaR Gaussian", &s.cvar, ballast::risk::VarMethod::Gaussian),
     ];

@@ -11,7 +11,9 @@ use serde_json::json;
 pub fn run(a: &OptimizeArgs) -> Result<String> {
     let budgets = match (&a.budgets, a.method) {
         (Some(b), Method::RiskBudget) => Some(input::parse_pairs(b, "--budgets")?),
-        (None, Method::RiskBudget) => bail!("--method risk-budget needs --budgets, e.g. --budgets BTC=0.4,ETH=0.3,SOL=0.3"),
+        (None, Method::RiskBudget) => {
+            bail!("--method risk-budget needs --budgets, e.g. --budgets BTC=0.4,ETH=0.3,SOL=0.3")
+        }
         (Some(_), _) => bail!("--budgets is only used with --method risk-budget"),
         (None, _) => None,
     };
@@ -31,14 +33,21 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     let n = cov.dim();
     if let Some(b) = &budgets {
         if l.window.dropped.iter().any(|d| b.iter().any(|p| &p.0 == d)) {
-            bail!("assets with budgets were dropped as incomplete ({}); remove their budgets", l.window.dropped.join(","));
+            bail!(
+                "assets with budgets were dropped as incomplete ({}); remove their budgets",
+                l.window.dropped.join(",")
+            );
         }
     }
     let bounds = (a.min_weight.is_some() || a.max_weight.is_some())
         .then(|| WeightBounds::uniform(n, a.min_weight.unwrap_or(0.0), a.max_weight.unwrap_or(1.0)));
     let alloc = match a.method {
         Method::InverseVol => inverse_volatility(&cov, bounds.as_ref())?,
-        Method::Erc => RiskBudgeting { bounds, ..RiskBudgeting::erc() }.weights(&cov)?,
+        Method::Erc => RiskBudgeting {
+            bounds,
+            ..RiskBudgeting::erc()
+        }
+        .weights(&cov)?,
         Method::RiskBudget => {
             let b = budgets.as_ref().expect("checked above");
             let ordered: Vec<f64> = cov
@@ -46,12 +55,25 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                 .iter()
                 .map(|x| b.iter().find(|p| &p.0 == x).map(|p| p.1).expect("same assets"))
                 .collect();
-            RiskBudgeting { bounds, ..RiskBudgeting::with_budgets(ordered) }.weights(&cov)?
+            RiskBudgeting {
+                bounds,
+                ..RiskBudgeting::with_budgets(ordered)
+            }
+            .weights(&cov)?
         }
     };
     let vt = a
         .vol_target
-        .map(|t| vol_target(&cov.matrix, &alloc.weights, VolTarget { target: t, max_leverage: a.max_leverage }))
+        .map(|t| {
+            vol_target(
+                &cov.matrix,
+                &alloc.weights,
+                VolTarget {
+                    target: t,
+                    max_leverage: a.max_leverage,
+                },
+            )
+        })
         .transpose()?;
     let (weights, cash, vol) = match &vt {
         Some(v) => (v.weights.clone(), v.cash, v.volatility_after),
@@ -72,10 +94,17 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                 "dropped_incomplete": l.window.dropped,
             });
             if let Some(b) = &budgets {
-                v["budgets"] = by_asset(&cov.assets, &cov.assets.iter().map(|x| b.iter().find(|p| &p.0 == x).unwrap().1).collect::<Vec<_>>());
+                v["budgets"] = by_asset(
+                    &cov.assets,
+                    &cov.assets
+                        .iter()
+                        .map(|x| b.iter().find(|p| &p.0 == x).unwrap().1)
+                        .collect::<Vec<_>>(),
+                );
             }
             if let Some(s) = &alloc.solver {
-                v["solver"] = json!({"iterations": s.iterations, "max_rc_error": s.error, "converged": s.converged});
+                v["solver"] =
+                    json!({"iterations": s.iterations, "max_rc_error": s.error, "converged": s.converged});
             }
             if let Some(t) = &vt {
                 v["vol_target"] = json!({
@@ -90,13 +119,21 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
             let mut out = format!("Target: {method} on {} covariance, {} assets\n", cov.estimator, n);
             out += &window_line(&l.returns, first_price);
             if !l.window.dropped.is_empty() {
-                out += &format!("Dropped (incomplete in window): {}\n", l.window.dropped.join(", "));
+                out += &format!(
+                    "Dropped (incomplete in window): {}\n",
+                    l.window.dropped.join(", ")
+                );
             }
             out += "\n";
             let vols = cov.volatilities();
             let mut t = Table::new(["asset", "weight", "vol", "risk contribution"]);
             for i in 0..n {
-                t.row([cov.assets[i].clone(), pct(weights[i]), pct(vols[i]), pct(alloc.risk_contributions[i])]);
+                t.row([
+                    cov.assets[i].clone(),
+                    pct(weights[i]),
+                    pct(vols[i]),
+                    pct(alloc.risk_contributions[i]),
+                ]);
             }
             if cash != 0.0 {
                 t.row(["cash".to_string(), pct(cash), pct(0.0), pct(0.0)]);
@@ -109,11 +146,18 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                     pct(a.vol_target.unwrap_or_default()),
                     t.scale,
                     pct(t.volatility_before),
-                    if t.leverage_capped { ", capped by max leverage" } else { "" }
+                    if t.leverage_capped {
+                        ", capped by max leverage"
+                    } else {
+                        ""
+                    }
                 );
             }
             if let Some(s) = &alloc.solver {
-                out += &format!("Solver: {} sweeps, max |RC − budget| = {:.1e}\n", s.iterations, s.error);
+                out += &format!(
+                    "Solver: {} sweeps, max |RC − budget| = {:.1e}\n",
+                    s.iterations, s.error
+                );
             }
             out
         }

@@ -11,8 +11,8 @@ use serde_json::json;
 pub fn run(a: &ReportArgs) -> Result<String> {
     let pf = PortfolioFile::load(&a.portfolio)?;
     let prices_path = pf.prices_path();
-    let panel = read_prices(&prices_path)
-        .with_context(|| format!("{}: [data] prices", a.portfolio.display()))?;
+    let panel =
+        read_prices(&prices_path).with_context(|| format!("{}: [data] prices", a.portfolio.display()))?;
     let r = analyze(&pf, &panel).with_context(|| format!("{}", a.portfolio.display()))?;
     r.covariance
         .validate()
@@ -116,7 +116,10 @@ fn to_table(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::D
         r.returns.dates().last().unwrap(),
         first_price,
         r.covariance.estimator,
-        r.covariance.shrinkage.map(|d| format!(" (δ = {d:.4})")).unwrap_or_default(),
+        r.covariance
+            .shrinkage
+            .map(|d| format!(" (δ = {d:.4})"))
+            .unwrap_or_default(),
     );
     out += &format!(
         "Portfolio value {} USD, of which cash {} USD ({})\n\n",
@@ -128,7 +131,16 @@ fn to_table(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::D
     let vals = values(r);
     let method = r.target.allocation.method;
     let mut t = Table::new([
-        "asset", "units", "price USD", "value USD", "weight", "vol", "risk contr.", "target", "drift", "target RC",
+        "asset",
+        "units",
+        "price USD",
+        "value USD",
+        "weight",
+        "vol",
+        "risk contr.",
+        "target",
+        "drift",
+        "target RC",
     ]);
     for i in 0..r.assets.len() {
         t.row([

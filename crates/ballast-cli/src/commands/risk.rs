@@ -48,13 +48,26 @@ pub fn run(a: &RiskArgs) -> Result<String> {
                 "\nAnnual volatility {}   max drawdown {} ({} → {})\n\n",
                 pct(s.volatility_annual),
                 pct(s.drawdown.max_drawdown),
-                if s.drawdown.peak == 0 { first_price } else { l.returns.dates()[s.drawdown.peak - 1] },
-                if s.drawdown.trough == 0 { first_price } else { l.returns.dates()[s.drawdown.trough - 1] },
+                if s.drawdown.peak == 0 {
+                    first_price
+                } else {
+                    l.returns.dates()[s.drawdown.peak - 1]
+                },
+                if s.drawdown.trough == 0 {
+                    first_price
+                } else {
+                    l.returns.dates()[s.drawdown.trough - 1]
+                },
             );
             let vols = cov.volatilities();
             let mut t = Table::new(["asset", "weight", "vol", "risk contribution"]);
             for (i, asset) in assets.iter().enumerate() {
-                t.row([asset.clone(), pct(w[i]), pct(vols[i]), pct(s.risk_contributions[i])]);
+                t.row([
+                    asset.clone(),
+                    pct(w[i]),
+                    pct(vols[i]),
+                    pct(s.risk_contributions[i]),
+                ]);
             }
             out += &t.render();
             out += "\n";

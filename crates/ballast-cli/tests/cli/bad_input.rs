@@ -48,8 +48,24 @@ fn long_format_equals_wide() {
     let dir = scratch();
     let pw = write(&dir, "w.csv", &w);
     let pl = write(&dir, "l.csv", &long);
-    let a = run_json(&["covariance", "--prices", &pw, "--window", "20", "--format", "json"]);
-    let b = run_json(&["covariance", "--prices", &pl, "--window", "20", "--format", "json"]);
+    let a = run_json(&[
+        "covariance",
+        "--prices",
+        &pw,
+        "--window",
+        "20",
+        "--format",
+        "json",
+    ]);
+    let b = run_json(&[
+        "covariance",
+        "--prices",
+        &pl,
+        "--window",
+        "20",
+        "--format",
+        "json",
+    ]);
     assert_eq!(a["matrix"], b["matrix"]);
 }
 
@@ -71,13 +87,22 @@ fn malformed_row_names_line() {
 
 #[test]
 fn nan_inf_text_and_non_positive_prices_name_the_cell() {
-    for (bad, what) in [("NaN", "not a finite number"), ("inf", "not a finite number"), ("abc", "not a number"), ("0", "not positive"), ("-3.5", "not positive")] {
+    for (bad, what) in [
+        ("NaN", "not a finite number"),
+        ("inf", "not a finite number"),
+        ("abc", "not a number"),
+        ("0", "not positive"),
+        ("-3.5", "not positive"),
+    ] {
         let lines: Vec<String> = wide(40).lines().map(String::from).collect();
         let mut l = lines.clone();
         let f: Vec<&str> = lines[10].split(',').collect();
         l[10] = format!("{},{},{bad},{}", f[0], f[1], f[3]);
         let e = cov_err(&(l.join("\n") + "\n"), &[]);
-        assert!(e.contains(":11:3:") && e.contains(what) && e.contains('B'), "{bad}: {e}");
+        assert!(
+            e.contains(":11:3:") && e.contains(what) && e.contains('B'),
+            "{bad}: {e}"
+        );
     }
 }
 
@@ -126,7 +151,18 @@ fn gap_inside_window_names_asset_and_date_unless_dropped() {
     let p = write(&dir, "prices.csv", &csv);
     let v = run_json(&["covariance", "--prices", &p, "--window", "20", "--format", "json"]);
     assert_eq!(v["assets"], serde_json::json!(["A", "C"]));
-    let v = run_json(&["covariance", "--prices", &p, "--window", "20", "--assets", "A,B,C", "--drop-incomplete", "--format", "json"]);
+    let v = run_json(&[
+        "covariance",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--assets",
+        "A,B,C",
+        "--drop-incomplete",
+        "--format",
+        "json",
+    ]);
     assert_eq!(v["dropped_incomplete"], serde_json::json!(["B"]));
 }
 
@@ -154,22 +190,87 @@ fn singular_and_constant_covariance() {
 fn weights_and_budgets() {
     let dir = scratch();
     let p = write(&dir, "prices.csv", &wide(40));
-    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=0.3"]);
+    let e = run_err(&[
+        "risk",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--weights",
+        "A=0.5,B=0.3",
+    ]);
     assert!(e.contains("sum to 0.8") && e.contains("--normalize"), "{e}");
-    run_json(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=0.3", "--normalize", "--format", "json"]);
+    run_json(&[
+        "risk",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--weights",
+        "A=0.5,B=0.3",
+        "--normalize",
+        "--format",
+        "json",
+    ]);
     let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B"]);
     assert!(e.contains("'B' is not ASSET=VALUE"), "{e}");
     let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=0.5,B=x"]);
     assert!(e.contains("not a finite number"), "{e}");
-    let e = run_err(&["risk", "--prices", &p, "--window", "20", "--weights", "A=1", "--confidence", "95"]);
+    let e = run_err(&[
+        "risk",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--weights",
+        "A=1",
+        "--confidence",
+        "95",
+    ]);
     assert!(e.contains("between 0 and 1"), "{e}");
-    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget", "--budgets", "A=0.5,B=0.3,C=0.3"]);
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--method",
+        "risk-budget",
+        "--budgets",
+        "A=0.5,B=0.3,C=0.3",
+    ]);
     assert!(e.contains("sum to 1.1"), "{e}");
-    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget", "--budgets", "A=0.5,B=0.5,C=0"]);
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--method",
+        "risk-budget",
+        "--budgets",
+        "A=0.5,B=0.5,C=0",
+    ]);
     assert!(e.contains("budget of C is 0"), "{e}");
-    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--method", "risk-budget"]);
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--method",
+        "risk-budget",
+    ]);
     assert!(e.contains("needs --budgets"), "{e}");
-    let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--min-weight", "0.5"]);
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--window",
+        "20",
+        "--min-weight",
+        "0.5",
+    ]);
     assert!(e.contains("minimum weights sum to 1.5"), "{e}");
     let e = run_err(&["optimize", "--prices", &p, "--window", "20", "--vol-target", "-1"]);
     assert!(e.contains("volatility target"), "{e}");
@@ -187,7 +288,11 @@ fn portfolio_file_errors_name_file_and_key() {
     let f = write(&dir, "typo.toml", &good.replace("cash_usd", "cash_usdt"));
     let e = run_err(&["report", &f]);
     assert!(e.contains("typo.toml") && e.contains("cash_usdt"), "{e}");
-    let f = write(&dir, "unknown.toml", &good.replace("asset = \"B\"", "asset = \"ZZZ\""));
+    let f = write(
+        &dir,
+        "unknown.toml",
+        &good.replace("asset = \"B\"", "asset = \"ZZZ\""),
+    );
     let e = run_err(&["report", &f]);
     assert!(e.contains("unknown asset 'ZZZ'"), "{e}");
     let f = write(&dir, "neg.toml", &good.replace("units = 2.0", "units = -2.0"));

@@ -34,8 +34,15 @@ pub fn run_json(args: &[&str]) -> Value {
 pub fn run_err(args: &[&str]) -> String {
     let out = run(args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
-    assert_eq!(out.status.code(), Some(1), "ballast {args:?} should fail with exit 1; stderr: {err}");
-    assert!(err.starts_with("error: "), "message should start with 'error: ': {err}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "ballast {args:?} should fail with exit 1; stderr: {err}"
+    );
+    assert!(
+        err.starts_with("error: "),
+        "message should start with 'error: ': {err}"
+    );
     assert!(!err.contains("panicked"), "panic on bad input: {err}");
     err
 }
@@ -69,5 +76,8 @@ pub fn f(v: &Value) -> f64 {
 
 pub fn assert_rel(name: &str, got: f64, want: f64, tol: f64) {
     let err = ((got - want) / want).abs();
-    assert!(err <= tol, "{name}: got {got:e}, reference {want:e}, relative error {err:.2e}");
+    assert!(
+        err <= tol,
+        "{name}: got {got:e}, reference {want:e}, relative error {err:.2e}"
+    );
 }

@@ -14,7 +14,15 @@ fn covariance_json_matches_every_reference_estimator() {
         ("ledoit-wolf-cc", "ledoit_wolf_pypfopt_constant_correlation"),
         ("oas", "oas_sklearn"),
     ] {
-        let v = run_json(&["covariance", "--prices", &p, "--estimator", est, "--format", "json"]);
+        let v = run_json(&[
+            "covariance",
+            "--prices",
+            &p,
+            "--estimator",
+            est,
+            "--format",
+            "json",
+        ]);
         assert_eq!(v["periods_per_year"], 365.0);
         assert_eq!(v["assets"], refs[key]["assets"], "{est}: assets");
         assert_eq!(v["window"]["returns"], 730);
@@ -41,16 +49,60 @@ fn risk_json_matches_risk_measures() {
             .map(|(a, w)| format!("{a}={}", f(w)))
             .collect();
         let wl = weights.join(",");
-        let v = run_json(&["risk", "--prices", &p, "--weights", &wl, "--normalize", "--format", "json"]);
-        assert_rel(&format!("{name} vol"), f(&v["volatility_annual"]), f(&port["empyrical"]["annual_volatility"]), 1e-12);
-        assert_rel(&format!("{name} mdd"), f(&v["max_drawdown"]), f(&port["max_drawdown"]), 1e-12);
+        let v = run_json(&[
+            "risk",
+            "--prices",
+            &p,
+            "--weights",
+            &wl,
+            "--normalize",
+            "--format",
+            "json",
+        ]);
+        assert_rel(
+            &format!("{name} vol"),
+            f(&v["volatility_annual"]),
+            f(&port["empyrical"]["annual_volatility"]),
+            1e-12,
+        );
+        assert_rel(
+            &format!("{name} mdd"),
+            f(&v["max_drawdown"]),
+            f(&port["max_drawdown"]),
+            1e-12,
+        );
         for c in ["0.95", "0.99"] {
             let r = &port["by_confidence"][c];
-            assert_rel("hist var", f(&v["var"]["historical"][c]), f(&r["hist_ru_var"]), 1e-12);
-            assert_rel("gauss var", f(&v["var"]["gaussian"][c]), f(&r["gaussian_var"]), 1e-12);
-            assert_rel("cf var", f(&v["var"]["cornish_fisher"][c]), f(&r["cornish_fisher_var_biased"]), 1e-12);
-            assert_rel("hist cvar", f(&v["cvar"]["historical"][c]), f(&r["hist_ru_cvar"]), 1e-12);
-            assert_rel("gauss cvar", f(&v["cvar"]["gaussian"][c]), f(&r["gaussian_cvar"]), 1e-12);
+            assert_rel(
+                "hist var",
+                f(&v["var"]["historical"][c]),
+                f(&r["hist_ru_var"]),
+                1e-12,
+            );
+            assert_rel(
+                "gauss var",
+                f(&v["var"]["gaussian"][c]),
+                f(&r["gaussian_var"]),
+                1e-12,
+            );
+            assert_rel(
+                "cf var",
+                f(&v["var"]["cornish_fisher"][c]),
+                f(&r["cornish_fisher_var_biased"]),
+                1e-12,
+            );
+            assert_rel(
+                "hist cvar",
+                f(&v["cvar"]["historical"][c]),
+                f(&r["hist_ru_cvar"]),
+                1e-12,
+            );
+            assert_rel(
+                "gauss cvar",
+                f(&v["cvar"]["gaussian"][c]),
+                f(&r["gaussian_cvar"]),
+                1e-12,
+            );
         }
         let rc: f64 = v["risk_contributions"].as_object().unwrap().values().map(f).sum();
         assert!((rc - 1.0).abs() < 1e-12);
@@ -77,7 +129,17 @@ fn optimize_json_matches_risk_parity_reference() {
     let budgets = refs["cases"]["budget_unequal"]["budgets"].as_object().unwrap();
     let arg: Vec<String> = budgets.iter().map(|(a, b)| format!("{a}={}", f(b))).collect();
     let arg = arg.join(",");
-    let rb = run_json(&["optimize", "--prices", &p, "--method", "risk-budget", "--budgets", &arg, "--format", "json"]);
+    let rb = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "risk-budget",
+        "--budgets",
+        &arg,
+        "--format",
+        "json",
+    ]);
     let want = &refs["cases"]["budget_unequal"]["reference_newton_harness"]["weights"];
     for (a, x) in rb["weights"].as_object().unwrap() {
         assert!((f(x) - f(&want[a])).abs() <= 1e-8, "risk budget {a}");
@@ -96,14 +158,37 @@ fn optimize_json_matches_risk_parity_reference() {
 #[test]
 fn optimize_inverse_vol_and_vol_target() {
     let p = prices();
-    let v = run_json(&["optimize", "--prices", &p, "--assets", "BTC,ETH,SOL", "--method", "inverse-vol", "--format", "json"]);
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--assets",
+        "BTC,ETH,SOL",
+        "--method",
+        "inverse-vol",
+        "--format",
+        "json",
+    ]);
     let refs = reference("covariance.json");
-    let vols: Vec<f64> = ["BTC", "ETH", "SOL"].iter().map(|a| f(&refs["vol_annual_ddof1"][a])).collect();
+    let vols: Vec<f64> = ["BTC", "ETH", "SOL"]
+        .iter()
+        .map(|a| f(&refs["vol_annual_ddof1"][a]))
+        .collect();
     let inv: f64 = vols.iter().map(|s| 1.0 / s).sum();
     for (a, s) in ["BTC", "ETH", "SOL"].iter().zip(&vols) {
         assert_rel(a, f(&v["weights"][a]), (1.0 / s) / inv, 1e-12);
     }
-    let t = run_json(&["optimize", "--prices", &p, "--assets", "BTC,ETH,SOL", "--vol-target", "0.3", "--format", "json"]);
+    let t = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--assets",
+        "BTC,ETH,SOL",
+        "--vol-target",
+        "0.3",
+        "--format",
+        "json",
+    ]);
     assert_rel("vol target", f(&t["volatility_annual"]), 0.3, 1e-12);
     let total: f64 = t["weights"].as_object().unwrap().values().map(f).sum();
     assert_rel("cash", f(&t["cash"]), 1.0 - total, 1e-12);

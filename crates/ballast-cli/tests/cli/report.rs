@@ -7,7 +7,14 @@ fn report_table_runs_on_the_example() {
     let out = run(&["report", "examples/portfolio.toml"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["Portfolio value", "risk contr.", "VaR historical", "CVaR historical", "Rebalance", "max drawdown"] {
+    for needle in [
+        "Portfolio value",
+        "risk contr.",
+        "VaR historical",
+        "CVaR historical",
+        "Rebalance",
+        "max drawdown",
+    ] {
         assert!(text.contains(needle), "missing '{needle}' in:\n{text}");
     }
 }
@@ -18,7 +25,11 @@ fn report_json_is_consistent() {
     let value = f(&v["value_usd"]);
     // value = Σ units × price + cash
     let holdings = v["holdings"].as_array().unwrap();
-    let sum: f64 = holdings.iter().map(|h| f(&h["units"]) * f(&h["price"])).sum::<f64>() + f(&v["cash_usd"]);
+    let sum: f64 = holdings
+        .iter()
+        .map(|h| f(&h["units"]) * f(&h["price"]))
+        .sum::<f64>()
+        + f(&v["cash_usd"]);
     assert_rel("value", value, sum, 1e-12);
     // weights + cash = 1; risk contributions sum to 1
     let w: f64 = holdings.iter().map(|h| f(&h["weight"])).sum::<f64>() + f(&v["cash_weight"]);
@@ -33,17 +44,30 @@ fn report_json_is_consistent() {
     assert_rel("target vol", f(&v["target"]["volatility_annual"]), 0.45, 1e-12);
     // USD VaR = fraction × value
     let var = f(&v["risk"]["var"]["historical"]["0.95"]);
-    assert_rel("var usd", f(&v["risk"]["var_usd"]["historical"]["0.95"]), var * value, 1e-12);
+    assert_rel(
+        "var usd",
+        f(&v["risk"]["var_usd"]["historical"]["0.95"]),
+        var * value,
+        1e-12,
+    );
     // trades bring weights to target: post-trade weights equal target weights
     let reb = &v["rebalance"];
     assert_eq!(reb["rebalance"], true);
     for h in holdings {
         let a = h["asset"].as_str().unwrap();
         let post = f(&reb["post_trade_weights"][a]);
-        assert!((post - f(&h["target_weight"])).abs() < 1e-9, "{a}: post {post} vs target");
+        assert!(
+            (post - f(&h["target_weight"])).abs() < 1e-9,
+            "{a}: post {post} vs target"
+        );
     }
     // fees = fee_bps × notional
-    let notional: f64 = reb["trades"].as_array().unwrap().iter().map(|t| f(&t["notional_usd"])).sum();
+    let notional: f64 = reb["trades"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| f(&t["notional_usd"]))
+        .sum();
     assert_rel("fees", f(&reb["fees_usd"]), notional * 10.0 / 1e4, 1e-12);
 }
 
@@ -52,11 +76,17 @@ fn report_without_breach_proposes_no_trades() {
     let dir = scratch();
     let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
     let text = text
-        .replace("prices = \"../data/crypto_daily_close.csv\"", &format!("prices = {:?}", prices()))
+        .replace(
+            "prices = \"../data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
         .replace("band = 0.05 ", "band = 0.99 ");
     let p = write(&dir, "p.toml", &text);
     let v = run_json(&["report", &p, "--format", "json"]);
     assert_eq!(v["rebalance"]["rebalance"], false);
     assert_eq!(v["rebalance"]["trades"].as_array().unwrap().len(), 0);
-    assert_eq!(v["risk"]["volatility_annual"], v["risk_after"]["volatility_annual"]);
+    assert_eq!(
+        v["risk"]["volatility_annual"],
+        v["risk_after"]["volatility_annual"]
+    );
 }

@@ -14,7 +14,9 @@ pub fn real_covariance(n: usize) -> Covariance {
     let w = panel.window(&WindowSpec::default()).expect("window");
     let r = w.returns(ReturnKind::Simple);
     let assets: Vec<String> = r.assets()[..n].to_vec();
-    SampleCovariance::default().fit(&r.select(&assets).unwrap()).unwrap()
+    SampleCovariance::default()
+        .fit(&r.select(&assets).unwrap())
+        .unwrap()
 }
 
 /// A crypto-like covariance for any `n`: a three-factor model (a market factor with loadings
@@ -48,7 +50,11 @@ pub fn synthetic_covariance(n: usize, seed: u64) -> Covariance {
     for i in 0..n {
         for j in 0..n {
             let c = raw[i * n + j] / (raw[i * n + i] * raw[j * n + j]).sqrt();
-            data[i * n + j] = if i == j { vol[i] * vol[i] } else { c * vol[i] * vol[j] };
+            data[i * n + j] = if i == j {
+                vol[i] * vol[i]
+            } else {
+                c * vol[i] * vol[j]
+            };
         }
     }
     let assets = (0..n).map(|i| format!("A{i:03}")).collect();

@@ -10,7 +10,10 @@ use crate::estimate::Covariance;
 /// shared in proportion to σ⁻¹ ([`WeightBounds::fill_proportional`]).
 ///
 /// Errors: covariance errors (non-finite, zero variance, not positive definite), infeasible bounds.
-pub fn inverse_volatility(cov: &Covariance, bounds: Option<&WeightBounds>) -> Result<Allocation, AllocateError> {
+pub fn inverse_volatility(
+    cov: &Covariance,
+    bounds: Option<&WeightBounds>,
+) -> Result<Allocation, AllocateError> {
     check_cov(cov)?;
     let inv: Vec<f64> = cov.volatilities().iter().map(|s| 1.0 / s).collect();
     let w = match bounds {

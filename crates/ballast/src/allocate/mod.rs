@@ -99,7 +99,10 @@ impl Allocation {
 /// propagates into Σx) and call [`Covariance::validate`] when they fail, to say why.
 pub(crate) fn check_diagonal(cov: &Covariance) -> Result<(), AllocateError> {
     if cov.matrix.diagonal().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        let err = cov.validate().err().unwrap_or(crate::estimate::EstimateError::NotFinite);
+        let err = cov
+            .validate()
+            .err()
+            .unwrap_or(crate::estimate::EstimateError::NotFinite);
         return Err(err.into());
     }
     Ok(())
@@ -127,7 +130,10 @@ pub(crate) fn check_cov(cov: &Covariance) -> Result<(), AllocateError> {
         bad = worst > 0.0 || nan.is_nan();
     }
     if bad {
-        let err = cov.validate().err().unwrap_or(crate::estimate::EstimateError::NotFinite);
+        let err = cov
+            .validate()
+            .err()
+            .unwrap_or(crate::estimate::EstimateError::NotFinite);
         return Err(err.into());
     }
     Ok(())

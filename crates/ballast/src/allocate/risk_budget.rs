@@ -81,7 +81,11 @@ impl RiskBudgeting {
         check_diagonal(cov)?;
         let n = cov.dim();
         let b = self.resolved_budgets(n, &cov.assets)?;
-        let method = if self.budgets.is_some() { "risk-budget" } else { "erc" };
+        let method = if self.budgets.is_some() {
+            "risk-budget"
+        } else {
+            "erc"
+        };
         let (w, report) = match &self.bounds {
             Some(bd) if bd.is_active() => {
                 check_cov(cov)?;
@@ -142,7 +146,6 @@ fn coordinate_min(a: f64, c: f64, beta: f64) -> f64 {
     }
 }
 
-
 /// Max |x_i s_i / x's − b_i|; NaN/inf in the inputs make it NaN.
 #[inline(always)]
 fn rc_error(x: &[f64], s: &[f64], b: &[f64]) -> f64 {
@@ -172,7 +175,12 @@ fn sym_mul(cov: &SymMatrix, x: &[f64], s: &mut [f64]) {
 ///
 /// Dispatches at run time to an AVX2 build of the same code where the CPU has it (the axpy
 /// at the heart of each coordinate update is then 4 doubles wide instead of 2).
-pub(crate) fn solve(cov: &SymMatrix, b: &[f64], tol: f64, max_sweeps: usize) -> (Vec<f64>, Vec<f64>, SolverReport) {
+pub(crate) fn solve(
+    cov: &SymMatrix,
+    b: &[f64],
+    tol: f64,
+    max_sweeps: usize,
+) -> (Vec<f64>, Vec<f64>, SolverReport) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2 (checked just above).
@@ -183,12 +191,22 @@ pub(crate) fn solve(cov: &SymMatrix, b: &[f64], tol: f64, max_sweeps: usize) -> 
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn solve_avx2(cov: &SymMatrix, b: &[f64], tol: f64, max_sweeps: usize) -> (Vec<f64>, Vec<f64>, SolverReport) {
+unsafe fn solve_avx2(
+    cov: &SymMatrix,
+    b: &[f64],
+    tol: f64,
+    max_sweeps: usize,
+) -> (Vec<f64>, Vec<f64>, SolverReport) {
     solve_generic(cov, b, tol, max_sweeps)
 }
 
 #[inline(always)]
-fn solve_generic(cov: &SymMatrix, b: &[f64], tol: f64, max_sweeps: usize) -> (Vec<f64>, Vec<f64>, SolverReport) {
+fn solve_generic(
+    cov: &SymMatrix,
+    b: &[f64],
+    tol: f64,
+    max_sweeps: usize,
+) -> (Vec<f64>, Vec<f64>, SolverReport) {
     let n = b.len();
     let diag = cov.diagonal();
     // inverse-volatility start, scaled so that x'Σx = Σb = 1
@@ -240,7 +258,14 @@ fn solve_generic(cov: &SymMatrix, b: &[f64], tol: f64, max_sweeps: usize) -> (Ve
 
 /// Projected CCD for `½ x'Σx − λ Σ b ln x` on [l, u], warm-started at `x` (with s = Σx).
 /// Returns sweeps used.
-fn ccd_box(cov: &SymMatrix, b: &[f64], lambda: f64, bd: &WeightBounds, x: &mut [f64], s: &mut [f64]) -> usize {
+fn ccd_box(
+    cov: &SymMatrix,
+    b: &[f64],
+    lambda: f64,
+    bd: &WeightBounds,
+    x: &mut [f64],
+    s: &mut [f64],
+) -> usize {
     let diag = cov.diagonal();
     let n = b.len();
     for sweep in 1..=100_000 {

@@ -39,9 +39,7 @@ pub fn read_prices(path: impl AsRef<Path>) -> Result<PricePanel, DataError> {
 pub fn read_prices_str(text: &str, file: &str) -> Result<PricePanel, DataError> {
     let (header, rows) = parse_csv(text, file)?;
     let lower: Vec<String> = header.iter().map(|h| h.to_ascii_lowercase()).collect();
-    let long = lower.len() == 3
-        && lower[1] == "asset"
-        && (lower[2] == "close" || lower[2] == "price");
+    let long = lower.len() == 3 && lower[1] == "asset" && (lower[2] == "close" || lower[2] == "price");
     if long {
         read_long(rows, file)
     } else {
@@ -92,7 +90,12 @@ fn parse_csv(text: &str, file: &str) -> Result<(Vec<String>, Rows), DataError> {
             _ => e.to_string(),
         },
     };
-    let header: Vec<String> = rdr.headers().map_err(csv_err)?.iter().map(str::to_string).collect();
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_err)?
+        .iter()
+        .map(str::to_string)
+        .collect();
     let mut rows = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(csv_err)?;
@@ -142,7 +145,12 @@ fn parse_cell(
         .parse()
         .map_err(|_| bad(file, line, column, format!("{asset}: '{s}' is not a number")))?;
     if !v.is_finite() {
-        return Err(bad(file, line, column, format!("{asset}: '{s}' is not a finite number")));
+        return Err(bad(
+            file,
+            line,
+            column,
+            format!("{asset}: '{s}' is not a finite number"),
+        ));
     }
     if matches!(kind, CellKind::Price) && v <= 0.0 {
         return Err(bad(

@@ -25,10 +25,7 @@ use jiff::civil::Date;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("{file}: cannot read file: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    Io { file: String, source: std::io::Error },
     #[error("{file}: the file is empty (no header row)")]
     Empty { file: String },
     #[error("{file}: no data rows after the header")]
@@ -193,7 +190,10 @@ impl PricePanel {
                 return Err(DataError::Invalid(format!("duplicate asset '{a}'")));
             }
         }
-        if let Some(k) = values.iter().position(|v| !v.is_nan() && !(v.is_finite() && *v > 0.0)) {
+        if let Some(k) = values
+            .iter()
+            .position(|v| !(v.is_nan() || v.is_finite() && *v > 0.0))
+        {
             let (r, c) = (k / assets.len(), k % assets.len());
             return Err(DataError::Invalid(format!(
                 "price of {} on {} is {}, prices must be finite and > 0",
@@ -265,7 +265,10 @@ impl PricePanel {
             }
             None => (0..n).collect(),
         };
-        let first = *self.dates.first().ok_or(DataError::Invalid("price panel has no rows".into()))?;
+        let first = *self
+            .dates
+            .first()
+            .ok_or(DataError::Invalid("price panel has no rows".into()))?;
         let end = spec.end.unwrap_or(*self.dates.last().unwrap());
         if end < first {
             return Err(DataError::EndBeforeStart { end, first });

@@ -56,7 +56,9 @@ impl Covariance {
 
     /// Correlation matrix.
     pub fn correlation(&self) -> Result<SymMatrix, EstimateError> {
-        self.matrix.to_correlation().ok_or_else(|| self.zero_variance_error())
+        self.matrix
+            .to_correlation()
+            .ok_or_else(|| self.zero_variance_error())
     }
 
     fn zero_variance_error(&self) -> EstimateError {
@@ -215,7 +217,10 @@ impl Ewma {
             p *= lambda;
         }
         let x = returns.as_column_major();
-        let xw: Vec<f64> = x.chunks(t).flat_map(|c| c.iter().zip(&w).map(|(a, b)| a * b)).collect();
+        let xw: Vec<f64> = x
+            .chunks(t)
+            .flat_map(|c| c.iter().zip(&w).map(|(a, b)| a * b))
+            .collect();
         let n = returns.n_assets();
         let mut s = cross_product(t, x, &xw);
         symmetrize(&mut s, n);
@@ -361,8 +366,8 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
         for j in 0..n {
             if i != j {
                 let sij = s.get(i, j);
-                let theta = term1[i * n + j] / tf - help.get(i, i) * sij - help.get(i, j) * var[i]
-                    + var[i] * sij;
+                let theta =
+                    term1[i * n + j] / tf - help.get(i, i) * sij - help.get(i, j) * var[i] + var[i] * sij;
                 rho_off += sd[j] / sd[i] * theta;
             }
         }
@@ -375,7 +380,11 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
         .map(|(a, b)| (a - b) * (a - b))
         .sum();
     let kappa = (pi_hat - rho_hat) / gamma_hat;
-    let delta = if kappa.is_finite() { (kappa / tf).clamp(0.0, 1.0) } else { 0.0 };
+    let delta = if kappa.is_finite() {
+        (kappa / tf).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let mut out = SymMatrix::zeros(n);
     for i in 0..n {
         for j in 0..n {

@@ -26,7 +26,9 @@ pub enum EstimateError {
         value: f64,
         expected: &'static str,
     },
-    #[error("asset '{asset}' has zero variance over the window (constant price): its covariance is singular")]
+    #[error(
+        "asset '{asset}' has zero variance over the window (constant price): its covariance is singular"
+    )]
     ZeroVariance { asset: String },
     #[error("the covariance matrix is not finite")]
     NotFinite,

@@ -1,7 +1,9 @@
 //! The main job: value, risk, target and trades of a portfolio file on a price panel.
 
 use super::PortfolioFile;
-use crate::allocate::{inverse_volatility, vol_target, Allocation, RiskBudgeting, VolTarget, VolTargeted, WeightBounds};
+use crate::allocate::{
+    inverse_volatility, vol_target, Allocation, RiskBudgeting, VolTarget, VolTargeted, WeightBounds,
+};
 use crate::data::{PricePanel, ReturnKind, Returns, WindowSpec};
 use crate::estimate::{Covariance, CovarianceEstimator};
 use crate::rebalance::{plan, Band, RebalanceInput, RebalancePlan};
@@ -68,20 +70,23 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
         ..WindowSpec::default()
     })?;
     let returns = window.returns(ReturnKind::Simple);
-    let estimator = CovarianceEstimator::from_name(&pf.data.estimator, pf.data.ewma_lambda).ok_or_else(|| {
-        pf.invalid(format!(
-            "[data] estimator = '{}' is unknown (expected one of: {})",
-            pf.data.estimator,
-            CovarianceEstimator::NAMES
-        ))
-    })?;
+    let estimator =
+        CovarianceEstimator::from_name(&pf.data.estimator, pf.data.ewma_lambda).ok_or_else(|| {
+            pf.invalid(format!(
+                "[data] estimator = '{}' is unknown (expected one of: {})",
+                pf.data.estimator,
+                CovarianceEstimator::NAMES
+            ))
+        })?;
     let cov = estimator.fit(&returns)?;
     let prices = window.last_prices();
     let confidences = pf.risk.confidence.clone();
 
     let value: f64 = units.iter().zip(&prices).map(|(u, p)| u * p).sum::<f64>() + pf.cash_usd;
     if !(value > 0.0) {
-        return Err(pf.invalid(format!("portfolio value is {value:.2} USD; it must be > 0")).into());
+        return Err(pf
+            .invalid(format!("portfolio value is {value:.2} USD; it must be > 0"))
+            .into());
     }
     let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
     let current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
@@ -92,7 +97,9 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
         "relative" => Band::Relative(pf.rebalance.band),
         other => {
             return Err(pf
-                .invalid(format!("[rebalance] band_type = '{other}' is unknown (absolute | relative)"))
+                .invalid(format!(
+                    "[rebalance] band_type = '{other}' is unknown (absolute | relative)"
+                ))
                 .into())
         }
     };
@@ -130,11 +137,19 @@ fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
     let mut units = Vec::new();
     for h in &pf.holdings {
         if assets.contains(&h.asset) {
-            return Err(pf.invalid(format!("asset {} is held twice; merge the [[holding]] entries", h.asset)).into());
+            return Err(pf
+                .invalid(format!(
+                    "asset {} is held twice; merge the [[holding]] entries",
+                    h.asset
+                ))
+                .into());
         }
         if !(h.units.is_finite() && h.units >= 0.0) {
             return Err(pf
-                .invalid(format!("holding {}: units = {} must be a number ≥ 0", h.asset, h.units))
+                .invalid(format!(
+                    "holding {}: units = {} must be a number ≥ 0",
+                    h.asset, h.units
+                ))
                 .into());
         }
         assets.push(h.asset.clone());
@@ -170,7 +185,12 @@ fn target(pf: &PortfolioFile, cov: &Covariance) -> Result<TargetReport> {
         None
     };
     if t.budgets.is_some() && t.method != "risk-budget" {
-        return Err(pf.invalid(format!("[target] budgets are only used with method = \"risk-budget\" (method is '{}')", t.method)).into());
+        return Err(pf
+            .invalid(format!(
+                "[target] budgets are only used with method = \"risk-budget\" (method is '{}')",
+                t.method
+            ))
+            .into());
     }
     let allocation = match t.method.as_str() {
         "inverse-vol" => inverse_volatility(cov, bounds.as_ref())?,
@@ -181,11 +201,16 @@ fn target(pf: &PortfolioFile, cov: &Covariance) -> Result<TargetReport> {
         .weights(cov)?,
         "risk-budget" => {
             let Some(map) = &t.budgets else {
-                return Err(pf.invalid("[target] method = \"risk-budget\" needs budgets = { BTC = 0.5, ... }".into()).into());
+                return Err(pf
+                    .invalid("[target] method = \"risk-budget\" needs budgets = { BTC = 0.5, ... }".into())
+                    .into());
             };
             if let Some(a) = map.keys().find(|a| !cov.assets.contains(a)) {
                 return Err(pf
-                    .invalid(format!("[target] budgets: '{a}' is not in the universe ({})", cov.assets.join(",")))
+                    .invalid(format!(
+                        "[target] budgets: '{a}' is not in the universe ({})",
+                        cov.assets.join(",")
+                    ))
                     .into());
             }
             let b = cov
@@ -205,7 +230,9 @@ fn target(pf: &PortfolioFile, cov: &Covariance) -> Result<TargetReport> {
         }
         other => {
             return Err(pf
-                .invalid(format!("[target] method = '{other}' is unknown (inverse-vol | erc | risk-budget)"))
+                .invalid(format!(
+                    "[target] method = '{other}' is unknown (inverse-vol | erc | risk-budget)"
+                ))
                 .into())
         }
     };

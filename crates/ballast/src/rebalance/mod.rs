@@ -115,14 +115,22 @@ fn invalid(msg: String) -> RebalanceError {
 pub fn plan(inp: &RebalanceInput<'_>) -> Result<RebalancePlan, RebalanceError> {
     let n = inp.assets.len();
     if inp.units.len() != n || inp.prices.len() != n || inp.target.len() != n {
-        return Err(invalid("assets, units, prices and target weights differ in length".into()));
+        return Err(invalid(
+            "assets, units, prices and target weights differ in length".into(),
+        ));
     }
     for i in 0..n {
         if !(inp.units[i].is_finite() && inp.units[i] >= 0.0) {
-            return Err(invalid(format!("{}: units {} must be ≥ 0", inp.assets[i], inp.units[i])));
+            return Err(invalid(format!(
+                "{}: units {} must be ≥ 0",
+                inp.assets[i], inp.units[i]
+            )));
         }
         if !(inp.prices[i].is_finite() && inp.prices[i] > 0.0) {
-            return Err(invalid(format!("{}: price {} must be > 0", inp.assets[i], inp.prices[i])));
+            return Err(invalid(format!(
+                "{}: price {} must be > 0",
+                inp.assets[i], inp.prices[i]
+            )));
         }
         if !inp.target[i].is_finite() {
             return Err(invalid(format!("{}: target weight is not finite", inp.assets[i])));

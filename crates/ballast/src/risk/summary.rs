@@ -1,8 +1,8 @@
 //! A portfolio's risk figures in one struct: what `ballast risk` and `ballast report` print.
 
 use super::{
-    cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, max_drawdown,
-    moments, risk_contributions, Drawdown, Moments, RiskError, VarMethod,
+    cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, max_drawdown, moments,
+    risk_contributions, Drawdown, Moments, RiskError, VarMethod,
 };
 use crate::data::Returns;
 use crate::estimate::Covariance;

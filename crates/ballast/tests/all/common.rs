@@ -8,7 +8,9 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 pub fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/reference").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/reference")
+        .join(name)
 }
 
 pub fn json(name: &str) -> Value {
@@ -26,7 +28,13 @@ pub fn matrix(v: &Value) -> SymMatrix {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        })
         .collect();
     SymMatrix::from_rows(&rows).unwrap()
 }
@@ -42,7 +50,10 @@ pub fn f(v: &Value) -> f64 {
 /// Max relative error |a − b| / |b| over paired entries (b ≠ 0).
 pub fn max_rel(a: &[f64], b: &[f64]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| ((x - y) / y).abs()).fold(0.0, f64::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| ((x - y) / y).abs())
+        .fold(0.0, f64::max)
 }
 
 pub fn max_abs(a: &[f64], b: &[f64]) -> f64 {
@@ -52,5 +63,8 @@ pub fn max_abs(a: &[f64], b: &[f64]) -> f64 {
 
 pub fn assert_rel(name: &str, got: f64, want: f64, tol: f64) {
     let err = ((got - want) / want).abs();
-    assert!(err <= tol, "{name}: got {got:e}, reference {want:e}, relative error {err:.2e} > {tol:.0e}");
+    assert!(
+        err <= tol,
+        "{name}: got {got:e}, reference {want:e}, relative error {err:.2e} > {tol:.0e}"
+    );
 }

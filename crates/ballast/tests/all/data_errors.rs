@@ -4,7 +4,11 @@ use ballast::data::{read_prices, read_prices_str, DataError, Incomplete, ReturnK
 use jiff::civil::date;
 
 fn bundled() -> ballast::data::PricePanel {
-    read_prices(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv")).unwrap()
+    read_prices(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/crypto_daily_close.csv"
+    ))
+    .unwrap()
 }
 
 #[test]
@@ -19,12 +23,19 @@ fn default_window_reproduces_the_reference_universe() {
     assert_eq!(w.dropped, vec!["MATIC".to_string()]);
     // the 8 all-empty source rows are skipped, so 5 returns in the window span 2+ days
     let r = w.returns(ReturnKind::Simple);
-    let multi = r.dates().windows(2).filter(|d| (d[1] - d[0]).get_days() > 1).count()
+    let multi = r
+        .dates()
+        .windows(2)
+        .filter(|d| (d[1] - d[0]).get_days() > 1)
+        .count()
         + usize::from((r.dates()[0] - w.dates[0]).get_days() > 1);
     assert_eq!(multi, 5);
     // matches the exact returns the peers used
     let refr = ballast::data::read_wide_returns(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/reference/returns.csv"),
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/reference/returns.csv"
+        ),
         ReturnKind::Simple,
         365.0,
     )
@@ -70,7 +81,12 @@ fn listing_gaps_are_never_filled() {
 fn log_returns_option() {
     let text = "date,A\n2024-01-01,100\n2024-01-02,110\n2024-01-03,99\n";
     let panel = read_prices_str(text, "t.csv").unwrap();
-    let w = panel.window(&WindowSpec { returns: 2, ..WindowSpec::default() }).unwrap();
+    let w = panel
+        .window(&WindowSpec {
+            returns: 2,
+            ..WindowSpec::default()
+        })
+        .unwrap();
     let s = w.returns(ReturnKind::Simple);
     let l = w.returns(ReturnKind::Log);
     assert!((s.column(0)[0] - 0.1).abs() < 1e-15);
@@ -89,8 +105,14 @@ fn loader_errors_carry_file_line_column() {
         ("date,A,B\n2024-01-01,1\n", "fields"),
         ("", "empty"),
         ("date,A,B\n", "no data rows"),
-        ("date,asset,close\n2024-01-02,A,1\n2024-01-01,A,1\n", "strictly ascending"),
-        ("date,asset,close\n2024-01-01,A,1\n2024-01-01,A,2\n", "duplicate date"),
+        (
+            "date,asset,close\n2024-01-02,A,1\n2024-01-01,A,1\n",
+            "strictly ascending",
+        ),
+        (
+            "date,asset,close\n2024-01-01,A,1\n2024-01-01,A,2\n",
+            "duplicate date",
+        ),
     ];
     for (text, needle) in cases {
         let e = read_prices_str(text, "t.csv").unwrap_err().to_string();
@@ -102,12 +124,36 @@ fn loader_errors_carry_file_line_column() {
 fn window_errors() {
     let text = "date,A,B\n2024-01-01,1,2\n2024-01-02,1.1,2.1\n2024-01-03,1.2,2.0\n";
     let panel = read_prices_str(text, "t.csv").unwrap();
-    let e = panel.window(&WindowSpec { returns: 5, ..WindowSpec::default() }).unwrap_err();
-    assert!(matches!(e, DataError::WindowTooLong { requested: 5, available: 3, .. }), "{e}");
-    let e = panel.window(&WindowSpec { returns: 1, ..WindowSpec::default() }).unwrap_err();
+    let e = panel
+        .window(&WindowSpec {
+            returns: 5,
+            ..WindowSpec::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            DataError::WindowTooLong {
+                requested: 5,
+                available: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = panel
+        .window(&WindowSpec {
+            returns: 1,
+            ..WindowSpec::default()
+        })
+        .unwrap_err();
     assert!(matches!(e, DataError::WindowTooShort(1)));
     let e = panel
-        .window(&WindowSpec { assets: Some(vec!["C".into()]), returns: 2, ..WindowSpec::default() })
+        .window(&WindowSpec {
+            assets: Some(vec!["C".into()]),
+            returns: 2,
+            ..WindowSpec::default()
+        })
         .unwrap_err();
     assert!(matches!(e, DataError::UnknownAsset { .. }));
 }
@@ -118,12 +164,23 @@ fn rows_empty_for_the_selection_are_dropped() {
     let text = "date,A,B\n2024-01-01,1,2\n2024-01-02,1.1,2.1\n2024-01-03,,2.0\n2024-01-04,1.2,2.2\n";
     let panel = read_prices_str(text, "t.csv").unwrap();
     let w = panel
-        .window(&WindowSpec { assets: Some(vec!["A".into()]), returns: 2, ..WindowSpec::default() })
+        .window(&WindowSpec {
+            assets: Some(vec!["A".into()]),
+            returns: 2,
+            ..WindowSpec::default()
+        })
         .unwrap();
-    assert_eq!(w.dates, vec![date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 4)]);
+    assert_eq!(
+        w.dates,
+        vec![date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 4)]
+    );
     // for A and B together the row is kept and A's gap is an error
     let e = panel
-        .window(&WindowSpec { assets: Some(vec!["A".into(), "B".into()]), returns: 2, ..WindowSpec::default() })
+        .window(&WindowSpec {
+            assets: Some(vec!["A".into(), "B".into()]),
+            returns: 2,
+            ..WindowSpec::default()
+        })
         .unwrap_err();
     assert!(e.to_string().contains("'A' has no price on 2024-01-03"), "{e}");
 }

@@ -26,13 +26,21 @@ fn check(name: &str, cov: &ballast::estimate::Covariance, key: &str) {
 #[test]
 fn sample_ddof1_matches_pandas() {
     let r = reference_returns();
-    check("sample ddof=1", &SampleCovariance::default().fit(&r).unwrap(), "sample_ddof1");
+    check(
+        "sample ddof=1",
+        &SampleCovariance::default().fit(&r).unwrap(),
+        "sample_ddof1",
+    );
 }
 
 #[test]
 fn sample_ddof0_matches_numpy() {
     let r = reference_returns();
-    check("sample ddof=0", &SampleCovariance { ddof: 0 }.fit(&r).unwrap(), "sample_ddof0");
+    check(
+        "sample ddof=0",
+        &SampleCovariance { ddof: 0 }.fit(&r).unwrap(),
+        "sample_ddof0",
+    );
 }
 
 #[test]
@@ -50,7 +58,11 @@ fn ledoit_wolf_matches_sklearn() {
     check("ledoit-wolf", &cov, "ledoit_wolf_sklearn");
     let want = f(&json("covariance.json")["ledoit_wolf_sklearn"]["shrinkage"]);
     assert_rel("lw shrinkage", cov.shrinkage.unwrap(), want, TOL);
-    check("ledoit-wolf vs pypfopt", &cov, "ledoit_wolf_pypfopt_constant_variance");
+    check(
+        "ledoit-wolf vs pypfopt",
+        &cov,
+        "ledoit_wolf_pypfopt_constant_variance",
+    );
 }
 
 #[test]
