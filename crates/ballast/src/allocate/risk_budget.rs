@@ -135,14 +135,18 @@ impl RiskBudgeting {
     }
 }
 
-/// Closed-form minimiser over x > 0 of `½ a x² + c x − β ln x` (a, β > 0), cancellation-free.
+/// Closed-form minimiser over x > 0 of `½ a x² + c x − β ln x` (a, β > 0): the positive root
+/// x = (√(c² + 4aβ) − c) / 2a. Where c > 0 dominates (c² > 64·4aβ) the subtraction would
+/// cancel, so the equivalent 2β / (c + √(c² + 4aβ)) is used; elsewhere the division-free form
+/// (one multiply by the precomputed 1/2a) keeps the sweep's dependency chain short.
 #[inline(always)]
-fn coordinate_min(a: f64, c: f64, beta: f64) -> f64 {
-    let d = (c * c + 4.0 * a * beta).sqrt();
-    if c >= 0.0 {
-        2.0 * beta / (c + d)
+fn coordinate_min(a: f64, inv_2a: f64, c: f64, beta: f64) -> f64 {
+    let q = 4.0 * a * beta;
+    let d = (c * c + q).sqrt();
+    if c * c <= 64.0 * q || c <= 0.0 {
+        (d - c) * inv_2a
     } else {
-        (d - c) / (2.0 * a)
+        2.0 * beta / (c + d)
     }
 }
 
@@ -209,6 +213,7 @@ fn solve_generic(
 ) -> (Vec<f64>, Vec<f64>, SolverReport) {
     let n = b.len();
     let diag = cov.diagonal();
+    let inv_2a: Vec<f64> = diag.iter().map(|a| 0.5 / a).collect();
     // inverse-volatility start, scaled so that x'Σx = Σb = 1
     let mut x: Vec<f64> = diag.iter().zip(b).map(|(d, bi)| bi.sqrt() / d.sqrt()).collect();
     let mut s = vec![0.0; n];
@@ -223,7 +228,7 @@ fn solve_generic(
         for i in 0..n {
             let a = diag[i];
             let c = s[i] - a * x[i];
-            let xi = coordinate_min(a, c, b[i]);
+            let xi = coordinate_min(a, inv_2a[i], c, b[i]);
             let d = xi - x[i];
             if d != 0.0 {
                 axpy(&mut s, d, cov.row(i));
@@ -274,7 +279,7 @@ fn ccd_box(
         for i in 0..n {
             let a = diag[i];
             let c = s[i] - a * x[i];
-            let mut xi = coordinate_min(a, c, lambda * b[i]);
+            let mut xi = coordinate_min(a, 0.5 / a, c, lambda * b[i]);
             xi = xi.clamp(bd.lower[i], bd.upper[i]);
             let d = xi - x[i];
             if d != 0.0 {
