@@ -59,6 +59,8 @@ fn main() {
             .map(|r| (r - 1.0 / n as f64).abs())
             .fold(0.0, f64::max);
         let sweeps = last.solver.map_or(0, |s| s.iterations);
-        println!("{{\"n\": {n}, \"median_seconds\": {med:e}, \"sweeps\": {sweeps}, \"max_rc_error\": {err:e}}}");
+        println!(
+            "{{\"n\": {n}, \"median_seconds\": {med:e}, \"sweeps\": {sweeps}, \"max_rc_error\": {err:e}}}"
+        );
     }
 }

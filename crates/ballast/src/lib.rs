@@ -14,6 +14,25 @@
 //! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
 //! covariance with ddof = 1, confidence levels written as 0.95 / 0.99, losses reported as positive
 //! fractions of portfolio value. The library never prints and keeps no global state.
+//!
+//! ```
+//! use ballast::allocate::RiskBudgeting;
+//! use ballast::data::{read_prices, ReturnKind, WindowSpec};
+//! use ballast::estimate::LedoitWolf;
+//! use ballast::risk::risk_summary;
+//!
+//! # fn main() -> Result<(), ballast::Error> {
+//! let panel = read_prices(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv"))?;
+//! let spec = WindowSpec { assets: Some(vec!["BTC".into(), "ETH".into(), "SOL".into()]), ..WindowSpec::default() };
+//! let returns = panel.window(&spec)?.returns(ReturnKind::Simple); // 730 daily returns
+//! let cov = LedoitWolf::default().fit(&returns)?;                  // annualised ×365
+//! let erc = RiskBudgeting::erc().weights(&cov)?;
+//! assert!(erc.risk_contributions.iter().all(|rc| (rc - 1.0 / 3.0).abs() < 1e-10));
+//! let risk = risk_summary(&returns, &cov, &erc.weights, &[0.95, 0.99])?;
+//! assert!(risk.cvar[0].loss >= risk.var[0].loss);
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod allocate;
 pub mod data;

@@ -1,6 +1,6 @@
 //! Inverse-volatility weights.
 
-use super::{check_cov, AllocateError, Allocation, WeightBounds};
+use super::{check_diagonal, AllocateError, Allocation, WeightBounds};
 use crate::estimate::Covariance;
 
 /// Inverse-volatility ("naive risk parity") weights `w_i = σ_i⁻¹ / Σ_j σ_j⁻¹`, σ_i = √Σ_ii.
@@ -14,7 +14,7 @@ pub fn inverse_volatility(
     cov: &Covariance,
     bounds: Option<&WeightBounds>,
 ) -> Result<Allocation, AllocateError> {
-    check_cov(cov)?;
+    check_diagonal(cov)?;
     let inv: Vec<f64> = cov.volatilities().iter().map(|s| 1.0 / s).collect();
     let w = match bounds {
         Some(bd) if bd.is_active() => {

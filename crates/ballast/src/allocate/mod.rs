@@ -37,13 +37,12 @@ pub enum AllocateError {
     },
 }
 
-/// Result of an allocator.
+/// Result of an allocator. Vectors follow the asset order of the covariance it was given
+/// (`Covariance::assets`).
 #[derive(Debug, Clone)]
 pub struct Allocation {
     /// Method name (`inverse-vol`, `erc`, `risk-budget`).
     pub method: &'static str,
-    /// Asset names, same order as the covariance.
-    pub assets: Vec<String>,
     /// Weights, fractions of portfolio value, length N, summing to 1.
     pub weights: Vec<f64>,
     /// Percent risk contributions w_i (Σw)_i / w'Σw, summing to 1.
@@ -61,11 +60,19 @@ impl Allocation {
         weights: Vec<f64>,
         solver: Option<SolverReport>,
     ) -> Result<Self, AllocateError> {
-        let rc = risk_contributions(&cov.matrix, &weights)
-            .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
+        let rc = match risk_contributions(&cov.matrix, &weights) {
+            Ok(rc) if rc.volatility.is_finite() => rc,
+            // a non-finite or non-positive variance means a broken matrix: say what is wrong
+            other => {
+                cov.validate()?;
+                return Err(AllocateError::BadParameter(match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "portfolio variance is not finite".into(),
+                }));
+            }
+        };
         Ok(Self {
             method,
-            assets: cov.assets.clone(),
             weights,
             risk_contributions: rc.percent,
             volatility_annual: rc.volatility,
@@ -78,7 +85,6 @@ impl Allocation {
     /// Build from weights and Σw already computed (saves an O(N²) product).
     pub(crate) fn from_sigma_w(
         method: &'static str,
-        cov: &Covariance,
         weights: Vec<f64>,
         sigma_w: &[f64],
         solver: Option<SolverReport>,
@@ -86,7 +92,6 @@ impl Allocation {
         let var: f64 = weights.iter().zip(sigma_w).map(|(a, b)| a * b).sum();
         Self {
             method,
-            assets: cov.assets.clone(),
             risk_contributions: weights.iter().zip(sigma_w).map(|(w, s)| w * s / var).collect(),
             volatility_annual: var.sqrt(),
             weights,
@@ -120,14 +125,14 @@ pub(crate) fn check_cov(cov: &Covariance) -> Result<(), AllocateError> {
         if bad {
             break;
         }
-        // branch-free row scan (vectorises): NaN/inf poison `nan`, |ρ| > 1 makes `worst` > 0
+        // branch-free row scan (vectorises): NaN/inf poison `nan`, |ρ| > 1 sets `bad`
         let di = d[i] * (1.0 + 1e-12);
-        let (mut worst, mut nan) = (f64::NEG_INFINITY, 0.0);
+        let mut nan = 0.0;
         for (v, dj) in m.row(i).iter().zip(&d) {
-            worst = worst.max(v * v - di * dj);
+            bad |= v * v > di * dj;
             nan += v * 0.0;
         }
-        bad = worst > 0.0 || nan.is_nan();
+        bad |= nan.is_nan();
     }
     if bad {
         let err = cov

@@ -103,7 +103,7 @@ impl RiskBudgeting {
                         tolerance: self.tolerance,
                     });
                 }
-                return Ok(Allocation::from_sigma_w(method, cov, w, &sigma_w, Some(report)));
+                return Ok(Allocation::from_sigma_w(method, w, &sigma_w, Some(report)));
             }
         };
         Allocation::new(method, cov, w, Some(report))
