@@ -8,6 +8,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// Annualised sample covariance of the bundled panel's last 730 daily returns, first `n`
 /// complete coins (n ≤ 39).
+#[allow(dead_code)]
 pub fn real_covariance(n: usize) -> Covariance {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv");
     let panel = read_prices(path).expect("bundled prices");
@@ -22,6 +23,7 @@ pub fn real_covariance(n: usize) -> Covariance {
 /// A crypto-like covariance for any `n`: a three-factor model (a market factor with loadings
 /// 0.5–0.9, two sector factors ±0.3, idiosyncratic variance 0.15–0.5) turned into a correlation
 /// matrix, with annual volatilities 40 %–140 %. Seeded, so every run sees the same matrix.
+#[allow(dead_code)]
 pub fn synthetic_covariance(n: usize, seed: u64) -> Covariance {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let k = 3;
@@ -62,10 +64,48 @@ pub fn synthetic_covariance(n: usize, seed: u64) -> Covariance {
 }
 
 /// The covariance used at each benchmark size: real data for n ≤ 39, synthetic above.
+#[allow(dead_code)]
 pub fn bench_covariance(n: usize) -> Covariance {
     if n <= 39 {
         real_covariance(n)
     } else {
         synthetic_covariance(n, 42)
     }
+}
+
+/// Synthetic daily returns, T×N, from a one-factor model with fat-ish tails (seeded).
+#[allow(dead_code)]
+pub fn synthetic_returns(t: usize, n: usize, seed: u64) -> ballast::data::Returns {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let market: Vec<f64> = (0..t)
+        .map(|_| {
+            let u: f64 = rng.random_range(-1.0..1.0);
+            0.03 * u * u * u.signum() * 2.0
+        })
+        .collect();
+    let mut data = Vec::with_capacity(t * n);
+    for _ in 0..n {
+        let beta: f64 = rng.random_range(0.5..1.5);
+        for m in &market {
+            let e: f64 = rng.random_range(-0.04..0.04);
+            data.push(beta * m + e);
+        }
+    }
+    let d0: jiff::civil::Date = "2020-01-01".parse().unwrap();
+    let dates = (0..t)
+        .map(|k| d0.checked_add(jiff::Span::new().days(k as i64)).unwrap())
+        .collect();
+    let assets = (0..n).map(|i| format!("A{i:03}")).collect();
+    ballast::data::Returns::new(dates, assets, data, ballast::data::ReturnKind::Simple, 365.0).unwrap()
+}
+
+/// The bundled panel's last 730 daily returns, all 39 complete coins.
+#[allow(dead_code)]
+pub fn real_returns() -> ballast::data::Returns {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv");
+    let panel = read_prices(path).expect("bundled prices");
+    panel
+        .window(&WindowSpec::default())
+        .expect("window")
+        .returns(ReturnKind::Simple)
 }

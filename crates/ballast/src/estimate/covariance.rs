@@ -287,18 +287,27 @@ fn shrink_to_identity(s: &SymMatrix, delta: f64) -> SymMatrix {
 
 fn lw_identity(returns: &Returns) -> Result<Covariance, EstimateError> {
     let (t, n) = (returns.n_periods(), returns.n_assets());
+    let tf = t as f64;
     let (x, _) = demeaned(returns);
-    let s = gram(t, &x).scaled(1.0 / t as f64); // MLE covariance
+    let xtx = gram(t, &x);
+    let s = xtx.scaled(1.0 / tf); // MLE covariance
     let delta = if n == 1 {
         0.0
     } else {
-        let tf = t as f64;
-        let x2: Vec<f64> = x.iter().map(|v| v * v).collect();
-        let emp_trace: Vec<f64> = x2.chunks(t).map(|c| c.iter().sum::<f64>() / tf).collect();
+        let emp_trace: Vec<f64> = x
+            .chunks(t)
+            .map(|c| c.iter().map(|v| v * v).sum::<f64>() / tf)
+            .collect();
         let mu = emp_trace.iter().sum::<f64>() / n as f64;
-        let xtx = gram(t, &x);
         let delta_raw = xtx.as_slice().iter().map(|v| v * v).sum::<f64>() / (tf * tf);
-        let beta_raw = gram(t, &x2).as_slice().iter().sum::<f64>();
+        // Σ_ij (X²'X²)_ij = Σ_t (Σ_i x_ti²)²: O(TN) instead of a second O(TN²) product
+        let mut row_sq = vec![0.0; t];
+        for col in x.chunks(t) {
+            for (acc, v) in row_sq.iter_mut().zip(col) {
+                *acc += v * v;
+            }
+        }
+        let beta_raw: f64 = row_sq.iter().map(|v| v * v).sum();
         let beta = (beta_raw / tf - delta_raw) / (n as f64 * tf);
         let d = (delta_raw - 2.0 * mu * emp_trace.iter().sum::<f64>() + n as f64 * mu * mu) / n as f64;
         let beta = beta.min(d);
@@ -315,8 +324,9 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
     let (t, n) = (returns.n_periods(), returns.n_assets());
     let tf = t as f64;
     let (xm, _) = demeaned(returns);
-    let help = gram(t, &xm).scaled(1.0 / tf); // 1/T moments
-    let s = gram(t, &xm).scaled(1.0 / (tf - 1.0)); // ddof = 1 sample covariance
+    let xtx = gram(t, &xm);
+    let help = xtx.scaled(1.0 / tf); // 1/T moments
+    let s = xtx.scaled(1.0 / (tf - 1.0)); // ddof = 1 sample covariance
     if n == 1 {
         return finish(returns, s, Some(0.0), "ledoit-wolf-cc");
     }
@@ -345,7 +355,6 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
     // π̂: Σ_ij [ (y'y)_ij / T − 2 (Xm'Xm)_ij S_ij / T + S_ij² ], y = Xm²
     let y: Vec<f64> = xm.iter().map(|v| v * v).collect();
     let yty = gram(t, &y);
-    let xtx = gram(t, &xm);
     let mut pi_hat = 0.0;
     let mut pi_diag = 0.0;
     for i in 0..n {
