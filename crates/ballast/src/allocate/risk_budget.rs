@@ -262,7 +262,8 @@ fn solve_generic(
 }
 
 /// Projected CCD for `½ x'Σx − λ Σ b ln x` on [l, u], warm-started at `x` (with s = Σx).
-/// Returns sweeps used.
+/// Stops when no coordinate moves by more than 1e-13 of the largest; Σx is recomputed exactly
+/// every 64 sweeps and at the end. Returns (sweeps used, converged).
 fn ccd_box(
     cov: &SymMatrix,
     b: &[f64],
@@ -270,17 +271,17 @@ fn ccd_box(
     bd: &WeightBounds,
     x: &mut [f64],
     s: &mut [f64],
-) -> usize {
+) -> (usize, bool) {
     let diag = cov.diagonal();
     let n = b.len();
-    for sweep in 1..=100_000 {
+    const MAX_SWEEPS: usize = 20_000;
+    for sweep in 1..=MAX_SWEEPS {
         let mut max_step = 0.0_f64;
         let mut max_x = 0.0_f64;
         for i in 0..n {
             let a = diag[i];
             let c = s[i] - a * x[i];
-            let mut xi = coordinate_min(a, 0.5 / a, c, lambda * b[i]);
-            xi = xi.clamp(bd.lower[i], bd.upper[i]);
+            let xi = coordinate_min(a, 0.5 / a, c, lambda * b[i]).clamp(bd.lower[i], bd.upper[i]);
             let d = xi - x[i];
             if d != 0.0 {
                 axpy(s, d, cov.row(i));
@@ -289,75 +290,84 @@ fn ccd_box(
             max_step = max_step.max(d.abs());
             max_x = max_x.max(xi);
         }
-        if max_step <= 1e-15 * max_x {
-            s.copy_from_slice(&cov.mul_vec(x));
-            return sweep;
+        if sweep % 64 == 0 {
+            sym_mul(cov, x, s);
+        }
+        if max_step <= 1e-13 * max_x {
+            sym_mul(cov, x, s);
+            return (sweep, true);
         }
     }
-    100_000
+    sym_mul(cov, x, s);
+    (MAX_SWEEPS, false)
 }
 
+/// Bounded risk budgeting (Richard & Roncalli 2019): find λ with Σx(λ) = 1.
+///
+/// λ is updated by the scaling rule λ ← λ ((1 − Σ_bound x) / Σ_free x)², exact when the set of
+/// assets at a bound does not change (free coordinates then scale with √λ), safeguarded by a
+/// bracket and geometric bisection.
 fn solve_bounded(
     cov: &SymMatrix,
     b: &[f64],
     bd: &WeightBounds,
     max_sweeps: usize,
 ) -> Result<(Vec<f64>, SolverReport), AllocateError> {
+    let n = b.len();
     // Start from the unbounded solution: for it, Σx(λ) = √λ Σx(1).
     let (w0, _, _) = solve(cov, b, 1e-12, max_sweeps);
-    let mut x: Vec<f64> = (0..b.len())
+    let mut x: Vec<f64> = (0..n)
         .map(|i| w0[i].clamp(bd.lower[i], bd.upper[i]).max(f64::MIN_POSITIVE))
         .collect();
     let mut s = cov.mul_vec(&x);
-    let lam0 = cov.quad_form(&w0); // λ for which the unbounded x(λ) sums to 1
+    let mut lam = cov.quad_form(&w0); // λ for which the unbounded x(λ) sums to 1
+    let (mut lo, mut hi) = (0.0_f64, f64::INFINITY);
     let mut sweeps = 0;
-    let eval = |lam: f64, x: &mut Vec<f64>, s: &mut Vec<f64>, sweeps: &mut usize| -> f64 {
-        *sweeps += ccd_box(cov, b, lam, bd, x, s);
-        x.iter().sum::<f64>() - 1.0
-    };
-    let (mut lo, mut hi) = (lam0.ln(), lam0.ln());
-    let f0 = eval(lam0, &mut x, &mut s, &mut sweeps);
-    if f0.abs() < 1e-14 {
-        return Ok(finish_bounded(x, b, lam0, sweeps, cov, bd));
-    }
-    // bracket the root in ln λ
-    let step = if f0 < 0.0 { 1.0 } else { -1.0 };
-    let mut found = false;
-    for _ in 0..200 {
-        let next = if step > 0.0 { hi + step } else { lo + step };
-        let f = eval(next.exp(), &mut x, &mut s, &mut sweeps);
-        if step > 0.0 {
-            lo = hi;
-            hi = next;
-        } else {
-            hi = lo;
-            lo = next;
+    for _ in 0..500 {
+        let (used, ok) = ccd_box(cov, b, lam, bd, &mut x, &mut s);
+        sweeps += used;
+        if !ok {
+            return Err(AllocateError::NotConverged {
+                iterations: sweeps,
+                error: f64::NAN,
+                tolerance: 1e-13,
+            });
         }
-        if (step > 0.0 && f >= 0.0) || (step < 0.0 && f <= 0.0) {
-            found = true;
-            break;
-        }
-    }
-    if !found {
-        return Err(AllocateError::Infeasible(
-            "no risk-budgeting portfolio satisfies the weight bounds".into(),
-        ));
-    }
-    let mut lam = hi.exp();
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        let f = eval(mid.exp(), &mut x, &mut s, &mut sweeps);
-        lam = mid.exp();
-        if f.abs() < 1e-14 || hi - lo < 1e-15 {
-            break;
+        let f = x.iter().sum::<f64>() - 1.0;
+        if f.abs() <= 1e-13 {
+            return Ok(finish_bounded(x, b, lam, sweeps, cov, bd));
         }
         if f < 0.0 {
-            lo = mid;
+            lo = lo.max(lam);
         } else {
-            hi = mid;
+            hi = hi.min(lam);
         }
+        let free = |i: usize| x[i] > bd.lower[i] && x[i] < bd.upper[i];
+        let s_free: f64 = (0..n).filter(|&i| free(i)).map(|i| x[i]).sum();
+        let s_bound: f64 = (0..n).filter(|&i| !free(i)).map(|i| x[i]).sum();
+        let mut next = if s_free > 0.0 && s_bound < 1.0 {
+            lam * ((1.0 - s_bound) / s_free).powi(2)
+        } else {
+            f64::NAN
+        };
+        if !(next > lo && next < hi) {
+            next = match (lo > 0.0, hi.is_finite()) {
+                (true, true) => (lo * hi).sqrt(),
+                (_, false) => lam * 4.0,
+                (false, true) => lam / 4.0,
+            };
+        }
+        if hi.is_finite() && lo > 0.0 && hi / lo - 1.0 < 1e-15 {
+            return Ok(finish_bounded(x, b, lam, sweeps, cov, bd));
+        }
+        if !(next.is_finite() && next > 0.0) {
+            break;
+        }
+        lam = next;
     }
-    Ok(finish_bounded(x, b, lam, sweeps, cov, bd))
+    Err(AllocateError::Infeasible(
+        "no risk-budgeting portfolio satisfies the weight bounds".into(),
+    ))
 }
 
 fn finish_bounded(

@@ -122,7 +122,11 @@ fn parse_date(s: &str, file: &str, line: u64, column: usize) -> Result<Date, Dat
         file: file.into(),
         line,
         column,
-        message: format!("'{s}' is not a date (expected YYYY-MM-DD)"),
+        message: if s.len() > 10 && s.as_bytes()[10] == b'T' {
+            format!("'{s}' is a timestamp; Ballast reads daily data with dates YYYY-MM-DD (intraday data is not supported yet)")
+        } else {
+            format!("'{s}' is not a date (expected YYYY-MM-DD)")
+        },
     })
 }
 

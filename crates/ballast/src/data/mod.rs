@@ -66,12 +66,14 @@ pub enum DataError {
     WindowTooShort(usize),
     #[error("end date {end} is before the first price date {first}")]
     EndBeforeStart { end: Date, first: Date },
-    #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last}; choose a later window or drop the asset")]
+    #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last} ({listed}); move the window or drop the asset")]
     MissingInWindow {
         asset: String,
         date: Date,
         first: Date,
         last: Date,
+        /// Where the asset does have prices, e.g. "its prices run from 2019-04-26 to 2024-09-09".
+        listed: String,
     },
     #[error("no asset has a complete price history in the window {first} .. {last}")]
     NoCompleteAsset { first: Date, last: Date },
@@ -241,6 +243,21 @@ impl PricePanel {
             .map(|r| self.dates[r])
     }
 
+    /// Last date with a price for `col` (the last traded day in this data), if any.
+    pub fn last_valid_date(&self, col: usize) -> Option<Date> {
+        (0..self.dates.len())
+            .rev()
+            .find(|&r| self.price(r, col).is_some())
+            .map(|r| self.dates[r])
+    }
+
+    fn price_range_text(&self, col: usize) -> String {
+        match (self.first_valid_date(col), self.last_valid_date(col)) {
+            (Some(a), Some(b)) => format!("its prices in the data run from {a} to {b}"),
+            _ => "it has no price at all in the data".into(),
+        }
+    }
+
     /// Cut a window of complete prices; see the module docs for the rules.
     pub fn window(&self, spec: &WindowSpec) -> Result<PriceWindow, DataError> {
         if spec.returns < 2 {
@@ -298,6 +315,7 @@ impl PricePanel {
                         date: self.dates[r],
                         first: d0,
                         last: d1,
+                        listed: self.price_range_text(c),
                     })
                 }
                 Some(_) => dropped.push(self.assets[c].clone()),
