@@ -139,6 +139,9 @@ pub struct RiskArgs {
     /// Rescale the weights to sum to 1.
     #[arg(long)]
     pub normalize: bool,
+    /// Portfolio value in USD: also report VaR/CVaR in USD.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub value: Option<f64>,
     /// Confidence levels for VaR/CVaR.
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.95, 0.99])]
     pub confidence: Vec<f64>,

@@ -29,13 +29,18 @@ pub fn run(a: &RiskArgs) -> Result<String> {
             bail!("--confidence {c}: confidence levels must be strictly between 0 and 1 (e.g. 0.95)");
         }
     }
+    if let Some(v) = a.value {
+        if !(v.is_finite() && v > 0.0) {
+            bail!("--value {v}: the portfolio value must be a positive number of USD");
+        }
+    }
     let l = input::load(&a.window, Some(assets.clone()))?;
     let cov = input::covariance(&l.returns, a.estimator, a.ewma_lambda)?;
     let s = risk_summary(&l.returns, &cov, &w, &a.confidence)?;
     let first_price = l.window.dates[0];
     Ok(match a.window.format {
         Format::Json => {
-            let mut v = risk_json(&s, &assets, l.returns.dates(), first_price, None);
+            let mut v = risk_json(&s, &assets, l.returns.dates(), first_price, a.value);
             v["weights"] = by_asset(&assets, &w);
             v["estimator"] = json!(cov.estimator);
             v["window"] = window_json(&l.returns, first_price);
@@ -71,7 +76,7 @@ pub fn run(a: &RiskArgs) -> Result<String> {
             }
             out += &t.render();
             out += "\n";
-            out += &tail_table(&s, None);
+            out += &tail_table(&s, a.value);
             out
         }
     })
