@@ -104,13 +104,17 @@ impl Allocation {
 /// propagates into Σx) and call [`Covariance::validate`] when they fail, to say why.
 pub(crate) fn check_diagonal(cov: &Covariance) -> Result<(), AllocateError> {
     if cov.matrix.diagonal().iter().any(|v| !(v.is_finite() && *v > 0.0)) {
-        let err = cov
-            .validate()
-            .err()
-            .unwrap_or(crate::estimate::EstimateError::NotFinite);
-        return Err(err.into());
+        return Err(explain(cov));
     }
     Ok(())
+}
+
+/// The error that says what is wrong with a covariance a screen rejected.
+fn explain(cov: &Covariance) -> AllocateError {
+    cov.validate()
+        .err()
+        .unwrap_or(crate::estimate::EstimateError::NotFinite)
+        .into()
 }
 
 /// O(N²) screening of a covariance before an allocator runs: finite entries, positive
@@ -135,11 +139,7 @@ pub(crate) fn check_cov(cov: &Covariance) -> Result<(), AllocateError> {
         bad |= nan.is_nan();
     }
     if bad {
-        let err = cov
-            .validate()
-            .err()
-            .unwrap_or(crate::estimate::EstimateError::NotFinite);
-        return Err(err.into());
+        return Err(explain(cov));
     }
     Ok(())
 }

@@ -81,6 +81,17 @@ pub enum DataError {
     Invalid(String),
 }
 
+/// Position of `asset` in `assets`, or [`DataError::UnknownAsset`] listing what is there.
+pub(crate) fn find_asset(assets: &[String], asset: &str) -> Result<usize, DataError> {
+    assets
+        .iter()
+        .position(|a| a == asset)
+        .ok_or_else(|| DataError::UnknownAsset {
+            asset: asset.to_string(),
+            available: assets.join(","),
+        })
+}
+
 /// Dates × assets of prices; missing values are explicit.
 ///
 /// Storage is row-major (`values[row * n_assets + col]`) with `NaN` marking a missing price;
@@ -227,13 +238,7 @@ impl PricePanel {
 
     /// Column index of an asset, or [`DataError::UnknownAsset`].
     pub fn asset_index(&self, asset: &str) -> Result<usize, DataError> {
-        self.assets
-            .iter()
-            .position(|a| a == asset)
-            .ok_or_else(|| DataError::UnknownAsset {
-                asset: asset.to_string(),
-                available: self.assets.join(","),
-            })
+        find_asset(&self.assets, asset)
     }
 
     /// First date with a price for `col` (the listing date in this data), if any.

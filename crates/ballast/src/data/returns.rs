@@ -130,13 +130,7 @@ impl Returns {
 
     /// Index of an asset, or [`DataError::UnknownAsset`].
     pub fn asset_index(&self, asset: &str) -> Result<usize, DataError> {
-        self.assets
-            .iter()
-            .position(|a| a == asset)
-            .ok_or_else(|| DataError::UnknownAsset {
-                asset: asset.to_string(),
-                available: self.assets.join(","),
-            })
+        super::find_asset(&self.assets, asset)
     }
 
     /// Keep only the named assets, in the given order.

@@ -1,8 +1,8 @@
 //! A portfolio's risk figures in one struct: what `ballast risk` and `ballast report` print.
 
 use super::{
-    cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, max_drawdown, moments,
-    risk_contributions, Drawdown, Moments, RiskError, VarMethod,
+    historical_cvar, historical_var, max_drawdown, moments, risk_contributions, Drawdown, Moments, RiskError,
+    VarMethod,
 };
 use crate::data::Returns;
 use crate::estimate::Covariance;
@@ -55,35 +55,32 @@ pub fn risk_summary(
     }
     let rc = risk_contributions(&cov.matrix, w)?;
     let rp = returns.portfolio(w);
-    let mut var = Vec::new();
-    let mut cvar = Vec::new();
-    for &c in confidences {
-        var.push(TailLoss {
-            method: VarMethod::Historical,
-            confidence: c,
-            loss: historical_var(&rp, c)?,
-        });
-        var.push(TailLoss {
-            method: VarMethod::Gaussian,
-            confidence: c,
-            loss: gaussian_var(&rp, c)?,
-        });
-        var.push(TailLoss {
-            method: VarMethod::CornishFisher,
-            confidence: c,
-            loss: cornish_fisher_var(&rp, c)?,
-        });
-        cvar.push(TailLoss {
-            method: VarMethod::Historical,
-            confidence: c,
-            loss: historical_cvar(&rp, c)?,
-        });
-        cvar.push(TailLoss {
-            method: VarMethod::Gaussian,
-            confidence: c,
-            loss: gaussian_cvar(&rp, c)?,
-        });
-    }
+    let m = moments(&rp)?;
+    let measure = |method: VarMethod, tail: bool, c: f64| -> Result<f64, RiskError> {
+        match (method, tail) {
+            (VarMethod::Historical, false) => historical_var(&rp, c),
+            (VarMethod::Historical, true) => historical_cvar(&rp, c),
+            (VarMethod::Gaussian, false) => m.gaussian_var(c),
+            (VarMethod::Gaussian, true) => m.gaussian_cvar(c),
+            (VarMethod::CornishFisher, _) => m.cornish_fisher_var(c),
+        }
+    };
+    let tails = |methods: &[VarMethod], cvar: bool| -> Result<Vec<TailLoss>, RiskError> {
+        let mut out = Vec::with_capacity(methods.len() * confidences.len());
+        for &confidence in confidences {
+            for &method in methods {
+                out.push(TailLoss {
+                    method,
+                    confidence,
+                    loss: measure(method, cvar, confidence)?,
+                });
+            }
+        }
+        Ok(out)
+    };
+    use VarMethod::*;
+    let var = tails(&[Historical, Gaussian, CornishFisher], false)?;
+    let cvar = tails(&[Historical, Gaussian], true)?;
     Ok(RiskSummary {
         volatility_annual: rc.volatility,
         risk_contributions: rc.percent,
@@ -91,6 +88,6 @@ pub fn risk_summary(
         var,
         cvar,
         drawdown: max_drawdown(&rp),
-        moments: moments(&rp)?,
+        moments: m,
     })
 }

@@ -118,29 +118,46 @@ pub fn historical_cvar(r: &[f64], c: f64) -> Result<f64, RiskError> {
 
 /// Gaussian VaR `−(μ + σ z_a)`, z_a = Φ⁻¹(1 − c), σ with ddof = 1.
 pub fn gaussian_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
-    let a = check(r, c)?;
-    let m = moments(r)?;
-    Ok(-(m.mean + m.std * normal_quantile(a)))
+    check(r, c)?;
+    moments(r)?.gaussian_var(c)
 }
 
 /// Gaussian CVaR `−μ + σ φ(z_a) / a`.
 pub fn gaussian_cvar(r: &[f64], c: f64) -> Result<f64, RiskError> {
-    let a = check(r, c)?;
-    let m = moments(r)?;
-    let z = normal_quantile(a);
-    Ok(-m.mean + m.std * Normal::standard().pdf(z) / a)
+    check(r, c)?;
+    moments(r)?.gaussian_cvar(c)
 }
 
 /// Cornish–Fisher (modified) VaR (Zangari 1996; Favre & Galeano 2002): `−(μ + σ z_cf)` with
 /// `z_cf = z + (z²−1)S/6 + (z³−3z)K/24 − (2z³−5z)S²/36`, z = Φ⁻¹(1 − c), S the population
 /// skewness and K the population excess kurtosis, σ with ddof = 1.
 pub fn cornish_fisher_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
-    let a = check(r, c)?;
-    let m = moments(r)?;
-    let z = normal_quantile(a);
-    let (s, k) = (m.skewness, m.excess_kurtosis);
-    let z2 = z * z;
-    let z3 = z2 * z;
-    let zcf = z + (z2 - 1.0) * s / 6.0 + (z3 - 3.0 * z) * k / 24.0 - (2.0 * z3 - 5.0 * z) * s * s / 36.0;
-    Ok(-(m.mean + m.std * zcf))
+    check(r, c)?;
+    moments(r)?.cornish_fisher_var(c)
+}
+
+impl Moments {
+    /// [`gaussian_var`] from already computed moments.
+    pub fn gaussian_var(&self, c: f64) -> Result<f64, RiskError> {
+        let a = check_confidence(c)?;
+        Ok(-(self.mean + self.std * normal_quantile(a)))
+    }
+
+    /// [`gaussian_cvar`] from already computed moments.
+    pub fn gaussian_cvar(&self, c: f64) -> Result<f64, RiskError> {
+        let a = check_confidence(c)?;
+        let z = normal_quantile(a);
+        Ok(-self.mean + self.std * Normal::standard().pdf(z) / a)
+    }
+
+    /// [`cornish_fisher_var`] from already computed moments.
+    pub fn cornish_fisher_var(&self, c: f64) -> Result<f64, RiskError> {
+        let a = check_confidence(c)?;
+        let z = normal_quantile(a);
+        let (s, k) = (self.skewness, self.excess_kurtosis);
+        let z2 = z * z;
+        let z3 = z2 * z;
+        let zcf = z + (z2 - 1.0) * s / 6.0 + (z3 - 3.0 * z) * k / 24.0 - (2.0 * z3 - 5.0 * z) * s * s / 36.0;
+        Ok(-(self.mean + self.std * zcf))
+    }
 }
