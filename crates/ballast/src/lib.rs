@@ -10,6 +10,8 @@
 //! | [`allocate`] | inverse volatility, equal risk contribution, risk budgeting, volatility targeting |
 //! | [`rebalance`] | current vs target weights, drift bands, trade lists with fees |
 //! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
+//! | [`instrument`] | spot, perpetuals, futures, options; Deribit instrument names |
+//! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility |
 //!
 //! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
 //! covariance with ddof = 1, confidence levels written as 0.95 / 0.99, losses reported as positive
@@ -37,8 +39,10 @@
 pub mod allocate;
 pub mod data;
 pub mod estimate;
+pub mod instrument;
 mod linalg;
 pub mod portfolio;
+pub mod pricing;
 pub mod rebalance;
 pub mod risk;
 
@@ -62,6 +66,10 @@ pub enum Error {
     Portfolio(#[from] portfolio::PortfolioError),
     #[error(transparent)]
     Rebalance(#[from] rebalance::RebalanceError),
+    #[error(transparent)]
+    Instrument(#[from] instrument::InstrumentError),
+    #[error(transparent)]
+    Pricing(#[from] pricing::PricingError),
 }
 
 /// Result alias with the crate [`Error`].

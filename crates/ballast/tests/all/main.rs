@@ -4,5 +4,6 @@ mod common;
 mod data_errors;
 mod properties;
 mod reference_covariance;
+mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;

@@ -1,0 +1,102 @@
+//! Instruments: spot coins, perpetual swaps, dated futures and European options, with Deribit's
+//! naming and conventions.
+//!
+//! | instrument | margin / settlement | size unit | P&L |
+//! |---|---|---|---|
+//! | `Spot` | — | coins | units × ΔP (USD) |
+//! | `LinearPerp`, linear `Future` | USDT/USDC | coins | size × ΔP (USD) |
+//! | `InversePerp`, inverse `Future` (Deribit BTC/ETH) | coin | USD notional | size × (1/entry − 1/exit) (coin) |
+//! | `Option` coin-settled (Deribit) | coin | coins of underlying | premium and payoff in coin |
+//! | `Option` USD-settled | USD | coins of underlying | premium and payoff in USD |
+//!
+//! Deribit options and dated futures expire at **08:00 UTC** on the date in their name.
+
+mod deribit;
+
+pub use deribit::{parse_deribit_name, DERIBIT_EXPIRY_HOUR_UTC};
+
+use jiff::Timestamp;
+
+/// Call or put.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OptionKind {
+    Call,
+    Put,
+}
+
+impl OptionKind {
+    /// +1 for a call, −1 for a put.
+    pub fn sign(self) -> f64 {
+        match self {
+            OptionKind::Call => 1.0,
+            OptionKind::Put => -1.0,
+        }
+    }
+}
+
+/// Currency in which premium and P&L are settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Settlement {
+    /// In the underlying coin (Deribit BTC/ETH options, inverse futures).
+    Coin,
+    /// In USD (or a USD stablecoin).
+    Usd,
+}
+
+/// Linear (USD-margined, size in coins) or inverse (coin-margined, size in USD).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Margining {
+    Linear,
+    Inverse,
+}
+
+/// A tradable instrument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Instrument {
+    /// Spot coin.
+    Spot { coin: String },
+    /// Perpetual swap.
+    Perpetual { coin: String, margining: Margining },
+    /// Dated future expiring at `expiry`.
+    Future {
+        coin: String,
+        expiry: Timestamp,
+        margining: Margining,
+    },
+    /// European option on the coin's forward (Deribit: the future of the same expiry).
+    Option {
+        coin: String,
+        expiry: Timestamp,
+        /// Strike in USD.
+        strike: f64,
+        kind: OptionKind,
+        settlement: Settlement,
+    },
+}
+
+impl Instrument {
+    /// The underlying coin.
+    pub fn coin(&self) -> &str {
+        match self {
+            Instrument::Spot { coin }
+            | Instrument::Perpetual { coin, .. }
+            | Instrument::Future { coin, .. }
+            | Instrument::Option { coin, .. } => coin,
+        }
+    }
+
+    /// Expiry, for dated instruments.
+    pub fn expiry(&self) -> Option<Timestamp> {
+        match self {
+            Instrument::Future { expiry, .. } | Instrument::Option { expiry, .. } => Some(*expiry),
+            _ => None,
+        }
+    }
+}
+
+/// Errors from instrument names.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum InstrumentError {
+    #[error("'{name}' is not a Deribit instrument name ({reason}); expected e.g. BTC-PERPETUAL, BTC-28MAR25, BTC-27DEC24-60000-C")]
+    BadName { name: String, reason: String },
+}

@@ -1,0 +1,116 @@
+//! Option pricing: Black-76 on the forward (Deribit's convention) and Black–Scholes–Merton on
+//! spot with rate and dividend/borrow yield; Greeks in Deribit's units; implied volatility by
+//! Jäckel's "Let's Be Rational" (the `implied-vol` crate).
+//!
+//! Units (Deribit's, for an option on **one coin** of underlying):
+//!
+//! | field | unit |
+//! |---|---|
+//! | `price` | USD (discounted) |
+//! | `delta` | dV/dF (Black-76) or dV/dS (BSM), not premium-adjusted |
+//! | `gamma` | d²V/dF² per 1 USD of underlying |
+//! | `vega` | USD per 1 volatility point (σ + 0.01) |
+//! | `theta` | USD per calendar day (dV/dt / 365, forward or spot held fixed) |
+//! | `rho` | USD per 1 % of rate (Black-76: F fixed, −T·V/100) |
+//! | `vanna` | change of delta per 1 vol point (∂²V/∂F∂σ / 100) |
+//! | `volga` | change of vega per 1 vol point (∂²V/∂σ² / 100²) |
+//!
+//! Time to expiry is ACT/365 on exact seconds: `T = (expiry − now) / (365 × 86 400 s)`.
+
+mod batch;
+mod black76;
+mod bsm;
+mod implied;
+
+pub use batch::{black76_batch, BatchGreeks};
+pub use black76::Black76;
+pub use bsm::{Bsm, BsmGreeks};
+pub use implied::implied_vol_black76;
+
+pub use crate::instrument::OptionKind;
+
+/// Seconds in the 365-day year used for T.
+pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
+
+/// Time to expiry in years (ACT/365, exact seconds) from `now` to `expiry`; negative if past.
+pub fn year_fraction(now: jiff::Timestamp, expiry: jiff::Timestamp) -> f64 {
+    (expiry.as_nanosecond() - now.as_nanosecond()) as f64 / 1e9 / SECONDS_PER_YEAR
+}
+
+/// Errors from pricing and implied volatility. Each names the offending value.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum PricingError {
+    #[error("forward/spot {0} must be finite and > 0")]
+    BadUnderlying(f64),
+    #[error("strike {0} must be finite and > 0")]
+    BadStrike(f64),
+    #[error("option has expired or expires now (T = {0:.3e} years)")]
+    Expired(f64),
+    #[error("volatility {0} must be finite and > 0")]
+    BadVolatility(f64),
+    #[error("rate/yield {0} must be finite")]
+    BadRate(f64),
+    #[error("price {price} is below intrinsic value {intrinsic}: no implied volatility")]
+    BelowIntrinsic { price: f64, intrinsic: f64 },
+    #[error("price {price} is at or above the no-arbitrage maximum {max}: no implied volatility")]
+    AboveMaximum { price: f64, max: f64 },
+    #[error("price {0} is not a finite number ≥ 0")]
+    BadPrice(f64),
+}
+
+/// Greeks of one option, in the units of the module table.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Greeks {
+    pub price: f64,
+    pub delta: f64,
+    pub gamma: f64,
+    pub vega: f64,
+    pub theta: f64,
+    pub rho: f64,
+    pub vanna: f64,
+    pub volga: f64,
+}
+
+pub(crate) use special::{norm_cdf, norm_pdf};
+
+mod special {
+    use implied_vol::{DefaultSpecialFn, SpecialFn};
+
+    /// Φ(x), Cody's rational approximations (accurate to machine precision in the tails).
+    #[inline]
+    pub fn norm_cdf(x: f64) -> f64 {
+        DefaultSpecialFn::norm_cdf(x)
+    }
+
+    /// φ(x) = e^{−x²/2} / √(2π).
+    #[inline]
+    pub fn norm_pdf(x: f64) -> f64 {
+        const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+        INV_SQRT_2PI * (-0.5 * x * x).exp()
+    }
+}
+
+pub(crate) fn check_inputs(
+    underlying: f64,
+    strike: f64,
+    t: f64,
+    vol: f64,
+    rate: f64,
+) -> Result<(), PricingError> {
+    if !(underlying.is_finite() && underlying > 0.0) {
+        return Err(PricingError::BadUnderlying(underlying));
+    }
+    if !(strike.is_finite() && strike > 0.0) {
+        return Err(PricingError::BadStrike(strike));
+    }
+    if !(t.is_finite() && t > 0.0) {
+        return Err(PricingError::Expired(t));
+    }
+    if !(vol.is_finite() && vol > 0.0) {
+        return Err(PricingError::BadVolatility(vol));
+    }
+    if !rate.is_finite() {
+        return Err(PricingError::BadRate(rate));
+    }
+    Ok(())
+}
