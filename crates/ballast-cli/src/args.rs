@@ -28,6 +28,28 @@ pub enum Command {
     Risk(RiskArgs),
     /// Annualised covariance matrix of a window of returns.
     Covariance(CovarianceArgs),
+    /// Black-76 Greeks of every option in a Deribit chain (IV implied from the mark price).
+    Greeks(GreeksArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct GreeksArgs {
+    /// Deribit option chain CSV (layout of data/deribit/*.csv).
+    #[arg(long, value_name = "FILE")]
+    pub chain: PathBuf,
+    /// Value every option at this instant (ISO 8601 UTC) instead of each quote's timestamp.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub as_of: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

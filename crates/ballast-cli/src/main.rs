@@ -15,11 +15,21 @@ fn main() -> ExitCode {
         args::Command::Optimize(a) => commands::optimize::run(a),
         args::Command::Risk(a) => commands::risk::run(a),
         args::Command::Covariance(a) => commands::covariance::run(a),
+        args::Command::Greeks(a) => commands::greeks::run(a),
     };
     match result {
         Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // the reader went away (e.g. `| head`): not an error of ours
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(e) => {
             eprintln!("error: {e:#}");

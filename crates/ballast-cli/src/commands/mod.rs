@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the text to print.
 
 pub mod covariance;
+pub mod greeks;
 pub mod optimize;
 pub mod report;
 pub mod risk;

@@ -13,9 +13,11 @@
 //!    asset and date (or is dropped, with [`Incomplete::Drop`]); without an explicit selection,
 //!    every asset with a complete window is used.
 
+mod chain;
 mod load;
 mod returns;
 
+pub use chain::{read_option_chain, read_option_chain_str, ChainQuote, ChainRow};
 pub use load::{read_prices, read_prices_str, read_wide_returns, PriceFileFormat};
 pub use returns::{ReturnKind, Returns};
 

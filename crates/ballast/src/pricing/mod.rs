@@ -20,11 +20,13 @@
 mod batch;
 mod black76;
 mod bsm;
+mod chain;
 mod implied;
 
 pub use batch::{black76_batch, BatchGreeks};
 pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
+pub use chain::{quote_greeks, QuoteGreeks, VolSource};
 pub use implied::implied_vol_black76;
 
 pub use crate::instrument::OptionKind;

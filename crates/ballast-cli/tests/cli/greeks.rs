@@ -1,0 +1,154 @@
+//! `ballast greeks --chain` on the bundled Deribit chains.
+
+use crate::common::*;
+use std::collections::HashMap;
+
+fn refs(name: &str) -> HashMap<String, HashMap<String, String>> {
+    let p = root().join("tests/fixtures/reference/options").join(name);
+    let mut rdr = csv::Reader::from_path(p).unwrap();
+    let h = rdr.headers().unwrap().clone();
+    rdr.records()
+        .map(|r| {
+            let r = r.unwrap();
+            let m: HashMap<String, String> = h
+                .iter()
+                .zip(r.iter())
+                .map(|(a, b)| (a.into(), b.into()))
+                .collect();
+            (m["instrument_name"].clone(), m)
+        })
+        .collect()
+}
+
+#[test]
+fn chain_greeks_match_quantlib_at_the_implied_vol() {
+    for (chain, refs_file) in [
+        (
+            "data/deribit/deribit_BTC_options_2020-05-14.csv",
+            "deribit_BTC_options_2020-05-14_refs.csv",
+        ),
+        (
+            "data/deribit/deribit_BTC_options_2026-04-13.csv",
+            "deribit_BTC_options_2026-04-13_refs.csv",
+        ),
+        (
+            "data/deribit/deribit_ETH_options_2026-04-13.csv",
+            "deribit_ETH_options_2026-04-13_refs.csv",
+        ),
+    ] {
+        let v = run_json(&["greeks", "--chain", chain, "--format", "json"]);
+        let list = v.as_array().unwrap();
+        let r = refs(refs_file);
+        assert_eq!(list.len(), r.len());
+        let mut checked = 0;
+        for o in list {
+            let name = o["instrument_name"].as_str().unwrap();
+            let want = &r[name];
+            let num = |k: &str| want[k].parse::<f64>().unwrap();
+            assert_rel(&format!("{name} T"), f(&o["time_years"]), num("T"), 1e-11); // fixture: 12 digits
+                                                                                    // where the mark inverts, the IV equals the peers' (py_vollib) to their printed digits
+            if let (Some(iv), Ok(pv)) = (o["iv_from_mark"].as_f64(), want["pv_iv_from_mark"].parse::<f64>()) {
+                if o["vol_source"] == "mark_price" && f(&o["vega"]) > 1e-3 * num("F") / 100.0 {
+                    assert!(
+                        (iv - pv).abs() < 1e-9 * pv.max(0.01) + 1e-9,
+                        "{name} iv {iv} vs {pv}"
+                    );
+                    // at σ = mark IV the peers' price is the mark; ours reproduces it
+                    assert_rel(
+                        &format!("{name} price"),
+                        f(&o["price_usd"]),
+                        num("mark_price_usd"),
+                        1e-9,
+                    );
+                    checked += 1;
+                }
+            }
+            let adj = f(&o["delta"]) - f(&o["price_coin"]);
+            assert!((f(&o["premium_adjusted_delta"]) - adj).abs() < 1e-15);
+        }
+        assert!(checked > 200, "{chain}: only {checked} rows checked");
+    }
+}
+
+#[test]
+fn chain_csv_and_table_formats() {
+    let out = run(&[
+        "greeks",
+        "--chain",
+        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+        "--format",
+        "csv",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(rdr.headers().unwrap().get(0), Some("instrument_name"));
+    assert_eq!(rdr.records().count(), 720);
+    let out = run(&[
+        "greeks",
+        "--chain",
+        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("720 options, 720 valued, 0 errors"), "{text}");
+}
+
+#[test]
+fn bad_rows_get_their_own_error_and_the_rest_is_valued() {
+    let header = "timestamp,instrument_name,underlying,expiry,strike,option_type,underlying_price,index_price,mark_price,mark_iv,delta,gamma,vega,theta,interest_rate,open_interest";
+    let good = "2026-04-13T10:27:34.877Z,BTC-26JUN26-80000-C,BTC,2026-06-26T08:00:00Z,80000.0,call,71500.0,70780.0,0.05,50.0,,,,,,";
+    let text = [
+        header,
+        good,
+        "2026-04-13T10:27:34.877Z,BTC-26JUN26-80000-X,BTC,,80000.0,call,71500.0,70780.0,0.05,50.0,,,,,,",
+        "2026-04-13T10:27:34.877Z,BTC-10APR26-80000-C,BTC,,80000.0,call,71500.0,70780.0,0.05,50.0,,,,,,",
+        "2026-04-13T10:27:34.877Z,BTC-26JUN26-70000-C,BTC,,70000.0,call,,70780.0,0.05,50.0,,,,,,",
+        "2026-04-13T10:27:34.877Z,BTC-26JUN26-90000-C,BTC,,90000.0,call,71500.0,70780.0,0.0,0.0,,,,,,",
+        "2026-04-13T10:27:34.877Z,BTC-26JUN26-60000-C,BTC,,60000.0,call,71500.0,70780.0,0.01,,,,,,,",
+        "2026-04-13T10:27:34.877Z,BTC-26JUN26-60000-P,BTC,,60000.0,put,71500.0,70780.0,1.5,,,,,,,",
+    ]
+    .join("\n");
+    let dir = scratch();
+    let p = write(&dir, "chain.csv", &text);
+    let v = run_json(&["greeks", "--chain", &p, "--format", "json"]);
+    let list = v.as_array().unwrap();
+    assert_eq!(list.len(), 7);
+    assert!(list[0].get("error").is_none() && f(&list[0]["vega"]) > 0.0);
+    let err = |i: usize| list[i]["error"].as_str().unwrap_or_default().to_string();
+    assert!(
+        err(1).contains("neither C nor P") && err(1).contains(":3:"),
+        "{}",
+        err(1)
+    );
+    assert!(err(2).contains("expired"), "{}", err(2));
+    assert!(err(3).contains("missing forward"), "{}", err(3));
+    assert!(
+        err(4).contains("below intrinsic") || err(4).contains("volatility"),
+        "{}",
+        err(4)
+    );
+    assert!(err(5).contains("below intrinsic"), "{}", err(5));
+    assert!(err(6).contains("no-arbitrage maximum"), "{}", err(6));
+    // the same file valued after the June expiry: every row is an error, no panic
+    let v = run_json(&[
+        "greeks",
+        "--chain",
+        &p,
+        "--as-of",
+        "2026-07-01T00:00:00Z",
+        "--format",
+        "json",
+    ]);
+    assert!(v.as_array().unwrap().iter().all(|o| o.get("error").is_some()));
+    let e = run_err(&["greeks", "--chain", &p, "--as-of", "tomorrow"]);
+    assert!(e.contains("--as-of"), "{e}");
+    let e = run_err(&["greeks", "--chain", "/no/such/chain.csv"]);
+    assert!(e.contains("/no/such/chain.csv"), "{e}");
+    let q = write(
+        &dir,
+        "nocol.csv",
+        "instrument_name,mark_price\nBTC-26JUN26-80000-C,0.05\n",
+    );
+    let e = run_err(&["greeks", "--chain", &q]);
+    assert!(e.contains("no 'underlying_price' column"), "{e}");
+}
