@@ -80,7 +80,15 @@ impl Black76 {
         let w = self.kind.sign();
         let nd1 = norm_cdf(w * d1);
         let pdf = norm_pdf(d1);
-        let price = self.price();
+        // Closed form where it cannot cancel badly (its two terms within a factor 10 of the
+        // price: error ≤ ~10 ulp); Jäckel's normalised Black elsewhere (far wings).
+        let big = f * nd1;
+        let closed = df * w * (big - self.strike * norm_cdf(w * d2));
+        let price = if closed > 0.1 * df * big {
+            closed
+        } else {
+            self.price()
+        };
         let vega_1 = df * f * pdf * t.sqrt(); // per 1.00 of vol
         let gamma = df * pdf / (f * sd);
         // dV/dt with F fixed, per year: rV − ½σ²F²Γ

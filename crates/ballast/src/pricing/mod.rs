@@ -23,7 +23,7 @@ mod bsm;
 mod chain;
 mod implied;
 
-pub use batch::{black76_batch, BatchGreeks};
+pub use batch::{black76_batch, implied_vol_batch, BatchGreeks};
 pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
 pub use chain::{quote_greeks, QuoteGreeks, VolSource};

@@ -401,3 +401,23 @@ fn bad_inputs_are_typed_errors() {
         Err(BadPrice(_))
     ));
 }
+
+#[test]
+fn greeks_price_equals_the_accurate_price_everywhere() {
+    // greeks() uses the closed form where it cannot cancel and Jäckel's function elsewhere
+    let mut worst = 0.0_f64;
+    for &t in &[1.0 / 365.0, 0.1, 1.0, 4.0] {
+        for &sigma in &[0.05, 0.5, 2.0] {
+            for k in [0.2, 0.5, 0.8, 0.95, 1.0, 1.05, 1.25, 2.0, 5.0] {
+                for kind in [OptionKind::Call, OptionKind::Put] {
+                    let o = Black76::new(70_000.0, 70_000.0 * k, t, sigma, 0.03, kind).unwrap();
+                    let (a, b) = (o.greeks().price, o.price());
+                    if b > 1e-300 {
+                        worst = worst.max(((a - b) / b).abs());
+                    }
+                }
+            }
+        }
+    }
+    assert!(worst < 1e-13, "worst relative price difference {worst:e}");
+}
