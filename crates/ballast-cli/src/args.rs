@@ -30,6 +30,33 @@ pub enum Command {
     Covariance(CovarianceArgs),
     /// Black-76 Greeks of every option in a Deribit chain (IV implied from the mark price).
     Greeks(GreeksArgs),
+    /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
+    Surface(SurfaceArgs),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Weighting {
+    Vega,
+    OpenInterest,
+    Equal,
+}
+
+#[derive(Args, Debug)]
+pub struct SurfaceArgs {
+    /// Deribit option chain CSV.
+    pub chain: PathBuf,
+    /// Weights of the market points in the SVI fit.
+    #[arg(long, value_enum, default_value_t = Weighting::Vega)]
+    pub weights: Weighting,
+    /// Value every option at this instant (ISO 8601 UTC) instead of each quote's timestamp.
+    #[arg(long, value_name = "TIMESTAMP")]
+    pub as_of: Option<String>,
+    /// Write an SVG chart of the fitted smiles and market points.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

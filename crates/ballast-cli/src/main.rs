@@ -1,6 +1,7 @@
 //! `ballast` — risk reports, allocation and rebalancing for crypto portfolios.
 
 mod args;
+mod chart;
 mod commands;
 mod input;
 mod table;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
         args::Command::Risk(a) => commands::risk::run(a),
         args::Command::Covariance(a) => commands::covariance::run(a),
         args::Command::Greeks(a) => commands::greeks::run(a),
+        args::Command::Surface(a) => commands::surface::run(a),
     };
     match result {
         Ok(text) => {

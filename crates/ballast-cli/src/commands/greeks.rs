@@ -53,6 +53,15 @@ fn row_json(name: &str, r: &Result<QuoteGreeks, String>) -> Value {
     }
 }
 
+/// Parse `--as-of`.
+pub fn parse_as_of(s: Option<&str>) -> Result<Option<jiff::Timestamp>> {
+    s.map(|s| {
+        s.parse::<jiff::Timestamp>()
+            .with_context(|| format!("--as-of '{s}' is not an ISO 8601 UTC timestamp"))
+    })
+    .transpose()
+}
+
 pub fn run(a: &GreeksArgs) -> Result<String> {
     let rows = read_option_chain(&a.chain)?;
     let as_of = a

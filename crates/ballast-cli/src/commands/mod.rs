@@ -5,6 +5,7 @@ pub mod greeks;
 pub mod optimize;
 pub mod report;
 pub mod risk;
+pub mod surface;
 
 use ballast::data::Returns;
 use serde_json::{json, Map, Value};

@@ -152,3 +152,34 @@ fn bad_rows_get_their_own_error_and_the_rest_is_valued() {
     let e = run_err(&["greeks", "--chain", &q]);
     assert!(e.contains("no 'underlying_price' column"), "{e}");
 }
+
+#[test]
+fn surface_command_prints_json_and_writes_the_chart() {
+    let dir = scratch();
+    let svg = dir.join("smiles.svg").display().to_string();
+    let v = run_json(&[
+        "surface",
+        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+        "--svg",
+        &svg,
+        "--format",
+        "json",
+    ]);
+    let s = &v.as_array().unwrap()[0];
+    assert_eq!(s["coin"], "ETH");
+    let slices = s["slices"].as_array().unwrap();
+    assert_eq!(slices.len(), 11);
+    for sl in slices {
+        assert_eq!(sl["butterfly_arbitrage_free"], true);
+        let (c, p) = (f(&sl["vol_25d_call"]), f(&sl["vol_25d_put"]));
+        assert!((f(&sl["rr25"]) - (c - p)).abs() < 1e-12);
+    }
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        text.starts_with("<svg") && text.contains("ETH smiles"),
+        "not an SVG chart"
+    );
+    let out = run(&["surface", "data/deribit/deribit_BTC_options_2020-05-14.csv"]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("RR25") && table.contains("2020-12-25"), "{table}");
+}

@@ -22,6 +22,7 @@ mod black76;
 mod bsm;
 mod chain;
 mod implied;
+pub mod surface;
 
 pub use batch::{black76_batch, implied_vol_batch, BatchGreeks};
 pub use black76::Black76;

@@ -7,3 +7,4 @@ mod reference_covariance;
 mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;
+mod surface;

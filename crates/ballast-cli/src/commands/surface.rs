@@ -1,0 +1,144 @@
+//! `ballast surface CHAIN.csv`
+
+use super::greeks::parse_as_of;
+use crate::args::{Format, SurfaceArgs, Weighting};
+use crate::table::Table;
+use anyhow::{bail, Result};
+use ballast::data::read_option_chain;
+use ballast::pricing::surface::{fit_surfaces, SmileWeights, VolSurface};
+use serde_json::{json, Value};
+
+fn date(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn run(a: &SurfaceArgs) -> Result<String> {
+    let rows = read_option_chain(&a.chain)?;
+    let as_of = parse_as_of(a.as_of.as_deref())?;
+    let bad = rows.iter().filter(|r| r.quote.is_err()).count();
+    if bad > 0 {
+        eprintln!(
+            "{bad} rows of {} could not be read and are left out",
+            a.chain.display()
+        );
+    }
+    let quotes: Vec<_> = rows.into_iter().filter_map(|r| r.quote.ok()).collect();
+    let weights = match a.weights {
+        Weighting::Vega => SmileWeights::Vega,
+        Weighting::OpenInterest => SmileWeights::OpenInterest,
+        Weighting::Equal => SmileWeights::Equal,
+    };
+    let surfaces = fit_surfaces(&quotes, weights, as_of);
+    if surfaces.is_empty() {
+        bail!(
+            "{}: no option could be valued (expired, or no usable implied volatility)",
+            a.chain.display()
+        );
+    }
+    if let Some(path) = &a.svg {
+        crate::chart::smiles_svg(path, &surfaces)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(match a.format {
+        Format::Json => {
+            serde_json::to_string_pretty(&Value::Array(surfaces.iter().map(to_json).collect()))? + "\n"
+        }
+        Format::Table => surfaces.iter().map(to_table).collect::<Vec<_>>().join("\n") + "\n",
+    })
+}
+
+fn to_json(s: &VolSurface) -> Value {
+    json!({
+        "coin": s.coin,
+        "slices": s.slices.iter().map(|sl| {
+            let fit = sl.fit.as_ref().ok();
+            json!({
+                "expiry": sl.expiry.to_string(),
+                "time_years": sl.time,
+                "forward": sl.forward,
+                "points": sl.points.len(),
+                "svi": fit.map(|f| json!({"a": f.params.a, "b": f.params.b, "rho": f.params.rho, "m": f.params.m, "sigma": f.params.s})),
+                "rmse_vol": fit.map(|f| f.rmse),
+                "min_density": fit.map(|f| f.min_density),
+                "butterfly_arbitrage_free": fit.map(|f| f.min_density >= 0.0),
+                "fit_error": sl.fit.as_ref().err(),
+                "atm_vol": sl.metrics.map(|m| m.atm_vol),
+                "vol_25d_call": sl.metrics.map(|m| m.vol_25c),
+                "vol_25d_put": sl.metrics.map(|m| m.vol_25p),
+                "rr25": sl.metrics.map(|m| m.rr25),
+                "bf25": sl.metrics.map(|m| m.bf25),
+                "market": sl.points.iter().map(|p| json!({"strike": p.strike, "k": p.point.k, "iv": p.point.vol, "weight": p.point.weight})).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+        "calendar_arbitrage": s.calendar_arbitrage.iter().map(|(x, y)| json!([x.to_string(), y.to_string()])).collect::<Vec<_>>(),
+    })
+}
+
+fn to_table(s: &VolSurface) -> String {
+    let mut t = Table::new([
+        "expiry",
+        "T days",
+        "forward",
+        "pts",
+        "ATM vol",
+        "25Δ call",
+        "25Δ put",
+        "RR25",
+        "BF25",
+        "fit RMSE",
+        "g(k)≥0",
+    ]);
+    let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+    let pts = |x: f64| format!("{:+.2}", 100.0 * x);
+    for sl in &s.slices {
+        let mut r = vec![
+            date(sl.expiry),
+            format!("{:.2}", sl.time * 365.0),
+            format!("{:.2}", sl.forward),
+            sl.points.len().to_string(),
+        ];
+        match (&sl.fit, sl.metrics) {
+            (Ok(f), Some(m)) => r.extend([
+                pct(m.atm_vol),
+                pct(m.vol_25c),
+                pct(m.vol_25p),
+                pts(m.rr25),
+                pts(m.bf25),
+                format!("{:.2}", 100.0 * f.rmse),
+                if f.min_density >= 0.0 {
+                    "yes".into()
+                } else {
+                    format!("no ({:.1e})", f.min_density)
+                },
+            ]),
+            (Ok(f), None) => r.extend([
+                pct(f.params.vol(0.0, sl.time)),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                "—".into(),
+                format!("{:.2}", 100.0 * f.rmse),
+                String::new(),
+            ]),
+            (Err(e), _) => r.push(format!("no fit: {e}")),
+        }
+        t.row(r);
+    }
+    let mut out = format!(
+        "{} implied-volatility surface: raw SVI per expiry (RR/BF and RMSE in vol points)\n",
+        s.coin
+    );
+    out += &t.render();
+    if s.calendar_arbitrage.is_empty() {
+        out += "  no calendar arbitrage between consecutive expiries\n";
+    } else {
+        for (x, y) in &s.calendar_arbitrage {
+            out += &format!(
+                "  calendar arbitrage: total variance of {} falls below {}\n",
+                date(*y),
+                date(*x)
+            );
+        }
+    }
+    out
+}
