@@ -28,7 +28,8 @@ pub enum Command {
     Risk(RiskArgs),
     /// Annualised covariance matrix of a window of returns.
     Covariance(CovarianceArgs),
-    /// Black-76 Greeks of every option in a Deribit chain (IV implied from the mark price).
+    /// Portfolio Greeks and scenario P&L of a book (PORTFOLIO), or Greeks of every option in a
+    /// Deribit chain (--chain).
     Greeks(GreeksArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
@@ -68,9 +69,12 @@ pub enum TableFormat {
 
 #[derive(Args, Debug)]
 pub struct GreeksArgs {
-    /// Deribit option chain CSV (layout of data/deribit/*.csv).
+    /// Portfolio file with [[position]]s and a [market] section: the book's Greeks and scenarios.
+    #[arg(required_unless_present = "chain", conflicts_with = "chain")]
+    pub portfolio: Option<PathBuf>,
+    /// Deribit option chain CSV (layout of data/deribit/*.csv): Greeks of every option in it.
     #[arg(long, value_name = "FILE")]
-    pub chain: PathBuf,
+    pub chain: Option<PathBuf>,
     /// Value every option at this instant (ISO 8601 UTC) instead of each quote's timestamp.
     #[arg(long, value_name = "TIMESTAMP")]
     pub as_of: Option<String>,

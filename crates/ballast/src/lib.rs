@@ -11,7 +11,8 @@
 //! | [`rebalance`] | current vs target weights, drift bands, trade lists with fees |
 //! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
 //! | [`instrument`] | spot, perpetuals, futures, options; Deribit instrument names |
-//! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility |
+//! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility, SVI surfaces, position valuation |
+//! | [`market`] | a market snapshot: spot index, option quotes, forwards, futures prices |
 //!
 //! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
 //! covariance with ddof = 1, confidence levels written as 0.95 / 0.99, losses reported as positive
@@ -41,6 +42,7 @@ pub mod data;
 pub mod estimate;
 pub mod instrument;
 mod linalg;
+pub mod market;
 pub mod portfolio;
 pub mod pricing;
 pub mod rebalance;
@@ -70,6 +72,10 @@ pub enum Error {
     Instrument(#[from] instrument::InstrumentError),
     #[error(transparent)]
     Pricing(#[from] pricing::PricingError),
+    #[error(transparent)]
+    Market(#[from] market::MarketError),
+    #[error("position {name}: {source}")]
+    Position { name: String, source: Box<Error> },
 }
 
 /// Result alias with the crate [`Error`].

@@ -63,7 +63,11 @@ pub fn parse_as_of(s: Option<&str>) -> Result<Option<jiff::Timestamp>> {
 }
 
 pub fn run(a: &GreeksArgs) -> Result<String> {
-    let rows = read_option_chain(&a.chain)?;
+    let Some(chain) = &a.chain else {
+        let path = a.portfolio.as_ref().expect("clap requires PORTFOLIO or --chain");
+        return super::book::greeks(path, a.format);
+    };
+    let rows = read_option_chain(chain)?;
     let as_of = a
         .as_of
         .as_deref()
@@ -76,7 +80,7 @@ pub fn run(a: &GreeksArgs) -> Result<String> {
         .into_iter()
         .map(|r| {
             let v = r.quote.and_then(|q| {
-                quote_greeks(&q, as_of).map_err(|e| format!("{}:{}: {e}", a.chain.display(), r.line))
+                quote_greeks(&q, as_of).map_err(|e| format!("{}:{}: {e}", chain.display(), r.line))
             });
             (r.instrument_name, v)
         })
@@ -159,7 +163,7 @@ pub fn run(a: &GreeksArgs) -> Result<String> {
             }
             let mut out = format!(
                 "Black-76 Greeks (Deribit units: vega USD per vol point, theta USD per day, gamma per USD) — {}\n",
-                a.chain.display()
+                chain.display()
             );
             out += &t.render();
             out += &format!(

@@ -10,7 +10,7 @@ use serde_json::json;
 
 pub fn run(a: &ReportArgs) -> Result<String> {
     let pf = PortfolioFile::load(&a.portfolio)?;
-    let prices_path = pf.prices_path();
+    let prices_path = pf.prices_path()?;
     let panel =
         read_prices(&prices_path).with_context(|| format!("{}: [data] prices", a.portfolio.display()))?;
     let r = analyze(&pf, &panel).with_context(|| format!("{}", a.portfolio.display()))?;
@@ -19,8 +19,8 @@ pub fn run(a: &ReportArgs) -> Result<String> {
         .with_context(|| format!("{}: {} covariance", a.portfolio.display(), r.covariance.estimator))?;
     let first_price = r.first_price;
     Ok(match a.format {
-        Format::Json => serde_json::to_string_pretty(&to_json(&pf, &r, first_price))? + "\n",
-        Format::Table => to_table(&pf, &r, first_price),
+        Format::Json => serde_json::to_string_pretty(&to_json(&pf, &r, first_price, &prices_path))? + "\n",
+        Format::Table => to_table(&pf, &r, first_price, &prices_path),
     })
 }
 
@@ -28,7 +28,12 @@ fn values(r: &PortfolioReport) -> Vec<f64> {
     r.units.iter().zip(&r.prices).map(|(u, p)| u * p).collect()
 }
 
-fn to_json(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::Date) -> serde_json::Value {
+fn to_json(
+    pf: &PortfolioFile,
+    r: &PortfolioReport,
+    first_price: jiff::civil::Date,
+    prices: &std::path::Path,
+) -> serde_json::Value {
     let p = &r.plan;
     let vols = r.covariance.volatilities();
     let vals = values(r);
@@ -65,13 +70,13 @@ fn to_json(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::Da
         "volatility_annual": r.target.vol_targeted.as_ref().map_or(r.target.allocation.volatility_annual, |v| v.volatility_after),
     });
     if let Some(v) = &r.target.vol_targeted {
-        target["vol_target"] = json!({"target": pf.target.vol_target, "scale": v.scale,
+        target["vol_target"] = json!({"target": pf.target.as_ref().and_then(|t| t.vol_target), "scale": v.scale,
             "volatility_before": v.volatility_before, "leverage_capped": v.leverage_capped});
     }
     json!({
         "name": r.name,
         "as_of": r.as_of.to_string(),
-        "prices": pf.prices_path().display().to_string(),
+        "prices": prices.display().to_string(),
         "estimator": r.covariance.estimator,
         "shrinkage": r.covariance.shrinkage,
         "window": window_json(&r.returns, first_price),
@@ -100,7 +105,12 @@ fn to_json(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::Da
     })
 }
 
-fn to_table(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::Date) -> String {
+fn to_table(
+    pf: &PortfolioFile,
+    r: &PortfolioReport,
+    first_price: jiff::civil::Date,
+    prices: &std::path::Path,
+) -> String {
     let p = &r.plan;
     let mut out = String::new();
     out += &format!(
@@ -110,7 +120,7 @@ fn to_table(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::D
     );
     out += &format!(
         "Data: {}; {} daily returns {} … {} (prices from {}); {} covariance{}, annualised ×365\n\n",
-        pf.prices_path().display(),
+        prices.display(),
         r.returns.n_periods(),
         r.returns.dates()[0],
         r.returns.dates().last().unwrap(),
@@ -172,7 +182,7 @@ fn to_table(pf: &PortfolioFile, r: &PortfolioReport, first_price: jiff::civil::D
     if let Some(v) = &r.target.vol_targeted {
         out += &format!(
             ", vol target {} → scale ×{:.3}{}",
-            pct(pf.target.vol_target.unwrap_or_default()),
+            pct(pf.target.as_ref().and_then(|t| t.vol_target).unwrap_or_default()),
             v.scale,
             if v.leverage_capped { ", capped" } else { "" }
         );

@@ -23,6 +23,8 @@ pub struct ChainQuote {
     pub forward: f64,
     /// Mark price in coin per option on one coin (`mark_price`).
     pub mark_price: f64,
+    /// Spot index, USD per coin (`index_price`), if given.
+    pub index_price: Option<f64>,
     /// Deribit mark implied volatility as a fraction (`mark_iv` / 100).
     pub mark_iv: Option<f64>,
     /// Continuously compounded rate (`interest_rate`, empty → 0).
@@ -96,6 +98,7 @@ pub fn read_option_chain_str(text: &str, file: &str) -> Result<Vec<ChainRow>, Da
         "gamma",
         "vega",
         "theta",
+        "index_price",
     ]
     .map(col);
     let mut rows = Vec::new();
@@ -154,6 +157,7 @@ pub fn read_option_chain_str(text: &str, file: &str) -> Result<Vec<ChainRow>, Da
                 deribit_gamma: optional(6, "gamma")?,
                 deribit_vega: optional(7, "vega")?,
                 deribit_theta: optional(8, "theta")?,
+                index_price: optional(9, "index_price")?.filter(|v| *v > 0.0),
             })
         })();
         rows.push(ChainRow {

@@ -14,10 +14,12 @@
 //!    every asset with a complete window is used.
 
 mod chain;
+mod futures;
 mod load;
 mod returns;
 
 pub use chain::{read_option_chain, read_option_chain_str, ChainQuote, ChainRow};
+pub use futures::read_futures_prices;
 pub use load::{read_prices, read_prices_str, read_wide_returns, PriceFileFormat};
 pub use returns::{ReturnKind, Returns};
 

@@ -94,6 +94,44 @@ impl Instrument {
     }
 }
 
+/// A position in one instrument.
+///
+/// `size` units: **options** — coins of underlying (1 Deribit contract = 1 coin); **inverse**
+/// perpetuals/futures — USD notional; **linear** perpetuals/futures and **spot** — coins.
+/// Negative = short.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// The name as written (Deribit name, or a coin for spot).
+    pub name: String,
+    pub instrument: Instrument,
+    pub size: f64,
+    pub venue: String,
+}
+
+impl Position {
+    /// Parse `name` (a Deribit name, or a bare coin such as `BTC` for spot).
+    pub fn new(name: &str, size: f64, venue: &str) -> Result<Self, InstrumentError> {
+        let name = name.trim();
+        let instrument = if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            Instrument::Spot { coin: name.into() }
+        } else {
+            parse_deribit_name(name)?
+        };
+        if !size.is_finite() {
+            return Err(InstrumentError::BadName {
+                name: name.into(),
+                reason: format!("size {size} is not a finite number"),
+            });
+        }
+        Ok(Self {
+            name: name.into(),
+            instrument,
+            size,
+            venue: venue.into(),
+        })
+    }
+}
+
 /// Errors from instrument names.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum InstrumentError {

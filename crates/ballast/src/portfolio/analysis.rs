@@ -1,6 +1,6 @@
 //! The main job: value, risk, target and trades of a portfolio file on a price panel.
 
-use super::PortfolioFile;
+use super::{PortfolioFile, TargetSection};
 use crate::allocate::{
     inverse_volatility, vol_target, Allocation, RiskBudgeting, VolTarget, VolTargeted, WeightBounds,
 };
@@ -55,8 +55,10 @@ pub struct PortfolioReport {
 /// window → returns → covariance → current risk → target allocation → rebalance plan →
 /// risk after trades.
 pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport> {
-    let (assets, units) = universe(pf)?;
-    let end = match &pf.data.end {
+    let data = pf.data()?;
+    let target_section = pf.target()?;
+    let (assets, units) = universe(pf, target_section)?;
+    let end = match &data.end {
         Some(s) => Some(
             s.parse::<Date>()
                 .map_err(|_| pf.invalid(format!("[data] end = '{s}' is not a date (YYYY-MM-DD)")))?,
@@ -65,19 +67,18 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     };
     let window = panel.window(&WindowSpec {
         assets: Some(assets.clone()),
-        returns: pf.data.window,
+        returns: data.window,
         end,
         ..WindowSpec::default()
     })?;
     let returns = window.returns(ReturnKind::Simple);
-    let estimator =
-        CovarianceEstimator::from_name(&pf.data.estimator, pf.data.ewma_lambda).ok_or_else(|| {
-            pf.invalid(format!(
-                "[data] estimator = '{}' is unknown (expected one of: {})",
-                pf.data.estimator,
-                CovarianceEstimator::NAMES
-            ))
-        })?;
+    let estimator = CovarianceEstimator::from_name(&data.estimator, data.ewma_lambda).ok_or_else(|| {
+        pf.invalid(format!(
+            "[data] estimator = '{}' is unknown (expected one of: {})",
+            data.estimator,
+            CovarianceEstimator::NAMES
+        ))
+    })?;
     let cov = estimator.fit(&returns)?;
     let prices = window.last_prices();
     let confidences = pf.risk.confidence.clone();
@@ -91,7 +92,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
     let current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
 
-    let target = target(pf, &cov)?;
+    let target = target(pf, target_section, &cov)?;
     let band = match pf.rebalance.band_type.as_str() {
         "absolute" => Band::Absolute(pf.rebalance.band),
         "relative" => Band::Relative(pf.rebalance.band),
@@ -132,7 +133,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     })
 }
 
-fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
+fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f64>)> {
     let mut assets: Vec<String> = Vec::new();
     let mut units = Vec::new();
     for h in &pf.holdings {
@@ -155,7 +156,7 @@ fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
         assets.push(h.asset.clone());
         units.push(h.units);
     }
-    for a in &pf.target.assets {
+    for a in &t.assets {
         if !assets.contains(a) {
             assets.push(a.clone());
             units.push(0.0);
@@ -172,8 +173,7 @@ fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
     Ok((assets, units))
 }
 
-fn target(pf: &PortfolioFile, cov: &Covariance) -> Result<TargetReport> {
-    let t = &pf.target;
+fn target(pf: &PortfolioFile, t: &TargetSection, cov: &Covariance) -> Result<TargetReport> {
     let n = cov.dim();
     let bounds = if t.min_weight.is_some() || t.max_weight.is_some() {
         Some(WeightBounds::uniform(

@@ -37,8 +37,10 @@
 //! Unknown keys are errors naming the key, the file and the line.
 
 mod analysis;
+mod book;
 
 pub use analysis::{analyze, PortfolioReport, TargetReport};
+pub use book::{load_book, Book};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -64,11 +66,18 @@ pub struct PortfolioFile {
     /// Cash in USD (counted in portfolio value, zero volatility).
     #[serde(default)]
     pub cash_usd: f64,
-    pub data: DataSection,
+    /// Price history and estimation window (needed by `report`).
+    pub data: Option<DataSection>,
     /// Spot holdings.
     #[serde(default, rename = "holding")]
     pub holdings: Vec<Holding>,
-    pub target: TargetSection,
+    /// Derivative positions (needed by `greeks` / `hedge`).
+    #[serde(default, rename = "position")]
+    pub positions: Vec<PositionSpec>,
+    /// Market snapshot sources for derivative positions.
+    pub market: Option<MarketSection>,
+    /// Target allocation (needed by `report`).
+    pub target: Option<TargetSection>,
     #[serde(default)]
     pub rebalance: RebalanceSection,
     #[serde(default)]
@@ -113,6 +122,37 @@ pub struct Holding {
     pub asset: String,
     /// Units of the coin held (≥ 0).
     pub units: f64,
+    /// Where it is held (for Greeks by venue; default "spot").
+    pub venue: Option<String>,
+}
+
+/// `[[position]]`: a derivative position.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionSpec {
+    /// Deribit instrument name, e.g. `BTC-PERPETUAL`, `BTC-26JUN26`, `BTC-26JUN26-80000-C`.
+    pub instrument: String,
+    /// Options: coins of underlying; inverse perps/futures: USD notional; linear: coins.
+    /// Negative = short.
+    pub size: f64,
+    /// Venue name (default "deribit").
+    pub venue: Option<String>,
+}
+
+/// `[market]`: where derivative positions get their prices.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketSection {
+    /// Deribit option chain CSVs (relative to the portfolio file).
+    #[serde(default)]
+    pub chains: Vec<String>,
+    /// Deribit futures/perpetual price snapshots (`deribit_futures_term_structure.csv` layout).
+    pub futures: Option<String>,
+    /// Valuation instant (ISO 8601 UTC); default: the latest quote time of the chains.
+    pub as_of: Option<String>,
+    /// Spot index overrides, USD per coin.
+    #[serde(default)]
+    pub spot: BTreeMap<String, f64>,
 }
 
 /// `[target]`
@@ -213,14 +253,33 @@ impl PortfolioFile {
         Ok(pf)
     }
 
-    /// Path of the price file, resolved against the portfolio file's directory.
-    pub fn prices_path(&self) -> PathBuf {
-        let p = Path::new(&self.data.prices);
+    /// A path from the file, resolved against the portfolio file's directory.
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
         if p.is_absolute() {
             p.to_path_buf()
         } else {
             self.base_dir.join(p)
         }
+    }
+
+    /// The `[data]` section, or an error saying the command needs it.
+    pub fn data(&self) -> Result<&DataSection, PortfolioError> {
+        self.data.as_ref().ok_or_else(|| {
+            self.invalid("this command needs a [data] section (prices = ..., window = ...)".into())
+        })
+    }
+
+    /// The `[target]` section, or an error saying the command needs it.
+    pub fn target(&self) -> Result<&TargetSection, PortfolioError> {
+        self.target
+            .as_ref()
+            .ok_or_else(|| self.invalid("this command needs a [target] section (method = ...)".into()))
+    }
+
+    /// Path of the price file, resolved against the portfolio file's directory.
+    pub fn prices_path(&self) -> Result<PathBuf, PortfolioError> {
+        Ok(self.resolve(&self.data()?.prices))
     }
 
     pub(crate) fn invalid(&self, message: String) -> PortfolioError {

@@ -22,6 +22,7 @@ mod black76;
 mod bsm;
 mod chain;
 mod implied;
+mod position;
 pub mod surface;
 
 pub use batch::{black76_batch, implied_vol_batch, BatchGreeks};
@@ -29,6 +30,7 @@ pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
 pub use chain::{quote_greeks, QuoteGreeks, VolSource};
 pub use implied::implied_vol_black76;
+pub use position::{position_risk, position_value, PositionRisk, Shock};
 
 pub use crate::instrument::OptionKind;
 

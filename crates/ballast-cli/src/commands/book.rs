@@ -1,0 +1,174 @@
+//! `ballast greeks PORTFOLIO.toml`: Greeks of a derivatives book and scenario P&L.
+
+use crate::args::TableFormat;
+use crate::table::{usd, Table};
+use anyhow::{Context, Result};
+use ballast::portfolio::{load_book, PortfolioFile};
+use ballast::risk::{book_greeks, scenario_pnl, GreeksTotals, STANDARD_SHOCKS};
+use serde_json::{json, Value};
+use std::path::Path;
+
+fn totals_json(t: &GreeksTotals) -> Value {
+    let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
+    json!({
+        "value_usd": t.value_usd,
+        "delta": f(t.delta),
+        "delta_usd": t.delta_usd,
+        "delta_premium_adjusted": f(t.delta_premium_adjusted),
+        "gamma": f(t.gamma),
+        "gamma_usd_1pct": t.gamma_usd_1pct,
+        "vega": t.vega,
+        "theta": t.theta,
+    })
+}
+
+fn shock_label(spot: f64, vol: f64) -> String {
+    if vol != 0.0 {
+        format!("vol {:+.0}", vol * 100.0)
+    } else {
+        format!("spot {:+.0}%", spot * 100.0)
+    }
+}
+
+pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
+    let pf = PortfolioFile::load(path)?;
+    let book = load_book(&pf).with_context(|| path.display().to_string())?;
+    let g = book_greeks(&book.positions, &book.market).with_context(|| path.display().to_string())?;
+    let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
+    let as_of = book.market.as_of.map(|t| t.to_string()).unwrap_or_default();
+    Ok(match format {
+        TableFormat::Json | TableFormat::Csv => {
+            let v = json!({
+                "as_of": as_of,
+                "spot": book.market.spot,
+                "positions": g.lines.iter().map(|(p, r)| json!({
+                    "instrument": p.name, "underlying": p.instrument.coin(), "venue": p.venue, "size": p.size,
+                    "value_usd": r.value_usd, "delta": r.delta, "delta_usd": r.delta_usd,
+                    "delta_premium_adjusted": r.delta_premium_adjusted, "gamma": r.gamma,
+                    "vega": r.vega, "theta": r.theta, "days_to_expiry": r.days_to_expiry,
+                })).collect::<Vec<_>>(),
+                "by_underlying": g.by_underlying.iter().map(|(k, t)| (k.clone(), totals_json(t))).collect::<serde_json::Map<_, _>>(),
+                "by_expiry": g.by_expiry.iter().map(|((c, b), t)| {
+                    let mut v = totals_json(t); v["underlying"] = json!(c); v["bucket"] = json!(b); v
+                }).collect::<Vec<_>>(),
+                "by_venue": g.by_venue.iter().map(|((c, ven), t)| {
+                    let mut v = totals_json(t); v["underlying"] = json!(c); v["venue"] = json!(ven); v
+                }).collect::<Vec<_>>(),
+                "total": totals_json(&g.total),
+                "scenarios": sc.iter().map(|s| json!({
+                    "spot_shock": s.shock.spot, "vol_shock": s.shock.vol, "pnl_usd": s.total,
+                    "by_underlying": s.by_underlying,
+                })).collect::<Vec<_>>(),
+            });
+            if format == TableFormat::Csv {
+                anyhow::bail!("--format csv is for --chain; use table or json for a portfolio");
+            }
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        TableFormat::Table => {
+            let mut out = format!(
+                "Portfolio Greeks — {}   as of {as_of}\nSpot: {}\n(delta in coins = dU/dS; gamma per USD; vega USD per vol point; theta USD per day; options at the IV of their mark)\n\n",
+                pf.name.as_deref().unwrap_or("book"),
+                book.market.spot.iter().map(|(c, s)| format!("{c} {s:.2}")).collect::<Vec<_>>().join(", ")
+            );
+            let mut t = Table::new([
+                "position",
+                "venue",
+                "size",
+                "value USD",
+                "delta",
+                "delta USD",
+                "adj delta",
+                "gamma",
+                "vega",
+                "theta",
+            ]);
+            for (p, r) in &g.lines {
+                t.row([
+                    p.name.clone(),
+                    p.venue.clone(),
+                    format!("{}", p.size),
+                    usd(r.value_usd),
+                    format!("{:.4}", r.delta),
+                    usd(r.delta_usd),
+                    format!("{:.4}", r.delta_premium_adjusted),
+                    format!("{:.3e}", r.gamma),
+                    format!("{:.2}", r.vega),
+                    format!("{:.2}", r.theta),
+                ]);
+            }
+            out += &t.render();
+            let totals_table = |title: &str, rows: Vec<(String, &GreeksTotals)>| {
+                let mut t = Table::new([
+                    title,
+                    "value USD",
+                    "delta",
+                    "delta USD",
+                    "adj delta",
+                    "Δ USD per 1%",
+                    "vega",
+                    "theta",
+                ]);
+                for (k, v) in rows {
+                    t.row([
+                        k,
+                        usd(v.value_usd),
+                        if v.delta.is_finite() {
+                            format!("{:.4}", v.delta)
+                        } else {
+                            "—".into()
+                        },
+                        usd(v.delta_usd),
+                        if v.delta_premium_adjusted.is_finite() {
+                            format!("{:.4}", v.delta_premium_adjusted)
+                        } else {
+                            "—".into()
+                        },
+                        usd(v.gamma_usd_1pct),
+                        format!("{:.2}", v.vega),
+                        format!("{:.2}", v.theta),
+                    ]);
+                }
+                t.render()
+            };
+            let mut rows: Vec<(String, &GreeksTotals)> =
+                g.by_underlying.iter().map(|(k, v)| (k.clone(), v)).collect();
+            rows.push(("total (USD)".into(), &g.total));
+            out += "\nBy underlying\n";
+            out += &totals_table("underlying", rows);
+            out += "\nBy expiry bucket\n";
+            out += &totals_table(
+                "underlying / expiry",
+                g.by_expiry
+                    .iter()
+                    .map(|((c, b), v)| (format!("{c} {b}"), v))
+                    .collect(),
+            );
+            out += "\nBy venue\n";
+            out += &totals_table(
+                "underlying / venue",
+                g.by_venue
+                    .iter()
+                    .map(|((c, ven), v)| (format!("{c} {ven}"), v))
+                    .collect(),
+            );
+            out += "\nScenario P&L (USD, full revaluation; spot moves shift every forward of the coin by the same %)\n";
+            let mut header = vec!["scenario".to_string()];
+            header.extend(g.by_underlying.keys().cloned());
+            header.push("total".into());
+            let mut t = Table::new(header);
+            for s in &sc {
+                let mut r = vec![shock_label(s.shock.spot, s.shock.vol)];
+                r.extend(
+                    g.by_underlying
+                        .keys()
+                        .map(|k| usd(s.by_underlying.get(k).copied().unwrap_or(0.0))),
+                );
+                r.push(usd(s.total));
+                t.row(r);
+            }
+            out += &t.render();
+            out
+        }
+    })
+}
