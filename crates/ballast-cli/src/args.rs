@@ -31,8 +31,33 @@ pub enum Command {
     /// Portfolio Greeks and scenario P&L of a book (PORTFOLIO), or Greeks of every option in a
     /// Deribit chain (--chain).
     Greeks(GreeksArgs),
+    /// Least-cost trades that bring the book's chosen Greeks (per underlying) inside bands.
+    Hedge(HedgeArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HedgeArgs {
+    /// Portfolio file with [[position]]s and a [market] section.
+    pub portfolio: PathBuf,
+    /// Greeks to neutralise, e.g. delta or delta,gamma,vega.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub neutral: Vec<String>,
+    /// Hedge instruments (Deribit names); default: each coin's perpetual plus every option
+    /// with a two-sided quote.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub using: Option<Vec<String>>,
+    /// Allowed residuals, e.g. delta=0.05,vega=50 (delta in coins, gamma per USD, vega USD per vol
+    /// point); default 0.
+    #[arg(long, value_name = "GREEK=X,...")]
+    pub band: Option<String>,
+    /// Fee on perpetual/future notional, basis points.
+    #[arg(long, default_value_t = 5.0)]
+    pub fee_bps: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         args::Command::Covariance(a) => commands::covariance::run(a),
         args::Command::Greeks(a) => commands::greeks::run(a),
         args::Command::Surface(a) => commands::surface::run(a),
+        args::Command::Hedge(a) => commands::book::hedge(a),
     };
     match result {
         Ok(text) => {

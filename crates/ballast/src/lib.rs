@@ -12,6 +12,7 @@
 //! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
 //! | [`instrument`] | spot, perpetuals, futures, options; Deribit instrument names |
 //! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility, SVI surfaces, position valuation |
+//! | [`hedge`] | least-cost trades that make a book delta/gamma/vega neutral (LP, Clarabel) |
 //! | [`market`] | a market snapshot: spot index, option quotes, forwards, futures prices |
 //!
 //! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
@@ -40,6 +41,7 @@
 pub mod allocate;
 pub mod data;
 pub mod estimate;
+pub mod hedge;
 pub mod instrument;
 mod linalg;
 pub mod market;
@@ -74,6 +76,8 @@ pub enum Error {
     Pricing(#[from] pricing::PricingError),
     #[error(transparent)]
     Market(#[from] market::MarketError),
+    #[error(transparent)]
+    Hedge(#[from] hedge::HedgeError),
     #[error("position {name}: {source}")]
     Position { name: String, source: Box<Error> },
 }

@@ -1,8 +1,9 @@
 //! `ballast greeks PORTFOLIO.toml`: Greeks of a derivatives book and scenario P&L.
 
-use crate::args::TableFormat;
+use crate::args::{Format, HedgeArgs, TableFormat};
 use crate::table::{usd, Table};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
+use ballast::hedge::{HedgeGreek, HedgeSpec};
 use ballast::portfolio::{load_book, PortfolioFile};
 use ballast::risk::{book_greeks, scenario_pnl, GreeksTotals, STANDARD_SHOCKS};
 use serde_json::{json, Value};
@@ -168,6 +169,123 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
                 t.row(r);
             }
             out += &t.render();
+            out
+        }
+    })
+}
+
+pub fn hedge(a: &HedgeArgs) -> Result<String> {
+    let mut targets: Vec<(HedgeGreek, f64)> = Vec::new();
+    for g in &a.neutral {
+        let greek = match g.trim() {
+            "delta" => HedgeGreek::Delta,
+            "gamma" => HedgeGreek::Gamma,
+            "vega" => HedgeGreek::Vega,
+            other => bail!("--neutral: '{other}' is not one of delta, gamma, vega"),
+        };
+        if !targets.iter().any(|t| t.0 == greek) {
+            targets.push((greek, 0.0));
+        }
+    }
+    if let Some(b) = &a.band {
+        for (k, v) in crate::input::parse_pairs(b, "--band")? {
+            let Some(t) = targets.iter_mut().find(|t| t.0.name() == k) else {
+                bail!(
+                    "--band {k}: not among the --neutral Greeks ({})",
+                    a.neutral.join(",")
+                );
+            };
+            if v < 0.0 {
+                bail!("--band {k}={v}: bands must be ≥ 0");
+            }
+            t.1 = v;
+        }
+    }
+    if !(a.fee_bps.is_finite() && a.fee_bps >= 0.0) {
+        bail!("--fee-bps {} must be ≥ 0", a.fee_bps);
+    }
+    let pf = PortfolioFile::load(&a.portfolio)?;
+    let book = load_book(&pf).with_context(|| a.portfolio.display().to_string())?;
+    let g = book_greeks(&book.positions, &book.market).with_context(|| a.portfolio.display().to_string())?;
+    let spec = HedgeSpec {
+        targets,
+        using: a.using.clone(),
+        futures_fee_bps: a.fee_bps,
+    };
+    let result = ballast::hedge::hedge(&g.lines, &book.market, &spec)?;
+    let greeks = |t: &GreeksTotals| json!({"delta": t.delta, "delta_usd": t.delta_usd, "gamma": t.gamma, "vega": t.vega, "theta": t.theta});
+    Ok(match a.format {
+        Format::Json => {
+            let v: Vec<Value> = result
+                .iter()
+                .map(|h| {
+                    json!({
+                        "underlying": h.coin,
+                        "before": greeks(&h.before),
+                        "after": greeks(&h.after),
+                        "cost_usd": h.cost_usd,
+                        "candidates": h.candidates,
+                        "trades": h.trades.iter().map(|t| json!({
+                            "instrument": t.instrument, "side": if t.size > 0.0 { "buy" } else { "sell" },
+                            "size": t.size.abs(), "signed_size": t.size, "price": t.price, "cost_usd": t.cost_usd,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            serde_json::to_string_pretty(
+                &json!({"targets": spec.targets.iter().map(|(g, b)| json!({"greek": g.name(), "band": b})).collect::<Vec<_>>(), "hedges": v}),
+            )? + "\n"
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Hedge — {}: {} neutral (bands {})\n",
+                pf.name.as_deref().unwrap_or("book"),
+                spec.targets
+                    .iter()
+                    .map(|(g, _)| g.name())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                spec.targets
+                    .iter()
+                    .map(|(g, b)| format!("{}={}", g.name(), b))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for h in &result {
+                out += &format!("\n{} ({} candidate instruments)\n", h.coin, h.candidates);
+                if h.trades.is_empty() {
+                    out += "  already inside the bands — no trade\n";
+                } else {
+                    let mut t = Table::new(["instrument", "side", "size", "price", "cost USD"]);
+                    for tr in &h.trades {
+                        t.row([
+                            tr.instrument.clone(),
+                            if tr.size > 0.0 {
+                                "buy".into()
+                            } else {
+                                "sell".into()
+                            },
+                            format!("{:.4}", tr.size.abs()),
+                            format!("{}", tr.price),
+                            usd(tr.cost_usd),
+                        ]);
+                    }
+                    out += &t.render();
+                    out += &format!("  total cost {} USD\n", usd(h.cost_usd));
+                }
+                let mut t = Table::new(["", "delta", "delta USD", "gamma", "vega", "theta"]);
+                for (name, x) in [("before", &h.before), ("after", &h.after)] {
+                    t.row([
+                        name.to_string(),
+                        format!("{:.6}", x.delta),
+                        usd(x.delta_usd),
+                        format!("{:.3e}", x.gamma),
+                        format!("{:.4}", x.vega),
+                        format!("{:.2}", x.theta),
+                    ]);
+                }
+                out += &t.render();
+            }
             out
         }
     })

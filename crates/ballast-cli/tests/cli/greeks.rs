@@ -183,3 +183,51 @@ fn surface_command_prints_json_and_writes_the_chart() {
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("RR25") && table.contains("2020-12-25"), "{table}");
 }
+
+#[test]
+fn portfolio_greeks_and_hedge_on_the_example_book() {
+    let v = run_json(&["greeks", "examples/derivatives.toml", "--format", "json"]);
+    assert_eq!(v["positions"].as_array().unwrap().len(), 10);
+    let btc = &v["by_underlying"]["BTC"];
+    let sum: f64 = v["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["underlying"] == "BTC")
+        .map(|p| f(&p["delta"]))
+        .sum();
+    assert!((f(&btc["delta"]) - sum).abs() < 1e-9);
+    let scen = v["scenarios"].as_array().unwrap();
+    assert_eq!(scen.len(), 8);
+    assert!(scen.iter().any(|s| f(&s["spot_shock"]) == -0.1));
+    // the hedge leaves every chosen Greek within its band
+    let h = run_json(&[
+        "hedge",
+        "examples/derivatives.toml",
+        "--neutral",
+        "delta,gamma,vega",
+        "--band",
+        "delta=0.01,vega=1",
+        "--format",
+        "json",
+    ]);
+    for x in h["hedges"].as_array().unwrap() {
+        let a = &x["after"];
+        assert!(f(&a["delta"]).abs() <= 0.01 + 1e-6, "{x}");
+        assert!(f(&a["gamma"]).abs() <= 1e-9, "{x}");
+        assert!(f(&a["vega"]).abs() <= 1.0 + 1e-6, "{x}");
+    }
+    let e = run_err(&[
+        "hedge",
+        "examples/derivatives.toml",
+        "--neutral",
+        "vega",
+        "--using",
+        "BTC-PERPETUAL,ETH-PERPETUAL",
+    ]);
+    assert!(e.contains("no hedge instrument carries vega"), "{e}");
+    let e = run_err(&["hedge", "examples/derivatives.toml", "--neutral", "rho"]);
+    assert!(e.contains("'rho' is not one of"), "{e}");
+    let e = run_err(&["greeks", "examples/portfolio.toml"]);
+    assert!(e.contains("[market]"), "{e}");
+}

@@ -15,6 +15,8 @@ use std::path::Path;
 /// One option quote of a chain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChainQuote {
+    /// The instrument name as quoted.
+    pub name: String,
     /// The parsed instrument (always `Instrument::Option`).
     pub instrument: Instrument,
     /// Quote time.
@@ -144,6 +146,7 @@ pub fn read_option_chain_str(text: &str, file: &str) -> Result<Vec<ChainRow>, Da
                 .parse()
                 .map_err(|_| format!("timestamp '{}' is not ISO 8601 UTC", cell(c_ts)))?;
             Ok(ChainQuote {
+                name: name.clone(),
                 instrument,
                 timestamp,
                 forward,

@@ -3,6 +3,7 @@
 mod book;
 mod common;
 mod data_errors;
+mod hedge;
 mod properties;
 mod reference_covariance;
 mod reference_options;
