@@ -421,3 +421,96 @@ fn greeks_price_equals_the_accurate_price_everywhere() {
     }
     assert!(worst < 1e-13, "worst relative price difference {worst:e}");
 }
+
+#[test]
+fn second_order_and_time_greeks_match_finite_differences() {
+    for &(f, k, t, s, r) in &[
+        (70_000.0, 80_000.0, 0.2, 0.55, 0.0),
+        (2_200.0, 1_900.0, 0.7, 0.8, 0.03),
+        (100.0, 100.0, 0.05, 0.3, 0.01),
+    ] {
+        for kind in [OptionKind::Call, OptionKind::Put] {
+            let o = Black76::new(f, k, t, s, r, kind).unwrap();
+            let g = o.greeks();
+            let px = |f: f64, t: f64, s: f64, r: f64| Black76::new(f, k, t, s, r, kind).unwrap().price();
+            let delta_at = |s: f64| Black76::new(f, k, t, s, r, kind).unwrap().greeks().delta;
+            let vega_at = |s: f64| Black76::new(f, k, t, s, r, kind).unwrap().greeks().vega;
+            let (hs, ht, hr) = (1e-5, 1e-6, 1e-6);
+            let vanna = (delta_at(s + hs) - delta_at(s - hs)) / (2.0 * hs) / 100.0;
+            let volga = (vega_at(s + hs) - vega_at(s - hs)) / (2.0 * hs) / 100.0;
+            let theta = -(px(f, t + ht, s, r) - px(f, t - ht, s, r)) / (2.0 * ht) / 365.0;
+            let rho = (px(f, t, s, r + hr) - px(f, t, s, r - hr)) / (2.0 * hr) / 100.0;
+            let tol = |x: f64| 1e-6 * x.abs().max(1e-6 * f);
+            assert!(
+                (g.vanna - vanna).abs() <= tol(vanna),
+                "vanna {} vs {vanna}",
+                g.vanna
+            );
+            assert!(
+                (g.volga - volga).abs() <= tol(volga),
+                "volga {} vs {volga}",
+                g.volga
+            );
+            assert!(
+                (g.theta - theta).abs() <= tol(theta),
+                "theta {} vs {theta}",
+                g.theta
+            );
+            assert!((g.rho - rho).abs() <= tol(rho), "rho {} vs {rho}", g.rho);
+            // put-call parity: C − P = D (F − K)
+            let other = if kind == OptionKind::Call {
+                OptionKind::Put
+            } else {
+                OptionKind::Call
+            };
+            let p2 = Black76::new(f, k, t, s, r, other).unwrap().price();
+            let parity = kind.sign() * (o.price() - p2);
+            assert!((parity - (-r * t).exp() * (f - k)).abs() < 1e-10 * f);
+        }
+    }
+}
+
+#[test]
+fn deribit_2026_published_delta_and_vega_agree() {
+    // 2026 snapshots: one collection-start timestamp for ~3 minutes of requests, so T is
+    // slightly off for every row; agreement is at the level the data README reports.
+    for f in [
+        "deribit_BTC_options_2026-04-13_refs.csv",
+        "deribit_ETH_options_2026-04-13_refs.csv",
+    ] {
+        let (mut dd, mut dv) = (Vec::new(), Vec::new());
+        for r in rows(f) {
+            let t = num(&r, "T");
+            if t * 365.0 <= 2.0 {
+                continue;
+            }
+            let g = Black76::new(
+                num(&r, "F"),
+                num(&r, "K"),
+                t,
+                num(&r, "mark_iv_pct") / 100.0,
+                num(&r, "r"),
+                kind(&r),
+            )
+            .unwrap()
+            .greeks();
+            dd.push((g.delta - num(&r, "deribit_delta")).abs());
+            let v = num(&r, "deribit_vega");
+            if v > 1e-3 {
+                dv.push(((g.vega - v) / v).abs());
+            }
+        }
+        dd.sort_by(f64::total_cmp);
+        dv.sort_by(f64::total_cmp);
+        assert!(
+            dd[dd.len() / 2] < 3e-4,
+            "{f}: delta median {:e}",
+            dd[dd.len() / 2]
+        );
+        assert!(
+            dv[dv.len() / 2] < 3e-3,
+            "{f}: vega median rel {:e}",
+            dv[dv.len() / 2]
+        );
+    }
+}
