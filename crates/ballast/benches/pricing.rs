@@ -2,7 +2,9 @@
 //! 1,000,000 options (a seeded mix of strikes 0.5–2× F, 1 day–2 years, 20–150 % vol, calls
 //! and puts), on all cores. Run: `cargo bench -p ballast --bench pricing`.
 
-use ballast::pricing::{black76_batch, implied_vol_batch, Black76, OptionKind};
+use ballast::pricing::{
+    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, Black76, OptionKind,
+};
 use divan::{black_box, Bencher};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -41,6 +43,16 @@ fn price_and_greeks_1m(bencher: Bencher) {
     bencher
         .counter(divan::counter::ItemsCount::new(N))
         .bench(|| black76_batch(black_box(&b.f), &b.k, &b.t, &b.v, &b.r, &b.c));
+}
+
+/// The hot path of a live book: columns, output buffers reused between calls.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn price_and_greeks_columns_1m(bencher: Bencher) {
+    let b = book(N);
+    let mut out = black76_columns(&b.f, &b.k, &b.t, &b.v, &b.r, &b.c);
+    bencher
+        .counter(divan::counter::ItemsCount::new(N))
+        .bench_local(|| black76_columns_into(&mut out, black_box(&b.f), &b.k, &b.t, &b.v, &b.r, &b.c));
 }
 
 #[divan::bench(sample_count = 10, sample_size = 1)]

@@ -6,7 +6,7 @@
 //! Writes little-endian f64 files `F.bin K.bin T.bin sigma.bin call.bin price.bin delta.bin iv.bin`
 //! and prints one JSON line with the median wall time of each batch over 7 runs.
 
-use ballast::pricing::{black76_batch, implied_vol_batch};
+use ballast::pricing::{black76_batch, black76_columns, black76_columns_into, implied_vol_batch};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use std::time::Instant;
@@ -40,7 +40,25 @@ fn main() {
     let v: Vec<f64> = (0..n).map(|_| rng.random_range(0.2..1.5)).collect();
     let c: Vec<bool> = (0..n).map(|_| rng.random_range(0.0..1.0) < 0.5).collect();
     let r = vec![0.0; n];
+    let (t_cols_alloc, mut cols) = median_time(|| black76_columns(&f, &k, &t, &v, &r, &c));
+    // steady state of a live book: the output columns are reused
+    let (t_cols, ()) = median_time(|| black76_columns_into(&mut cols, &f, &k, &t, &v, &r, &c));
     let (t_greeks, g) = median_time(|| black76_batch(&f, &k, &t, &v, &r, &c));
+    let max_col_err = (0..n)
+        .map(|i| {
+            let gi = g[i].as_ref().expect("valid");
+            [
+                (cols.price[i], gi.price, 1e-12 * f[i]),
+                (cols.delta[i], gi.delta, 1e-15),
+                (cols.vega[i], gi.vega, 1e-14 * f[i]),
+                (cols.gamma[i], gi.gamma, 1e-18),
+                (cols.theta[i], gi.theta, 1e-14 * f[i]),
+            ]
+            .iter()
+            .map(|(a, b, floor)| (a - b).abs() / b.abs().max(*floor / 1e-12))
+            .fold(0.0, f64::max)
+        })
+        .fold(0.0, f64::max);
     let g: Vec<_> = g.into_iter().map(|x| x.expect("valid inputs")).collect();
     let price: Vec<f64> = g.iter().map(|x| x.price).collect();
     let (t_iv, iv) = median_time(|| implied_vol_batch(&price, &f, &k, &t, &r, &c));
@@ -66,7 +84,7 @@ fn main() {
         write(out.join(format!("{name}.bin")), &data);
     }
     println!(
-        "{{\"n\": {n}, \"threads\": {}, \"greeks_seconds\": {t_greeks:e}, \"iv_seconds\": {t_iv:e}, \"iv_max_rel_error\": {max_iv_err:e}, \"iv_rows_checked\": {}}}",
+        "{{\"n\": {n}, \"threads\": {}, \"columns_seconds\": {t_cols:e}, \"columns_alloc_seconds\": {t_cols_alloc:e}, \"columns_max_rel_diff\": {max_col_err:e}, \"greeks_seconds\": {t_greeks:e}, \"iv_seconds\": {t_iv:e}, \"iv_max_rel_error\": {max_iv_err:e}, \"iv_rows_checked\": {}}}",
         rayon::current_num_threads(),
         invertible.len()
     );

