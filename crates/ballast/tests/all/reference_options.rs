@@ -571,7 +571,7 @@ fn simd_columns_equal_the_scalar_greeks_with_errors_in_place() {
         .into_iter()
         .fold(0.0, f64::max);
         worst = worst.max(e);
-        assert_eq!(rows[i].as_ref().unwrap().price, cols.price[i]);
+        assert_eq!(rows[i].as_ref().unwrap().price, g.price);
     }
     assert!(
         worst < 1e-12,
