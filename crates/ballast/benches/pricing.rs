@@ -3,7 +3,8 @@
 //! and puts), on all cores. Run: `cargo bench -p ballast --bench pricing`.
 
 use ballast::pricing::{
-    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, Black76, OptionKind,
+    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, implied_vol_into, Black76,
+    OptionKind,
 };
 use divan::{black_box, Bencher};
 use rand::{RngExt, SeedableRng};
@@ -75,4 +76,23 @@ fn implied_vol_1m(bencher: Bencher) {
 fn one_option_greeks(bencher: Bencher) {
     let o = Black76::new(70_000.0, 75_000.0, 0.25, 0.55, 0.0, OptionKind::Call).unwrap();
     bencher.bench(|| black_box(&o).greeks());
+}
+
+/// Implied vols of a live book: output column reused between calls.
+#[divan::bench(sample_count = 10, sample_size = 1)]
+fn implied_vol_into_1m(bencher: Bencher) {
+    let b = book(N);
+    let p: Vec<f64> = (0..N)
+        .map(|i| {
+            let kind = if b.c[i] { OptionKind::Call } else { OptionKind::Put };
+            Black76::new(b.f[i], b.k[i], b.t[i], b.v[i], 0.0, kind)
+                .unwrap()
+                .price()
+        })
+        .collect();
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
+    implied_vol_into(&mut out, &mut errors, &p, &b.f, &b.k, &b.t, &b.r, &b.c);
+    bencher
+        .counter(divan::counter::ItemsCount::new(N))
+        .bench_local(|| implied_vol_into(&mut out, &mut errors, black_box(&p), &b.f, &b.k, &b.t, &b.r, &b.c));
 }

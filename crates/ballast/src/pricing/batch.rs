@@ -282,3 +282,55 @@ pub fn black76_columns_into(
     let _ = avx2;
     out.errors = errors;
 }
+
+/// [`implied_vol_batch`] into a reused column: `out[i]` = σ, or NaN with `(i, error)` in
+/// `errors` (for a live book re-implied on every tick).
+///
+/// Panics if the slices differ in length.
+#[allow(clippy::too_many_arguments)]
+pub fn implied_vol_into(
+    out: &mut Vec<f64>,
+    errors: &mut Vec<(usize, PricingError)>,
+    price: &[f64],
+    forward: &[f64],
+    strike: &[f64],
+    time: &[f64],
+    rate: &[f64],
+    is_call: &[bool],
+) {
+    let n = price.len();
+    assert!(
+        [forward.len(), strike.len(), time.len(), rate.len(), is_call.len()]
+            .iter()
+            .all(|&l| l == n),
+        "implied_vol_into: slices differ in length"
+    );
+    out.resize(n, 0.0);
+    errors.clear();
+    const CHUNK: usize = 4096;
+    let errs: Vec<(usize, PricingError)> = out
+        .par_chunks_mut(CHUNK)
+        .enumerate()
+        .flat_map_iter(|(ci, o)| {
+            let start = ci * CHUNK;
+            let mut errs = Vec::new();
+            for (x, slot) in o.iter_mut().enumerate() {
+                let i = start + x;
+                let kind = if is_call[i] {
+                    OptionKind::Call
+                } else {
+                    OptionKind::Put
+                };
+                match implied_vol_black76(price[i], forward[i], strike[i], time[i], rate[i], kind) {
+                    Ok(v) => *slot = v,
+                    Err(e) => {
+                        *slot = f64::NAN;
+                        errs.push((i, e));
+                    }
+                }
+            }
+            errs
+        })
+        .collect();
+    *errors = errs;
+}

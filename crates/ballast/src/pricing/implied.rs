@@ -41,8 +41,9 @@ pub fn implied_vol_black76(
         .strike(strike)
         .expiry(time)
         .is_call(w > 0.0)
-        .build()
-        .and_then(|b| b.calculate::<DefaultSpecialFn>())
+        // inputs validated above (finite, positive, inside the no-arbitrage bounds)
+        .build_unchecked()
+        .calculate::<DefaultSpecialFn>()
         .filter(|v| v.is_finite())
         .ok_or(PricingError::BelowIntrinsic {
             price,

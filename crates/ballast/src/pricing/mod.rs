@@ -27,7 +27,8 @@ mod position;
 pub mod surface;
 
 pub use batch::{
-    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, BatchGreeks, GreeksColumns,
+    black76_batch, black76_columns, black76_columns_into, implied_vol_batch, implied_vol_into, BatchGreeks,
+    GreeksColumns,
 };
 pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
