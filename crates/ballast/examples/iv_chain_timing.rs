@@ -9,10 +9,20 @@ use std::time::Instant;
 
 fn main() {
     let (mut p, mut f, mut k, mut t, mut r, mut c) = (vec![], vec![], vec![], vec![], vec![], vec![]);
-    for name in ["deribit_BTC_options_2026-04-13.csv", "deribit_ETH_options_2026-04-13.csv"] {
+    for name in [
+        "deribit_BTC_options_2026-04-13.csv",
+        "deribit_ETH_options_2026-04-13.csv",
+    ] {
         let path = format!("{}/../../data/deribit/{name}", env!("CARGO_MANIFEST_DIR"));
-        for q in read_option_chain(path).unwrap().into_iter().filter_map(|r| r.quote.ok()) {
-            if let Instrument::Option { expiry, strike, kind, .. } = q.instrument {
+        for q in read_option_chain(path)
+            .unwrap()
+            .into_iter()
+            .filter_map(|r| r.quote.ok())
+        {
+            if let Instrument::Option {
+                expiry, strike, kind, ..
+            } = q.instrument
+            {
                 p.push(q.mark_price * q.forward);
                 f.push(q.forward);
                 k.push(strike);

@@ -1,6 +1,6 @@
 //! Batch pricing over slices (structure of arrays), parallel across cores with rayon.
 
-use super::fast::{black76_lane, Lane};
+use super::fast::{black76_lane, implied_vol_lane, Lane};
 
 use super::{implied_vol_black76, Black76, Greeks, OptionKind, PricingError};
 use rayon::prelude::*;
@@ -45,7 +45,8 @@ pub fn black76_batch(
 }
 
 /// Implied volatility for every row of the equal-length slices (discounted price, F, K, T, r,
-/// call?), in parallel; rows outside the no-arbitrage bounds get their typed error.
+/// call?), in parallel; rows outside the no-arbitrage bounds get their typed error. Computed by
+/// [`implied_vol_into`].
 ///
 /// Panics if the slices differ in length.
 pub fn implied_vol_batch(
@@ -56,26 +57,13 @@ pub fn implied_vol_batch(
     rate: &[f64],
     is_call: &[bool],
 ) -> Vec<Result<f64, PricingError>> {
-    let n = price.len();
-    assert!(
-        [forward.len(), strike.len(), time.len(), rate.len(), is_call.len()]
-            .iter()
-            .all(|&l| l == n),
-        "implied_vol_batch: slices differ in length"
-    );
-    let one = |i: usize| {
-        let kind = if is_call[i] {
-            OptionKind::Call
-        } else {
-            OptionKind::Put
-        };
-        implied_vol_black76(price[i], forward[i], strike[i], time[i], rate[i], kind)
-    };
-    if n < 4096 {
-        (0..n).map(one).collect()
-    } else {
-        (0..n).into_par_iter().with_min_len(2048).map(one).collect()
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
+    implied_vol_into(&mut out, &mut errors, price, forward, strike, time, rate, is_call);
+    let mut res: Vec<Result<f64, PricingError>> = out.into_iter().map(Ok).collect();
+    for (i, e) in errors {
+        res[i] = Err(e);
     }
+    res
 }
 
 /// Price and Greeks of many options as columns (structure of arrays), the hot path for large
@@ -283,8 +271,41 @@ pub fn black76_columns_into(
     out.errors = errors;
 }
 
+struct IvInputs<'a> {
+    p: &'a [f64],
+    f: &'a [f64],
+    k: &'a [f64],
+    t: &'a [f64],
+    r: &'a [f64],
+    c: &'a [bool],
+}
+
+/// The vectorised Newton fast path over a chunk; `accepted[i]` marks rows whose σ is known to
+/// 3e-14 relative. Discounting is removed first (price·e^{rT}).
+#[inline(always)]
+fn iv_chunk(x: &IvInputs<'_>, out: &mut [f64], accepted: &mut [bool]) {
+    let n = out.len();
+    let (p, f, k, t, r, c) = (&x.p[..n], &x.f[..n], &x.k[..n], &x.t[..n], &x.r[..n], &x.c[..n]);
+    let accepted = &mut accepted[..n];
+    for i in 0..n {
+        let undiscounted = p[i] * super::fast::exp_bf(r[i] * t[i]);
+        let (s, ok) = implied_vol_lane(undiscounted, f[i], k[i], t[i], c[i]);
+        out[i] = s;
+        accepted[i] = ok & (r[i].abs() < f64::INFINITY);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn iv_chunk_avx2(x: &IvInputs<'_>, out: &mut [f64], accepted: &mut [bool]) {
+    iv_chunk(x, out, accepted)
+}
+
 /// [`implied_vol_batch`] into a reused column: `out[i]` = σ, or NaN with `(i, error)` in
-/// `errors` (for a live book re-implied on every tick).
+/// `errors` (for a live book re-implied on every tick). Each chunk first runs a vectorised
+/// Newton pass on the out-of-the-money side from the Corrado–Miller guess and keeps a row only
+/// when its σ is provably within 3e-14 relative; every other row goes to Let's Be Rational
+/// ([`implied_vol_black76`]), which also produces the typed errors.
 ///
 /// Panics if the slices differ in length.
 #[allow(clippy::too_many_arguments)]
@@ -308,13 +329,40 @@ pub fn implied_vol_into(
     out.resize(n, 0.0);
     errors.clear();
     const CHUNK: usize = 4096;
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
+    #[cfg(not(target_arch = "x86_64"))]
+    let avx2 = false;
     let errs: Vec<(usize, PricingError)> = out
         .par_chunks_mut(CHUNK)
         .enumerate()
         .flat_map_iter(|(ci, o)| {
             let start = ci * CHUNK;
+            let len = o.len();
+            let mut accepted = vec![false; len];
+            let x = IvInputs {
+                p: &price[start..start + len],
+                f: &forward[start..start + len],
+                k: &strike[start..start + len],
+                t: &time[start..start + len],
+                r: &rate[start..start + len],
+                c: &is_call[start..start + len],
+            };
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: AVX2 and FMA were detected on this CPU above.
+                unsafe { iv_chunk_avx2(&x, o, &mut accepted) }
+            } else {
+                iv_chunk(&x, o, &mut accepted)
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            iv_chunk(&x, o, &mut accepted);
+            let _ = avx2;
             let mut errs = Vec::new();
             for (x, slot) in o.iter_mut().enumerate() {
+                if accepted[x] {
+                    continue;
+                }
                 let i = start + x;
                 let kind = if is_call[i] {
                     OptionKind::Call

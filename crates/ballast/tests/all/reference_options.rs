@@ -578,3 +578,49 @@ fn simd_columns_equal_the_scalar_greeks_with_errors_in_place() {
         "worst relative difference SIMD vs scalar: {worst:e}"
     );
 }
+
+#[test]
+fn batch_implied_vol_agrees_with_lets_be_rational() {
+    use ballast::pricing::implied_vol_batch;
+    let (mut p, mut f, mut k, mut t, mut r, mut c, mut sig) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for i in 0..30_000 {
+        let x = (i as f64 * 0.618_033_988_7).fract();
+        let y = (i as f64 * 0.414_213_562_3).fract();
+        let z = (i as f64 * 0.732_050_807_5).fract();
+        let (fi, ti, si) = (2_000.0 + 70_000.0 * x, 1.0 / 365.0 + 3.0 * y, 0.1 + 2.0 * z);
+        let ki = fi * (0.4 + 2.0 * (x + z).fract());
+        let kind = if i % 2 == 0 {
+            OptionKind::Call
+        } else {
+            OptionKind::Put
+        };
+        let ri = if i % 5 == 0 { 0.05 } else { 0.0 };
+        p.push(Black76::new(fi, ki, ti, si, ri, kind).unwrap().price());
+        f.push(fi);
+        k.push(ki);
+        t.push(ti);
+        r.push(ri);
+        c.push(kind == OptionKind::Call);
+        sig.push(si);
+    }
+    p[3] = -1.0; // a bad price keeps its typed error
+    let out = implied_vol_batch(&p, &f, &k, &t, &r, &c);
+    assert!(out[3].is_err());
+    let mut worst = 0.0_f64;
+    for i in (0..p.len()).filter(|&i| i != 3) {
+        let kind = if c[i] { OptionKind::Call } else { OptionKind::Put };
+        let scalar = implied_vol_black76(p[i], f[i], k[i], t[i], r[i], kind);
+        match (&out[i], scalar) {
+            (Ok(a), Ok(b)) => {
+                let otm = c[i] == (k[i] >= f[i]);
+                if otm && p[i] > 1e-9 * f[i] {
+                    worst = worst.max((a - b).abs() / b);
+                }
+            }
+            (Err(_), Err(_)) => {}
+            (a, b) => panic!("row {i}: batch {a:?} vs scalar {b:?}"),
+        }
+    }
+    assert!(worst < 1e-13, "worst relative difference {worst:e}");
+}
