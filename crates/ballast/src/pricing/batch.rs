@@ -8,6 +8,14 @@ use rayon::prelude::*;
 /// Price and Greeks of many Black-76 options; row i failing validation gets its error.
 pub type BatchGreeks = Vec<Result<Greeks, PricingError>>;
 
+/// Panics (a programming error, not user input) if the input columns differ in length.
+fn same_lengths(n: usize, others: &[usize], what: &str) {
+    assert!(
+        others.iter().all(|&l| l == n),
+        "{what}: input slices differ in length"
+    );
+}
+
 /// Black-76 price and Greeks for every row i of the equal-length slices (F, K, T, σ, r, call?),
 /// one `Result` per row from the scalar path ([`Black76::greeks`]): invalid rows (expired, zero
 /// vol, ...) get a typed error and the rest are still priced. For large books the columns
@@ -23,11 +31,10 @@ pub fn black76_batch(
     is_call: &[bool],
 ) -> BatchGreeks {
     let n = forward.len();
-    assert!(
-        [strike.len(), time.len(), vol.len(), rate.len(), is_call.len()]
-            .iter()
-            .all(|&l| l == n),
-        "black76_batch: slices differ in length"
+    same_lengths(
+        n,
+        &[strike.len(), time.len(), vol.len(), rate.len(), is_call.len()],
+        "black76_batch",
     );
     let one = |i: usize| {
         let kind = if is_call[i] {
@@ -119,16 +126,19 @@ fn run_chunk(x: &Inputs<'_>, o: &mut Outputs<'_>) {
     );
     let redo = &mut o.redo[..n];
     for i in 0..n {
-        let l: Lane = black76_lane(f[i], k[i], t[i], v[i], r[i], c[i]);
-        p[i] = l.price;
-        d[i] = l.delta;
-        g[i] = l.gamma;
-        ve[i] = l.vega;
-        th[i] = l.theta;
-        rh[i] = l.rho;
-        va[i] = l.vanna;
-        vo[i] = l.volga;
-        redo[i] = l.redo;
+        let Lane {
+            greeks: x,
+            redo: again,
+        } = black76_lane(f[i], k[i], t[i], v[i], r[i], c[i]);
+        p[i] = x.price;
+        d[i] = x.delta;
+        g[i] = x.gamma;
+        ve[i] = x.vega;
+        th[i] = x.theta;
+        rh[i] = x.rho;
+        va[i] = x.vanna;
+        vo[i] = x.volga;
+        redo[i] = again;
     }
 }
 
@@ -168,11 +178,10 @@ pub fn black76_columns_into(
     is_call: &[bool],
 ) {
     let n = forward.len();
-    assert!(
-        [strike.len(), time.len(), vol.len(), rate.len(), is_call.len()]
-            .iter()
-            .all(|&l| l == n),
-        "black76_columns: slices differ in length"
+    same_lengths(
+        n,
+        &[strike.len(), time.len(), vol.len(), rate.len(), is_call.len()],
+        "black76_columns",
     );
     for col in [
         &mut out.price,
@@ -320,11 +329,10 @@ pub fn implied_vol_into(
     is_call: &[bool],
 ) {
     let n = price.len();
-    assert!(
-        [forward.len(), strike.len(), time.len(), rate.len(), is_call.len()]
-            .iter()
-            .all(|&l| l == n),
-        "implied_vol_into: slices differ in length"
+    same_lengths(
+        n,
+        &[forward.len(), strike.len(), time.len(), rate.len(), is_call.len()],
+        "implied_vol_into",
     );
     out.resize(n, 0.0);
     errors.clear();

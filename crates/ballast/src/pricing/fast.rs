@@ -197,14 +197,7 @@ pub(crate) fn norm_cdf_bf(x: f64) -> f64 {
 /// saying the lane must be recomputed by the scalar path (invalid input, or a far-wing price).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Lane {
-    pub price: f64,
-    pub delta: f64,
-    pub gamma: f64,
-    pub vega: f64,
-    pub theta: f64,
-    pub rho: f64,
-    pub vanna: f64,
-    pub volga: f64,
+    pub greeks: super::Greeks,
     pub redo: bool,
 }
 
@@ -248,14 +241,16 @@ pub(crate) fn black76_lane(f: f64, k: f64, t: f64, vol: f64, r: f64, call: bool)
     let gamma = df * pdf * inv_sd / f;
     let inv_vol = 1.0 / vol;
     Lane {
-        price,
-        delta: df * w * nd1,
-        gamma,
-        vega: vega_1 / 100.0,
-        theta: (r * price - 0.5 * vol * vol * f * f * gamma) / 365.0,
-        rho: -t * price / 100.0,
-        vanna: -df * pdf * d2 * inv_vol * 0.01,
-        volga: vega_1 * d1 * d2 * inv_vol * 1e-4,
+        greeks: super::Greeks {
+            price,
+            delta: df * w * nd1,
+            gamma,
+            vega: vega_1 / 100.0,
+            theta: (r * price - 0.5 * vol * vol * f * f * gamma) / 365.0,
+            rho: -t * price / 100.0,
+            vanna: -df * pdf * d2 * inv_vol * 0.01,
+            volga: vega_1 * d1 * d2 * inv_vol * 1e-4,
+        },
         redo: !valid | !(price > 0.1 * df * big),
     }
 }
