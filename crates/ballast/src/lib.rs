@@ -78,8 +78,8 @@ pub enum Error {
     Market(#[from] market::MarketError),
     #[error(transparent)]
     Hedge(#[from] hedge::HedgeError),
-    #[error("position {name}: {source}")]
-    Position { name: String, source: Box<Error> },
+    #[error("position {name}: {error}")]
+    Position { name: String, error: Box<Error> },
 }
 
 /// Result alias with the crate [`Error`].

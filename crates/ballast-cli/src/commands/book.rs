@@ -33,7 +33,7 @@ fn shock_label(spot: f64, vol: f64) -> String {
 
 pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
     let pf = PortfolioFile::load(path)?;
-    let book = load_book(&pf).with_context(|| path.display().to_string())?;
+    let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market).with_context(|| path.display().to_string())?;
     let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
     let as_of = book.market.as_of.map(|t| t.to_string()).unwrap_or_default();
@@ -205,7 +205,7 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
         bail!("--fee-bps {} must be ≥ 0", a.fee_bps);
     }
     let pf = PortfolioFile::load(&a.portfolio)?;
-    let book = load_book(&pf).with_context(|| a.portfolio.display().to_string())?;
+    let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market).with_context(|| a.portfolio.display().to_string())?;
     let spec = HedgeSpec {
         targets,

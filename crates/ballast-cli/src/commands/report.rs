@@ -13,7 +13,11 @@ pub fn run(a: &ReportArgs) -> Result<String> {
     let prices_path = pf.prices_path()?;
     let panel =
         read_prices(&prices_path).with_context(|| format!("{}: [data] prices", a.portfolio.display()))?;
-    let r = analyze(&pf, &panel).with_context(|| format!("{}", a.portfolio.display()))?;
+    let r = analyze(&pf, &panel).map_err(|e| match e {
+        // portfolio-file errors already name the file
+        ballast::Error::Portfolio(_) => anyhow::Error::from(e),
+        other => anyhow::Error::from(other).context(a.portfolio.display().to_string()),
+    })?;
     r.covariance
         .validate()
         .with_context(|| format!("{}: {} covariance", a.portfolio.display(), r.covariance.estimator))?;

@@ -56,9 +56,9 @@ pub struct ChainRow {
 pub fn read_option_chain(path: impl AsRef<Path>) -> Result<Vec<ChainRow>, DataError> {
     let path = path.as_ref();
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+    let text = std::fs::read_to_string(path).map_err(|reason| DataError::Io {
         file: file.clone(),
-        source,
+        reason,
     })?;
     read_option_chain_str(&text, &file)
 }

@@ -23,9 +23,9 @@ pub enum PriceFileFormat {
 }
 
 fn read_text(path: &Path) -> Result<String, DataError> {
-    std::fs::read_to_string(path).map_err(|source| DataError::Io {
+    std::fs::read_to_string(path).map_err(|reason| DataError::Io {
         file: path.display().to_string(),
-        source,
+        reason,
     })
 }
 

@@ -28,8 +28,8 @@ use jiff::civil::Date;
 /// Errors from loading panels and building windows. Positions are 1-based (line, column).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("{file}: cannot read file: {source}")]
-    Io { file: String, source: std::io::Error },
+    #[error("{file}: cannot read file: {reason}")]
+    Io { file: String, reason: std::io::Error },
     #[error("{file}: the file is empty (no header row)")]
     Empty { file: String },
     #[error("{file}: no data rows after the header")]

@@ -111,7 +111,15 @@ pub fn instrument_key(i: &Instrument) -> String {
             strike,
             kind,
             ..
-        } => format!("{coin}|{}|{strike}|{kind:?}", expiry.as_second()),
+        } => format!(
+            "{coin} {} {strike} {}",
+            expiry.strftime("%Y-%m-%d %H:%M UTC"),
+            if *kind == crate::instrument::OptionKind::Call {
+                "call"
+            } else {
+                "put"
+            }
+        ),
         other => format!("{other:?}"),
     }
 }

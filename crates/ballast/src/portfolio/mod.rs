@@ -49,8 +49,8 @@ use std::path::{Path, PathBuf};
 /// Errors from reading or validating a portfolio file.
 #[derive(Debug, thiserror::Error)]
 pub enum PortfolioError {
-    #[error("{file}: cannot read file: {source}")]
-    Io { file: String, source: std::io::Error },
+    #[error("{file}: cannot read file: {reason}")]
+    Io { file: String, reason: std::io::Error },
     #[error("{file}: {message}")]
     Parse { file: String, message: String },
     #[error("{file}: {message}")]
@@ -234,9 +234,9 @@ impl PortfolioFile {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, PortfolioError> {
         let path = path.as_ref();
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| PortfolioError::Io {
+        let text = std::fs::read_to_string(path).map_err(|reason| PortfolioError::Io {
             file: file.clone(),
-            source,
+            reason,
         })?;
         let mut pf = Self::parse(&text, &file)?;
         pf.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

@@ -84,7 +84,7 @@ pub fn book_greeks(positions: &[Position], m: &MarketSnapshot) -> Result<BookGre
 fn with_position(p: &Position, e: crate::Error) -> crate::Error {
     crate::Error::Position {
         name: p.name.clone(),
-        source: Box::new(e),
+        error: Box::new(e),
     }
 }
 
