@@ -152,6 +152,21 @@ impl SymMatrix {
         self.n > 0 && self.is_finite() && self.to_faer().llt(Side::Lower).is_ok()
     }
 
+    /// Lower Cholesky factor L (row-major, A = L Lᵀ), or `None` if not positive definite.
+    pub fn cholesky_lower(&self) -> Option<Vec<f64>> {
+        if !self.is_finite() {
+            return None;
+        }
+        let llt = self.to_faer().llt(Side::Lower).ok()?;
+        let l = llt.L();
+        let n = self.n;
+        Some(
+            (0..n * n)
+                .map(|x| if x % n <= x / n { l[(x / n, x % n)] } else { 0.0 })
+                .collect(),
+        )
+    }
+
     /// Eigenvalues in nondecreasing order (`None` if the eigen solver fails, e.g. non-finite input).
     pub fn eigenvalues(&self) -> Option<Vec<f64>> {
         if !self.is_finite() {

@@ -6,12 +6,17 @@
 //! percent risk contributions and the portfolio's annual volatility.
 
 mod bounds;
+mod conic;
+mod constraints;
 mod inverse_vol;
+mod mean_variance;
 mod risk_budget;
 mod vol_target;
 
 pub use bounds::WeightBounds;
+pub use constraints::{Constraints, Group};
 pub use inverse_vol::inverse_volatility;
+pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
 pub use risk_budget::{RiskBudgeting, SolverReport};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 
@@ -29,6 +34,10 @@ pub enum AllocateError {
     BadParameter(String),
     #[error(transparent)]
     Covariance(#[from] crate::estimate::EstimateError),
+    #[error("max-Sharpe needs an asset with expected return above the risk-free rate {risk_free}; none has (use min-variance, or lower the risk-free rate)")]
+    NoPositiveExcessReturn { risk_free: f64 },
+    #[error("optimiser: {0}")]
+    Solver(String),
     #[error("risk-budgeting solver did not converge in {iterations} sweeps (max |RC − budget| = {error:.3e}, tolerance {tolerance:.1e})")]
     NotConverged {
         iterations: usize,

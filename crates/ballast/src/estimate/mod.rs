@@ -5,10 +5,12 @@
 //! scaled afterwards, so their intensities equal the peers' (scikit-learn, PyPortfolioOpt).
 
 mod covariance;
+mod mean;
 
 pub use covariance::{
     Covariance, CovarianceEstimator, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget,
 };
+pub use mean::historical_mean;
 
 /// Errors from estimators.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@ mod data_errors;
 mod hedge;
 mod properties;
 mod reference_covariance;
+mod reference_mean_variance;
 mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;

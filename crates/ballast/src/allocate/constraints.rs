@@ -1,0 +1,210 @@
+//! Constraints shared by every solver-based allocator (mean-variance family, min-CVaR).
+
+use super::conic::Conic;
+use super::AllocateError;
+
+/// A group limit, e.g. "layer-1 coins ≤ 40 %": lower ≤ Σ_{i∈members} w_i ≤ upper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub name: String,
+    /// Indices of the member assets (covariance order).
+    pub members: Vec<usize>,
+    pub lower: f64,
+    pub upper: f64,
+}
+
+/// Portfolio constraints. Weights are fractions of portfolio value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraints {
+    /// Per-asset lower bounds (negative allows shorting; −∞ allowed with a gross cap).
+    pub lower: Vec<f64>,
+    /// Per-asset upper bounds.
+    pub upper: Vec<f64>,
+    pub groups: Vec<Group>,
+    /// Σ w = net exposure: 1 = fully invested (default), 0 = market neutral.
+    pub net_exposure: f64,
+    /// Σ |w| ≤ this (gross leverage), if set.
+    pub max_gross: Option<f64>,
+    /// Current weights, for turnover and costs.
+    pub current: Option<Vec<f64>>,
+    /// Σ |w − current| ≤ this (one-way turnover counted both sides), if set.
+    pub max_turnover: Option<f64>,
+    /// Proportional transaction cost per unit of |w − current|, in the objective's units
+    /// (annual return), e.g. 0.001 for 10 bps.
+    pub cost: f64,
+    /// L2 regularisation γ‖w‖² added to the objective.
+    pub l2: f64,
+}
+
+impl Constraints {
+    /// Long-only, fully invested, weights in [0, 1].
+    pub fn long_only(n: usize) -> Self {
+        Self {
+            lower: vec![0.0; n],
+            upper: vec![1.0; n],
+            groups: Vec::new(),
+            net_exposure: 1.0,
+            max_gross: None,
+            current: None,
+            max_turnover: None,
+            cost: 0.0,
+            l2: 0.0,
+        }
+    }
+
+    /// Same bounds [lo, hi] for every asset.
+    pub fn with_bounds(mut self, lo: f64, hi: f64) -> Self {
+        self.lower.iter_mut().for_each(|l| *l = lo);
+        self.upper.iter_mut().for_each(|u| *u = hi);
+        self
+    }
+
+    /// Check shapes and obvious contradictions, naming what is wrong.
+    pub fn validate(&self, assets: &[String]) -> Result<(), AllocateError> {
+        let n = assets.len();
+        let bad = |m: String| Err(AllocateError::Infeasible(m));
+        if self.lower.len() != n || self.upper.len() != n {
+            return Err(AllocateError::BadParameter(format!(
+                "bounds for {} assets, expected {n}",
+                self.lower.len()
+            )));
+        }
+        for i in 0..n {
+            if self.lower[i] > self.upper[i] || self.lower[i].is_nan() || self.upper[i].is_nan() {
+                return bad(format!(
+                    "{}: lower bound {} > upper bound {}",
+                    assets[i], self.lower[i], self.upper[i]
+                ));
+            }
+        }
+        for g in &self.groups {
+            if g.members.iter().any(|&i| i >= n) || g.members.is_empty() {
+                return Err(AllocateError::BadParameter(format!(
+                    "group '{}' has no valid members",
+                    g.name
+                )));
+            }
+            if g.lower > g.upper {
+                return bad(format!(
+                    "group '{}': lower {} > upper {}",
+                    g.name, g.lower, g.upper
+                ));
+            }
+        }
+        if let Some(c) = &self.current {
+            if c.len() != n || c.iter().any(|v| !v.is_finite()) {
+                return Err(AllocateError::BadParameter(
+                    "current weights: wrong length or not finite".into(),
+                ));
+            }
+        }
+        if (self.max_turnover.is_some() || self.cost > 0.0) && self.current.is_none() {
+            return Err(AllocateError::BadParameter(
+                "turnover limits and costs need the current weights".into(),
+            ));
+        }
+        for (name, v) in [("max_gross", self.max_gross), ("max_turnover", self.max_turnover)] {
+            if let Some(v) = v {
+                if !(v >= 0.0) {
+                    return Err(AllocateError::BadParameter(format!("{name} = {v} must be ≥ 0")));
+                }
+            }
+        }
+        if !(self.cost >= 0.0 && self.l2 >= 0.0) {
+            return Err(AllocateError::BadParameter(
+                "costs and L2 penalty must be ≥ 0".into(),
+            ));
+        }
+        let unbounded =
+            self.lower.iter().any(|l| l.is_infinite()) || self.upper.iter().any(|u| u.is_infinite());
+        if unbounded && self.max_gross.is_none() {
+            return Err(AllocateError::BadParameter(
+                "unbounded weights need a gross leverage cap (max_gross)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Number of variables: w (n), then t ≥ |w| (n, with a gross cap), then u ≥ |w − w0|
+    /// (n, with turnover or costs).
+    pub(crate) fn layout(&self, n: usize) -> (usize, Option<usize>, Option<usize>) {
+        let mut k = n;
+        let t = self.max_gross.map(|_| {
+            k += n;
+            k - n
+        });
+        let u = (self.max_turnover.is_some() || self.cost > 0.0).then(|| {
+            k += n;
+            k - n
+        });
+        (k, t, u)
+    }
+
+    /// Add the constraint rows for w = x[0..n] (and the auxiliary variables of [`layout`]).
+    /// With `scale = Some(κ)`, every right-hand side b becomes b·κ (homogenised problems).
+    pub(crate) fn apply(&self, c: &mut Conic, n: usize, scale: Option<usize>) {
+        let (_, t_off, u_off) = self.layout(n);
+        let row = |mut a: Vec<(usize, f64)>, b: f64| -> (Vec<(usize, f64)>, f64) {
+            match scale {
+                Some(k) => {
+                    a.push((k, -b));
+                    (a, 0.0)
+                }
+                None => (a, b),
+            }
+        };
+        let (a, b) = row((0..n).map(|i| (i, 1.0)).collect(), self.net_exposure);
+        c.eq(a, b);
+        c.labels.push("net exposure".into());
+        for i in 0..n {
+            if self.upper[i].is_finite() {
+                let (a, b) = row(vec![(i, 1.0)], self.upper[i]);
+                c.le(a, b);
+            }
+            if self.lower[i].is_finite() {
+                let (a, b) = row(vec![(i, -1.0)], -self.lower[i]);
+                c.le(a, b);
+            }
+        }
+        c.labels.push("weight bounds".into());
+        for g in &self.groups {
+            if g.upper.is_finite() {
+                let (a, b) = row(g.members.iter().map(|&i| (i, 1.0)).collect(), g.upper);
+                c.le(a, b);
+            }
+            if g.lower.is_finite() {
+                let (a, b) = row(g.members.iter().map(|&i| (i, -1.0)).collect(), -g.lower);
+                c.le(a, b);
+            }
+            c.labels.push(format!("group '{}'", g.name));
+        }
+        if let (Some(t), Some(cap)) = (t_off, self.max_gross) {
+            for i in 0..n {
+                c.le(vec![(i, 1.0), (t + i, -1.0)], 0.0);
+                c.le(vec![(i, -1.0), (t + i, -1.0)], 0.0);
+            }
+            let (a, b) = row((0..n).map(|i| (t + i, 1.0)).collect(), cap);
+            c.le(a, b);
+            c.labels.push(format!("gross leverage ≤ {cap}"));
+        }
+        if let (Some(u), Some(w0)) = (u_off, &self.current) {
+            for i in 0..n {
+                let (a, b) = row(vec![(i, 1.0), (u + i, -1.0)], w0[i]);
+                c.le(a, b);
+                let (a, b) = row(vec![(i, -1.0), (u + i, -1.0)], -w0[i]);
+                c.le(a, b);
+                c.q[u + i] += self.cost;
+            }
+            if let Some(tau) = self.max_turnover {
+                let (a, b) = row((0..n).map(|i| (u + i, 1.0)).collect(), tau);
+                c.le(a, b);
+                c.labels.push(format!("turnover ≤ {tau}"));
+            }
+        }
+        for i in 0..n {
+            if self.l2 > 0.0 {
+                c.add_p(i, i, 2.0 * self.l2);
+            }
+        }
+    }
+}

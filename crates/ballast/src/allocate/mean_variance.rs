@@ -1,0 +1,228 @@
+//! Mean-variance optimisation (Markowitz 1952) under [`Constraints`], solved with Clarabel.
+//!
+//! With μ the annual expected returns, Σ the annual covariance, r_f the risk-free rate,
+//! C(w) = cost·Σ|w − w₀| and R(w) = γ‖w‖² (both from the constraints):
+//!
+//! | objective | problem |
+//! |---|---|
+//! | [`MvObjective::MinVariance`] | min w'Σw + C + R |
+//! | [`MvObjective::MaxSharpe`] | max (μ'w − r_f)/√(w'Σw), solved exactly by homogenising (Cornuejols & Tütüncü 2006): min y'Σy s.t. (μ − r_f)'y = 1, constraints scaled by κ ≥ 0, w = y/κ |
+//! | [`MvObjective::EfficientReturn`] | min w'Σw + C + R s.t. μ'w ≥ target |
+//! | [`MvObjective::EfficientRisk`] | max μ'w − C − R s.t. √(w'Σw) ≤ target (second-order cone) |
+//! | [`MvObjective::Utility`] | max μ'w − (δ/2) w'Σw − C − R |
+
+use super::conic::Conic;
+use super::{check_cov, AllocateError, Constraints};
+use crate::estimate::Covariance;
+
+/// What to optimise.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MvObjective {
+    MinVariance,
+    MaxSharpe,
+    /// Target annual expected return.
+    EfficientReturn(f64),
+    /// Target annual volatility.
+    EfficientRisk(f64),
+    /// Risk aversion δ > 0.
+    Utility(f64),
+}
+
+/// A mean-variance portfolio.
+#[derive(Debug, Clone)]
+pub struct MvPortfolio {
+    pub objective: MvObjective,
+    /// Weights (covariance order).
+    pub weights: Vec<f64>,
+    /// μ'w, annual.
+    pub expected_return: f64,
+    /// √(w'Σw), annual.
+    pub volatility: f64,
+    /// (μ'w − r_f) / σ.
+    pub sharpe: f64,
+    /// Percent risk contributions.
+    pub risk_contributions: Vec<f64>,
+}
+
+fn check_mu(mu: &[f64], cov: &Covariance) -> Result<(), AllocateError> {
+    if mu.len() != cov.dim() {
+        return Err(AllocateError::BadParameter(format!(
+            "{} expected returns for {} assets",
+            mu.len(),
+            cov.dim()
+        )));
+    }
+    if let Some(i) = mu.iter().position(|m| !m.is_finite()) {
+        return Err(AllocateError::BadParameter(format!(
+            "expected return of {} is not finite",
+            cov.assets[i]
+        )));
+    }
+    Ok(())
+}
+
+/// Solve one mean-variance problem (see the module table).
+///
+/// Errors: covariance not positive definite; infeasible constraints (naming the constraint
+/// blocks); [`AllocateError::NoPositiveExcessReturn`] for max-Sharpe when no asset beats r_f;
+/// an efficient-return target above what the constraints allow (infeasible); bad parameters.
+pub fn mean_variance(
+    mu: &[f64],
+    cov: &Covariance,
+    cons: &Constraints,
+    objective: MvObjective,
+    risk_free: f64,
+) -> Result<MvPortfolio, AllocateError> {
+    check_cov(cov)?;
+    cov.validate()?;
+    check_mu(mu, cov)?;
+    cons.validate(&cov.assets)?;
+    let n = cov.dim();
+    let (nv, _, _) = cons.layout(n);
+    let sigma = &cov.matrix;
+    let add_quadratic = |c: &mut Conic, scale: f64| {
+        for i in 0..n {
+            for j in i..n {
+                c.add_p(i, j, scale * sigma.get(i, j));
+            }
+        }
+    };
+    let w = match objective {
+        MvObjective::MaxSharpe => {
+            let excess: Vec<f64> = mu.iter().map(|m| m - risk_free).collect();
+            if excess.iter().all(|e| *e <= 0.0) {
+                return Err(AllocateError::NoPositiveExcessReturn { risk_free });
+            }
+            if cons.cost > 0.0 || cons.l2 > 0.0 {
+                return Err(AllocateError::BadParameter(
+                    "max-Sharpe does not take costs or L2 penalties; use utility or efficient-risk".into(),
+                ));
+            }
+            let k = nv; // κ
+            let mut c = Conic::new(nv + 1);
+            add_quadratic(&mut c, 2.0);
+            c.eq((0..n).map(|i| (i, excess[i])).collect(), 1.0);
+            c.labels.push("excess return normalisation".into());
+            cons.apply(&mut c, n, Some(k));
+            c.le(vec![(k, -1.0)], 0.0);
+            let x = c.solve("max-Sharpe")?;
+            if !(x[k] > 1e-12) {
+                return Err(AllocateError::NoPositiveExcessReturn { risk_free });
+            }
+            x[..n].iter().map(|y| y / x[k]).collect::<Vec<f64>>()
+        }
+        other => {
+            let mut c = Conic::new(nv);
+            cons.apply(&mut c, n, None);
+            match other {
+                MvObjective::MinVariance => add_quadratic(&mut c, 2.0),
+                MvObjective::EfficientReturn(target) => {
+                    if !target.is_finite() {
+                        return Err(AllocateError::BadParameter("target return must be finite".into()));
+                    }
+                    add_quadratic(&mut c, 2.0);
+                    c.le((0..n).map(|i| (i, -mu[i])).collect(), -target);
+                    c.labels.push(format!("expected return ≥ {target}"));
+                }
+                MvObjective::EfficientRisk(target) => {
+                    if !(target > 0.0 && target.is_finite()) {
+                        return Err(AllocateError::BadParameter(format!(
+                            "target volatility {target} must be > 0"
+                        )));
+                    }
+                    let l = sigma.cholesky_lower().ok_or(AllocateError::Covariance(
+                        crate::estimate::EstimateError::NotPositiveDefinite {
+                            min_eigenvalue: f64::NAN,
+                        },
+                    ))?;
+                    // ‖Lᵀ w‖ ≤ target
+                    let mut rows = vec![(Vec::new(), target)];
+                    for r in 0..n {
+                        rows.push(((r..n).map(|i| (i, -l[i * n + r])).collect(), 0.0));
+                    }
+                    c.soc(rows);
+                    c.labels.push(format!("volatility ≤ {target}"));
+                    for i in 0..n {
+                        c.q[i] -= mu[i];
+                    }
+                }
+                MvObjective::Utility(delta) => {
+                    if !(delta > 0.0 && delta.is_finite()) {
+                        return Err(AllocateError::BadParameter(format!(
+                            "risk aversion {delta} must be > 0"
+                        )));
+                    }
+                    add_quadratic(&mut c, delta);
+                    for i in 0..n {
+                        c.q[i] -= mu[i];
+                    }
+                }
+                MvObjective::MaxSharpe => unreachable!(),
+            }
+            let what = match other {
+                MvObjective::MinVariance => "min-variance",
+                MvObjective::EfficientReturn(_) => "efficient-return",
+                MvObjective::EfficientRisk(_) => "efficient-risk",
+                _ => "utility",
+            };
+            c.solve(what)?[..n].to_vec()
+        }
+    };
+    Ok(describe(objective, mu, cov, w, risk_free))
+}
+
+fn describe(objective: MvObjective, mu: &[f64], cov: &Covariance, weights: Vec<f64>, rf: f64) -> MvPortfolio {
+    let sw = cov.matrix.mul_vec(&weights);
+    let var: f64 = sw.iter().zip(&weights).map(|(a, b)| a * b).sum();
+    let vol = var.max(0.0).sqrt();
+    let ret: f64 = mu.iter().zip(&weights).map(|(a, b)| a * b).sum();
+    MvPortfolio {
+        objective,
+        expected_return: ret,
+        volatility: vol,
+        sharpe: if vol > 0.0 { (ret - rf) / vol } else { f64::NAN },
+        risk_contributions: weights.iter().zip(&sw).map(|(w, s)| w * s / var).collect(),
+        weights,
+    }
+}
+
+/// The efficient frontier: `points` portfolios with target returns evenly spaced from the
+/// minimum-variance portfolio's return to the highest return the constraints allow.
+pub fn efficient_frontier(
+    mu: &[f64],
+    cov: &Covariance,
+    cons: &Constraints,
+    points: usize,
+    risk_free: f64,
+) -> Result<Vec<MvPortfolio>, AllocateError> {
+    if points < 2 {
+        return Err(AllocateError::BadParameter(
+            "a frontier needs at least 2 points".into(),
+        ));
+    }
+    let minv = mean_variance(mu, cov, cons, MvObjective::MinVariance, risk_free)?;
+    // highest attainable return: a nearly risk-neutral utility maximiser
+    let top = mean_variance(mu, cov, cons, MvObjective::Utility(1e-6), risk_free)?;
+    let (lo, hi) = (
+        minv.expected_return,
+        top.expected_return.max(minv.expected_return),
+    );
+    let mut out = vec![minv];
+    for k in 1..points {
+        let target = lo + (hi - lo) * k as f64 / (points - 1) as f64;
+        // step back from the very top, where the constraint set degenerates to a point
+        let target = if k == points - 1 {
+            lo + (hi - lo) * (1.0 - 1e-6)
+        } else {
+            target
+        };
+        out.push(mean_variance(
+            mu,
+            cov,
+            cons,
+            MvObjective::EfficientReturn(target),
+            risk_free,
+        )?);
+    }
+    Ok(out)
+}
