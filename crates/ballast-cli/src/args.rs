@@ -22,12 +22,15 @@ pub struct Cli {
 pub enum Command {
     /// The main job: value, weights, risk, target weights and trade list of a portfolio file.
     Report(ReportArgs),
-    /// Compute target weights: inverse-vol, erc or risk-budget (with an optional vol target).
+    /// Target weights: inverse-vol, erc, risk-budget, or mean-variance (min-variance,
+    /// max-sharpe, efficient-return, efficient-risk, utility), with an optional vol target.
     Optimize(OptimizeArgs),
     /// Risk of given weights: volatility, risk contributions, VaR/CVaR, max drawdown.
     Risk(RiskArgs),
     /// Annualised covariance matrix of a window of returns.
     Covariance(CovarianceArgs),
+    /// The mean-variance efficient frontier (table/JSON, optional SVG chart).
+    Frontier(FrontierArgs),
     /// Portfolio Greeks and scenario P&L of a book (PORTFOLIO), or Greeks of every option in a
     /// Deribit chain (--chain).
     Greeks(GreeksArgs),
@@ -119,6 +122,11 @@ pub enum Method {
     Erc,
     RiskBudget,
     InverseVol,
+    MinVariance,
+    MaxSharpe,
+    EfficientReturn,
+    EfficientRisk,
+    Utility,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,6 +213,45 @@ pub struct OptimizeArgs {
     /// Maximum weight of every asset.
     #[arg(long, allow_negative_numbers = true)]
     pub max_weight: Option<f64>,
+    /// Target annual expected return (efficient-return).
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub target_return: Option<f64>,
+    /// Target annual volatility (efficient-risk).
+    #[arg(long, value_name = "X")]
+    pub target_vol: Option<f64>,
+    /// Risk aversion δ (utility: max μ'w − δ/2 w'Σw).
+    #[arg(long, value_name = "X")]
+    pub risk_aversion: Option<f64>,
+    /// Annual risk-free rate (max-sharpe, Sharpe ratios).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub risk_free: f64,
+    /// Constraints file (TOML: bounds, groups, net/gross exposure, turnover, costs, L2).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct FrontierArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// Number of frontier portfolios.
+    #[arg(long, default_value_t = 20)]
+    pub points: usize,
+    /// Write an SVG chart of the frontier.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Covariance estimator.
+    #[arg(long = "cov", visible_alias = "estimator", value_enum, default_value_t = Estimator::Sample)]
+    pub estimator: Estimator,
+    /// EWMA decay λ (with --cov ewma).
+    #[arg(long, default_value_t = 0.94)]
+    pub ewma_lambda: f64,
+    /// Annual risk-free rate.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub risk_free: f64,
+    /// Constraints file (TOML).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -119,3 +119,100 @@ where
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
 }
+
+/// Efficient frontier: volatility (x) against expected return (y), the max-Sharpe portfolio and
+/// every asset on its own.
+pub fn frontier_svg(
+    path: &Path,
+    pts: &[ballast::allocate::MvPortfolio],
+    max_sharpe: Option<&ballast::allocate::MvPortfolio>,
+    cov: &ballast::estimate::Covariance,
+    mu: &[f64],
+) -> Result<()> {
+    let vols = cov.volatilities();
+    let xs = pts.iter().map(|p| p.volatility).chain(vols.iter().copied());
+    let ys = pts.iter().map(|p| p.expected_return).chain(mu.iter().copied());
+    let (x0, x1) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let root = SVGBackend::new(path, (1000, 640)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Efficient frontier (annual, historical mean returns)",
+            ("sans-serif", 20),
+        )
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(60)
+        .build_cartesian_2d(
+            100.0 * (x0 * 0.9)..100.0 * (x1 * 1.05),
+            100.0 * (y0 - 0.05 * (y1 - y0))..100.0 * (y1 + 0.08 * (y1 - y0)),
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc("volatility (%)")
+        .y_desc("expected return (%)")
+        .light_line_style(RGBColor(238, 238, 238))
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()?;
+    let line: Vec<(f64, f64)> = pts
+        .iter()
+        .map(|p| (100.0 * p.volatility, 100.0 * p.expected_return))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(line.clone(), COLORS[0].stroke_width(3)))?
+        .label("efficient frontier")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], COLORS[0].stroke_width(3)));
+    chart.draw_series(
+        line.iter()
+            .map(|&(x, y)| Circle::new((x, y), 3, COLORS[0].filled())),
+    )?;
+    chart
+        .draw_series(
+            vols.iter()
+                .zip(mu)
+                .map(|(v, m)| Circle::new((100.0 * v, 100.0 * m), 4, COLORS[7].mix(0.8).filled())),
+        )?
+        .label("single assets")
+        .legend(|(x, y)| Circle::new((x + 9, y), 4, COLORS[7].filled()));
+    chart.draw_series(cov.assets.iter().zip(vols.iter().zip(mu)).map(|(a, (v, m))| {
+        Text::new(
+            a.clone(),
+            (100.0 * v + 0.3, 100.0 * m),
+            ("sans-serif", 11).into_font().color(&COLORS[7]),
+        )
+    }))?;
+    if let Some(ms) = max_sharpe {
+        let pt = (100.0 * ms.volatility, 100.0 * ms.expected_return);
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(pt, 9, COLORS[3].filled())))?
+            .label(format!("max Sharpe ({:.2})", ms.sharpe))
+            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, COLORS[3].filled()));
+    }
+    let minv = &pts[0];
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [
+                (100.0 * minv.volatility - 0.5, 100.0 * minv.expected_return - 1.0),
+                (100.0 * minv.volatility + 0.5, 100.0 * minv.expected_return + 1.0),
+            ],
+            COLORS[2].filled(),
+        )))?
+        .label("minimum variance")
+        .legend(|(x, y)| Rectangle::new([(x + 5, y - 4), (x + 13, y + 4)], COLORS[2].filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()?;
+    root.present()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

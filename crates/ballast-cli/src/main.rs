@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         args::Command::Optimize(a) => commands::optimize::run(a),
         args::Command::Risk(a) => commands::risk::run(a),
         args::Command::Covariance(a) => commands::covariance::run(a),
+        args::Command::Frontier(a) => commands::optimize::frontier(a),
         args::Command::Greeks(a) => commands::greeks::run(a),
         args::Command::Surface(a) => commands::surface::run(a),
         args::Command::Hedge(a) => commands::book::hedge(a),

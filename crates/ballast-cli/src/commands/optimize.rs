@@ -4,8 +4,12 @@ use super::{by_asset, window_json, window_line};
 use crate::args::{Format, Method, OptimizeArgs};
 use crate::input;
 use crate::table::{pct, Table};
-use anyhow::{bail, Result};
-use ballast::allocate::{inverse_volatility, vol_target, RiskBudgeting, VolTarget, WeightBounds};
+use anyhow::{bail, Context, Result};
+use ballast::allocate::{
+    efficient_frontier, inverse_volatility, mean_variance, vol_target, Constraints, ConstraintsSpec,
+    MvObjective, RiskBudgeting, VolTarget, WeightBounds,
+};
+use ballast::estimate::historical_mean;
 use serde_json::json;
 
 pub fn run(a: &OptimizeArgs) -> Result<String> {
@@ -41,6 +45,9 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     }
     let bounds = (a.min_weight.is_some() || a.max_weight.is_some())
         .then(|| WeightBounds::uniform(n, a.min_weight.unwrap_or(0.0), a.max_weight.unwrap_or(1.0)));
+    if let Some(mv) = mv_objective(a)? {
+        return mean_variance_output(a, &l, &cov, mv);
+    }
     let alloc = match a.method {
         Method::InverseVol => inverse_volatility(&cov, bounds.as_ref())?,
         Method::Erc => RiskBudgeting {
@@ -61,6 +68,7 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
             }
             .weights(&cov)?
         }
+        _ => unreachable!("mean-variance methods are handled above"),
     };
     let vt = a
         .vol_target
@@ -157,6 +165,176 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                 out += &format!(
                     "Solver: {} sweeps, max |RC − budget| = {:.1e}\n",
                     s.iterations, s.error
+                );
+            }
+            out
+        }
+    })
+}
+
+fn mv_objective(a: &OptimizeArgs) -> Result<Option<MvObjective>> {
+    let need = |v: Option<f64>, flag: &str, m: &str| -> Result<f64> {
+        v.with_context(|| format!("--method {m} needs {flag}"))
+    };
+    Ok(Some(match a.method {
+        Method::MinVariance => MvObjective::MinVariance,
+        Method::MaxSharpe => MvObjective::MaxSharpe,
+        Method::EfficientReturn => {
+            MvObjective::EfficientReturn(need(a.target_return, "--target-return X", "efficient-return")?)
+        }
+        Method::EfficientRisk => {
+            MvObjective::EfficientRisk(need(a.target_vol, "--target-vol X", "efficient-risk")?)
+        }
+        Method::Utility => MvObjective::Utility(need(a.risk_aversion, "--risk-aversion X", "utility")?),
+        _ => return Ok(None),
+    }))
+}
+
+/// Constraints from --constraints FILE, else from --min-weight / --max-weight.
+fn constraints(
+    file: Option<&std::path::Path>,
+    min: Option<f64>,
+    max: Option<f64>,
+    assets: &[String],
+) -> Result<Constraints> {
+    Ok(match file {
+        Some(p) => ConstraintsSpec::load(p)?.resolve(assets)?,
+        None => Constraints::long_only(assets.len()).with_bounds(min.unwrap_or(0.0), max.unwrap_or(1.0)),
+    })
+}
+
+fn mv_name(o: MvObjective) -> &'static str {
+    match o {
+        MvObjective::MinVariance => "min-variance",
+        MvObjective::MaxSharpe => "max-sharpe",
+        MvObjective::EfficientReturn(_) => "efficient-return",
+        MvObjective::EfficientRisk(_) => "efficient-risk",
+        MvObjective::Utility(_) => "utility",
+    }
+}
+
+fn mean_variance_output(
+    a: &OptimizeArgs,
+    l: &input::Loaded,
+    cov: &ballast::estimate::Covariance,
+    obj: MvObjective,
+) -> Result<String> {
+    let mu = historical_mean(&l.returns)?;
+    let cons = constraints(a.constraints.as_deref(), a.min_weight, a.max_weight, &cov.assets)?;
+    let p = mean_variance(&mu, cov, &cons, obj, a.risk_free)?;
+    let first_price = l.window.dates[0];
+    let name = mv_name(obj);
+    Ok(match a.window.format {
+        Format::Json => {
+            let v = json!({
+                "method": name,
+                "estimator": cov.estimator,
+                "weights": by_asset(&cov.assets, &p.weights),
+                "risk_contributions": by_asset(&cov.assets, &p.risk_contributions),
+                "volatility_annual": p.volatility,
+                "expected_return_annual": p.expected_return,
+                "sharpe": p.sharpe,
+                "risk_free": a.risk_free,
+                "expected_returns": by_asset(&cov.assets, &mu),
+                "solver_status": "solved",
+                "window": window_json(&l.returns, first_price),
+                "dropped_incomplete": l.window.dropped,
+            });
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Target: {name} (historical mean returns, {} covarience), {} assets\n",
+                cov.estimator,
+                cov.dim()
+            )
+            .replace("covarience", "covariance");
+            out += &window_line(&l.returns, first_price);
+            out += "\n";
+            let vols = cov.volatilities();
+            let mut t = Table::new(["asset", "weight", "exp. return", "vol", "risk contribution"]);
+            for i in 0..cov.dim() {
+                if p.weights[i].abs() < 5e-5 {
+                    continue;
+                }
+                t.row([
+                    cov.assets[i].clone(),
+                    pct(p.weights[i]),
+                    pct(mu[i]),
+                    pct(vols[i]),
+                    pct(p.risk_contributions[i]),
+                ]);
+            }
+            out += &t.render();
+            out += &format!(
+                "  (assets below 0.005 % weight not shown)\n\nExpected return {} a year, volatility {}, Sharpe {:.3} (risk-free {})\n",
+                pct(p.expected_return),
+                pct(p.volatility),
+                p.sharpe,
+                pct(a.risk_free)
+            );
+            out
+        }
+    })
+}
+
+pub fn frontier(a: &crate::args::FrontierArgs) -> Result<String> {
+    let l = input::load(&a.window, None)?;
+    let cov = input::covariance(&l.returns, a.estimator, a.ewma_lambda)?;
+    let mu = historical_mean(&l.returns)?;
+    let cons = constraints(a.constraints.as_deref(), None, None, &cov.assets)?;
+    let pts = efficient_frontier(&mu, &cov, &cons, a.points, a.risk_free)?;
+    let ms = mean_variance(&mu, &cov, &cons, MvObjective::MaxSharpe, a.risk_free).ok();
+    if let Some(path) = &a.out {
+        crate::chart::frontier_svg(path, &pts, ms.as_ref(), &cov, &mu)?;
+        eprintln!("wrote {}", path.display());
+    }
+    let first_price = l.window.dates[0];
+    Ok(match a.window.format {
+        Format::Json => {
+            let v = json!({
+                "points": pts.iter().map(|p| json!({
+                    "expected_return_annual": p.expected_return, "volatility_annual": p.volatility, "sharpe": p.sharpe,
+                    "weights": by_asset(&cov.assets, &p.weights),
+                })).collect::<Vec<_>>(),
+                "max_sharpe": ms.as_ref().map(|p| json!({"expected_return_annual": p.expected_return, "volatility_annual": p.volatility, "sharpe": p.sharpe, "weights": by_asset(&cov.assets, &p.weights)})),
+                "window": window_json(&l.returns, first_price),
+            });
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Efficient frontier, {} assets ({} covariance, historical mean returns)\n",
+                cov.dim(),
+                cov.estimator
+            );
+            out += &window_line(&l.returns, first_price);
+            out += "\n";
+            let mut t = Table::new(["point", "exp. return", "volatility", "Sharpe", "largest weights"]);
+            for (k, p) in pts.iter().enumerate() {
+                let mut idx: Vec<usize> = (0..cov.dim()).collect();
+                idx.sort_by(|&x, &y| p.weights[y].total_cmp(&p.weights[x]));
+                let top: Vec<String> = idx
+                    .iter()
+                    .take(3)
+                    .filter(|&&i| p.weights[i] > 1e-4)
+                    .map(|&i| format!("{} {}", cov.assets[i], pct(p.weights[i])))
+                    .collect();
+                t.row([
+                    k.to_string(),
+                    pct(p.expected_return),
+                    pct(p.volatility),
+                    format!("{:.3}", p.sharpe),
+                    top.join(", "),
+                ]);
+            }
+            out += &t.render();
+            if let Some(m) = &ms {
+                out += &format!(
+                    "\nMax Sharpe: return {}, volatility {}, Sharpe {:.3}\n",
+                    pct(m.expected_return),
+                    pct(m.volatility),
+                    m.sharpe
                 );
             }
             out

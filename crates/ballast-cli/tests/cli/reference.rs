@@ -193,3 +193,140 @@ fn optimize_inverse_vol_and_vol_target() {
     let total: f64 = t["weights"].as_object().unwrap().values().map(f).sum();
     assert_rel("cash", f(&t["cash"]), 1.0 - total, 1e-12);
 }
+
+#[test]
+fn mean_variance_json_matches_pypfopt() {
+    let refs = reference("mean_variance.json");
+    let p = prices();
+    for (method, case, extra) in [
+        ("min-variance", "min_volatility", vec![]),
+        ("max-sharpe", "max_sharpe", vec![]),
+        (
+            "min-variance",
+            "min_volatility_max30",
+            vec!["--max-weight", "0.3"],
+        ),
+        ("max-sharpe", "max_sharpe_max30", vec!["--max-weight", "0.3"]),
+    ] {
+        let mut args = vec![
+            "optimize",
+            "--prices",
+            p.as_str(),
+            "--method",
+            method,
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let v = run_json(&args);
+        let c = &refs["cases"][case];
+        for (a, w) in v["weights"].as_object().unwrap() {
+            assert!((f(w) - f(&c["weights"][a])).abs() < 1e-6, "{case} {a}");
+        }
+        assert_rel(case, f(&v["sharpe"]), f(&c["sharpe"]), 1e-6);
+        assert_eq!(v["solver_status"], "solved");
+        for k in [
+            "expected_return_annual",
+            "volatility_annual",
+            "risk_contributions",
+            "window",
+        ] {
+            assert!(v.get(k).is_some(), "{case}: missing {k}");
+        }
+    }
+    let target = f(&refs["cases"]["efficient_return"]["target_return"]).to_string();
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "efficient-return",
+        "--target-return",
+        &target,
+        "--format",
+        "json",
+    ]);
+    assert_rel(
+        "efficient return vol",
+        f(&v["volatility_annual"]),
+        f(&refs["cases"]["efficient_return"]["vol_annual"]),
+        1e-8,
+    );
+}
+
+#[test]
+fn constraints_file_and_frontier_chart() {
+    let dir = scratch();
+    let cfile = write(
+        &dir,
+        "c.toml",
+        "max_weight = 0.25\n[[group]]\nname = \"majors\"\nassets = [\"BTC\", \"ETH\"]\nmax = 0.1\n",
+    );
+    let p = prices();
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "utility",
+        "--risk-aversion",
+        "2",
+        "--constraints",
+        &cfile,
+        "--format",
+        "json",
+    ]);
+    let w = &v["weights"];
+    assert!(f(&w["BTC"]) + f(&w["ETH"]) <= 0.1 + 1e-8);
+    assert!(w.as_object().unwrap().values().all(|x| f(x) <= 0.25 + 1e-8));
+    let bad = write(
+        &dir,
+        "bad.toml",
+        "[[group]]\nname = \"x\"\nassets = [\"NOPE\"]\nmax = 0.1\n",
+    );
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "min-variance",
+        "--constraints",
+        &bad,
+    ]);
+    assert!(e.contains("unknown asset 'NOPE'"), "{e}");
+    let typo = write(&dir, "typo.toml", "max_wieght = 0.2\n");
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "min-variance",
+        "--constraints",
+        &typo,
+    ]);
+    assert!(e.contains("max_wieght"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--method", "efficient-return"]);
+    assert!(e.contains("--target-return"), "{e}");
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "max-sharpe",
+        "--risk-free",
+        "50",
+    ]);
+    assert!(e.contains("above the risk-free rate"), "{e}");
+    let svg = dir.join("f.svg").display().to_string();
+    let v = run_json(&[
+        "frontier", "--prices", &p, "--points", "8", "--out", &svg, "--format", "json",
+    ]);
+    let pts = v["points"].as_array().unwrap();
+    assert_eq!(pts.len(), 8);
+    assert!(pts
+        .windows(2)
+        .all(|w| f(&w[1]["volatility_annual"]) >= f(&w[0]["volatility_annual"]) - 1e-9));
+    assert!(std::fs::read_to_string(&svg)
+        .unwrap()
+        .contains("Efficient frontier"));
+}

@@ -208,3 +208,113 @@ impl Constraints {
         }
     }
 }
+
+/// Constraints as written in a TOML file (`--constraints FILE.toml`) or a portfolio file:
+///
+/// ```toml
+/// min_weight = 0.0          # every asset (default 0)
+/// max_weight = 0.30         # every asset (default 1)
+/// net_exposure = 1.0        # Σw (1 fully invested, 0 market neutral)
+/// max_gross = 1.5           # Σ|w|
+/// max_turnover = 0.5        # Σ|w − current|
+/// cost = 0.001              # per unit of |w − current|, annual-return units
+/// l2 = 0.0                  # γ‖w‖²
+/// current = { BTC = 0.5, ETH = 0.5 }
+/// bounds = { BTC = [0.05, 0.5] }   # per-asset overrides
+///
+/// [[group]]
+/// name = "layer-1"
+/// assets = ["BTC", "ETH", "SOL"]
+/// max = 0.4
+/// ```
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstraintsSpec {
+    pub min_weight: Option<f64>,
+    pub max_weight: Option<f64>,
+    pub net_exposure: Option<f64>,
+    pub max_gross: Option<f64>,
+    pub max_turnover: Option<f64>,
+    #[serde(default)]
+    pub cost: f64,
+    #[serde(default)]
+    pub l2: f64,
+    pub current: Option<std::collections::BTreeMap<String, f64>>,
+    #[serde(default)]
+    pub bounds: std::collections::BTreeMap<String, [f64; 2]>,
+    #[serde(default, rename = "group")]
+    pub groups: Vec<GroupSpec>,
+}
+
+/// `[[group]]`
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSpec {
+    pub name: String,
+    pub assets: Vec<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+impl ConstraintsSpec {
+    /// Parse TOML text; errors name `file` and the line.
+    pub fn parse(text: &str, file: &str) -> Result<Self, AllocateError> {
+        toml::from_str(text)
+            .map_err(|e| AllocateError::BadParameter(format!("{file}: {}", e.to_string().trim_end())))
+    }
+
+    /// Read a constraints file.
+    pub fn load(path: &std::path::Path) -> Result<Self, AllocateError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AllocateError::BadParameter(format!("{}: cannot read file: {e}", path.display())))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Resolve asset names against `assets` (covariance order). Unknown names are errors.
+    pub fn resolve(&self, assets: &[String]) -> Result<Constraints, AllocateError> {
+        let idx = |a: &str, what: &str| {
+            assets.iter().position(|x| x == a).ok_or_else(|| {
+                AllocateError::BadParameter(format!(
+                    "{what}: unknown asset '{a}' (universe: {})",
+                    assets.join(",")
+                ))
+            })
+        };
+        let mut c = Constraints::long_only(assets.len())
+            .with_bounds(self.min_weight.unwrap_or(0.0), self.max_weight.unwrap_or(1.0));
+        for (a, [lo, hi]) in &self.bounds {
+            let i = idx(a, "bounds")?;
+            c.lower[i] = *lo;
+            c.upper[i] = *hi;
+        }
+        if let Some(n) = self.net_exposure {
+            c.net_exposure = n;
+        }
+        c.max_gross = self.max_gross;
+        c.max_turnover = self.max_turnover;
+        c.cost = self.cost;
+        c.l2 = self.l2;
+        if let Some(cur) = &self.current {
+            let mut w = vec![0.0; assets.len()];
+            for (a, v) in cur {
+                w[idx(a, "current")?] = *v;
+            }
+            c.current = Some(w);
+        }
+        for g in &self.groups {
+            let members = g
+                .assets
+                .iter()
+                .map(|a| idx(a, &format!("group '{}'", g.name)))
+                .collect::<Result<Vec<_>, _>>()?;
+            c.groups.push(Group {
+                name: g.name.clone(),
+                members,
+                lower: g.min.unwrap_or(f64::NEG_INFINITY),
+                upper: g.max.unwrap_or(f64::INFINITY),
+            });
+        }
+        c.validate(assets)?;
+        Ok(c)
+    }
+}

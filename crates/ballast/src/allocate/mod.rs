@@ -14,7 +14,7 @@ mod risk_budget;
 mod vol_target;
 
 pub use bounds::WeightBounds;
-pub use constraints::{Constraints, Group};
+pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
 pub use risk_budget::{RiskBudgeting, SolverReport};
