@@ -10,6 +10,7 @@ mod conic;
 mod constraints;
 mod inverse_vol;
 mod mean_variance;
+mod min_cvar;
 mod risk_budget;
 mod vol_target;
 
@@ -17,6 +18,7 @@ pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
+pub use min_cvar::{min_cvar, CvarPortfolio};
 pub use risk_budget::{RiskBudgeting, SolverReport};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 

@@ -7,6 +7,7 @@ mod hedge;
 mod properties;
 mod reference_covariance;
 mod reference_mean_variance;
+mod reference_min_cvar;
 mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;
