@@ -127,6 +127,16 @@ pub enum Method {
     EfficientReturn,
     EfficientRisk,
     Utility,
+    Hrp,
+    MinCvar,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkageArg {
+    Single,
+    Complete,
+    Average,
+    Ward,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -228,6 +238,12 @@ pub struct OptimizeArgs {
     /// Constraints file (TOML: bounds, groups, net/gross exposure, turnover, costs, L2).
     #[arg(long, value_name = "FILE")]
     pub constraints: Option<PathBuf>,
+    /// Linkage for --method hrp.
+    #[arg(long, value_enum, default_value_t = LinkageArg::Single)]
+    pub linkage: LinkageArg,
+    /// CVaR confidence β for --method min-cvar.
+    #[arg(long, default_value_t = 0.95)]
+    pub beta: f64,
 }
 
 #[derive(Args, Debug)]

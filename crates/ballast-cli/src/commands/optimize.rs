@@ -1,13 +1,13 @@
 //! `ballast optimize`
 
 use super::{by_asset, window_json, window_line};
-use crate::args::{Format, Method, OptimizeArgs};
+use crate::args::{Format, LinkageArg, Method, OptimizeArgs};
 use crate::input;
 use crate::table::{pct, Table};
 use anyhow::{bail, Context, Result};
 use ballast::allocate::{
-    efficient_frontier, inverse_volatility, mean_variance, vol_target, Constraints, ConstraintsSpec,
-    MvObjective, RiskBudgeting, VolTarget, WeightBounds,
+    efficient_frontier, hrp, inverse_volatility, mean_variance, min_cvar, vol_target, Constraints,
+    ConstraintsSpec, Linkage, MvObjective, RiskBudgeting, VolTarget, WeightBounds,
 };
 use ballast::estimate::historical_mean;
 use serde_json::json;
@@ -48,6 +48,9 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     if let Some(mv) = mv_objective(a)? {
         return mean_variance_output(a, &l, &cov, mv);
     }
+    if a.method == Method::MinCvar {
+        return min_cvar_output(a, &l, &cov);
+    }
     let alloc = match a.method {
         Method::InverseVol => inverse_volatility(&cov, bounds.as_ref())?,
         Method::Erc => RiskBudgeting {
@@ -68,7 +71,16 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
             }
             .weights(&cov)?
         }
-        _ => unreachable!("mean-variance methods are handled above"),
+        Method::Hrp => hrp(
+            &cov,
+            match a.linkage {
+                LinkageArg::Single => Linkage::Single,
+                LinkageArg::Complete => Linkage::Complete,
+                LinkageArg::Average => Linkage::Average,
+                LinkageArg::Ward => Linkage::Ward,
+            },
+        )?,
+        _ => unreachable!("mean-variance and min-CVaR methods are handled above"),
     };
     let vt = a
         .vol_target
@@ -337,6 +349,63 @@ pub fn frontier(a: &crate::args::FrontierArgs) -> Result<String> {
                     m.sharpe
                 );
             }
+            out
+        }
+    })
+}
+
+fn min_cvar_output(
+    a: &OptimizeArgs,
+    l: &input::Loaded,
+    cov: &ballast::estimate::Covariance,
+) -> Result<String> {
+    let cons = constraints(a.constraints.as_deref(), a.min_weight, a.max_weight, &cov.assets)?;
+    let mu = historical_mean(&l.returns)?;
+    let target = a.target_return.map(|r| (mu.as_slice(), r));
+    let p = min_cvar(&l.returns, &cons, a.beta, target)?;
+    let rc = ballast::risk::risk_contributions(&cov.matrix, &p.weights)?;
+    let ret: f64 = mu.iter().zip(&p.weights).map(|(m, w)| m * w).sum();
+    let first_price = l.window.dates[0];
+    Ok(match a.window.format {
+        Format::Json => {
+            let v = json!({
+                "method": "min-cvar",
+                "beta": a.beta,
+                "weights": by_asset(&cov.assets, &p.weights),
+                "risk_contributions": by_asset(&cov.assets, &rc.percent),
+                "volatility_annual": rc.volatility,
+                "expected_return_annual": ret,
+                "sharpe": (ret - a.risk_free) / rc.volatility,
+                "cvar": p.cvar,
+                "var": p.var,
+                "solver_status": "solved",
+                "window": window_json(&l.returns, first_price),
+            });
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Target: minimum CVaR at β = {} over {} historical days, {} assets\n",
+                a.beta,
+                l.returns.n_periods(),
+                cov.dim()
+            );
+            out += &window_line(&l.returns, first_price);
+            out += "\n";
+            let mut t = Table::new(["asset", "weight", "risk contribution"]);
+            for i in 0..cov.dim() {
+                if p.weights[i].abs() >= 5e-5 {
+                    t.row([cov.assets[i].clone(), pct(p.weights[i]), pct(rc.percent[i])]);
+                }
+            }
+            out += &t.render();
+            out += &format!(
+                "\n1-day CVaR {} (VaR {}), annual volatility {}, expected return {}\n",
+                pct(p.cvar),
+                pct(p.var),
+                pct(rc.volatility),
+                pct(ret)
+            );
             out
         }
     })

@@ -330,3 +330,36 @@ fn constraints_file_and_frontier_chart() {
         .unwrap()
         .contains("Efficient frontier"));
 }
+
+#[test]
+fn hrp_and_min_cvar_json_match_the_peers() {
+    let p = prices();
+    let hrp_refs = reference("hrp.json");
+    for link in ["single", "complete", "average", "ward"] {
+        let v = run_json(&[
+            "optimize",
+            "--prices",
+            &p,
+            "--method",
+            "hrp",
+            "--linkage",
+            link,
+            "--format",
+            "json",
+        ]);
+        let want = &hrp_refs["cases"][link]["pypfopt_HRPOpt"]["weights"];
+        for (a, w) in v["weights"].as_object().unwrap() {
+            assert!((f(w) - f(&want[a])).abs() < 1e-12, "hrp {link} {a}");
+        }
+    }
+    let cvar = reference("min_cvar.json");
+    let v = run_json(&[
+        "optimize", "--prices", &p, "--method", "min-cvar", "--beta", "0.95", "--format", "json",
+    ]);
+    assert_rel(
+        "min-cvar",
+        f(&v["cvar"]),
+        f(&cvar["peers"]["riskfolio_optimization"]["hist_cvar_of_weights"]),
+        1e-8,
+    );
+}

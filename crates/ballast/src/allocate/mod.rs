@@ -8,6 +8,7 @@
 mod bounds;
 mod conic;
 mod constraints;
+mod hrp;
 mod inverse_vol;
 mod mean_variance;
 mod min_cvar;
@@ -16,6 +17,7 @@ mod vol_target;
 
 pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
+pub use hrp::{hrp, hrp_order, Linkage};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
 pub use min_cvar::{min_cvar, CvarPortfolio};
