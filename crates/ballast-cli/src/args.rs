@@ -31,6 +31,8 @@ pub enum Command {
     Covariance(CovarianceArgs),
     /// The mean-variance efficient frontier (table/JSON, optional SVG chart).
     Frontier(FrontierArgs),
+    /// Fit GARCH(1,1) to one asset's daily returns and forecast its volatility.
+    Garch(GarchArgs),
     /// Portfolio Greeks and scenario P&L of a book (PORTFOLIO), or Greeks of every option in a
     /// Deribit chain (--chain).
     Greeks(GreeksArgs),
@@ -244,6 +246,27 @@ pub struct OptimizeArgs {
     /// CVaR confidence β for --method min-cvar.
     #[arg(long, default_value_t = 0.95)]
     pub beta: f64,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DistArg {
+    Normal,
+    T,
+}
+
+#[derive(Args, Debug)]
+pub struct GarchArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// The asset to model.
+    #[arg(long)]
+    pub asset: String,
+    /// Innovation distribution.
+    #[arg(long, value_enum, default_value_t = DistArg::Normal)]
+    pub dist: DistArg,
+    /// Forecast horizon in days.
+    #[arg(long, default_value_t = 30)]
+    pub horizon: usize,
 }
 
 #[derive(Args, Debug)]

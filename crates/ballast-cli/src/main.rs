@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         args::Command::Risk(a) => commands::risk::run(a),
         args::Command::Covariance(a) => commands::covariance::run(a),
         args::Command::Frontier(a) => commands::optimize::frontier(a),
+        args::Command::Garch(a) => commands::garch::run(a),
         args::Command::Greeks(a) => commands::greeks::run(a),
         args::Command::Surface(a) => commands::surface::run(a),
         args::Command::Hedge(a) => commands::book::hedge(a),

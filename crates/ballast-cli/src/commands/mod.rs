@@ -2,6 +2,7 @@
 
 pub mod book;
 pub mod covariance;
+pub mod garch;
 pub mod greeks;
 pub mod optimize;
 pub mod report;

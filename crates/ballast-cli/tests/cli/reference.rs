@@ -363,3 +363,27 @@ fn hrp_and_min_cvar_json_match_the_peers() {
         1e-8,
     );
 }
+
+#[test]
+fn garch_json_matches_arch() {
+    let refs = reference("garch.json");
+    let p = prices();
+    for (dist, key) in [("normal", "normal"), ("t", "t")] {
+        let v = run_json(&[
+            "garch", "--prices", &p, "--asset", "BTC", "--dist", dist, "--format", "json",
+        ]);
+        let want = &refs["fits"][key];
+        assert!(f(&v["loglikelihood"]) >= f(&want["loglikelihood"]) - 1e-9);
+        assert!((f(&v["params"]["alpha"]) - f(&want["params"]["alpha[1]"])).abs() < 1e-4);
+        assert_rel(
+            &format!("{dist} annualised 1-day vol"),
+            f(&v["volatility_1day_annualised"]),
+            f(&want["forecast_vol_annualised"]),
+            1e-3,
+        );
+    }
+    let e = run_err(&["garch", "--prices", &p, "--asset", "NOPE"]);
+    assert!(e.contains("unknown asset 'NOPE'"), "{e}");
+    let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--window", "6"]);
+    assert!(e.contains("at least 10"), "{e}");
+}

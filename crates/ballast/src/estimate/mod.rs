@@ -5,10 +5,14 @@
 //! scaled afterwards, so their intensities equal the peers' (scikit-learn, PyPortfolioOpt).
 
 mod covariance;
+mod garch;
 mod mean;
 
 pub use covariance::{
     Covariance, CovarianceEstimator, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget,
+};
+pub use garch::{
+    garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
 };
 pub use mean::historical_mean;
 

@@ -6,6 +6,7 @@ mod data_errors;
 mod hedge;
 mod properties;
 mod reference_covariance;
+mod reference_garch;
 mod reference_hrp;
 mod reference_mean_variance;
 mod reference_min_cvar;
