@@ -1,6 +1,7 @@
 //! The one place Ballast touches `faer` (pinned: its API changes between minor releases).
 //! Public code sees [`SymMatrix`], a plain row-major symmetric matrix.
 
+use faer::prelude::Solve;
 use faer::{Mat, Side};
 
 /// A dense n×n symmetric matrix of `f64`, row-major (`data[i * n + j]`).
@@ -165,6 +166,17 @@ impl SymMatrix {
                 .map(|x| if x % n <= x / n { l[(x / n, x % n)] } else { 0.0 })
                 .collect(),
         )
+    }
+
+    /// Solve A x = b by Cholesky (A positive definite); `None` otherwise.
+    pub fn solve(&self, b: &[f64]) -> Option<Vec<f64>> {
+        if b.len() != self.n || !self.is_finite() {
+            return None;
+        }
+        let llt = self.to_faer().llt(Side::Lower).ok()?;
+        let rhs = Mat::from_fn(self.n, 1, |i, _| b[i]);
+        let x = llt.solve(&rhs);
+        Some((0..self.n).map(|i| x[(i, 0)]).collect())
     }
 
     /// Eigenvalues in nondecreasing order (`None` if the eigen solver fails, e.g. non-finite input).

@@ -5,6 +5,7 @@
 //! [`Allocation`]: long-only weights summing to 1 (before any volatility-target overlay), their
 //! percent risk contributions and the portfolio's annual volatility.
 
+mod black_litterman;
 mod bounds;
 mod conic;
 mod constraints;
@@ -15,6 +16,7 @@ mod min_cvar;
 mod risk_budget;
 mod vol_target;
 
+pub use black_litterman::{BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
 pub use hrp::{hrp, hrp_order, Linkage};

@@ -5,6 +5,7 @@ mod common;
 mod data_errors;
 mod hedge;
 mod properties;
+mod reference_black_litterman;
 mod reference_covariance;
 mod reference_garch;
 mod reference_hrp;

@@ -1,0 +1,207 @@
+//! Black–Litterman (Black & Litterman 1992; He & Litterman 1999), as PyPortfolioOpt:
+//!
+//! * prior (equilibrium) returns π = δ Σ w_mkt + r_f, or supplied;
+//! * views P (k×N) and Q (k), absolute (a row with one 1) or relative (+1 / −1);
+//! * view uncertainty Ω: default diag(τ P Σ Pᵀ); Idzorek (2005) from confidences c ∈ [0, 1]:
+//!   Ω_ii = τ (1 − c)/c · p_i Σ p_iᵀ; or given;
+//! * posterior returns μ_BL = π + τΣPᵀ (PτΣPᵀ + Ω)⁻¹ (Q − Pπ);
+//! * posterior covariance Σ_BL = Σ + τΣ − τΣPᵀ (PτΣPᵀ + Ω)⁻¹ PτΣ (= Σ + ((τΣ)⁻¹ + PᵀΩ⁻¹P)⁻¹);
+//! * unconstrained weights w ∝ (δΣ)⁻¹ μ_BL, normalised to sum to 1.
+
+use super::AllocateError;
+use crate::estimate::Covariance;
+use crate::SymMatrix;
+
+/// How the view uncertainty Ω is set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewUncertainty {
+    /// diag(τ P Σ Pᵀ) (He & Litterman).
+    Default,
+    /// Idzorek's method from per-view confidences in [0, 1].
+    Idzorek(Vec<f64>),
+    /// Diagonal of Ω given directly (variances of the views, annual).
+    Explicit(Vec<f64>),
+}
+
+/// Black–Litterman inputs.
+#[derive(Debug, Clone)]
+pub struct BlackLitterman {
+    /// Risk aversion δ (> 0), e.g. 2.5.
+    pub delta: f64,
+    /// Scale of the prior uncertainty τ (> 0), e.g. 0.05.
+    pub tau: f64,
+    pub risk_free: f64,
+    /// Market weights for the prior (default equal weights), or `prior_returns`.
+    pub market_weights: Option<Vec<f64>>,
+    /// Supplied prior returns π (overrides the market-implied prior).
+    pub prior_returns: Option<Vec<f64>>,
+    /// Views: rows of P (length N) and Q.
+    pub p: Vec<Vec<f64>>,
+    pub q: Vec<f64>,
+    pub omega: ViewUncertainty,
+}
+
+/// Posterior.
+#[derive(Debug, Clone)]
+pub struct BlPosterior {
+    /// Prior π (annual).
+    pub prior: Vec<f64>,
+    /// Posterior expected returns (annual).
+    pub returns: Vec<f64>,
+    /// Posterior covariance (annual).
+    pub cov: Covariance,
+    /// Diagonal of Ω used.
+    pub omega: Vec<f64>,
+    /// Unconstrained weights w ∝ (δΣ)⁻¹ μ_BL, summing to 1 (may be negative).
+    pub weights: Vec<f64>,
+}
+
+/// Solve the small dense system A x = b (Gaussian elimination, partial pivoting).
+fn solve_small(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
+    let k = b.len();
+    for c in 0..k {
+        let piv = (c..k).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
+        if a[piv][c].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(c, piv);
+        b.swap(c, piv);
+        for r in c + 1..k {
+            let f = a[r][c] / a[c][c];
+            for cc in c..k {
+                a[r][cc] -= f * a[c][cc];
+            }
+            b[r] -= f * b[c];
+        }
+    }
+    let mut x = vec![0.0; k];
+    for r in (0..k).rev() {
+        let s: f64 = (r + 1..k).map(|c| a[r][c] * x[c]).sum();
+        x[r] = (b[r] - s) / a[r][r];
+    }
+    Some(x)
+}
+
+impl BlackLitterman {
+    /// Compute the posterior for the (annualised) prior covariance `cov`.
+    ///
+    /// Errors: bad δ, τ or confidences; views with the wrong length; a singular view system or
+    /// covariance.
+    pub fn posterior(&self, cov: &Covariance) -> Result<BlPosterior, AllocateError> {
+        let n = cov.dim();
+        let bad = |m: String| Err(AllocateError::BadParameter(m));
+        if !(self.delta > 0.0 && self.tau > 0.0) {
+            return bad(format!(
+                "Black-Litterman needs δ > 0 and τ > 0 (got δ = {}, τ = {})",
+                self.delta, self.tau
+            ));
+        }
+        let k = self.q.len();
+        if self.p.len() != k || self.p.iter().any(|r| r.len() != n) {
+            return bad(format!("views: P must be {k}×{n} to match Q and the assets"));
+        }
+        let s = &cov.matrix;
+        let prior = match (&self.prior_returns, &self.market_weights) {
+            (Some(pi), _) if pi.len() == n => pi.clone(),
+            (Some(_), _) => return bad("prior returns have the wrong length".into()),
+            (None, w) => {
+                let w = w.clone().unwrap_or_else(|| vec![1.0; n]);
+                if w.len() != n {
+                    return bad("market weights have the wrong length".into());
+                }
+                let tot: f64 = w.iter().sum();
+                let w: Vec<f64> = w.iter().map(|v| v / tot).collect();
+                s.mul_vec(&w)
+                    .iter()
+                    .map(|v| self.delta * v + self.risk_free)
+                    .collect()
+            }
+        };
+        // τ Σ Pᵀ (N×k) and P τΣ Pᵀ (k×k)
+        let ts_pt: Vec<Vec<f64>> = self
+            .p
+            .iter()
+            .map(|row| s.mul_vec(row).iter().map(|v| self.tau * v).collect())
+            .collect();
+        let p_ts_pt: Vec<Vec<f64>> = (0..k)
+            .map(|i| {
+                (0..k)
+                    .map(|j| self.p[i].iter().zip(&ts_pt[j]).map(|(a, b)| a * b).sum())
+                    .collect()
+            })
+            .collect();
+        let omega: Vec<f64> = match &self.omega {
+            ViewUncertainty::Default => (0..k).map(|i| p_ts_pt[i][i]).collect(),
+            ViewUncertainty::Explicit(d) => {
+                if d.len() != k || d.iter().any(|v| !(*v > 0.0)) {
+                    return bad(format!("Ω needs {k} positive view variances"));
+                }
+                d.clone()
+            }
+            ViewUncertainty::Idzorek(conf) => {
+                if conf.len() != k || conf.iter().any(|c| !(0.0..=1.0).contains(c)) {
+                    return bad(format!("Idzorek needs {k} view confidences in [0, 1]"));
+                }
+                conf.iter()
+                    .enumerate()
+                    .map(|(i, &c)| {
+                        if c == 0.0 {
+                            1e6
+                        } else {
+                            p_ts_pt[i][i] * (1.0 - c) / c
+                        }
+                    })
+                    .collect()
+            }
+        };
+        let mut a = p_ts_pt.clone();
+        for i in 0..k {
+            a[i][i] += omega[i];
+        }
+        let resid: Vec<f64> = (0..k)
+            .map(|i| self.q[i] - self.p[i].iter().zip(&prior).map(|(a, b)| a * b).sum::<f64>())
+            .collect();
+        let singular =
+            || AllocateError::BadParameter("the views are linearly dependent or Ω is singular".into());
+        let sol = solve_small(a.clone(), resid).ok_or_else(singular)?;
+        let returns: Vec<f64> = (0..n)
+            .map(|i| prior[i] + (0..k).map(|j| ts_pt[j][i] * sol[j]).sum::<f64>())
+            .collect();
+        // M = τΣ − τΣPᵀ A⁻¹ PτΣ, symmetrised; Σ_BL = Σ + M
+        let mut x_cols: Vec<Vec<f64>> = Vec::with_capacity(n); // A⁻¹ (PτΣ)[:, c]
+        for c in 0..n {
+            let rhs: Vec<f64> = (0..k).map(|j| ts_pt[j][c]).collect();
+            x_cols.push(solve_small(a.clone(), rhs).ok_or_else(singular)?);
+        }
+        let mut post = SymMatrix::zeros(n);
+        for i in 0..n {
+            for j in i..n {
+                let m_ij = self.tau * s.get(i, j) - (0..k).map(|l| ts_pt[l][i] * x_cols[j][l]).sum::<f64>();
+                let m_ji = self.tau * s.get(j, i) - (0..k).map(|l| ts_pt[l][j] * x_cols[i][l]).sum::<f64>();
+                post.set_sym(i, j, s.get(i, j) + 0.5 * (m_ij + m_ji));
+            }
+        }
+        let raw = s
+            .scaled(self.delta)
+            .solve(&returns)
+            .ok_or(AllocateError::Covariance(
+                crate::estimate::EstimateError::NotPositiveDefinite {
+                    min_eigenvalue: f64::NAN,
+                },
+            ))?;
+        let tot: f64 = raw.iter().sum();
+        Ok(BlPosterior {
+            prior,
+            weights: raw.iter().map(|v| v / tot).collect(),
+            cov: Covariance {
+                assets: cov.assets.clone(),
+                matrix: post,
+                periods_per_year: cov.periods_per_year,
+                shrinkage: None,
+                estimator: "black-litterman",
+            },
+            returns,
+            omega,
+        })
+    }
+}
