@@ -131,6 +131,7 @@ pub enum Method {
     Utility,
     Hrp,
     MinCvar,
+    BlackLitterman,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -246,6 +247,16 @@ pub struct OptimizeArgs {
     /// CVaR confidence β for --method min-cvar.
     #[arg(long, default_value_t = 0.95)]
     pub beta: f64,
+    /// Black-Litterman views: absolute `BTC=0.20` (BTC returns 20 % a year) or relative
+    /// `ETH-SOL=0.10` (ETH outperforms SOL by 10 %), comma-separated.
+    #[arg(long, value_name = "VIEWS")]
+    pub views: Option<String>,
+    /// Idzorek confidences in [0, 1], one per view (default: Ω = diag(τ P Σ Pᵀ)).
+    #[arg(long, value_delimiter = ',', value_name = "C,...")]
+    pub view_confidences: Option<Vec<f64>>,
+    /// Black-Litterman τ.
+    #[arg(long, default_value_t = 0.05)]
+    pub tau: f64,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,9 @@ use crate::input;
 use crate::table::{pct, Table};
 use anyhow::{bail, Context, Result};
 use ballast::allocate::{
-    efficient_frontier, hrp, inverse_volatility, mean_variance, min_cvar, vol_target, Constraints,
-    ConstraintsSpec, Linkage, MvObjective, RiskBudgeting, VolTarget, WeightBounds,
+    efficient_frontier, hrp, inverse_volatility, mean_variance, min_cvar, vol_target, BlackLitterman,
+    Constraints, ConstraintsSpec, Linkage, MvObjective, RiskBudgeting, ViewUncertainty, VolTarget,
+    WeightBounds,
 };
 use ballast::estimate::historical_mean;
 use serde_json::json;
@@ -50,6 +51,9 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     }
     if a.method == Method::MinCvar {
         return min_cvar_output(a, &l, &cov);
+    }
+    if a.method == Method::BlackLitterman {
+        return black_litterman_output(a, &l, &cov);
     }
     let alloc = match a.method {
         Method::InverseVol => inverse_volatility(&cov, bounds.as_ref())?,
@@ -405,6 +409,117 @@ fn min_cvar_output(
                 pct(p.var),
                 pct(rc.volatility),
                 pct(ret)
+            );
+            out
+        }
+    })
+}
+
+/// Parse `BTC=0.2,ETH-SOL=0.1` into rows of P and Q.
+fn parse_views(s: &str, assets: &[String]) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
+    let (mut p, mut q) = (Vec::new(), Vec::new());
+    for (lhs, v) in input::parse_pairs(s, "--views")? {
+        let mut row = vec![0.0; assets.len()];
+        let idx = |a: &str| {
+            assets
+                .iter()
+                .position(|x| x == a)
+                .with_context(|| format!("--views: unknown asset '{a}' in view '{lhs}={v}'"))
+        };
+        match lhs.split_once('-') {
+            Some((a, b)) => {
+                let (i, j) = (idx(a.trim())?, idx(b.trim())?);
+                if i == j {
+                    bail!("--views: '{lhs}' compares an asset with itself");
+                }
+                row[i] = 1.0;
+                row[j] = -1.0;
+            }
+            None => row[idx(lhs.trim())?] = 1.0,
+        }
+        p.push(row);
+        q.push(v);
+    }
+    Ok((p, q))
+}
+
+fn black_litterman_output(
+    a: &OptimizeArgs,
+    l: &input::Loaded,
+    cov: &ballast::estimate::Covariance,
+) -> Result<String> {
+    let views = a
+        .views
+        .as_deref()
+        .context("--method black-litterman needs --views, e.g. --views BTC=0.2,ETH-SOL=0.1")?;
+    let (p, q) = parse_views(views, &cov.assets)?;
+    let omega = match &a.view_confidences {
+        Some(c) => ViewUncertainty::Idzorek(c.clone()),
+        None => ViewUncertainty::Default,
+    };
+    let bl = BlackLitterman {
+        delta: a.risk_aversion.unwrap_or(2.5),
+        tau: a.tau,
+        risk_free: a.risk_free,
+        market_weights: None,
+        prior_returns: None,
+        p,
+        q,
+        omega,
+    };
+    let post = bl.posterior(cov)?;
+    let cons = constraints(a.constraints.as_deref(), a.min_weight, a.max_weight, &cov.assets)?;
+    let ms = mean_variance(
+        &post.returns,
+        &post.cov,
+        &cons,
+        MvObjective::MaxSharpe,
+        a.risk_free,
+    )?;
+    let first_price = l.window.dates[0];
+    Ok(match a.window.format {
+        Format::Json => {
+            let v = json!({
+                "method": "black-litterman",
+                "weights": by_asset(&cov.assets, &ms.weights),
+                "risk_contributions": by_asset(&cov.assets, &ms.risk_contributions),
+                "volatility_annual": ms.volatility,
+                "expected_return_annual": ms.expected_return,
+                "sharpe": ms.sharpe,
+                "prior_returns": by_asset(&cov.assets, &post.prior),
+                "posterior_returns": by_asset(&cov.assets, &post.returns),
+                "unconstrained_weights": by_asset(&cov.assets, &post.weights),
+                "omega": post.omega,
+                "tau": a.tau,
+                "risk_aversion": bl.delta,
+                "solver_status": "solved",
+                "window": window_json(&l.returns, first_price),
+            });
+            serde_json::to_string_pretty(&v)? + "\n"
+        }
+        Format::Table => {
+            let mut out = format!(
+                "Target: Black-Litterman posterior (δ = {}, τ = {}, equal-weight prior), max-Sharpe under the constraints\n",
+                bl.delta, a.tau
+            );
+            out += &window_line(&l.returns, first_price);
+            out += "\n";
+            let mut t = Table::new(["asset", "prior", "posterior", "weight", "risk contribution"]);
+            for i in 0..cov.dim() {
+                t.row([
+                    cov.assets[i].clone(),
+                    pct(post.prior[i]),
+                    pct(post.returns[i]),
+                    pct(ms.weights[i]),
+                    pct(ms.risk_contributions[i]),
+                ]);
+            }
+            out += &t.render();
+            out += &format!(
+                "\nExpected return {} (posterior), volatility {}, Sharpe {:.3}\n",
+                pct(ms.expected_return),
+                pct(ms.volatility),
+                ms.sharpe
             );
             out
         }

@@ -387,3 +387,43 @@ fn garch_json_matches_arch() {
     let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--window", "6"]);
     assert!(e.contains("at least 10"), "{e}");
 }
+
+#[test]
+fn black_litterman_json_matches_pypfopt() {
+    let refs = reference("black_litterman.json");
+    let p = prices();
+    for (case, extra) in [
+        ("omega_default", vec![]),
+        ("omega_idzorek", vec!["--view-confidences", "0.6,0.3"]),
+    ] {
+        let mut args = vec![
+            "optimize",
+            "--prices",
+            p.as_str(),
+            "--method",
+            "black-litterman",
+            "--views",
+            "BTC=0.2,ETH-SOL=0.1",
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let v = run_json(&args);
+        let want = &refs["cases"][case]["posterior_returns"];
+        for (a, x) in v["posterior_returns"].as_object().unwrap() {
+            assert_rel(&format!("{case} {a}"), f(x), f(&want[a]), 1e-10);
+        }
+    }
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "black-litterman",
+        "--views",
+        "BTC=0.2,NOPE-SOL=0.1",
+    ]);
+    assert!(e.contains("unknown asset 'NOPE'"), "{e}");
+    let e = run_err(&["optimize", "--prices", &p, "--method", "black-litterman"]);
+    assert!(e.contains("--views"), "{e}");
+}
