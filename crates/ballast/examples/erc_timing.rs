@@ -25,13 +25,7 @@ fn main() {
     std::fs::create_dir_all(&out).expect("create OUT_DIR");
     for n in sizes {
         let cov = support::bench_covariance(n);
-        let rows: Vec<String> = cov
-            .matrix
-            .to_rows()
-            .iter()
-            .map(|r| r.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(","))
-            .collect();
-        std::fs::write(out.join(format!("cov_{n}.csv")), rows.join("\n") + "\n").expect("write");
+        support::write_matrix_csv(&out.join(format!("cov_{n}.csv")), &cov.matrix);
         let solver = RiskBudgeting::erc();
         // warm up, then time batches until ~0.5 s and report the median batch mean
         let mut last = solver.weights(&cov).unwrap();

@@ -32,13 +32,7 @@ fn main() {
         let r = support::synthetic_returns(1000, n, 3);
         let cov = SampleCovariance::default().fit(&r).unwrap();
         let mu = historical_mean(&r).unwrap();
-        let rows: Vec<String> = cov
-            .matrix
-            .to_rows()
-            .iter()
-            .map(|r| r.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(","))
-            .collect();
-        std::fs::write(out.join(format!("cov_{n}.csv")), rows.join("\n") + "\n").unwrap();
+        support::write_matrix_csv(&out.join(format!("cov_{n}.csv")), &cov.matrix);
         std::fs::write(
             out.join(format!("mu_{n}.csv")),
             mu.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join("\n") + "\n",

@@ -109,3 +109,14 @@ pub fn real_returns() -> ballast::data::Returns {
         .expect("window")
         .returns(ReturnKind::Simple)
 }
+
+/// Write a matrix as CSV rows with shortest round-trip decimals (for the peer scripts).
+#[allow(dead_code)]
+pub fn write_matrix_csv(path: &std::path::Path, m: &ballast::SymMatrix) {
+    let rows: Vec<String> = m
+        .to_rows()
+        .iter()
+        .map(|r| r.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(","))
+        .collect();
+    std::fs::write(path, rows.join("\n") + "\n").expect("write matrix");
+}

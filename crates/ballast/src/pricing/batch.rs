@@ -8,6 +8,18 @@ use rayon::prelude::*;
 /// Price and Greeks of many Black-76 options; row i failing validation gets its error.
 pub type BatchGreeks = Vec<Result<Greeks, PricingError>>;
 
+/// Whether the AVX2 + FMA build of the kernels can run on this CPU (checked once, cached by std).
+fn avx2_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// Panics (a programming error, not user input) if the input columns differ in length.
 fn same_lengths(n: usize, others: &[usize], what: &str) {
     assert!(
@@ -195,10 +207,7 @@ pub fn black76_columns_into(
     ] {
         col.resize(n, 0.0);
     }
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx2 = false;
+    let avx2 = avx2_fma();
     const CHUNK: usize = 4096;
     let errors: Vec<(usize, PricingError)> = {
         let cols = (
@@ -337,10 +346,7 @@ pub fn implied_vol_into(
     out.resize(n, 0.0);
     errors.clear();
     const CHUNK: usize = 4096;
-    #[cfg(target_arch = "x86_64")]
-    let avx2 = std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma");
-    #[cfg(not(target_arch = "x86_64"))]
-    let avx2 = false;
+    let avx2 = avx2_fma();
     let errs: Vec<(usize, PricingError)> = out
         .par_chunks_mut(CHUNK)
         .enumerate()
