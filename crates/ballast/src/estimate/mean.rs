@@ -20,3 +20,98 @@ pub fn historical_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
         .map(|j| returns.column(j).iter().sum::<f64>() / t as f64 * returns.periods_per_year())
         .collect())
 }
+
+/// Exponentially weighted mean × periods per year: weights (1 − λ) λ^{T−t}, normalised
+/// (λ = 0.94 ↔ half-life ≈ 11 days). Errors: λ outside (0, 1); no periods.
+pub fn ewma_mean(returns: &Returns, lambda: f64) -> Result<Vec<f64>, EstimateError> {
+    if !(lambda > 0.0 && lambda < 1.0) {
+        return Err(EstimateError::BadParameter {
+            estimator: "ewma mean",
+            name: "lambda",
+            value: lambda,
+            expected: "0 < lambda < 1",
+        });
+    }
+    let t = returns.n_periods();
+    if t == 0 {
+        return Err(EstimateError::TooFewObservations {
+            estimator: "ewma mean",
+            needed: 1,
+            got: 0,
+        });
+    }
+    let w: Vec<f64> = (0..t).map(|s| lambda.powi((t - 1 - s) as i32)).collect();
+    let tot: f64 = w.iter().sum();
+    Ok((0..returns.n_assets())
+        .map(|j| {
+            returns.column(j).iter().zip(&w).map(|(r, w)| r * w).sum::<f64>() / tot
+                * returns.periods_per_year()
+        })
+        .collect())
+}
+
+/// James–Stein shrinkage of the historical means toward their cross-sectional average
+/// (Jorion 1986 style, positive-part): μ_JS = μ̄ + (1 − c)(μ − μ̄) with
+/// c = min(1, (N − 3) · s² / ‖μ − μ̄‖²), s² the average variance of the mean estimates (σ_i²/T).
+/// Annualised. Errors: fewer than 4 assets or 2 periods.
+pub fn james_stein_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
+    let (t, n) = (returns.n_periods(), returns.n_assets());
+    if n < 4 || t < 2 {
+        return Err(EstimateError::TooFewObservations {
+            estimator: "James-Stein mean",
+            needed: 4,
+            got: n.min(t),
+        });
+    }
+    let ppy = returns.periods_per_year();
+    let means: Vec<f64> = (0..n)
+        .map(|j| returns.column(j).iter().sum::<f64>() / t as f64)
+        .collect();
+    let s2: f64 = (0..n)
+        .map(|j| {
+            let m = means[j];
+            returns.column(j).iter().map(|r| (r - m) * (r - m)).sum::<f64>() / (t as f64 - 1.0) / t as f64
+        })
+        .sum::<f64>()
+        / n as f64;
+    let grand = means.iter().sum::<f64>() / n as f64;
+    let dist: f64 = means.iter().map(|m| (m - grand) * (m - grand)).sum();
+    let c = if dist > 0.0 {
+        ((n as f64 - 3.0) * s2 / dist).min(1.0)
+    } else {
+        1.0
+    };
+    Ok(means
+        .iter()
+        .map(|m| (grand + (1.0 - c) * (m - grand)) * ppy)
+        .collect())
+}
+
+/// Volatility-adjusted momentum per asset: the trailing simple return over the last `lookback`
+/// periods divided by the annualised volatility over the same periods (a Sharpe-like signal).
+/// Errors: `lookback` < 2 or longer than the window.
+pub fn vol_adjusted_momentum(returns: &Returns, lookback: usize) -> Result<Vec<f64>, EstimateError> {
+    let t = returns.n_periods();
+    if lookback < 2 || lookback > t {
+        return Err(EstimateError::TooFewObservations {
+            estimator: "momentum",
+            needed: lookback.max(2),
+            got: t,
+        });
+    }
+    let ppy = returns.periods_per_year();
+    Ok((0..returns.n_assets())
+        .map(|j| {
+            let r = &returns.column(j)[t - lookback..];
+            let growth = r.iter().fold(1.0, |g, x| g * (1.0 + x)) - 1.0;
+            let m = r.iter().sum::<f64>() / lookback as f64;
+            let sd = (r.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (lookback as f64 - 1.0)).sqrt()
+                * ppy.sqrt();
+            if sd > 0.0 {
+                growth / sd
+            } else {
+                0.0
+            }
+        })
+        .collect())
+}

@@ -7,6 +7,7 @@
 mod covariance;
 mod garch;
 mod mean;
+mod volatility;
 
 pub use covariance::{
     Covariance, CovarianceEstimator, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget,
@@ -14,7 +15,8 @@ pub use covariance::{
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
 };
-pub use mean::historical_mean;
+pub use mean::{ewma_mean, historical_mean, james_stein_mean, vol_adjusted_momentum};
+pub use volatility::{ccc_covariance, ewma_volatility, VolModel};
 
 /// Errors from estimators.
 #[derive(Debug, thiserror::Error)]

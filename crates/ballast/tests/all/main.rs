@@ -3,6 +3,7 @@
 mod book;
 mod common;
 mod data_errors;
+mod estimators_extra;
 mod hedge;
 mod properties;
 mod reference_black_litterman;

@@ -1,0 +1,70 @@
+//! EWMA volatility, CCC covariance, EWMA and James–Stein means, volatility-adjusted momentum.
+
+use crate::common::*;
+use ballast::estimate::*;
+
+#[test]
+fn ewma_volatility_is_the_ewma_covariance_diagonal() {
+    let r = reference_returns();
+    let v = ewma_volatility(&r, 0.94).unwrap();
+    let refs = json("covariance.json");
+    let m = matrix(&refs["ewma_riskmetrics"]);
+    for (i, vol) in v.iter().enumerate() {
+        assert_rel("ewma vol", *vol, (m.get(i, i) * 365.0).sqrt(), 1e-12);
+    }
+}
+
+#[test]
+fn ccc_covariance_has_the_model_vols_and_a_valid_correlation() {
+    let r = reference_returns();
+    let sub = r
+        .select(&["BTC".into(), "ETH".into(), "SOL".into(), "BNB".into()])
+        .unwrap();
+    for model in [VolModel::Ewma(0.94), VolModel::Garch(GarchDist::Normal)] {
+        let c = ccc_covariance(&sub, model).unwrap();
+        c.validate().unwrap();
+        let corr = c.correlation().unwrap();
+        for i in 0..4 {
+            for j in 0..4 {
+                assert!(corr.get(i, j).abs() <= 1.0 + 1e-12);
+            }
+        }
+        let vols = c.volatilities();
+        assert!(vols.iter().all(|v| *v > 0.1 && *v < 3.0), "{model:?}: {vols:?}");
+    }
+    // with GARCH, the BTC volatility is the GARCH one-step forecast (annualised)
+    let c = ccc_covariance(&sub, VolModel::Garch(GarchDist::Normal)).unwrap();
+    let y: Vec<f64> = sub.column(0).iter().map(|x| 100.0 * x).collect();
+    let f = Garch11::default().fit(&y).unwrap().forecast_variance(1)[0];
+    assert_rel(
+        "BTC ccc vol",
+        c.volatilities()[0],
+        (f * 365.0).sqrt() / 100.0,
+        1e-12,
+    );
+}
+
+#[test]
+fn means_and_momentum() {
+    let r = reference_returns();
+    let hist = historical_mean(&r).unwrap();
+    let js = james_stein_mean(&r).unwrap();
+    let grand = hist.iter().sum::<f64>() / hist.len() as f64;
+    // shrinkage moves every mean toward the grand mean, never past it
+    for (h, j) in hist.iter().zip(&js) {
+        assert!((j - grand).abs() <= (h - grand).abs() + 1e-12 && (j - grand) * (h - grand) >= -1e-24);
+    }
+    let e = ewma_mean(&r, 0.94).unwrap();
+    assert!(e.iter().all(|x| x.is_finite()));
+    // λ → 1 approaches the plain mean
+    let e1 = ewma_mean(&r, 0.999_999).unwrap();
+    assert!(max_abs(&e1, &hist) < 1e-3);
+    let m = vol_adjusted_momentum(&r, 90).unwrap();
+    assert_eq!(m.len(), r.n_assets());
+    let j = r.asset_index("BTC").unwrap();
+    let last: Vec<f64> = r.column(j)[r.n_periods() - 90..].to_vec();
+    let growth = last.iter().fold(1.0, |g, x| g * (1.0 + x)) - 1.0;
+    assert!(m[j].signum() == growth.signum());
+    assert!(vol_adjusted_momentum(&r, 1).is_err() && vol_adjusted_momentum(&r, 10_000).is_err());
+    assert!(ewma_mean(&r, 1.5).is_err());
+}
