@@ -52,7 +52,10 @@ fn means_and_momentum() {
     let grand = hist.iter().sum::<f64>() / hist.len() as f64;
     // shrinkage moves every mean toward the grand mean, never past it
     for (h, j) in hist.iter().zip(&js) {
-        assert!((j - grand).abs() <= (h - grand).abs() + 1e-12 && (j - grand) * (h - grand) >= -1e-24);
+        assert!(
+            (j - grand).abs() <= (h - grand).abs() + 1e-12 && (j - grand) * (h - grand).signum() >= -1e-12,
+            "h {h} j {j} grand {grand}"
+        );
     }
     let e = ewma_mean(&r, 0.94).unwrap();
     assert!(e.iter().all(|x| x.is_finite()));
