@@ -13,15 +13,6 @@ use jiff::civil::Date;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Layout of a price file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PriceFileFormat {
-    /// `date,A,B,...`
-    Wide,
-    /// `date,asset,close`
-    Long,
-}
-
 fn read_text(path: &Path) -> Result<String, DataError> {
     std::fs::read_to_string(path).map_err(|reason| DataError::Io {
         file: path.display().to_string(),

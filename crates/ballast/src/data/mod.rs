@@ -20,7 +20,7 @@ mod returns;
 
 pub use chain::{read_option_chain, read_option_chain_str, ChainQuote, ChainRow};
 pub use futures::read_futures_prices;
-pub use load::{read_prices, read_prices_str, read_wide_returns, PriceFileFormat};
+pub use load::{read_prices, read_prices_str, read_wide_returns};
 pub use returns::{ReturnKind, Returns};
 
 use jiff::civil::Date;

@@ -206,13 +206,10 @@ pub fn hedge(
     }
     let mut totals: BTreeMap<String, GreeksTotals> = BTreeMap::new();
     for (p, r) in book {
-        let t = totals.entry(p.instrument.coin().to_string()).or_default();
-        t.value_usd += r.value_usd;
-        t.delta += r.delta;
-        t.delta_usd += r.delta_usd;
-        t.gamma += r.gamma;
-        t.vega += r.vega;
-        t.theta += r.theta;
+        totals
+            .entry(p.instrument.coin().to_string())
+            .or_default()
+            .add_scaled(r, 1.0);
     }
     // candidate universe
     let names: Vec<(String, bool)> = match &spec.using {
@@ -311,12 +308,7 @@ fn hedge_coin(
                 price,
                 cost_usd: unit_cost * x.abs(),
             });
-            after.value_usd += x * c.risk.value_usd;
-            after.delta += x * c.risk.delta;
-            after.delta_usd += x * c.risk.delta_usd;
-            after.gamma += x * c.risk.gamma;
-            after.vega += x * c.risk.vega;
-            after.theta += x * c.risk.theta;
+            after.add_scaled(&c.risk, x);
         }
     }
     Ok(CoinHedge {

@@ -23,14 +23,19 @@ pub struct GreeksTotals {
 
 impl GreeksTotals {
     fn add(&mut self, r: &PositionRisk) {
-        self.value_usd += r.value_usd;
-        self.delta += r.delta;
-        self.delta_usd += r.delta_usd;
-        self.delta_premium_adjusted += r.delta_premium_adjusted;
-        self.gamma += r.gamma;
-        self.gamma_usd_1pct += r.gamma * r.spot * r.spot / 100.0;
-        self.vega += r.vega;
-        self.theta += r.theta;
+        self.add_scaled(r, 1.0);
+    }
+
+    /// Add `x` units of a position with risk `r` (per unit).
+    pub(crate) fn add_scaled(&mut self, r: &PositionRisk, x: f64) {
+        self.value_usd += x * r.value_usd;
+        self.delta += x * r.delta;
+        self.delta_usd += x * r.delta_usd;
+        self.delta_premium_adjusted += x * r.delta_premium_adjusted;
+        self.gamma += x * r.gamma;
+        self.gamma_usd_1pct += x * r.gamma * r.spot * r.spot / 100.0;
+        self.vega += x * r.vega;
+        self.theta += x * r.theta;
     }
 }
 
