@@ -22,9 +22,10 @@ pub struct Cli {
 pub enum Command {
     /// The main job: value, weights, risk, target weights and trade list of a portfolio file.
     Report(ReportArgs),
-    /// Target weights: inverse-vol, erc, risk-budget, or mean-variance (min-variance,
-    /// max-sharpe, efficient-return, efficient-risk, utility), with an optional vol target.
-    Optimize(OptimizeArgs),
+    /// Target weights: inverse-vol, erc, risk-budget, hrp, herc, min-cvar, black-litterman or
+    /// mean-variance (min-variance, max-sharpe, efficient-return, efficient-risk, utility),
+    /// with an optional vol target.
+    Optimize(Box<OptimizeArgs>),
     /// Risk of given weights: volatility, risk contributions, VaR/CVaR, max drawdown.
     Risk(RiskArgs),
     /// Annualised covariance matrix of a window of returns.
@@ -130,8 +131,36 @@ pub enum Method {
     EfficientRisk,
     Utility,
     Hrp,
+    Herc,
     MinCvar,
     BlackLitterman,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeafOrderArg {
+    Dendrogram,
+    Optimal,
+    Scipy,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MuArg {
+    /// Arithmetic mean × 365.
+    Historical,
+    /// Exponentially weighted mean × 365 (decay --mu-lambda).
+    Ewma,
+    /// James–Stein shrinkage of the historical means towards their grand mean.
+    JamesStein,
+}
+
+impl MuArg {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Historical => "historical mean",
+            Self::Ewma => "EWMA mean",
+            Self::JamesStein => "James–Stein mean",
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -149,6 +178,12 @@ pub enum Estimator {
     LedoitWolf,
     LedoitWolfCc,
     Oas,
+    /// Constant conditional correlation, EWMA volatilities.
+    CccEwma,
+    /// Constant conditional correlation, GARCH(1,1) volatility forecasts.
+    CccGarch,
+    /// Constant conditional correlation, GARCH(1,1) Student-t volatility forecasts.
+    CccGarchT,
 }
 
 impl Estimator {
@@ -159,6 +194,9 @@ impl Estimator {
             Self::LedoitWolf => "ledoit-wolf",
             Self::LedoitWolfCc => "ledoit-wolf-cc",
             Self::Oas => "oas",
+            Self::CccEwma => "ccc-ewma",
+            Self::CccGarch => "ccc-garch",
+            Self::CccGarchT => "ccc-garch-t",
         }
     }
 }
@@ -241,9 +279,33 @@ pub struct OptimizeArgs {
     /// Constraints file (TOML: bounds, groups, net/gross exposure, turnover, costs, L2).
     #[arg(long, value_name = "FILE")]
     pub constraints: Option<PathBuf>,
-    /// Linkage for --method hrp.
+    /// Linkage for --method hrp / herc.
     #[arg(long, value_enum, default_value_t = LinkageArg::Single)]
     pub linkage: LinkageArg,
+    /// Leaf order HRP bisects: the dendrogram's (PyPortfolioOpt), optimal (Bar-Joseph 2001),
+    /// or scipy (SciPy's optimal_leaf_ordering, as skfolio / Riskfolio leaf_order=True).
+    #[arg(long, value_enum, default_value_t = LeafOrderArg::Dendrogram)]
+    pub leaf_order: LeafOrderArg,
+    /// Number of clusters for --method herc (default: two-difference gap statistic).
+    #[arg(long, value_name = "K")]
+    pub clusters: Option<usize>,
+    /// Expected-return estimator for the mean-based methods.
+    #[arg(long, value_enum, default_value_t = MuArg::Historical)]
+    pub mu: MuArg,
+    /// Decay λ for --mu ewma.
+    #[arg(long, default_value_t = 0.97)]
+    pub mu_lambda: f64,
+    /// Keep only the K assets with the highest volatility-adjusted momentum (trailing return ÷
+    /// trailing volatility over --momentum-lookback days) before allocating.
+    #[arg(long, value_name = "K")]
+    pub momentum_top: Option<usize>,
+    /// Look-back in days for --momentum-top.
+    #[arg(long, default_value_t = 90)]
+    pub momentum_lookback: usize,
+    /// If the covariance is not positive definite, repair it (eigenvalues floored, Higham 1988)
+    /// instead of stopping with an error; the output says so.
+    #[arg(long)]
+    pub repair_psd: bool,
     /// CVaR confidence β for --method min-cvar.
     #[arg(long, default_value_t = 0.95)]
     pub beta: f64,

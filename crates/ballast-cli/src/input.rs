@@ -1,9 +1,11 @@
 //! Loading and parsing shared by the commands.
 
-use crate::args::{Estimator, WindowArgs};
+use crate::args::{Estimator, MuArg, WindowArgs};
 use anyhow::{bail, Context, Result};
 use ballast::data::{read_prices, Incomplete, PriceWindow, ReturnKind, Returns, WindowSpec};
-use ballast::estimate::{Covariance, CovarianceEstimator};
+use ballast::estimate::{
+    ewma_mean, historical_mean, james_stein_mean, Covariance, CovarianceEstimator, EstimateError,
+};
 use jiff::civil::Date;
 
 /// Everything a window-based command needs.
@@ -50,8 +52,40 @@ pub fn load(args: &WindowArgs, assets: Option<Vec<String>>) -> Result<Loaded> {
 
 /// Fit the estimator and check the result is usable (finite, positive definite).
 pub fn covariance(returns: &Returns, est: Estimator, ewma_lambda: f64) -> Result<Covariance> {
+    covariance_or_repair(returns, est, ewma_lambda, false)
+}
+
+/// [`covariance`], but with `repair` a matrix that is not positive definite is replaced by its
+/// nearest positive-definite repair (a warning on stderr says so) instead of being an error.
+pub fn covariance_or_repair(
+    returns: &Returns,
+    est: Estimator,
+    ewma_lambda: f64,
+    repair: bool,
+) -> Result<Covariance> {
     let e = CovarianceEstimator::from_name(est.name(), Some(ewma_lambda)).expect("known estimator");
-    let cov = e.fit(returns)?;
+    let mut cov = e.fit(returns)?;
+    if let Err(EstimateError::NotPositiveDefinite { min_eigenvalue }) = cov.validate() {
+        if !repair {
+            bail!(
+                "{} covariance of {} assets over {} returns is not positive definite (smallest \
+                 eigenvalue {min_eigenvalue:.3e}); use a shrinkage estimator (--cov ledoit-wolf, oas), \
+                 fewer assets than return periods, or --repair-psd for its nearest positive-definite repair",
+                est.name(),
+                cov.dim(),
+                returns.n_periods()
+            );
+        }
+        {
+            let (fixed, min_eig) = cov.nearest_positive_definite()?;
+            eprintln!(
+                "warning: the {} covariance is not positive definite (smallest eigenvalue {min_eig:.3e}); \
+                 using its nearest positive-definite repair (--repair-psd)",
+                est.name()
+            );
+            cov = fixed;
+        }
+    }
     cov.validate().with_context(|| {
         format!(
             "{} covariance of {} assets over {} returns",
@@ -88,4 +122,13 @@ pub fn parse_pairs(s: &str, flag: &str) -> Result<Vec<(String, f64)>> {
         bail!("{flag}: no ASSET=VALUE pairs given");
     }
     Ok(out)
+}
+
+/// Annualised expected returns by the chosen estimator.
+pub fn expected_returns(returns: &Returns, mu: MuArg, lambda: f64) -> Result<Vec<f64>> {
+    Ok(match mu {
+        MuArg::Historical => historical_mean(returns)?,
+        MuArg::Ewma => ewma_mean(returns, lambda)?,
+        MuArg::JamesStein => james_stein_mean(returns)?,
+    })
 }

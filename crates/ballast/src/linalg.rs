@@ -186,6 +186,27 @@ impl SymMatrix {
         }
         self.to_faer().self_adjoint_eigenvalues(Side::Lower).ok()
     }
+
+    /// The matrix with its eigenvalues floored at `floor`: V max(Λ, floor) Vᵀ. With floor = 0
+    /// this is the nearest positive semi-definite matrix in the Frobenius norm (Higham 1988,
+    /// "Computing a nearest symmetric positive semidefinite matrix"). `None` if not finite.
+    pub fn eigenvalue_floor(&self, floor: f64) -> Option<Self> {
+        if !self.is_finite() {
+            return None;
+        }
+        let evd = self.to_faer().self_adjoint_eigen(Side::Lower).ok()?;
+        let (u, s) = (evd.U(), evd.S());
+        let n = self.n;
+        let lam: Vec<f64> = (0..n).map(|k| s[k].max(floor)).collect();
+        let mut out = Self::zeros(n);
+        for i in 0..n {
+            for j in i..n {
+                let v: f64 = (0..n).map(|k| u[(i, k)] * lam[k] * u[(j, k)]).sum();
+                out.set_sym(i, j, v);
+            }
+        }
+        Some(out)
+    }
 }
 
 /// Inner product of two equal-length slices (4 independent accumulators so it vectorises).

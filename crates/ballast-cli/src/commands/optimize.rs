@@ -1,16 +1,16 @@
 //! `ballast optimize`
 
 use super::{by_asset, window_json, window_line};
-use crate::args::{Format, LinkageArg, Method, OptimizeArgs};
+use crate::args::{Format, LeafOrderArg, LinkageArg, Method, OptimizeArgs};
 use crate::input;
 use crate::table::{pct, Table};
 use anyhow::{bail, Context, Result};
 use ballast::allocate::{
-    efficient_frontier, hrp, inverse_volatility, mean_variance, min_cvar, vol_target, BlackLitterman,
-    Constraints, ConstraintsSpec, Linkage, MvObjective, RiskBudgeting, ViewUncertainty, VolTarget,
-    WeightBounds,
+    efficient_frontier, herc, hrp_with, inverse_volatility, mean_variance, min_cvar, vol_target,
+    BlackLitterman, Constraints, ConstraintsSpec, HrpConfig, LeafOrder, Linkage, MvObjective, RiskBudgeting,
+    ViewUncertainty, VolTarget, WeightBounds,
 };
-use ballast::estimate::historical_mean;
+use ballast::estimate::{historical_mean, vol_adjusted_momentum};
 use serde_json::json;
 
 pub fn run(a: &OptimizeArgs) -> Result<String> {
@@ -33,8 +33,11 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
         (Some(b), None) => Some(b.iter().map(|p| p.0.clone()).collect()),
         (None, _) => None,
     };
-    let l = input::load(&a.window, assets)?;
-    let cov = input::covariance(&l.returns, a.estimator, a.ewma_lambda)?;
+    let mut l = input::load(&a.window, assets)?;
+    if let Some(k) = a.momentum_top {
+        l = momentum_selection(a, l, k)?;
+    }
+    let cov = input::covariance_or_repair(&l.returns, a.estimator, a.ewma_lambda, a.repair_psd)?;
     let n = cov.dim();
     if let Some(b) = &budgets {
         if l.window.dropped.iter().any(|d| b.iter().any(|p| &p.0 == d)) {
@@ -75,15 +78,24 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
             }
             .weights(&cov)?
         }
-        Method::Hrp => hrp(
+        Method::Hrp => hrp_with(
             &cov,
-            match a.linkage {
-                LinkageArg::Single => Linkage::Single,
-                LinkageArg::Complete => Linkage::Complete,
-                LinkageArg::Average => Linkage::Average,
-                LinkageArg::Ward => Linkage::Ward,
+            &HrpConfig {
+                linkage: linkage(a.linkage),
+                leaf_order: match a.leaf_order {
+                    LeafOrderArg::Dendrogram => LeafOrder::Dendrogram,
+                    LeafOrderArg::Optimal => LeafOrder::Optimal,
+                    LeafOrderArg::Scipy => LeafOrder::Scipy,
+                },
+                bounds,
             },
         )?,
+        Method::Herc => {
+            if bounds.is_some() {
+                bail!("--method herc does not take weight bounds; use --method hrp with --min-weight/--max-weight");
+            }
+            herc(&cov, linkage(a.linkage), a.clusters)?
+        }
         _ => unreachable!("mean-variance and min-CVaR methods are handled above"),
     };
     let vt = a
@@ -229,13 +241,44 @@ fn mv_name(o: MvObjective) -> &'static str {
     }
 }
 
+fn linkage(l: LinkageArg) -> Linkage {
+    match l {
+        LinkageArg::Single => Linkage::Single,
+        LinkageArg::Complete => Linkage::Complete,
+        LinkageArg::Average => Linkage::Average,
+        LinkageArg::Ward => Linkage::Ward,
+    }
+}
+
+/// Keep the `k` assets with the highest volatility-adjusted momentum over the look-back (ties
+/// in file order), reloading the window for them. A note on stderr names the assets kept.
+fn momentum_selection(a: &OptimizeArgs, l: input::Loaded, k: usize) -> Result<input::Loaded> {
+    let n = l.returns.n_assets();
+    if k == 0 || k > n {
+        bail!("--momentum-top {k}: must be between 1 and the {n} assets in the window");
+    }
+    let score = vol_adjusted_momentum(&l.returns, a.momentum_lookback)
+        .with_context(|| format!("--momentum-lookback {}", a.momentum_lookback))?;
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&i, &j| score[j].total_cmp(&score[i]).then(i.cmp(&j)));
+    idx.truncate(k);
+    idx.sort();
+    let keep: Vec<String> = idx.iter().map(|&i| l.returns.assets()[i].clone()).collect();
+    eprintln!(
+        "momentum: kept the top {k} of {n} assets by {}-day return ÷ volatility: {}",
+        a.momentum_lookback,
+        keep.join(", ")
+    );
+    input::load(&a.window, Some(keep))
+}
+
 fn mean_variance_output(
     a: &OptimizeArgs,
     l: &input::Loaded,
     cov: &ballast::estimate::Covariance,
     obj: MvObjective,
 ) -> Result<String> {
-    let mu = historical_mean(&l.returns)?;
+    let mu = input::expected_returns(&l.returns, a.mu, a.mu_lambda)?;
     let cons = constraints(a.constraints.as_deref(), a.min_weight, a.max_weight, &cov.assets)?;
     let p = mean_variance(&mu, cov, &cons, obj, a.risk_free)?;
     let first_price = l.window.dates[0];
@@ -260,11 +303,11 @@ fn mean_variance_output(
         }
         Format::Table => {
             let mut out = format!(
-                "Target: {name} (historical mean returns, {} covarience), {} assets\n",
+                "Target: {name} ({} returns, {} covariance), {} assets\n",
+                a.mu.label(),
                 cov.estimator,
                 cov.dim()
-            )
-            .replace("covarience", "covariance");
+            );
             out += &window_line(&l.returns, first_price);
             out += "\n";
             let vols = cov.volatilities();
@@ -364,7 +407,7 @@ fn min_cvar_output(
     cov: &ballast::estimate::Covariance,
 ) -> Result<String> {
     let cons = constraints(a.constraints.as_deref(), a.min_weight, a.max_weight, &cov.assets)?;
-    let mu = historical_mean(&l.returns)?;
+    let mu = input::expected_returns(&l.returns, a.mu, a.mu_lambda)?;
     let target = a.target_return.map(|r| (mu.as_slice(), r));
     let p = min_cvar(&l.returns, &cons, a.beta, target)?;
     let rc = ballast::risk::risk_contributions(&cov.matrix, &p.weights)?;

@@ -304,3 +304,47 @@ fn portfolio_file_errors_name_file_and_key() {
     let e = run_err(&["report", "/no/such/portfolio.toml"]);
     assert!(e.contains("/no/such/portfolio.toml"), "{e}");
 }
+
+#[test]
+fn singular_covariance_is_an_error_unless_repair_is_asked_for() {
+    let p = prices();
+    let args = [
+        "optimize",
+        "--prices",
+        p.as_str(),
+        "--window",
+        "20",
+        "--method",
+        "min-variance",
+    ];
+    let e = run_err(&args);
+    assert!(
+        e.contains("not positive definite") && e.contains("--repair-psd"),
+        "{e}"
+    );
+    let mut ok: Vec<&str> = args.to_vec();
+    ok.extend(["--repair-psd", "--format", "json"]);
+    let v = run_json(&ok);
+    let w: f64 = v["weights"].as_object().unwrap().values().map(f).sum();
+    assert!((w - 1.0).abs() < 1e-6);
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        p.as_str(),
+        "--method",
+        "erc",
+        "--momentum-top",
+        "0",
+    ]);
+    assert!(e.contains("--momentum-top 0"), "{e}");
+    let e = run_err(&[
+        "optimize",
+        "--prices",
+        p.as_str(),
+        "--method",
+        "herc",
+        "--max-weight",
+        "0.1",
+    ]);
+    assert!(e.contains("herc does not take weight bounds"), "{e}");
+}

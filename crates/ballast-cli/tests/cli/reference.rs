@@ -427,3 +427,107 @@ fn black_litterman_json_matches_pypfopt() {
     let e = run_err(&["optimize", "--prices", &p, "--method", "black-litterman"]);
     assert!(e.contains("--views"), "{e}");
 }
+
+#[test]
+fn hrp_scipy_leaf_order_matches_skfolio_and_herc_runs() {
+    let p = prices();
+    let refs = reference("hrp.json");
+    for link in ["single", "complete", "average", "ward"] {
+        let v = run_json(&[
+            "optimize",
+            "--prices",
+            &p,
+            "--method",
+            "hrp",
+            "--linkage",
+            link,
+            "--leaf-order",
+            "scipy",
+            "--format",
+            "json",
+        ]);
+        let want = &refs["cases"][link]["skfolio_HierarchicalRiskParity"]["weights"];
+        for (a, w) in v["weights"].as_object().unwrap() {
+            assert!((f(w) - f(&want[a])).abs() < 1e-12, "hrp scipy order {link} {a}");
+        }
+    }
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "hrp",
+        "--leaf-order",
+        "optimal",
+        "--max-weight",
+        "0.05",
+        "--format",
+        "json",
+    ]);
+    let w: Vec<f64> = v["weights"].as_object().unwrap().values().map(f).collect();
+    assert!(w.iter().all(|x| *x <= 0.05 + 1e-12));
+    assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "herc",
+        "--linkage",
+        "ward",
+        "--clusters",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["method"], "herc");
+    let w: Vec<f64> = v["weights"].as_object().unwrap().values().map(f).collect();
+    assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12 && w.iter().all(|x| *x > 0.0));
+}
+
+#[test]
+fn return_estimators_ccc_covariance_and_momentum_selection_run() {
+    let p = prices();
+    for mu in ["historical", "ewma", "james-stein"] {
+        let v = run_json(&[
+            "optimize",
+            "--prices",
+            &p,
+            "--method",
+            "max-sharpe",
+            "--mu",
+            mu,
+            "--format",
+            "json",
+        ]);
+        assert!(f(&v["sharpe"]).is_finite(), "{mu}");
+    }
+    for cov in ["ccc-ewma", "ccc-garch", "ccc-garch-t"] {
+        let v = run_json(&[
+            "optimize",
+            "--prices",
+            &p,
+            "--assets",
+            "BTC,ETH,SOL,BNB",
+            "--method",
+            "erc",
+            "--cov",
+            cov,
+            "--format",
+            "json",
+        ]);
+        assert!(f(&v["volatility_annual"]) > 0.1, "{cov}");
+    }
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "erc",
+        "--momentum-top",
+        "5",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["weights"].as_object().unwrap().len(), 5);
+}

@@ -1,114 +1,166 @@
-//! Hierarchical risk parity (López de Prado 2016, "Building diversified portfolios that
-//! outperform out of sample").
+//! Hierarchical allocators on the asset [`Dendrogram`].
 //!
-//! 1. correlation distance d_ij = √((1 − ρ_ij)/2) (clipped to [0, 1]);
-//! 2. agglomerative clustering of d with the chosen linkage (the `kodama` crate, a port of
-//!    fastcluster, with SciPy's cluster labels);
-//! 3. quasi-diagonalisation: the leaves of the dendrogram in pre-order, children visited
-//!    lower label first (SciPy's `to_tree(...).pre_order()`);
-//! 4. recursive bisection of that ordered list into halves; each half gets a share of its
-//!    parent's weight inversely proportional to its inverse-variance portfolio's variance.
+//! **HRP** — hierarchical risk parity (López de Prado 2016, "Building diversified portfolios
+//! that outperform out of sample"): order the assets by the dendrogram's leaves
+//! (quasi-diagonalisation), then bisect the ordered list recursively into halves; each half
+//! gets a share α of its parent's weight inversely proportional to the variance of its
+//! inverse-variance portfolio, α_L = 1 − V_L/(V_L + V_R).
 //!
-//! This reproduces PyPortfolioOpt's `HRPOpt` and Riskfolio-Lib's `HCPortfolio(leaf_order=False)`.
+//! With the SciPy leaf order this reproduces PyPortfolioOpt's `HRPOpt` and Riskfolio-Lib's
+//! `HCPortfolio(leaf_order=False)`; with [`LeafOrder::Scipy`] it reproduces skfolio's
+//! `HierarchicalRiskParity` and `HCPortfolio(leaf_order=True)`; [`LeafOrder::Optimal`] is the
+//! true optimal leaf ordering, which SciPy's implementation does not always find.
+//!
+//! **Bounds** (Pfitzinger & Katzke 2019): at every bisection of a cluster holding weight W,
+//! α is clipped to [max(ΣL_l, W − ΣU_r), min(ΣU_l, W − ΣL_r)] / W, so that each half can still
+//! meet the bounds of its members; that interval is never empty when ΣL ≤ 1 ≤ ΣU, so every
+//! asset ends inside its bounds and the weights still sum to 1. (Clipping the final weights
+//! and renormalising — the usual shortcut — breaks the bounds again.)
+//!
+//! **HERC** — hierarchical equal risk contribution (Raffinot 2018, "The hierarchical equal
+//! risk contribution portfolio"): cut the dendrogram into k clusters; walk the tree from the
+//! root down to the cut, splitting each node's weight between its two children (not halves of
+//! the list) by α_L = 1 − V_L/(V_L + V_R) with V the variance of each child's
+//! inverse-variance portfolio; within each of the k clusters, inverse-variance weights. k is
+//! given or chosen by the two-difference gap statistic ([`Dendrogram::two_difference_gap_k`]).
 
-use super::{check_cov, AllocateError, Allocation};
+use super::dendrogram::{Dendrogram, Linkage};
+use super::{check_cov, AllocateError, Allocation, WeightBounds};
 use crate::estimate::Covariance;
-use kodama::{linkage, Method};
 
-/// Linkage for the clustering step.
+/// Order of the leaves that HRP bisects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Linkage {
+pub enum LeafOrder {
+    /// The dendrogram's own order (SciPy's `leaves_list` of the linkage): PyPortfolioOpt,
+    /// Riskfolio-Lib `leaf_order=False`.
     #[default]
-    Single,
-    Complete,
-    Average,
-    Ward,
+    Dendrogram,
+    /// The optimal leaf order (Bar-Joseph et al. 2001): least sum of distances between
+    /// neighbouring assets.
+    Optimal,
+    /// What SciPy's `optimal_leaf_ordering` returns (skfolio's default, Riskfolio-Lib
+    /// `leaf_order=True`); not always optimal (SciPy issue #11227).
+    Scipy,
 }
 
-impl Linkage {
-    fn method(self) -> Method {
-        match self {
-            Linkage::Single => Method::Single,
-            Linkage::Complete => Method::Complete,
-            Linkage::Average => Method::Average,
-            Linkage::Ward => Method::Ward,
-        }
-    }
+/// HRP settings.
+#[derive(Debug, Clone, Default)]
+pub struct HrpConfig {
+    pub linkage: Linkage,
+    /// Leaf order used for the bisection.
+    pub leaf_order: LeafOrder,
+    /// Per-asset weight bounds (fractions; long-only). `None` = [0, 1].
+    pub bounds: Option<WeightBounds>,
 }
 
-/// The HRP leaf order (asset indices) for a covariance.
+/// The HRP leaf order (asset indices) for a covariance (SciPy's order, no reordering).
 pub fn hrp_order(cov: &Covariance, link: Linkage) -> Result<Vec<usize>, AllocateError> {
-    let n = cov.dim();
-    if n == 1 {
-        return Ok(vec![0]);
-    }
-    let corr = cov.correlation()?;
-    let mut condensed = Vec::with_capacity(n * (n - 1) / 2);
-    for i in 0..n {
-        for j in i + 1..n {
-            condensed.push(((1.0 - corr.get(i, j)) / 2.0).clamp(0.0, 1.0).sqrt());
-        }
-    }
-    let dend = linkage(&mut condensed, n, link.method());
-    // children of node n + s, lower label first (SciPy's convention)
-    let children: Vec<(usize, usize)> = dend
-        .steps()
-        .iter()
-        .map(|s| (s.cluster1.min(s.cluster2), s.cluster1.max(s.cluster2)))
-        .collect();
-    let mut order = Vec::with_capacity(n);
-    let mut stack = vec![2 * n - 2];
-    while let Some(node) = stack.pop() {
-        if node < n {
-            order.push(node);
-        } else {
-            let (l, r) = children[node - n];
-            stack.push(r);
-            stack.push(l);
-        }
-    }
-    Ok(order)
+    Ok(Dendrogram::fit(cov, link)?.leaf_order())
 }
 
 /// Variance of the inverse-variance portfolio of `members`.
 fn cluster_variance(cov: &Covariance, members: &[usize]) -> f64 {
     let m = &cov.matrix;
-    let inv: Vec<f64> = members.iter().map(|&i| 1.0 / m.get(i, i)).collect();
-    let total: f64 = inv.iter().sum();
-    let w: Vec<f64> = inv.iter().map(|v| v / total).collect();
+    let total: f64 = members.iter().map(|&i| 1.0 / m.get(i, i)).sum();
     let mut var = 0.0;
-    for (a, &i) in members.iter().enumerate() {
-        for (b, &j) in members.iter().enumerate() {
-            var += w[a] * w[b] * m.get(i, j);
+    for &i in members {
+        let wi = 1.0 / (m.get(i, i) * total);
+        for &j in members {
+            var += wi * m.get(i, j) / (m.get(j, j) * total);
         }
     }
     var
 }
 
-/// HRP weights (long-only, fully invested) for the annualised covariance `cov`.
+/// Share of the left cluster: 1 − V_L/(V_L + V_R).
+fn left_share(cov: &Covariance, left: &[usize], right: &[usize]) -> f64 {
+    let (vl, vr) = (cluster_variance(cov, left), cluster_variance(cov, right));
+    1.0 - vl / (vl + vr)
+}
+
+/// HRP weights (long-only, fully invested) for the annualised covariance `cov` (n×n).
 ///
-/// Errors: non-finite or zero-variance covariance.
+/// Errors: non-finite or zero-variance covariance; bounds of the wrong length, with lower >
+/// upper, negative, or that cannot sum to 1 (`AllocateError::Infeasible`).
 pub fn hrp(cov: &Covariance, link: Linkage) -> Result<Allocation, AllocateError> {
+    hrp_with(
+        cov,
+        &HrpConfig {
+            linkage: link,
+            ..HrpConfig::default()
+        },
+    )
+}
+
+/// HRP with leaf-ordering and bound options (see the module docs).
+pub fn hrp_with(cov: &Covariance, cfg: &HrpConfig) -> Result<Allocation, AllocateError> {
     check_cov(cov)?;
-    let order = hrp_order(cov, link)?;
     let n = cov.dim();
-    let mut w = vec![1.0; n];
-    let mut clusters: Vec<&[usize]> = vec![&order];
-    while !clusters.is_empty() {
-        let mut next = Vec::with_capacity(2 * clusters.len());
-        for c in clusters {
-            if c.len() < 2 {
-                continue;
-            }
-            let (left, right) = c.split_at(c.len() / 2);
-            let (vl, vr) = (cluster_variance(cov, left), cluster_variance(cov, right));
-            let alpha = 1.0 - vl / (vl + vr);
-            left.iter().for_each(|&i| w[i] *= alpha);
-            right.iter().for_each(|&i| w[i] *= 1.0 - alpha);
-            next.push(left);
-            next.push(right);
+    let (lo, hi) = match &cfg.bounds {
+        Some(b) => {
+            b.check(&cov.assets)?;
+            (b.lower.clone(), b.upper.clone())
         }
-        clusters = next;
+        None => (vec![0.0; n], vec![1.0; n]),
+    };
+    let mut dend = Dendrogram::fit(cov, cfg.linkage)?;
+    match cfg.leaf_order {
+        LeafOrder::Dendrogram => {}
+        LeafOrder::Optimal => dend.optimal_leaf_ordering(),
+        LeafOrder::Scipy => dend.scipy_leaf_ordering(),
+    }
+    let order = dend.leaf_order();
+    let mut w = vec![1.0; n];
+    let mut clusters: Vec<(&[usize], f64)> = vec![(&order, 1.0)];
+    while let Some((c, total)) = clusters.pop() {
+        if c.len() < 2 {
+            continue;
+        }
+        let (left, right) = c.split_at(c.len() / 2);
+        let alpha = clip_share(left_share(cov, left, right), total, left, right, &lo, &hi);
+        left.iter().for_each(|&i| w[i] *= alpha);
+        right.iter().for_each(|&i| w[i] *= 1.0 - alpha);
+        clusters.push((left, total * alpha));
+        clusters.push((right, total * (1.0 - alpha)));
     }
     Allocation::new("hrp", cov, w, None)
+}
+
+/// Clip the left share α of a cluster holding `total` so both halves can meet their bounds.
+fn clip_share(alpha: f64, total: f64, left: &[usize], right: &[usize], lo: &[f64], hi: &[f64]) -> f64 {
+    if total <= 0.0 {
+        return alpha;
+    }
+    let sum = |ix: &[usize], v: &[f64]| ix.iter().map(|&i| v[i]).sum::<f64>();
+    let a_min = sum(left, lo).max(total - sum(right, hi)) / total;
+    let a_max = sum(left, hi).min(total - sum(right, lo)) / total;
+    alpha.max(a_min).min(a_max)
+}
+
+/// HERC weights for `cov` with `k` clusters (`None` = two-difference gap statistic).
+///
+/// Errors: non-finite or zero-variance covariance.
+pub fn herc(cov: &Covariance, link: Linkage, k: Option<usize>) -> Result<Allocation, AllocateError> {
+    check_cov(cov)?;
+    let n = cov.dim();
+    let dend = Dendrogram::fit(cov, link)?;
+    let k = k.unwrap_or_else(|| dend.two_difference_gap_k()).clamp(1, n);
+    let (splits, roots) = dend.cut(k);
+    let mut cluster_weight = vec![0.0; 2 * n];
+    cluster_weight[*splits.last().unwrap_or(&roots[0])] = 1.0;
+    for &v in splits.iter().rev() {
+        let (l, r) = dend.children(v).expect("split nodes are internal");
+        let alpha = left_share(cov, &dend.leaves(l), &dend.leaves(r));
+        cluster_weight[l] = cluster_weight[v] * alpha;
+        cluster_weight[r] = cluster_weight[v] * (1.0 - alpha);
+    }
+    let mut w = vec![0.0; n];
+    for &c in &roots {
+        let members = dend.leaves(c);
+        let total: f64 = members.iter().map(|&i| 1.0 / cov.matrix.get(i, i)).sum();
+        for &i in &members {
+            w[i] = cluster_weight[c] / (cov.matrix.get(i, i) * total);
+        }
+    }
+    Allocation::new("herc", cov, w, None)
 }

@@ -95,6 +95,33 @@ impl Covariance {
         Ok(())
     }
 
+    /// Nearest positive-definite repair: eigenvalues below ε = 1e-8 · (mean variance) are raised
+    /// to ε (Higham 1988 eigenvalue clipping: the nearest PSD matrix in Frobenius norm, nudged
+    /// to be definite). Variances change by at most n·ε; the result passes [`Self::validate`].
+    /// Returns the repaired covariance and the smallest eigenvalue before repair.
+    ///
+    /// Errors: [`EstimateError::NotFinite`].
+    pub fn nearest_positive_definite(&self) -> Result<(Self, f64), EstimateError> {
+        let n = self.dim().max(1) as f64;
+        let eps = 1e-8 * self.matrix.diagonal().iter().sum::<f64>().abs() / n;
+        let min_eigenvalue = self
+            .matrix
+            .eigenvalues()
+            .and_then(|e| e.first().copied())
+            .ok_or(EstimateError::NotFinite)?;
+        let matrix = self
+            .matrix
+            .eigenvalue_floor(eps)
+            .ok_or(EstimateError::NotFinite)?;
+        Ok((
+            Self {
+                matrix,
+                ..self.clone()
+            },
+            min_eigenvalue,
+        ))
+    }
+
     /// Restrict to the named assets (in that order). `None` if one is unknown.
     pub fn select(&self, assets: &[String]) -> Option<Self> {
         let idx: Option<Vec<usize>> = assets
@@ -437,11 +464,16 @@ pub enum CovarianceEstimator {
     Ewma(Ewma),
     LedoitWolf(LedoitWolf),
     Oas(Oas),
+    /// Constant conditional correlation with EWMA or GARCH volatilities
+    /// ([`super::ccc_covariance`]).
+    Ccc(super::VolModel),
 }
 
 impl CovarianceEstimator {
     /// Parse a name: `sample`, `ewma`, `ledoit-wolf` (scaled identity), `ledoit-wolf-cc`
-    /// (constant correlation), `oas`. `ewma_lambda` configures `ewma`.
+    /// (constant correlation), `oas`, `ccc-ewma`, `ccc-garch`, `ccc-garch-t` (constant
+    /// conditional correlation with EWMA / GARCH(1,1) normal / Student-t volatilities).
+    /// `ewma_lambda` configures `ewma` and `ccc-ewma`.
     pub fn from_name(name: &str, ewma_lambda: Option<f64>) -> Option<Self> {
         Some(match name {
             "sample" => Self::Sample(SampleCovariance::default()),
@@ -453,12 +485,16 @@ impl CovarianceEstimator {
                 target: ShrinkageTarget::ConstantCorrelation,
             }),
             "oas" => Self::Oas(Oas),
+            "ccc-ewma" => Self::Ccc(super::VolModel::Ewma(ewma_lambda.unwrap_or(0.94))),
+            "ccc-garch" => Self::Ccc(super::VolModel::Garch(super::GarchDist::Normal)),
+            "ccc-garch-t" => Self::Ccc(super::VolModel::Garch(super::GarchDist::StudentT)),
             _ => return None,
         })
     }
 
     /// The accepted names, for error messages.
-    pub const NAMES: &'static str = "sample, ewma, ledoit-wolf, ledoit-wolf-cc, oas";
+    pub const NAMES: &'static str =
+        "sample, ewma, ledoit-wolf, ledoit-wolf-cc, oas, ccc-ewma, ccc-garch, ccc-garch-t";
 
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
         match self {
@@ -466,6 +502,7 @@ impl CovarianceEstimator {
             Self::Ewma(e) => e.fit(returns),
             Self::LedoitWolf(e) => e.fit(returns),
             Self::Oas(e) => e.fit(returns),
+            Self::Ccc(m) => super::ccc_covariance(returns, *m),
         }
     }
 }

@@ -13,9 +13,11 @@
 //! Returns are best given in percent (as arch recommends) for a well-scaled optimisation.
 
 use super::EstimateError;
-use argmin::core::{CostFunction, Error as ArgminError, Executor, State};
-use argmin::solver::neldermead::NelderMead;
-use statrs::function::gamma::ln_gamma;
+use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use statrs::function::gamma::{digamma, ln_gamma};
+use std::cell::RefCell;
 
 /// Innovation distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -140,20 +142,27 @@ impl GarchFit {
     }
 }
 
+/// θ with its cost and gradient.
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
 struct Objective<'a> {
     y: &'a [f64],
     dist: GarchDist,
     backcast: f64,
+    sd: f64,
+    /// Last θ evaluated with its cost and gradient (the line search asks for both).
+    cache: RefCell<Option<Evaluation>>,
 }
 
-/// Unconstrained θ → parameters: ω = e^{θ1}, persistence s = α + β = logistic(θ2),
-/// α = s·logistic(θ3), ν = 2 + e^{θ4}.
-fn decode(th: &[f64], dist: GarchDist) -> GarchParams {
+/// Unconstrained θ → parameters: μ = θ0·sd (sd = sample standard deviation, so every
+/// coordinate has a curvature of order one), ω = e^{θ1}, persistence s = α + β =
+/// logistic(θ2), α = s·logistic(θ3), ν = 2 + e^{θ4}.
+fn decode(th: &[f64], dist: GarchDist, sd: f64) -> GarchParams {
     let logistic = |x: f64| 1.0 / (1.0 + (-x).exp());
     let s = logistic(th[2]);
     let alpha = s * logistic(th[3]);
     GarchParams {
-        mu: th[0],
+        mu: th[0] * sd,
         omega: th[1].exp(),
         alpha,
         beta: s - alpha,
@@ -161,11 +170,11 @@ fn decode(th: &[f64], dist: GarchDist) -> GarchParams {
     }
 }
 
-fn encode(p: &GarchParams) -> Vec<f64> {
+fn encode(p: &GarchParams, sd: f64) -> Vec<f64> {
     let logit = |x: f64| (x / (1.0 - x)).ln();
     let s = (p.alpha + p.beta).clamp(1e-6, 1.0 - 1e-9);
     let mut v = vec![
-        p.mu,
+        p.mu / sd,
         p.omega.ln(),
         logit(s),
         logit((p.alpha / s).clamp(1e-9, 1.0 - 1e-9)),
@@ -176,21 +185,154 @@ fn encode(p: &GarchParams) -> Vec<f64> {
     v
 }
 
+/// Log-likelihood and its gradient with respect to (μ, ω, α, β, ν), by differentiating the
+/// variance recursion forward: ∂σ²_t = ∂ω + ε²_{t−1}∂α + σ²_{t−1}∂β − 2αε_{t−1}∂μ + β∂σ²_{t−1}
+/// (σ²_1 = ω + (α+β)·b does not depend on μ: arch's backcast is fixed).
+fn loglik_and_gradient(y: &[f64], p: &GarchParams, dist: GarchDist, backcast: f64) -> (f64, [f64; 5]) {
+    loglik_and_gradient_blocked(y, p, dist, backcast, 8)
+}
+
+fn loglik_and_gradient_blocked(
+    y: &[f64],
+    p: &GarchParams,
+    dist: GarchDist,
+    backcast: f64,
+    block: usize,
+) -> (f64, [f64; 5]) {
+    let (mu, omega, alpha, beta) = (p.mu, p.omega, p.alpha, p.beta);
+    let nu = p.nu.unwrap_or(f64::NAN);
+    let student = dist == GarchDist::StudentT;
+    let (c_sig, c_eps) = if student {
+        (nu + 1.0, 1.0 / (nu - 2.0))
+    } else {
+        (1.0, 1.0)
+    };
+    // running derivatives of σ²_t with respect to μ, ω, α, β
+    let mut s2 = omega + (alpha + beta) * backcast;
+    let (mut dmu, mut dom, mut dal, mut dbe) = (0.0, 1.0, backcast, backcast);
+    let (mut sum_ln_s2, mut sum_a, mut g) = (0.0, 0.0, [0.0f64; 5]);
+    let mut sum_dnu = 0.0;
+    // Σ ln σ²_t and Σ ln(1+q_t) as logs of products over blocks of 8 (one ln per block instead
+    // of per observation). If a block product leaves the normal range (variances beyond
+    // 1e±38) the pass is redone with one log per observation.
+    let mut exact = true;
+    let (mut prod_s2, mut prod_q) = (1.0f64, 1.0f64);
+    let n = y.len();
+    for t in 0..n {
+        let e = y[t] - mu;
+        let e2 = e * e;
+        let inv = 1.0 / s2;
+        prod_s2 *= s2;
+        // per-observation derivative with respect to σ²_t and to ε_t
+        let (dl_ds2, dl_de) = if student {
+            let q = e2 * inv * c_eps;
+            let inv1q = 1.0 / (1.0 + q);
+            prod_q *= 1.0 + q;
+            let r = q * inv1q;
+            sum_dnu += r;
+            (0.5 * inv * (c_sig * r - 1.0), -c_sig * e * inv * c_eps * inv1q)
+        } else {
+            sum_a += e2 * inv;
+            (0.5 * inv * (e2 * inv - 1.0), -e * inv)
+        };
+        if t % block == block - 1 {
+            exact &= prod_s2.is_normal() && prod_q.is_normal();
+            sum_ln_s2 += prod_s2.ln();
+            sum_a += if student { prod_q.ln() } else { 0.0 };
+            prod_s2 = 1.0;
+            prod_q = 1.0;
+        }
+        g[0] += dl_ds2 * dmu - dl_de;
+        g[1] += dl_ds2 * dom;
+        g[2] += dl_ds2 * dal;
+        g[3] += dl_ds2 * dbe;
+        if t + 1 < n {
+            dmu = -2.0 * alpha * e + beta * dmu;
+            dom = 1.0 + beta * dom;
+            dal = e2 + beta * dal;
+            dbe = s2 + beta * dbe;
+            s2 = omega + alpha * e2 + beta * s2;
+        }
+    }
+    exact &= prod_s2.is_normal() && prod_q.is_normal();
+    sum_ln_s2 += prod_s2.ln();
+    if student {
+        sum_a += prod_q.ln();
+    }
+    if !exact && block > 1 {
+        return loglik_and_gradient_blocked(y, p, dist, backcast, 1);
+    }
+    let nf = n as f64;
+    let ll = if student {
+        let k =
+            ln_gamma((nu + 1.0) / 2.0) - ln_gamma(nu / 2.0) - 0.5 * (std::f64::consts::PI * (nu - 2.0)).ln();
+        // ∂/∂ν: k'(ν) − ½ Σ ln(1+q) + (ν+1)/(2(ν−2)) Σ q/(1+q)
+        let dk = 0.5 * digamma((nu + 1.0) / 2.0) - 0.5 * digamma(nu / 2.0) - 0.5 / (nu - 2.0);
+        g[4] = nf * dk - 0.5 * sum_a + 0.5 * (nu + 1.0) / (nu - 2.0) * sum_dnu;
+        nf * k - 0.5 * sum_ln_s2 - 0.5 * (nu + 1.0) * sum_a
+    } else {
+        -0.5 * (nf * (2.0 * std::f64::consts::PI).ln() + sum_ln_s2 + sum_a)
+    };
+    (ll, g)
+}
+
+impl Objective<'_> {
+    /// Mean negative log-likelihood (−ℓ/T, so that a unit step in θ is a sensible first step
+    /// for the quasi-Newton solver) and its gradient in the unconstrained coordinates θ.
+    fn cost_and_gradient(&self, th: &[f64]) -> (f64, Vec<f64>) {
+        if let Some((t, c, g)) = self.cache.borrow().as_ref() {
+            if t == th {
+                return (*c, g.clone());
+            }
+        }
+        let out = self.evaluate(th);
+        *self.cache.borrow_mut() = Some((th.to_vec(), out.0, out.1.clone()));
+        out
+    }
+
+    fn evaluate(&self, th: &[f64]) -> (f64, Vec<f64>) {
+        let p = decode(th, self.dist, self.sd);
+        let (ll, g) = loglik_and_gradient(self.y, &p, self.dist, self.backcast);
+        if !ll.is_finite() || g.iter().any(|v| !v.is_finite()) {
+            return (f64::MAX, vec![0.0; th.len()]);
+        }
+        let scale = 1.0 / self.y.len() as f64;
+        let (ll, g) = (ll * scale, g.map(|v| v * scale));
+        let s = p.alpha + p.beta;
+        let a = p.alpha / s;
+        let mut out = vec![
+            -g[0] * self.sd,
+            -g[1] * p.omega,
+            -(g[2] * a + g[3] * (1.0 - a)) * s * (1.0 - s),
+            -(g[2] - g[3]) * s * a * (1.0 - a),
+        ];
+        if let Some(nu) = p.nu {
+            out.push(-g[4] * (nu - 2.0));
+        }
+        (-ll, out)
+    }
+}
+
 impl CostFunction for Objective<'_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, th: &Vec<f64>) -> Result<f64, ArgminError> {
-        let p = decode(th, self.dist);
-        let resid: Vec<f64> = self.y.iter().map(|v| v - p.mu).collect();
-        let (ll, _) = loglik_with_backcast(&resid, &p, self.dist, self.backcast);
-        Ok(if ll.is_finite() { -ll } else { f64::MAX })
+        Ok(self.cost_and_gradient(th).0)
+    }
+}
+
+impl Gradient for Objective<'_> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, th: &Vec<f64>) -> Result<Vec<f64>, ArgminError> {
+        Ok(self.cost_and_gradient(th).1)
     }
 }
 
 impl Garch11 {
     /// Fit by maximum likelihood: arch's grid of starting values (α ∈ {0.01, 0.05, 0.1, 0.2},
-    /// α+β ∈ {0.5, 0.7, 0.9, 0.98}, ω from the sample variance, ν = 8), then Nelder–Mead on
-    /// unconstrained coordinates (ω > 0, α, β ≥ 0, α + β < 1, ν > 2), restarted once.
+    /// α+β ∈ {0.5, 0.7, 0.9, 0.98}, ω from the sample variance, ν = 8), then L-BFGS with the
+    /// analytic gradient on unconstrained coordinates (ω > 0, α, β ≥ 0, α + β < 1, ν > 2).
     ///
     /// Errors: fewer than 10 observations, a constant or non-finite series.
     pub fn fit(&self, y: &[f64]) -> Result<GarchFit, EstimateError> {
@@ -214,7 +356,14 @@ impl Garch11 {
         }
         let dist = self.dist;
         let backcast = series_backcast(y);
-        let obj = Objective { y, dist, backcast };
+        let sd = var.sqrt();
+        let obj = Objective {
+            y,
+            dist,
+            backcast,
+            sd,
+            cache: RefCell::new(None),
+        };
         let mut best: Option<(Vec<f64>, f64)> = None;
         for alpha in [0.01, 0.05, 0.1, 0.2] {
             for s in [0.5, 0.7, 0.9, 0.98] {
@@ -228,7 +377,7 @@ impl Garch11 {
                     beta: s - alpha,
                     nu: (dist == GarchDist::StudentT).then_some(8.0),
                 };
-                let th = encode(&p);
+                let th = encode(&p, sd);
                 let c = obj.cost(&th).unwrap_or(f64::MAX);
                 if best.as_ref().is_none_or(|b| c < b.1) {
                     best = Some((th, c));
@@ -236,26 +385,20 @@ impl Garch11 {
             }
         }
         let (mut th, _) = best.expect("grid is non-empty");
-        for round in 0..3 {
-            let step = if round == 0 { 0.3 } else { 0.05 };
-            let mut simplex = vec![th.clone()];
-            for j in 0..th.len() {
-                let mut v = th.clone();
-                v[j] += if j == 0 { step * var.sqrt() * 0.1 } else { step };
-                simplex.push(v);
-            }
-            let solver = NelderMead::new(simplex)
-                .with_sd_tolerance(1e-13)
-                .map_err(|_| EstimateError::NotFinite)?;
-            let res = Executor::new(Objective { y, dist, backcast }, solver)
-                .configure(|s| s.max_iters(5000))
-                .run()
-                .map_err(|_| EstimateError::NotFinite)?;
-            if let Some(p) = res.state().get_best_param() {
-                th = p.clone();
-            }
+        // L-BFGS with the analytic gradient, to |∇(−ℓ/T)| ≤ 1e-9 (arch's SLSQP stops at a
+        // 1e-6 change in −ℓ; the fit here is at least as tight).
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+            .with_tolerance_grad(1e-9)
+            .and_then(|s| s.with_tolerance_cost(1e-15))
+            .map_err(|_| EstimateError::NotFinite)?;
+        let res = Executor::new(obj, solver)
+            .configure(|s| s.param(th.clone()).max_iters(500))
+            .run()
+            .map_err(|_| EstimateError::NotFinite)?;
+        if let Some(p) = res.state().get_best_param() {
+            th = p.clone();
         }
-        let params = decode(&th, dist);
+        let params = decode(&th, dist, sd);
         let resid: Vec<f64> = y.iter().map(|v| v - params.mu).collect();
         let (ll, s2) = loglik_with_backcast(&resid, &params, dist, backcast);
         Ok(GarchFit {
@@ -266,5 +409,68 @@ impl Garch11 {
             last_residual: *resid.last().expect("non-empty"),
             dist,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series() -> Vec<f64> {
+        // a deterministic GARCH-like path
+        let (mut s2, mut state) = (1.0f64, 12345u64);
+        (0..500)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+                let e = u * 1.7 * s2.sqrt();
+                s2 = 0.1 + 0.1 * e * e + 0.85 * s2;
+                0.05 + e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn analytic_gradient_matches_finite_differences() {
+        let y = series();
+        let b = series_backcast(&y);
+        for (dist, nu) in [(GarchDist::Normal, None), (GarchDist::StudentT, Some(6.5))] {
+            let p = GarchParams {
+                mu: 0.03,
+                omega: 0.2,
+                alpha: 0.12,
+                beta: 0.8,
+                nu,
+            };
+            let (_, g) = loglik_and_gradient(&y, &p, dist, b);
+            let f = |q: &GarchParams| {
+                let r: Vec<f64> = y.iter().map(|v| v - q.mu).collect();
+                loglik_with_backcast(&r, q, dist, b).0
+            };
+            let k = if nu.is_some() { 5 } else { 4 };
+            for i in 0..k {
+                let h = 1e-6;
+                let bump = |d: f64| {
+                    let mut q = p;
+                    match i {
+                        0 => q.mu += d,
+                        1 => q.omega += d,
+                        2 => q.alpha += d,
+                        3 => q.beta += d,
+                        _ => q.nu = Some(q.nu.unwrap() + d),
+                    }
+                    f(&q)
+                };
+                let fd = (bump(h) - bump(-h)) / (2.0 * h);
+                assert!(
+                    (fd - g[i]).abs() <= 1e-5 * fd.abs().max(1.0),
+                    "{dist:?} ∂{i}: {fd} vs {}",
+                    g[i]
+                );
+            }
+            assert!((f(&p) - loglik_and_gradient(&y, &p, dist, b).0).abs() < 1e-9);
+        }
     }
 }
