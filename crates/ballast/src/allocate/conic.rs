@@ -67,6 +67,100 @@ impl Conic {
 
     /// Solve; returns x. `what` names the problem in errors.
     pub fn solve(&self, what: &str) -> Result<Vec<f64>, AllocateError> {
+        Ok(self.solve_primal_dual(what)?.0)
+    }
+
+    /// Solve with a working set (screening): variables in `droppable` are first fixed at 0
+    /// except those in `initial`; Clarabel solves that smaller problem; every fixed variable's
+    /// reduced cost (Px + q + Aᵀz)_i, from the full P and A and the duals z of the small
+    /// problem, is then checked, and those with a negative one join the working set, until
+    /// none is left. The result satisfies the KKT conditions of the full problem, so it is its
+    /// solution. Each droppable variable must have the row −x_i ≤ 0 and no other row in which
+    /// x_i = 0 could be infeasible (true of long-only weights with upper bounds).
+    pub fn solve_screened(
+        &self,
+        what: &str,
+        droppable: &[usize],
+        initial: &[usize],
+    ) -> Result<Vec<f64>, AllocateError> {
+        let mut active = vec![true; self.n];
+        droppable.iter().for_each(|&i| active[i] = false);
+        initial.iter().for_each(|&i| active[i] = true);
+        loop {
+            if active.iter().all(|a| *a) {
+                return self.solve(what);
+            }
+            let (sub, cols, rows) = self.restrict(&active);
+            // a working set can be infeasible where the full problem is not (e.g. a return
+            // target only the fixed assets reach): then solve the full problem
+            let Ok((xs, zs)) = sub.solve_primal_dual(what) else {
+                return self.solve(what);
+            };
+            let mut x = vec![0.0; self.n];
+            cols.iter().zip(&xs).for_each(|(&j, v)| x[j] = *v);
+            // reduced costs of the fixed variables
+            let mut rc = self.q.clone();
+            for &(i, j, v) in &self.p {
+                rc[i] += v * x[j];
+                if i != j {
+                    rc[j] += v * x[i];
+                }
+            }
+            let scale = rc.iter().fold(1.0f64, |m, v| m.max(v.abs()));
+            for (&r, z) in rows.iter().zip(&zs) {
+                for &(j, a) in &self.rows[r].1 .0 {
+                    rc[j] += a * z;
+                }
+            }
+            let mut add: Vec<(f64, usize)> = (0..self.n)
+                .filter(|&j| !active[j] && rc[j] < -1e-9 * scale)
+                .map(|j| (rc[j], j))
+                .collect();
+            if add.is_empty() {
+                return Ok(x);
+            }
+            add.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let take = (droppable.len() / 10).max(8);
+            add.iter().take(take).for_each(|&(_, j)| active[j] = true);
+        }
+    }
+
+    /// The problem with the inactive variables fixed at 0: their columns removed, and rows
+    /// left with no coefficient dropped. Returns it with the kept columns and rows.
+    fn restrict(&self, active: &[bool]) -> (Conic, Vec<usize>, Vec<usize>) {
+        let cols: Vec<usize> = (0..self.n).filter(|&j| active[j]).collect();
+        let mut map = vec![usize::MAX; self.n];
+        cols.iter().enumerate().for_each(|(k, &j)| map[j] = k);
+        let mut sub = Conic::new(cols.len());
+        for &(i, j, v) in &self.p {
+            if active[i] && active[j] {
+                sub.p.push((map[i], map[j], v));
+            }
+        }
+        cols.iter().enumerate().for_each(|(k, &j)| sub.q[k] = self.q[j]);
+        let mut rows = Vec::new();
+        for (r, (kind, (coef, b))) in self.rows.iter().enumerate() {
+            let kept: Vec<(usize, f64)> = coef
+                .iter()
+                .filter(|&&(j, v)| active[j] && v != 0.0)
+                .map(|&(j, v)| (map[j], v))
+                .collect();
+            // a whole second-order cone is kept or dropped together
+            let in_soc = matches!(kind, Kind::Soc(_));
+            if kept.is_empty()
+                && !in_soc
+                && (*kind == Kind::NonNeg && *b >= 0.0 || *kind == Kind::Zero && *b == 0.0)
+            {
+                continue;
+            }
+            sub.rows.push((*kind, (kept, *b)));
+            rows.push(r);
+        }
+        sub.labels = self.labels.clone();
+        (sub, cols, rows)
+    }
+
+    fn solve_primal_dual(&self, what: &str) -> Result<(Vec<f64>, Vec<f64>), AllocateError> {
         let n = self.n;
         let (mut pi, mut pj, mut pv) = (Vec::new(), Vec::new(), Vec::new());
         for &(i, j, v) in &self.p {
@@ -109,7 +203,9 @@ impl Conic {
             .map_err(|e| AllocateError::Solver(format!("{what}: {e:?}")))?;
         solver.solve();
         match solver.solution.status {
-            SolverStatus::Solved | SolverStatus::AlmostSolved => Ok(solver.solution.x.clone()),
+            SolverStatus::Solved | SolverStatus::AlmostSolved => {
+                Ok((solver.solution.x.clone(), solver.solution.z.clone()))
+            }
             SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
                 Err(AllocateError::Infeasible(format!(
                     "{what}: no portfolio satisfies the constraints together ({})",

@@ -61,6 +61,48 @@ fn check_mu(mu: &[f64], cov: &Covariance) -> Result<(), AllocateError> {
     Ok(())
 }
 
+/// Universes from this size on are solved with a working set ([`Conic::solve_screened`]).
+const SCREEN_FROM: usize = 30;
+
+/// Droppable variables and the initial working set, when screening applies: long-only
+/// weights with no constraint coupling them other than the budget (no groups, gross cap,
+/// turnover or costs). The working set starts with the lowest-variance assets and, when the
+/// objective uses μ, the best μ_i/σ²_i.
+fn screening(cons: &Constraints, cov: &Covariance, mu: Option<&[f64]>) -> Option<(Vec<usize>, Vec<usize>)> {
+    let n = cov.dim();
+    let simple = n >= SCREEN_FROM
+        && cons.lower.iter().all(|l| *l == 0.0)
+        && cons.groups.is_empty()
+        && cons.max_gross.is_none()
+        && cons.max_turnover.is_none()
+        && cons.cost == 0.0;
+    if !simple {
+        return None;
+    }
+    let var = cov.matrix.diagonal();
+    let k = (n / 10).max(15).min(n);
+    let mut by_var: Vec<usize> = (0..n).collect();
+    by_var.sort_by(|&a, &b| var[a].total_cmp(&var[b]));
+    let mut initial: Vec<usize> = by_var[..k].to_vec();
+    if let Some(mu) = mu {
+        let mut by_ratio: Vec<usize> = (0..n).collect();
+        by_ratio.sort_by(|&a, &b| (mu[b] / var[b]).total_cmp(&(mu[a] / var[a])));
+        initial.extend_from_slice(&by_ratio[..k]);
+    }
+    Some(((0..n).collect(), initial))
+}
+
+fn solve(
+    c: &Conic,
+    what: &str,
+    screen: &Option<(Vec<usize>, Vec<usize>)>,
+) -> Result<Vec<f64>, AllocateError> {
+    match screen {
+        Some((drop, init)) => c.solve_screened(what, drop, init),
+        None => c.solve(what),
+    }
+}
+
 /// Solve one mean-variance problem (see the module table).
 ///
 /// Errors: covariance not positive definite; infeasible constraints (naming the constraint
@@ -105,7 +147,8 @@ pub fn mean_variance(
             c.labels.push("excess return normalisation".into());
             cons.apply(&mut c, n, Some(k));
             c.le(vec![(k, -1.0)], 0.0);
-            let x = c.solve("max-Sharpe")?;
+            let excess_ref: &[f64] = &excess;
+            let x = solve(&c, "max-Sharpe", &screening(cons, cov, Some(excess_ref)))?;
             if !(x[k] > 1e-12) {
                 return Err(AllocateError::NoPositiveExcessReturn { risk_free });
             }
@@ -165,7 +208,8 @@ pub fn mean_variance(
                 MvObjective::EfficientRisk(_) => "efficient-risk",
                 _ => "utility",
             };
-            c.solve(what)?[..n].to_vec()
+            let uses_mu = !matches!(other, MvObjective::MinVariance);
+            solve(&c, what, &screening(cons, cov, uses_mu.then_some(mu)))?[..n].to_vec()
         }
     };
     Ok(describe(objective, mu, cov, w, risk_free))

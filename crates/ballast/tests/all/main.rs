@@ -15,4 +15,5 @@ mod reference_min_cvar;
 mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;
+mod screening;
 mod surface;
