@@ -189,19 +189,29 @@ fn encode(p: &GarchParams, sd: f64) -> Vec<f64> {
 /// variance recursion forward: ∂σ²_t = ∂ω + ε²_{t−1}∂α + σ²_{t−1}∂β − 2αε_{t−1}∂μ + β∂σ²_{t−1}
 /// (σ²_1 = ω + (α+β)·b does not depend on μ: arch's backcast is fixed).
 fn loglik_and_gradient(y: &[f64], p: &GarchParams, dist: GarchDist, backcast: f64) -> (f64, [f64; 5]) {
-    loglik_and_gradient_blocked(y, p, dist, backcast, 8)
+    match dist {
+        GarchDist::Normal => loglik_blocked::<true, false>(y, p, backcast, 8),
+        GarchDist::StudentT => loglik_blocked::<true, true>(y, p, backcast, 8),
+    }
 }
 
-fn loglik_and_gradient_blocked(
+/// The log-likelihood alone (the same pass without the derivative recursions).
+fn loglik_fast(y: &[f64], p: &GarchParams, dist: GarchDist, backcast: f64) -> f64 {
+    match dist {
+        GarchDist::Normal => loglik_blocked::<false, false>(y, p, backcast, 8).0,
+        GarchDist::StudentT => loglik_blocked::<false, true>(y, p, backcast, 8).0,
+    }
+}
+
+fn loglik_blocked<const GRAD: bool, const STUDENT: bool>(
     y: &[f64],
     p: &GarchParams,
-    dist: GarchDist,
     backcast: f64,
     block: usize,
 ) -> (f64, [f64; 5]) {
     let (mu, omega, alpha, beta) = (p.mu, p.omega, p.alpha, p.beta);
     let nu = p.nu.unwrap_or(f64::NAN);
-    let student = dist == GarchDist::StudentT;
+    let student = STUDENT;
     let (c_sig, c_eps) = if student {
         (nu + 1.0, 1.0 / (nu - 2.0))
     } else {
@@ -216,6 +226,7 @@ fn loglik_and_gradient_blocked(
     // of per observation). If a block product leaves the normal range (variances beyond
     // 1e±38) the pass is redone with one log per observation.
     let mut exact = true;
+    let mut in_block = 0;
     let (mut prod_s2, mut prod_q) = (1.0f64, 1.0f64);
     let n = y.len();
     for t in 0..n {
@@ -226,33 +237,39 @@ fn loglik_and_gradient_blocked(
         // per-observation derivative with respect to σ²_t and to ε_t
         let (dl_ds2, dl_de) = if student {
             let q = e2 * inv * c_eps;
-            let inv1q = 1.0 / (1.0 + q);
             prod_q *= 1.0 + q;
-            let r = q * inv1q;
-            sum_dnu += r;
-            (0.5 * inv * (c_sig * r - 1.0), -c_sig * e * inv * c_eps * inv1q)
+            if GRAD {
+                let inv1q = 1.0 / (1.0 + q);
+                let r = q * inv1q;
+                sum_dnu += r;
+                (0.5 * inv * (c_sig * r - 1.0), -c_sig * e * inv * c_eps * inv1q)
+            } else {
+                (0.0, 0.0)
+            }
         } else {
             sum_a += e2 * inv;
             (0.5 * inv * (e2 * inv - 1.0), -e * inv)
         };
-        if t % block == block - 1 {
+        in_block += 1;
+        if in_block == block {
+            in_block = 0;
             exact &= prod_s2.is_normal() && prod_q.is_normal();
             sum_ln_s2 += prod_s2.ln();
             sum_a += if student { prod_q.ln() } else { 0.0 };
             prod_s2 = 1.0;
             prod_q = 1.0;
         }
-        g[0] += dl_ds2 * dmu - dl_de;
-        g[1] += dl_ds2 * dom;
-        g[2] += dl_ds2 * dal;
-        g[3] += dl_ds2 * dbe;
-        if t + 1 < n {
+        if GRAD {
+            g[0] += dl_ds2 * dmu - dl_de;
+            g[1] += dl_ds2 * dom;
+            g[2] += dl_ds2 * dal;
+            g[3] += dl_ds2 * dbe;
             dmu = -2.0 * alpha * e + beta * dmu;
             dom = 1.0 + beta * dom;
             dal = e2 + beta * dal;
             dbe = s2 + beta * dbe;
-            s2 = omega + alpha * e2 + beta * s2;
         }
+        s2 = omega + alpha * e2 + beta * s2;
     }
     exact &= prod_s2.is_normal() && prod_q.is_normal();
     sum_ln_s2 += prod_s2.ln();
@@ -260,7 +277,7 @@ fn loglik_and_gradient_blocked(
         sum_a += prod_q.ln();
     }
     if !exact && block > 1 {
-        return loglik_and_gradient_blocked(y, p, dist, backcast, 1);
+        return loglik_blocked::<GRAD, STUDENT>(y, p, backcast, 1);
     }
     let nf = n as f64;
     let ll = if student {
@@ -378,17 +395,18 @@ impl Garch11 {
                     nu: (dist == GarchDist::StudentT).then_some(8.0),
                 };
                 let th = encode(&p, sd);
-                let c = obj.cost(&th).unwrap_or(f64::MAX);
+                let ll = loglik_fast(y, &decode(&th, dist, sd), dist, backcast);
+                let c = if ll.is_finite() { -ll } else { f64::MAX };
                 if best.as_ref().is_none_or(|b| c < b.1) {
                     best = Some((th, c));
                 }
             }
         }
         let (mut th, _) = best.expect("grid is non-empty");
-        // L-BFGS with the analytic gradient, to |∇(−ℓ/T)| ≤ 1e-9 (arch's SLSQP stops at a
+        // L-BFGS with the analytic gradient, to |∇(−ℓ/T)| ≤ 1e-8 (arch's SLSQP stops at a
         // 1e-6 change in −ℓ; the fit here is at least as tight).
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-            .with_tolerance_grad(1e-9)
+            .with_tolerance_grad(1e-8)
             .and_then(|s| s.with_tolerance_cost(1e-15))
             .map_err(|_| EstimateError::NotFinite)?;
         let res = Executor::new(obj, solver)
