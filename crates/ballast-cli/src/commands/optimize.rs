@@ -6,9 +6,9 @@ use crate::input;
 use crate::table::{pct, Table};
 use anyhow::{bail, Context, Result};
 use ballast::allocate::{
-    efficient_frontier, herc, hrp_with, inverse_volatility, mean_variance, min_cvar, vol_target,
-    BlackLitterman, Constraints, ConstraintsSpec, HrpConfig, LeafOrder, Linkage, MvObjective, RiskBudgeting,
-    ViewUncertainty, VolTarget, WeightBounds,
+    efficient_frontier, herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs,
+    vol_target, BlackLitterman, Constraints, ConstraintsSpec, HrpConfig, LeafOrder, Linkage, MvObjective,
+    RiskBudgeting, ViewUncertainty, VolTarget, WeightBounds,
 };
 use ballast::estimate::{historical_mean, vol_adjusted_momentum};
 use serde_json::json;
@@ -459,33 +459,6 @@ fn min_cvar_output(
 }
 
 /// Parse `BTC=0.2,ETH-SOL=0.1` into rows of P and Q.
-fn parse_views(s: &str, assets: &[String]) -> Result<(Vec<Vec<f64>>, Vec<f64>)> {
-    let (mut p, mut q) = (Vec::new(), Vec::new());
-    for (lhs, v) in input::parse_pairs(s, "--views")? {
-        let mut row = vec![0.0; assets.len()];
-        let idx = |a: &str| {
-            assets
-                .iter()
-                .position(|x| x == a)
-                .with_context(|| format!("--views: unknown asset '{a}' in view '{lhs}={v}'"))
-        };
-        match lhs.split_once('-') {
-            Some((a, b)) => {
-                let (i, j) = (idx(a.trim())?, idx(b.trim())?);
-                if i == j {
-                    bail!("--views: '{lhs}' compares an asset with itself");
-                }
-                row[i] = 1.0;
-                row[j] = -1.0;
-            }
-            None => row[idx(lhs.trim())?] = 1.0,
-        }
-        p.push(row);
-        q.push(v);
-    }
-    Ok((p, q))
-}
-
 fn black_litterman_output(
     a: &OptimizeArgs,
     l: &input::Loaded,
@@ -495,7 +468,7 @@ fn black_litterman_output(
         .views
         .as_deref()
         .context("--method black-litterman needs --views, e.g. --views BTC=0.2,ETH-SOL=0.1")?;
-    let (p, q) = parse_views(views, &cov.assets)?;
+    let (p, q) = views_from_pairs(&input::parse_pairs(views, "--views")?, &cov.assets)?;
     let omega = match &a.view_confidences {
         Some(c) => ViewUncertainty::Idzorek(c.clone()),
         None => ViewUncertainty::Default,

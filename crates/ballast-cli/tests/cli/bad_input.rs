@@ -298,9 +298,18 @@ fn portfolio_file_errors_name_file_and_key() {
     let f = write(&dir, "neg.toml", &good.replace("units = 2.0", "units = -2.0"));
     let e = run_err(&["report", &f]);
     assert!(e.contains("units = -2"), "{e}");
-    let f = write(&dir, "method.toml", &good.replace("\"erc\"", "\"max-sharpe\""));
+    let f = write(&dir, "method.toml", &good.replace("\"erc\"", "\"max-sharp\""));
     let e = run_err(&["report", &f]);
-    assert!(e.contains("method = 'max-sharpe' is unknown"), "{e}");
+    assert!(
+        e.contains("[target] method = 'max-sharp' is unknown") && e.contains("max-sharpe"),
+        "{e}"
+    );
+    let f = write(&dir, "er.toml", &good.replace("\"erc\"", "\"efficient-return\""));
+    let e = run_err(&["report", &f]);
+    assert!(
+        e.contains("method = 'efficient-return' needs target_return"),
+        "{e}"
+    );
     let e = run_err(&["report", "/no/such/portfolio.toml"]);
     assert!(e.contains("/no/such/portfolio.toml"), "{e}");
 }

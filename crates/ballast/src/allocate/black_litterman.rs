@@ -205,3 +205,42 @@ impl BlackLitterman {
         })
     }
 }
+
+/// Views from `(lhs, q)` pairs: `BTC` = 0.2 is an absolute view (BTC returns 20 % a year),
+/// `ETH-SOL` = 0.1 a relative one (ETH outperforms SOL by 10 %). Returns the rows of P (over
+/// `assets`) and Q.
+///
+/// Errors: unknown assets (named, with the view), an asset compared with itself.
+pub fn views_from_pairs(
+    pairs: &[(String, f64)],
+    assets: &[String],
+) -> Result<(Vec<Vec<f64>>, Vec<f64>), AllocateError> {
+    let (mut p, mut q) = (Vec::new(), Vec::new());
+    for (lhs, v) in pairs {
+        let mut row = vec![0.0; assets.len()];
+        let idx = |a: &str| {
+            assets.iter().position(|x| x == a).ok_or_else(|| {
+                AllocateError::BadParameter(format!(
+                    "views: unknown asset '{a}' in view '{lhs} = {v}' (universe: {})",
+                    assets.join(",")
+                ))
+            })
+        };
+        match lhs.split_once('-') {
+            Some((a, b)) => {
+                let (i, j) = (idx(a.trim())?, idx(b.trim())?);
+                if i == j {
+                    return Err(AllocateError::BadParameter(format!(
+                        "views: '{lhs}' compares an asset with itself"
+                    )));
+                }
+                row[i] = 1.0;
+                row[j] = -1.0;
+            }
+            None => row[idx(lhs.trim())?] = 1.0,
+        }
+        p.push(row);
+        q.push(*v);
+    }
+    Ok((p, q))
+}

@@ -15,9 +15,10 @@ mod inverse_vol;
 mod mean_variance;
 mod min_cvar;
 mod risk_budget;
+mod spec;
 mod vol_target;
 
-pub use black_litterman::{BlPosterior, BlackLitterman, ViewUncertainty};
+pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
 pub use dendrogram::{Dendrogram, Linkage};
@@ -26,6 +27,7 @@ pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
 pub use min_cvar::{min_cvar, CvarPortfolio};
 pub use risk_budget::{RiskBudgeting, SolverReport};
+pub use spec::{Allocated, AllocationSpec, METHODS};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 
 use crate::estimate::Covariance;

@@ -1,9 +1,6 @@
 //! The main job: value, risk, target and trades of a portfolio file on a price panel.
 
 use super::{PortfolioFile, TargetSection};
-use crate::allocate::{
-    inverse_volatility, vol_target, Allocation, RiskBudgeting, VolTarget, VolTargeted, WeightBounds,
-};
 use crate::data::{PricePanel, ReturnKind, Returns, WindowSpec};
 use crate::estimate::{Covariance, CovarianceEstimator};
 use crate::rebalance::{plan, Band, RebalanceInput, RebalancePlan};
@@ -11,18 +8,8 @@ use crate::risk::{risk_summary, RiskSummary};
 use crate::{Error, Result};
 use jiff::civil::Date;
 
-/// The target portfolio.
-#[derive(Debug, Clone)]
-pub struct TargetReport {
-    /// The allocator's fully invested weights (before any vol-target overlay).
-    pub allocation: Allocation,
-    /// The overlay, if `vol_target` is set.
-    pub vol_targeted: Option<VolTargeted>,
-    /// Final target weights (fractions of portfolio value); the rest is cash.
-    pub weights: Vec<f64>,
-    /// Final target cash weight.
-    pub cash: f64,
-}
+/// The target portfolio (the `[target]` rule applied).
+pub type TargetReport = crate::allocate::Allocated;
 
 /// Everything `ballast report` shows.
 #[derive(Debug, Clone)]
@@ -92,7 +79,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
     let current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
 
-    let target = target(pf, target_section, &cov)?;
+    let target = target(pf, target_section, &returns, &cov, &current)?;
     let band = match pf.rebalance.band_type.as_str() {
         "absolute" => Band::Absolute(pf.rebalance.band),
         "relative" => Band::Relative(pf.rebalance.band),
@@ -173,84 +160,19 @@ fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f
     Ok((assets, units))
 }
 
-fn target(pf: &PortfolioFile, t: &TargetSection, cov: &Covariance) -> Result<TargetReport> {
-    let n = cov.dim();
-    let bounds = if t.min_weight.is_some() || t.max_weight.is_some() {
-        Some(WeightBounds::uniform(
-            n,
-            t.min_weight.unwrap_or(0.0),
-            t.max_weight.unwrap_or(1.0),
-        ))
-    } else {
-        None
-    };
-    if t.budgets.is_some() && t.method != "risk-budget" {
-        return Err(pf
-            .invalid(format!(
-                "[target] budgets are only used with method = \"risk-budget\" (method is '{}')",
-                t.method
-            ))
-            .into());
-    }
-    let allocation = match t.method.as_str() {
-        "inverse-vol" => inverse_volatility(cov, bounds.as_ref())?,
-        "erc" => RiskBudgeting {
-            bounds,
-            ..RiskBudgeting::erc()
+fn target(
+    pf: &PortfolioFile,
+    t: &TargetSection,
+    returns: &Returns,
+    cov: &Covariance,
+    current: &[f64],
+) -> Result<TargetReport> {
+    use crate::allocate::AllocateError;
+    t.allocate(returns, cov, Some(current)).map_err(|e| match e {
+        // settings in the file: say which section
+        AllocateError::BadParameter(m) | AllocateError::BadBudgets(m) => {
+            pf.invalid(format!("[target] {m}")).into()
         }
-        .weights(cov)?,
-        "risk-budget" => {
-            let Some(map) = &t.budgets else {
-                return Err(pf
-                    .invalid("[target] method = \"risk-budget\" needs budgets = { BTC = 0.5, ... }".into())
-                    .into());
-            };
-            if let Some(a) = map.keys().find(|a| !cov.assets.contains(a)) {
-                return Err(pf
-                    .invalid(format!(
-                        "[target] budgets: '{a}' is not in the universe ({})",
-                        cov.assets.join(",")
-                    ))
-                    .into());
-            }
-            let b = cov
-                .assets
-                .iter()
-                .map(|a| {
-                    map.get(a)
-                        .copied()
-                        .ok_or_else(|| pf.invalid(format!("[target] budgets: no budget for {a}")))
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            RiskBudgeting {
-                bounds,
-                ..RiskBudgeting::with_budgets(b)
-            }
-            .weights(cov)?
-        }
-        other => {
-            return Err(pf
-                .invalid(format!(
-                    "[target] method = '{other}' is unknown (inverse-vol | erc | risk-budget)"
-                ))
-                .into())
-        }
-    };
-    let (weights, cash, vt) = match t.vol_target {
-        Some(v) => {
-            let spec = VolTarget {
-                target: v,
-                max_leverage: t.max_leverage.unwrap_or(1.0),
-            };
-            let vt = vol_target(&cov.matrix, &allocation.weights, spec).map_err(Error::from)?;
-            (vt.weights.clone(), vt.cash, Some(vt))
-        }
-        None => (allocation.weights.clone(), 0.0, None),
-    };
-    Ok(TargetReport {
-        allocation,
-        vol_targeted: vt,
-        weights,
-        cash,
+        other => Error::from(other),
     })
 }

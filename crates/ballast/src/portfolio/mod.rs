@@ -15,14 +15,27 @@
 //! asset = "BTC"
 //! units = 1.2
 //!
-//! [target]
-//! method = "erc"                             # inverse-vol | erc | risk-budget
+//! [target]                                  # an `allocate::AllocationSpec`
+//! method = "erc"                             # equal-weight | inverse-vol | erc | risk-budget |
+//!                                            # min-variance | max-sharpe | efficient-return |
+//!                                            # efficient-risk | utility | hrp | herc |
+//!                                            # min-cvar | black-litterman
 //! budgets = { BTC = 0.5, ETH = 0.5 }         # risk-budget only; > 0, sum to 1
 //! vol_target = 0.45                          # optional annual volatility target
 //! max_leverage = 1.0                         # cap on gross exposure with vol_target
 //! min_weight = 0.02                          # optional bounds on every coin's weight
 //! max_weight = 0.40
 //! assets = ["LINK"]                          # optional coins to add to the universe
+//!
+//! [target.constraints]                       # groups, turnover (vs current holdings), costs...
+//! max_turnover = 0.5
+//! [[target.constraints.group]]
+//! name = "layer-1"
+//! assets = ["BTC", "ETH", "SOL"]
+//! max = 0.6
+//!
+//! [target.views]                             # black-litterman only
+//! BTC = 0.20
 //!
 //! [rebalance]
 //! band = 0.05                                # default 0.05
@@ -155,24 +168,10 @@ pub struct MarketSection {
     pub spot: BTreeMap<String, f64>,
 }
 
-/// `[target]`
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TargetSection {
-    /// `inverse-vol`, `erc` or `risk-budget`.
-    pub method: String,
-    /// Risk budgets per asset (risk-budget only).
-    pub budgets: Option<BTreeMap<String, f64>>,
-    /// Annual volatility target (e.g. 0.45).
-    pub vol_target: Option<f64>,
-    /// Gross exposure cap with `vol_target` (default 1.0).
-    pub max_leverage: Option<f64>,
-    pub min_weight: Option<f64>,
-    pub max_weight: Option<f64>,
-    /// Extra coins in the target universe beyond the holdings.
-    #[serde(default)]
-    pub assets: Vec<String>,
-}
+/// `[target]`: an [`AllocationSpec`](crate::allocate::AllocationSpec) (method, parameters,
+/// `[target.constraints]`, `[target.views]`, vol target); its `assets` are extra coins for the
+/// universe beyond the holdings.
+pub type TargetSection = crate::allocate::AllocationSpec;
 
 /// `[rebalance]`
 #[derive(Debug, Clone, Deserialize)]

@@ -1,5 +1,6 @@
 //! Integration tests of the `ballast` library: peer references, properties, bad input.
 
+mod allocation_spec;
 mod book;
 mod common;
 mod data_errors;
