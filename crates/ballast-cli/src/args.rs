@@ -41,6 +41,25 @@ pub enum Command {
     Hedge(HedgeArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
+    /// Walk-forward backtest of the strategies in a strategy file: metrics, overfitting checks,
+    /// and (with --out) CSVs, SVG charts and an HTML tear sheet.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BacktestArgs {
+    /// Strategy file (TOML: [data], [backtest], [costs], [[strategy]]).
+    pub strategy_file: PathBuf,
+    /// Directory for metrics.json, equity/weights/trades/daily/attribution CSVs, SVG charts and
+    /// tearsheet.html.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

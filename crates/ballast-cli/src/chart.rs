@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use std::path::Path;
 
 /// A qualitative palette (Tableau 10 plus two), distinct on white.
-const COLORS: [RGBColor; 12] = [
+pub(crate) const COLORS: [RGBColor; 12] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),

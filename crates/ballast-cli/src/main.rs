@@ -1,10 +1,12 @@
 //! `ballast` — risk reports, allocation and rebalancing for crypto portfolios.
 
 mod args;
+mod backtest_charts;
 mod chart;
 mod commands;
 mod input;
 mod table;
+mod tearsheet;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -21,6 +23,7 @@ fn main() -> ExitCode {
         args::Command::Greeks(a) => commands::greeks::run(a),
         args::Command::Surface(a) => commands::surface::run(a),
         args::Command::Hedge(a) => commands::book::hedge(a),
+        args::Command::Backtest(a) => commands::backtest::run(a),
     };
     match result {
         Ok(text) => {

@@ -39,6 +39,7 @@
 //! ```
 
 pub mod allocate;
+pub mod backtest;
 pub mod data;
 pub mod estimate;
 pub mod hedge;
@@ -78,6 +79,8 @@ pub enum Error {
     Market(#[from] market::MarketError),
     #[error(transparent)]
     Hedge(#[from] hedge::HedgeError),
+    #[error(transparent)]
+    Backtest(#[from] backtest::BacktestError),
     #[error("position {name}: {error}")]
     Position { name: String, error: Box<Error> },
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand; each returns the text to print.
 
+pub mod backtest;
 pub mod book;
 pub mod covariance;
 pub mod garch;

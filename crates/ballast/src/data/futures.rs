@@ -1,6 +1,7 @@
 //! Deribit futures / perpetual price snapshots (layout of `deribit_futures_term_structure.csv`:
 //! `timestamp,currency,instrument_name,kind,expiry,price,...`).
 
+use super::csv_table::CsvTable;
 use super::DataError;
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -12,45 +13,17 @@ pub fn read_futures_prices(
     path: impl AsRef<Path>,
     as_of: Option<Timestamp>,
 ) -> Result<HashMap<String, f64>, DataError> {
-    let path = path.as_ref();
-    let file = path.display().to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| DataError::Csv {
-            file: file.clone(),
-            line: 0,
-            message: e.to_string(),
-        })?;
-    let header = rdr
-        .headers()
-        .map_err(|e| DataError::Csv {
-            file: file.clone(),
-            line: 1,
-            message: e.to_string(),
-        })?
-        .clone();
-    let col = |n: &str| {
-        header
-            .iter()
-            .position(|h| h == n)
-            .ok_or_else(|| DataError::Invalid(format!("{file}: the header has no '{n}' column")))
-    };
-    let (c_ts, c_name, c_px) = (col("timestamp")?, col("instrument_name")?, col("price")?);
+    let mut t = CsvTable::open(path.as_ref())?;
+    let (c_ts, c_name, c_px) = (
+        t.column("timestamp")?,
+        t.column("instrument_name")?,
+        t.column("price")?,
+    );
     let mut best: HashMap<String, (Timestamp, f64)> = HashMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| DataError::Csv {
-            file: file.clone(),
-            line: e.position().map_or(0, |p| p.line()),
-            message: e.to_string(),
-        })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let bad = |column: usize, message: String| DataError::BadValue {
-            file: file.clone(),
-            line,
-            column: column + 1,
-            message,
-        };
+    let rows: Vec<_> = t.rows().collect();
+    for row in rows {
+        let (line, rec) = row?;
+        let bad = |column: usize, message: String| t.bad(line, column, message);
         let ts: Timestamp = rec[c_ts]
             .parse()
             .map_err(|_| bad(c_ts, format!("'{}' is not an ISO 8601 timestamp", &rec[c_ts])))?;

@@ -14,11 +14,14 @@
 //!    every asset with a complete window is used.
 
 mod chain;
+mod csv_table;
+mod funding;
 mod futures;
 mod load;
 mod returns;
 
 pub use chain::{read_option_chain, read_option_chain_str, ChainQuote, ChainRow};
+pub use funding::{perp_coin, read_funding, FundingRates};
 pub use futures::read_futures_prices;
 pub use load::{read_prices, read_prices_str, read_wide_returns};
 pub use returns::{ReturnKind, Returns};

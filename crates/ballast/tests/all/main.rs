@@ -1,6 +1,7 @@
 //! Integration tests of the `ballast` library: peer references, properties, bad input.
 
 mod allocation_spec;
+mod backtest;
 mod book;
 mod common;
 mod data_errors;

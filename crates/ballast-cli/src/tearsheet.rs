@@ -1,0 +1,192 @@
+//! The backtest tear sheet: one self-contained HTML file (inline CSS and SVG, no scripts, no
+//! network).
+
+use crate::commands::backtest::Report;
+use ballast::backtest::metrics::Performance;
+use std::fmt::Write as _;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn pct(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.2}%", 100.0 * x)
+    } else {
+        "–".into()
+    }
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "–".into()
+    }
+}
+
+fn usd(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{:.2}M", x / 1e6)
+    } else {
+        format!("{:.0}", x)
+    }
+}
+
+const STYLE: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1060px;color:#222}
+h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}
+.sub{color:#666;margin-top:0}table{border-collapse:collapse;font-size:13px;margin:8px 0}
+th,td{padding:4px 10px;text-align:right;border-bottom:1px solid #eee}th{background:#f6f6f6}
+td:first-child,th:first-child{text-align:left}.neg{color:#b22}.pos{color:#262}
+.chart{margin:12px 0}.note{color:#555;font-size:13px}.warn{color:#a60;font-size:13px}";
+
+fn signed(x: f64) -> String {
+    let class = if x < 0.0 { "neg" } else { "pos" };
+    format!("<td class=\"{class}\">{}</td>", pct(x))
+}
+
+fn perf_row(name: &str, p: &Performance) -> String {
+    format!(
+        "<tr><td>{}</td>{}{}<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        esc(name),
+        signed(p.annual_return),
+        signed(p.total_return),
+        pct(p.annual_volatility),
+        num(p.sharpe),
+        num(p.sortino),
+        num(p.calmar),
+        pct(p.drawdown.max_drawdown),
+        p.drawdown.longest_underwater_days,
+        pct(p.var_95),
+        pct(p.cvar_95),
+        usd(p.final_value),
+    )
+}
+
+/// Render the tear sheet; `svgs` are (file, title, svg text) in display order.
+pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
+    let runs = &r.result.runs;
+    let dates = &runs[0].dates;
+    let title = r.bt.name.clone().unwrap_or_else(|| "Backtest".into());
+    let mut h = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
+        esc(&title)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1><p class=\"sub\">{} → {} · {} days · start value {} USD · walk-forward, decisions use data up to each close only · 365 days a year · source {}</p>",
+        esc(&title),
+        dates[0],
+        dates.last().expect("dates"),
+        dates.len(),
+        usd(r.bt.initial_value),
+        esc(&r.bt.source)
+    );
+    h += "<h2>Performance</h2><table><tr><th>strategy</th><th>CAGR</th><th>total</th><th>volatility</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>max drawdown</th><th>longest under water (days)</th><th>VaR 95 % (1 day)</th><th>CVaR 95 %</th><th>final USD</th></tr>";
+    for (run, p) in runs.iter().zip(&r.perf) {
+        h += &perf_row(&run.name, p);
+    }
+    if let (Some((b, _)), Some(p)) = (&r.result.benchmark, &r.bench_perf) {
+        h += &perf_row(&format!("{b} buy and hold (benchmark)"), p);
+    }
+    h += "</table>";
+    h += "<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown</th><th>PSR</th><th>DSR</th></tr>";
+    for (k, (run, p)) in runs.iter().zip(&r.perf).enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {} (recovered {})</td><td>{}</td><td>{}</td></tr>",
+            esc(&run.name),
+            esc(&r.bt.strategies[k].policy.describe()),
+            p.rebalances,
+            num(p.turnover_annual),
+            usd(p.costs_usd),
+            pct(p.cost_drag_annual),
+            usd(p.funding_usd),
+            pct(p.hit_rate),
+            num(p.skewness),
+            num(p.excess_kurtosis),
+            p.drawdown.peak,
+            p.drawdown.trough,
+            p.drawdown.recovery.map_or("not yet".to_string(), |d| d.to_string()),
+            num(r.psr[k]),
+            num(r.dsr[k]),
+        );
+    }
+    h += "</table><p class=\"note\">PSR: probability that the strategy's true Sharpe ratio is above zero given its length, skewness and kurtosis. DSR: the same against the Sharpe ratio the best of all the strategies tried here would reach by luck (Bailey &amp; López de Prado 2014).";
+    if let Some(p) = &r.pbo {
+        let _ = write!(
+            h,
+            " Probability of backtest overfitting (combinatorially symmetric cross-validation, {} blocks, {} splits): <b>{:.1} %</b> — how often the in-sample best strategy ranks in the bottom half out of sample (Bailey et al. 2017).",
+            p.blocks,
+            p.splits,
+            100.0 * p.pbo
+        );
+    }
+    h += "</p>";
+    for run in runs {
+        if !run.failures.is_empty() {
+            let _ = write!(
+                h,
+                "<p class=\"warn\">{}: {} rebalance(s) could not be computed; positions were kept (first on {}: {}).</p>",
+                esc(&run.name),
+                run.failures.len(),
+                run.failures[0].0,
+                esc(&run.failures[0].1)
+            );
+        }
+        if !run.funding_missing.is_empty() {
+            let list: Vec<String> = run
+                .funding_missing
+                .iter()
+                .map(|(a, d)| format!("{a} ({d} days)"))
+                .collect();
+            let _ = write!(
+                h,
+                "<p class=\"warn\">{}: no funding data while holding {} — counted as zero.</p>",
+                esc(&run.name),
+                esc(&list.join(", "))
+            );
+        }
+    }
+    h += "<h2>Charts</h2>";
+    for (_, t, svg) in svgs {
+        let body = svg.find("<svg").map_or(svg.as_str(), |i| &svg[i..]);
+        let _ = write!(h, "<div class=\"chart\" title=\"{}\">{body}</div>", esc(t));
+    }
+    h += "<h2>Return attribution by year</h2><p class=\"note\">Sum over the days of weight at the previous close × the coin's return (arithmetic); the five largest contributors each year, then cash interest, costs and funding.</p>";
+    let assets = &r.bt.market.assets;
+    for (run, periods) in runs.iter().zip(&r.attribution) {
+        let _ = write!(h, "<h3>{}</h3><table><tr><th>period</th><th>Σ daily returns</th><th>top contributors</th><th>interest</th><th>costs</th><th>funding</th></tr>", esc(&run.name));
+        for p in periods {
+            let mut idx: Vec<usize> = (0..assets.len())
+                .filter(|&i| p.return_contribution[i] != 0.0)
+                .collect();
+            idx.sort_by(|&a, &b| {
+                p.return_contribution[b]
+                    .abs()
+                    .total_cmp(&p.return_contribution[a].abs())
+            });
+            let top: Vec<String> = idx
+                .iter()
+                .take(5)
+                .map(|&i| format!("{} {:+.1}%", assets[i], 100.0 * p.return_contribution[i]))
+                .collect();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td>{}<td>{}</td>{}{}{}</tr>",
+                p.period,
+                signed(p.sum_of_returns),
+                esc(&top.join(", ")),
+                signed(p.interest),
+                signed(p.costs),
+                signed(p.funding)
+            );
+        }
+        h += "</table>";
+    }
+    h += "<p class=\"note\">Generated by Ballast. Metrics follow empyrical's conventions with 365 periods a year; losses are positive numbers.</p></body></html>\n";
+    h
+}

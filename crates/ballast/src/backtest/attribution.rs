@@ -1,0 +1,108 @@
+//! Where return and risk came from, per coin and per calendar year.
+//!
+//! Return: coin i contributes Σ_t w_{i,t−1}·r_{i,t} (weight at the previous close, after
+//! trades, times the coin's return), so a period's contributions plus cash interest, costs and
+//! funding add up to the sum of daily portfolio returns (arithmetic, not compounded).
+//! Risk (ex post): coin i's share of the variance of the coins' part of the daily return,
+//! cov(x_i, Σ_j x_j) / var(Σ_j x_j) with x_{i,t} = w_{i,t−1}·r_{i,t}; the shares sum to 1.
+
+use super::engine::StrategyRun;
+use super::market::MarketData;
+
+/// Attribution of one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodAttribution {
+    /// Calendar year, or `all`.
+    pub period: String,
+    pub days: usize,
+    /// Per coin (panel order): contribution to return.
+    pub return_contribution: Vec<f64>,
+    /// Per coin: share of variance (sums to 1; all zero if the book was flat).
+    pub risk_contribution: Vec<f64>,
+    /// Cash interest, costs and funding as returns (costs and funding negative when paid).
+    pub interest: f64,
+    pub costs: f64,
+    pub funding: f64,
+    /// Σ of daily portfolio returns over the period.
+    pub sum_of_returns: f64,
+}
+
+/// Attribution per calendar year and over the whole run (`all`, last).
+pub fn attribution(m: &MarketData, run: &StrategyRun) -> Vec<PeriodAttribution> {
+    let n = m.n_assets();
+    let start = m
+        .dates
+        .iter()
+        .position(|d| *d == run.dates[0])
+        .expect("run dates come from the panel");
+    let days = run.dates.len();
+    // x[t][i] for t = 1..days
+    let mut x = vec![0.0; days * n];
+    for k in 1..days {
+        let t = start + k;
+        for i in 0..n {
+            let w = run.weights[(k - 1) * n + i];
+            if w != 0.0 {
+                let (a, b) = (m.price(t - 1, i), m.price(t, i));
+                if a.is_finite() && b.is_finite() {
+                    x[k * n + i] = w * (b / a - 1.0);
+                }
+            }
+        }
+    }
+    let mut periods: Vec<(String, Vec<usize>)> = Vec::new();
+    for k in 1..days {
+        let y = run.dates[k].year().to_string();
+        match periods.last_mut() {
+            Some((p, ks)) if *p == y => ks.push(k),
+            _ => periods.push((y, vec![k])),
+        }
+    }
+    periods.push(("all".into(), (1..days).collect()));
+    periods
+        .into_iter()
+        .map(|(period, ks)| {
+            let mut ret = vec![0.0; n];
+            let (mut interest, mut costs, mut funding, mut sum) = (0.0, 0.0, 0.0, 0.0);
+            for &k in &ks {
+                for i in 0..n {
+                    ret[i] += x[k * n + i];
+                }
+                let prev = run.nav[k - 1];
+                interest += run.interest[k] / prev;
+                costs -= run.costs[k] / prev;
+                funding -= run.funding[k] / prev;
+                sum += run.nav[k] / prev - 1.0;
+            }
+            // variance shares
+            let total: Vec<f64> = ks.iter().map(|&k| x[k * n..(k + 1) * n].iter().sum()).collect();
+            let c = ks.len() as f64;
+            let mt = total.iter().sum::<f64>() / c;
+            let var: f64 = total.iter().map(|v| (v - mt) * (v - mt)).sum::<f64>() / c;
+            let risk = (0..n)
+                .map(|i| {
+                    if var <= 0.0 {
+                        return 0.0;
+                    }
+                    let mi = ks.iter().map(|&k| x[k * n + i]).sum::<f64>() / c;
+                    ks.iter()
+                        .zip(&total)
+                        .map(|(&k, tv)| (x[k * n + i] - mi) * (tv - mt))
+                        .sum::<f64>()
+                        / c
+                        / var
+                })
+                .collect();
+            PeriodAttribution {
+                period,
+                days: ks.len(),
+                return_contribution: ret,
+                risk_contribution: risk,
+                interest,
+                costs,
+                funding,
+                sum_of_returns: sum,
+            }
+        })
+        .collect()
+}
