@@ -63,7 +63,7 @@ pub fn equity(
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
         if let Some((name, nav)) = benchmark {
-            let grey = RGBColor(110, 110, 110);
+            let grey = RGBColor(0, 0, 0);
             c.draw_series(LineSeries::new(
                 dates.iter().zip(nav).map(|(d, v)| (year_frac(*d), *v)),
                 grey.stroke_width(1),
@@ -150,7 +150,7 @@ pub fn drawdowns(
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
         if let Some((name, d)) = &bench {
-            let grey = RGBColor(150, 150, 150);
+            let grey = RGBColor(60, 60, 60);
             c.draw_series(AreaSeries::new(
                 dates.iter().zip(d).map(|(x, v)| (year_frac(*x), *v)),
                 0.0,

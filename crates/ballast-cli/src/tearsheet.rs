@@ -93,15 +93,16 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
         h += &perf_row(&format!("{b} buy and hold (benchmark)"), p);
     }
     h += "</table>";
-    h += "<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown</th><th>PSR</th><th>DSR</th></tr>";
+    h += "<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>mean distance from target</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown</th><th>PSR</th><th>DSR</th></tr>";
     for (k, (run, p)) in runs.iter().zip(&r.perf).enumerate() {
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {} (recovered {})</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {} (recovered {})</td><td>{}</td><td>{}</td></tr>",
             esc(&run.name),
             esc(&r.bt.strategies[k].policy.describe()),
             p.rebalances,
             num(p.turnover_annual),
+            pct(p.target_tracking),
             usd(p.costs_usd),
             pct(p.cost_drag_annual),
             usd(p.funding_usd),

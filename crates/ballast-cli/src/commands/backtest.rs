@@ -185,6 +185,7 @@ fn table(r: &Report, out: Option<&Path>) -> String {
             bt.strategies[k].policy.describe(),
             p.rebalances.to_string(),
             num(p.turnover_annual, 2),
+            pct(p.target_tracking),
             usd(p.costs_usd),
             usd(p.funding_usd),
             format!("{} → {}", p.drawdown.peak, p.drawdown.trough),
@@ -282,6 +283,7 @@ fn perf_json(p: &Performance) -> Value {
         "interest_usd": p.interest_usd,
         "cost_drag_annual": p.cost_drag_annual,
         "rebalances": p.rebalances,
+        "target_tracking": p.target_tracking,
         "final_value": p.final_value,
     })
 }

@@ -60,6 +60,8 @@ pub struct StrategyRun {
     pub funding: Vec<f64>,
     /// Daily interest on cash, USD.
     pub interest: Vec<f64>,
+    /// Daily distance from the last target, ½Σ|w − w*| (0 right after a rebalance).
+    pub tracking: Vec<f64>,
     pub trades: Vec<Trade>,
     pub rebalances: Vec<RebalanceEvent>,
     /// Rebalances the allocator could not do (date, reason); positions were kept.
@@ -100,6 +102,7 @@ pub fn run_strategy(
         costs: Vec::with_capacity(days),
         funding: Vec::with_capacity(days),
         interest: Vec::with_capacity(days),
+        tracking: Vec::with_capacity(days),
         trades: Vec::new(),
         rebalances: Vec::new(),
         failures: Vec::new(),
@@ -242,9 +245,13 @@ pub fn run_strategy(
             }
         }
         let nav = value(&units, &last_px, cash, s.perp);
+        let mut dist = 0.0;
         for i in 0..n {
-            run.weights.push(exposure(units[i], last_px[i]) / nav);
+            let w = exposure(units[i], last_px[i]) / nav;
+            dist += (w - target[i]).abs();
+            run.weights.push(w);
         }
+        run.tracking.push(if invested { 0.5 * dist } else { 0.0 });
         run.cash.push(cash / nav);
         run.nav.push(nav);
         run.traded.push(day_traded / nav);

@@ -168,6 +168,8 @@ pub struct Performance {
     /// Costs as a fraction of average value per year.
     pub cost_drag_annual: f64,
     pub rebalances: usize,
+    /// Mean daily distance from the target, ½Σ|w − w*| (how well the policy tracks it).
+    pub target_tracking: f64,
     pub final_value: f64,
 }
 
@@ -177,15 +179,16 @@ pub fn performance(nav: &[f64], dates: &[Date], run: Option<&StrategyRun>, rf_an
     let years = r.len() as f64 / PPY;
     let mom = moments(&r).ok();
     let mean_nav = nav.iter().sum::<f64>() / nav.len() as f64;
-    let (costs, funding, interest, traded, rebalances) = match run {
+    let (costs, funding, interest, traded, rebalances, tracking) = match run {
         Some(s) => (
             s.costs.iter().sum::<f64>(),
             s.funding.iter().sum::<f64>(),
             s.interest.iter().sum::<f64>(),
             s.traded.iter().sum::<f64>(),
             s.rebalances.len(),
+            s.tracking.iter().sum::<f64>() / s.tracking.len().max(1) as f64,
         ),
-        None => (0.0, 0.0, 0.0, 0.0, 0),
+        None => (0.0, 0.0, 0.0, 0.0, 0, 0.0),
     };
     Performance {
         total_return: total_return(&r),
@@ -206,6 +209,7 @@ pub fn performance(nav: &[f64], dates: &[Date], run: Option<&StrategyRun>, rf_an
         interest_usd: interest,
         cost_drag_annual: costs / mean_nav / years,
         rebalances,
+        target_tracking: tracking,
         final_value: *nav.last().unwrap_or(&f64::NAN),
     }
 }

@@ -312,3 +312,31 @@ fn pbo_separates_skill_from_luck() {
     assert!(p.pbo < 0.05, "skill PBO {}", p.pbo);
     assert!(probability_of_backtest_overfitting(&noise[..1], 16).is_none());
 }
+
+#[test]
+fn threshold_policy_rebalances_exactly_when_a_weight_leaves_its_band() {
+    let full = panel();
+    let bt = backtest(&slice(&full, "2019-01-01", "2021-12-31", None));
+    let res = bt.run(&mut || {});
+    let run = &res.runs[1]; // threshold 0.05 (+ vol and risk-drift triggers), daily checks
+    let n = bt.market.n_assets();
+    let mut target: Option<&Vec<f64>> = None;
+    let mut ev = run.rebalances.iter().peekable();
+    let mut drift_days = 0;
+    for (k, d) in run.dates.iter().enumerate() {
+        if ev.peek().is_some_and(|e| e.date == *d) {
+            target = Some(&ev.next().unwrap().weights);
+            continue;
+        }
+        let Some(t) = target else { continue };
+        // no rebalance today: no weight may be more than 5 points off target
+        let w = &run.weights[k * n..(k + 1) * n];
+        let worst = w.iter().zip(t).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        assert!(worst <= 0.05 + 1e-12, "{d}: drift {worst} without a rebalance");
+        drift_days += 1;
+    }
+    assert!(drift_days > 500, "most days hold");
+    let triggers: Vec<_> = run.rebalances.iter().map(|e| e.trigger).collect();
+    assert!(triggers.contains(&ballast::backtest::Trigger::WeightDrift));
+    assert!(run.rebalances.len() < run.dates.len() / 3);
+}
