@@ -121,12 +121,13 @@ fn table(r: &Report, out: Option<&Path>) -> String {
     let bt = &r.bt;
     let dates = &r.result.runs[0].dates;
     let mut s = format!(
-        "Backtest{}: {} → {} ({} days), {} strategies, start value {} USD\n",
+        "Backtest{}: {} → {} ({} days), {} strateg{}, start value {} USD\n",
         bt.name.as_deref().map(|n| format!(" — {n}")).unwrap_or_default(),
         dates[0],
         dates.last().expect("dates"),
         dates.len(),
         bt.strategies.len(),
+        if bt.strategies.len() == 1 { "y" } else { "ies" },
         usd(bt.initial_value),
     );
     let _ = writeln!(
