@@ -119,6 +119,18 @@ fn bad_strategy_files_are_named() {
     assert!(e.contains("after the data ends"), "{e}");
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { threshold = -0.05 }"));
     assert!(e.contains("threshold = -0.05 must be > 0"), "{e}");
+    let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { dates = [] }"));
+    assert!(e.contains("dates = [] has no dates"), "{e}");
+    let e = bt_err(&GOOD.replace(
+        "window = 60",
+        "window = 60\nrebalance = { dates = [\"2031-01-01\"] }",
+    ));
+    assert!(
+        e.contains("none of its 1 rebalance dates falls inside the backtest"),
+        "{e}"
+    );
+    let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { every = \"month\" }"));
+    assert!(e.contains("a calendar name") && e.contains("threshold"), "{e}");
     let e = bt_err("[data]\nprices = \"PRICES\"\n");
     assert!(e.contains("no [[strategy]]"), "{e}");
     let e = run_err(&["backtest", "/no/such/strategy.toml"]);

@@ -170,7 +170,10 @@ fn default_lookback() -> usize {
 
 /// `rebalance = "monthly"` or a table.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a calendar name (\"daily\", \"weekly\", \"monthly\", \"quarterly\") or a table with keys among calendar, dates, threshold, threshold_type, risk_drift, vol_trigger, min_trade"
+)]
 pub enum RebalanceSpec {
     Calendar(String),
     Rules(RebalanceRules),
@@ -189,6 +192,9 @@ impl Default for RebalanceSpec {
 pub struct RebalanceRules {
     /// `daily`, `weekly`, `monthly`, `quarterly` (default daily with triggers, monthly without).
     pub calendar: Option<String>,
+    /// Explicit check dates instead of a calendar: each is moved to the first trading day on or
+    /// after it.
+    pub dates: Option<Vec<String>>,
     /// Drift band on any weight: absolute (points) or relative (fraction of target).
     pub threshold: Option<f64>,
     /// `absolute` (default) or `relative`.

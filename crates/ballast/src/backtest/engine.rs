@@ -134,7 +134,8 @@ pub fn run_strategy(
             *st = if m.price(t, i).is_finite() { *st + 1 } else { 0 };
         }
         let (mut day_cost, mut day_traded, mut day_funding) = (0.0, 0.0, 0.0);
-        let interest = cash.max(0.0) * daily_yield;
+        // cash earns the yield; a negative balance (leverage) pays it
+        let interest = cash * daily_yield;
         cash += interest;
         // mark to market; a position whose coin has no price today is closed at its last
         // real price (the data ended or has a gap: never an invented price)
@@ -189,7 +190,7 @@ pub fn run_strategy(
             };
         }
         // decide
-        let check = t == start || s.policy.calendar.is_check(m.dates[t - 1], m.dates[t]);
+        let check = t == start || s.policy.is_check(m.dates[t - 1], m.dates[t]);
         let trigger = if !invested {
             Some(Trigger::Initial)
         } else if !check {
@@ -252,7 +253,12 @@ pub fn run_strategy(
             run.weights.push(w);
         }
         run.tracking.push(if invested { 0.5 * dist } else { 0.0 });
-        run.cash.push(cash / nav);
+        // perpetual books hold collateral, not coins: their "cash" is the unexposed share
+        run.cash.push(if s.perp {
+            1.0 - run.weights[run.weights.len() - n..].iter().sum::<f64>()
+        } else {
+            cash / nav
+        });
         run.nav.push(nav);
         run.traded.push(day_traded / nav);
         run.costs.push(day_cost);

@@ -299,6 +299,18 @@ impl Backtest {
                 market.dates[end]
             )));
         }
+        for s in &strategies {
+            if let Some(d) = &s.policy.dates {
+                let (a, b) = (market.dates[start], market.dates[end]);
+                if !d.iter().any(|x| *x > a && *x <= b) {
+                    return Err(bad(format!(
+                        "strategy '{}': none of its {} rebalance dates falls inside the backtest ({a} → {b}); only the initial allocation would trade",
+                        s.name,
+                        d.len()
+                    )));
+                }
+            }
+        }
         if let Some(b) = benchmark {
             if !market.price(start, b).is_finite() {
                 return Err(bad(format!(

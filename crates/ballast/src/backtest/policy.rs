@@ -48,9 +48,11 @@ impl Calendar {
 }
 
 /// A resolved rebalancing policy.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub calendar: Calendar,
+    /// Explicit check dates (sorted), replacing the calendar when given.
+    pub dates: Option<Vec<Date>>,
     /// Drift band on the weights.
     pub threshold: Option<Band>,
     /// Band on |RC_i − budget_i| (percent risk contributions).
@@ -88,6 +90,28 @@ impl Policy {
                 "calendar '{cal_name}' is unknown (daily | weekly | monthly | quarterly)"
             ));
         };
+        let dates = match &rules.dates {
+            None => None,
+            Some(_) if rules.calendar.is_some() => {
+                return bad("give either calendar or dates, not both".into())
+            }
+            Some(list) if list.is_empty() => return bad("dates = [] has no dates".into()),
+            Some(list) => {
+                let mut d = list
+                    .iter()
+                    .map(|x| {
+                        x.parse::<Date>().map_err(|_| {
+                            BacktestError::Invalid(format!(
+                                "{what}: rebalance: dates: '{x}' is not a date (YYYY-MM-DD)"
+                            ))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                d.sort();
+                d.dedup();
+                Some(d)
+            }
+        };
         let positive = |name: &str, v: Option<f64>| match v {
             Some(x) if !(x > 0.0 && x.is_finite()) => Err(BacktestError::Invalid(format!(
                 "{what}: rebalance: {name} = {x} must be > 0"
@@ -111,6 +135,7 @@ impl Policy {
         };
         Ok(Self {
             calendar,
+            dates,
             threshold,
             risk_drift: rules.risk_drift,
             vol_trigger: rules.vol_trigger,
@@ -118,13 +143,27 @@ impl Policy {
         })
     }
 
+    /// Is row date `date` (previous row `previous`) a check date?
+    pub fn is_check(&self, previous: Date, date: Date) -> bool {
+        match &self.dates {
+            // the first trading day on or after a listed date
+            Some(list) => list.iter().any(|d| previous < *d && *d <= date),
+            None => self.calendar.is_check(previous, date),
+        }
+    }
+
     /// A short description, e.g. `monthly` or `daily: drift > 5 pts`.
     pub fn describe(&self) -> String {
-        let cal = match self.calendar {
-            Calendar::Daily => "daily",
-            Calendar::Weekly => "weekly",
-            Calendar::Monthly => "monthly",
-            Calendar::Quarterly => "quarterly",
+        let listed;
+        let cal = match (&self.dates, self.calendar) {
+            (Some(d), _) => {
+                listed = format!("{} listed dates", d.len());
+                listed.as_str()
+            }
+            (None, Calendar::Daily) => "daily",
+            (None, Calendar::Weekly) => "weekly",
+            (None, Calendar::Monthly) => "monthly",
+            (None, Calendar::Quarterly) => "quarterly",
         };
         if !self.has_triggers() {
             return cal.into();

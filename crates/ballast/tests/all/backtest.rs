@@ -340,3 +340,24 @@ fn threshold_policy_rebalances_exactly_when_a_weight_leaves_its_band() {
     assert!(triggers.contains(&ballast::backtest::Trigger::WeightDrift));
     assert!(run.rebalances.len() < run.dates.len() / 3);
 }
+
+#[test]
+fn listed_rebalance_dates_trade_on_the_next_trading_day() {
+    let full = panel();
+    let p = slice(&full, "2024-06-01", "2026-04-26", None);
+    let text = STRATEGIES.replace(
+        "rebalance = \"monthly\"",
+        "rebalance = { dates = [\"2025-12-14\", \"2026-01-08\", \"2025-12-12\"] }",
+    );
+    let spec: BacktestFile = toml::from_str(&text).unwrap();
+    let bt = Backtest::from_spec(spec, "t.toml", MarketData::new(&p, None, None).unwrap()).unwrap();
+    let run = &bt.run(&mut || {}).runs[0];
+    let dates: Vec<String> = run
+        .rebalances
+        .iter()
+        .skip(1)
+        .map(|e| e.date.to_string())
+        .collect();
+    // 2026-01-08 has no prices in the export: the next trading day is the 9th
+    assert_eq!(dates, ["2025-12-12", "2025-12-14", "2026-01-09"]);
+}
