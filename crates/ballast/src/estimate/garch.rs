@@ -15,7 +15,7 @@
 use super::EstimateError;
 use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::quasinewton::LBFGS;
+use argmin::solver::quasinewton::BFGS;
 use statrs::function::gamma::{digamma, ln_gamma};
 use std::cell::RefCell;
 
@@ -145,11 +145,15 @@ impl GarchFit {
 /// θ with its cost and gradient.
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
+#[derive(Clone)]
 struct Objective<'a> {
     y: &'a [f64],
     dist: GarchDist,
     backcast: f64,
     sd: f64,
+    /// Persistence fixed at α + β = 1 (the boundary arch's constraint allows): θ then has no
+    /// persistence coordinate, (θ0, θ1, θ3[, θ4]).
+    unit: bool,
     /// Last θ evaluated with its cost and gradient (the line search asks for both).
     cache: RefCell<Option<Evaluation>>,
 }
@@ -307,27 +311,148 @@ impl Objective<'_> {
         out
     }
 
+    /// Full θ of a (possibly unit-persistence) point: the persistence coordinate is +∞ there.
+    fn params(&self, th: &[f64]) -> GarchParams {
+        if self.unit {
+            let a = 1.0 / (1.0 + (-th[2]).exp());
+            GarchParams {
+                mu: th[0] * self.sd,
+                omega: th[1].exp(),
+                alpha: a,
+                beta: 1.0 - a,
+                nu: (self.dist == GarchDist::StudentT).then(|| 2.0 + th[3].exp()),
+            }
+        } else {
+            decode(th, self.dist, self.sd)
+        }
+    }
+
+    /// Drop the persistence coordinate of a full-θ vector in unit mode.
+    fn reduce(&self, mut v: Vec<f64>) -> Vec<f64> {
+        if self.unit {
+            v.remove(2);
+        }
+        v
+    }
+
     fn evaluate(&self, th: &[f64]) -> (f64, Vec<f64>) {
-        let p = decode(th, self.dist, self.sd);
+        let p = self.params(th);
         let (ll, g) = loglik_and_gradient(self.y, &p, self.dist, self.backcast);
         if !ll.is_finite() || g.iter().any(|v| !v.is_finite()) {
             return (f64::MAX, vec![0.0; th.len()]);
         }
-        let scale = 1.0 / self.y.len() as f64;
-        let (ll, g) = (ll * scale, g.map(|v| v * scale));
-        let s = p.alpha + p.beta;
-        let a = p.alpha / s;
-        let mut out = vec![
-            -g[0] * self.sd,
-            -g[1] * p.omega,
-            -(g[2] * a + g[3] * (1.0 - a)) * s * (1.0 - s),
-            -(g[2] - g[3]) * s * a * (1.0 - a),
-        ];
-        if let Some(nu) = p.nu {
-            out.push(-g[4] * (nu - 2.0));
-        }
-        (-ll, out)
+        let scale = -1.0 / self.y.len() as f64;
+        (
+            ll * scale,
+            self.reduce(to_theta(&g.map(|v| v * scale), &p, self.sd)),
+        )
     }
+
+    /// BHHH approximation of the Hessian of −ℓ/T in θ (the mean outer product of the
+    /// per-observation scores; Berndt, Hall, Hall & Hausman 1974), inverted: the starting
+    /// inverse Hessian of BFGS, so the first steps already have the right scale in every
+    /// coordinate (including a persistence near 1, where the logistic is flat).
+    fn bhhh_inverse(&self, th: &[f64]) -> Option<Vec<Vec<f64>>> {
+        let p = self.params(th);
+        let k = th.len();
+        let student = self.dist == GarchDist::StudentT;
+        let nu = p.nu.unwrap_or(f64::NAN);
+        let dk = if student {
+            0.5 * digamma((nu + 1.0) / 2.0) - 0.5 * digamma(nu / 2.0) - 0.5 / (nu - 2.0)
+        } else {
+            0.0
+        };
+        let mut h = vec![vec![0.0; k]; k];
+        let mut s2 = p.omega + (p.alpha + p.beta) * self.backcast;
+        let (mut dmu, mut dom, mut dal, mut dbe) = (0.0, 1.0, self.backcast, self.backcast);
+        for &yt in self.y {
+            let e = yt - p.mu;
+            let inv = 1.0 / s2;
+            let (dl_ds2, dl_de, dl_dnu) = if student {
+                let q = e * e * inv / (nu - 2.0);
+                let r = q / (1.0 + q);
+                (
+                    0.5 * inv * ((nu + 1.0) * r - 1.0),
+                    -(nu + 1.0) * e * inv / ((nu - 2.0) * (1.0 + q)),
+                    dk - 0.5 * q.ln_1p() + 0.5 * (nu + 1.0) / (nu - 2.0) * r,
+                )
+            } else {
+                (0.5 * inv * (e * e * inv - 1.0), -e * inv, 0.0)
+            };
+            let score = [
+                dl_ds2 * dmu - dl_de,
+                dl_ds2 * dom,
+                dl_ds2 * dal,
+                dl_ds2 * dbe,
+                dl_dnu,
+            ];
+            let st = self.reduce(to_theta(&score, &p, self.sd));
+            for i in 0..k {
+                for j in 0..k {
+                    h[i][j] += st[i] * st[j];
+                }
+            }
+            dmu = -2.0 * p.alpha * e + p.beta * dmu;
+            dom = 1.0 + p.beta * dom;
+            dal = e * e + p.beta * dal;
+            dbe = s2 + p.beta * dbe;
+            s2 = p.omega + p.alpha * e * e + p.beta * s2;
+        }
+        let t = self.y.len() as f64;
+        let trace: f64 = (0..k).map(|i| h[i][i]).sum::<f64>() / t;
+        for (i, row) in h.iter_mut().enumerate() {
+            row.iter_mut().for_each(|v| *v /= t);
+            row[i] += 1e-10 * trace;
+        }
+        invert_small(h)
+    }
+}
+
+/// Chain rule from a gradient in (μ, ω, α, β, ν) to the unconstrained θ of [`decode`].
+fn to_theta(g: &[f64; 5], p: &GarchParams, sd: f64) -> Vec<f64> {
+    let s = p.alpha + p.beta;
+    let a = p.alpha / s;
+    let mut out = vec![
+        g[0] * sd,
+        g[1] * p.omega,
+        (g[2] * a + g[3] * (1.0 - a)) * s * (1.0 - s),
+        (g[2] - g[3]) * s * a * (1.0 - a),
+    ];
+    if let Some(nu) = p.nu {
+        out.push(g[4] * (nu - 2.0));
+    }
+    out
+}
+
+/// Inverse of a small positive-definite matrix (Gauss–Jordan with partial pivoting).
+fn invert_small(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
+    let k = a.len();
+    let mut inv: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    for c in 0..k {
+        let piv = (c..k).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
+        if !(a[piv][c].abs() > 0.0) || !a[piv][c].is_finite() {
+            return None;
+        }
+        a.swap(c, piv);
+        inv.swap(c, piv);
+        let d = a[c][c];
+        for j in 0..k {
+            a[c][j] /= d;
+            inv[c][j] /= d;
+        }
+        for r in 0..k {
+            if r != c {
+                let f = a[r][c];
+                for j in 0..k {
+                    a[r][j] -= f * a[c][j];
+                    inv[r][j] -= f * inv[c][j];
+                }
+            }
+        }
+    }
+    Some(inv)
 }
 
 impl CostFunction for Objective<'_> {
@@ -346,10 +471,37 @@ impl Gradient for Objective<'_> {
     }
 }
 
+/// BFGS (argmin, Moré–Thuente line search) from `th`, started with the BHHH inverse Hessian;
+/// returns the best point and whether it converged within `max_iters`.
+fn minimise(obj: &Objective<'_>, th: Vec<f64>, max_iters: u64) -> Result<(Vec<f64>, bool), EstimateError> {
+    let k = th.len();
+    let h0 = obj.bhhh_inverse(&th).unwrap_or_else(|| {
+        (0..k)
+            .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
+            .collect()
+    });
+    let solver = BFGS::new(MoreThuenteLineSearch::new())
+        .with_tolerance_grad(1e-8)
+        .and_then(|s| s.with_tolerance_cost(1e-15))
+        .map_err(|_| EstimateError::NotFinite)?;
+    // a line search that meets an overflow ends the attempt: the caller falls back
+    let Ok(res) = Executor::new(obj.clone(), solver)
+        .configure(|s| s.param(th.clone()).inv_hessian(h0).max_iters(max_iters))
+        .run()
+    else {
+        return Ok((th, false));
+    };
+    let state = res.state();
+    let done = matches!(state.get_termination_status(), argmin::core::TerminationStatus::Terminated(r) if *r != argmin::core::TerminationReason::MaxItersReached);
+    Ok((state.get_best_param().cloned().unwrap_or(th), done))
+}
+
 impl Garch11 {
     /// Fit by maximum likelihood: arch's grid of starting values (α ∈ {0.01, 0.05, 0.1, 0.2},
-    /// α+β ∈ {0.5, 0.7, 0.9, 0.98}, ω from the sample variance, ν = 8), then L-BFGS with the
-    /// analytic gradient on unconstrained coordinates (ω > 0, α, β ≥ 0, α + β < 1, ν > 2).
+    /// α+β ∈ {0.5, 0.7, 0.9, 0.98}, ω from the sample variance, ν = 8), then BFGS with the
+    /// analytic gradient on unconstrained coordinates (ω > 0, α, β ≥ 0, α + β < 1, ν > 2),
+    /// started with the BHHH inverse Hessian; an optimum on α + β = 1 (allowed by arch's
+    /// constraint α + β ≤ 1) is fitted on that boundary directly.
     ///
     /// Errors: fewer than 10 observations, a constant or non-finite series.
     pub fn fit(&self, y: &[f64]) -> Result<GarchFit, EstimateError> {
@@ -379,6 +531,7 @@ impl Garch11 {
             dist,
             backcast,
             sd,
+            unit: false,
             cache: RefCell::new(None),
         };
         let mut best: Option<(Vec<f64>, f64)> = None;
@@ -402,21 +555,36 @@ impl Garch11 {
                 }
             }
         }
-        let (mut th, _) = best.expect("grid is non-empty");
-        // L-BFGS with the analytic gradient, to |∇(−ℓ/T)| ≤ 1e-8 (arch's SLSQP stops at a
-        // 1e-6 change in −ℓ; the fit here is at least as tight).
-        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
-            .with_tolerance_grad(1e-8)
-            .and_then(|s| s.with_tolerance_cost(1e-15))
-            .map_err(|_| EstimateError::NotFinite)?;
-        let res = Executor::new(obj, solver)
-            .configure(|s| s.param(th.clone()).max_iters(500))
-            .run()
-            .map_err(|_| EstimateError::NotFinite)?;
-        if let Some(p) = res.state().get_best_param() {
-            th = p.clone();
+        let (th, _) = best.expect("grid is non-empty");
+        // BFGS from arch's best grid point, started with the BHHH inverse Hessian, to
+        // |∇(−ℓ/T)| ≤ 1e-8 (arch's SLSQP stops at a 1e-6 change in −ℓ).
+        let (th, done) = minimise(&obj, th, 18)?;
+        let mut params = obj.params(&th);
+        if !done && params.alpha + params.beta > 0.99 {
+            // Heading for α + β = 1, which the logistic only approaches: fit on the boundary
+            // and keep it if the likelihood still rises towards it (∂ℓ/∂s ≥ 0 there, the
+            // optimality condition of arch's constraint α + β ≤ 1).
+            let unit = Objective {
+                unit: true,
+                cache: RefCell::new(None),
+                ..obj.clone()
+            };
+            let (tu, unit_done) = minimise(&unit, unit.reduce(th.clone()), 500)?;
+            let pu = unit.params(&tu);
+            let (ll_u, g) = loglik_and_gradient(y, &pu, dist, backcast);
+            if unit_done && ll_u.is_finite() && g[2] * pu.alpha + g[3] * pu.beta >= 0.0 {
+                params = pu;
+            } else {
+                let full = Objective {
+                    unit: false,
+                    cache: RefCell::new(None),
+                    ..unit
+                };
+                params = full.params(&minimise(&full, th, 500)?.0);
+            }
+        } else if !done {
+            params = obj.params(&minimise(&obj, th, 500)?.0);
         }
-        let params = decode(&th, dist, sd);
         let resid: Vec<f64> = y.iter().map(|v| v - params.mu).collect();
         let (ll, s2) = loglik_with_backcast(&resid, &params, dist, backcast);
         Ok(GarchFit {
