@@ -77,3 +77,55 @@ fn short_or_constant_series_are_errors() {
     assert!(Garch11::default().fit(&[0.3; 100]).is_err());
     assert!(Garch11::default().fit(&[f64::NAN; 100]).is_err());
 }
+
+/// On real coins (several with their optimum on α + β = 1), every fit is a constrained local
+/// maximum: no feasible nudge of any parameter raises the likelihood.
+#[test]
+fn fits_are_local_maxima_including_on_the_unit_persistence_boundary() {
+    let panel = ballast::data::read_prices(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/crypto_daily_close.csv"
+    ))
+    .unwrap();
+    for coin in ["BTC", "ETH", "XRP", "TRX", "DOGE"] {
+        let c = panel.asset_index(coin).unwrap();
+        let px: Vec<f64> = (0..panel.dates().len())
+            .filter_map(|r| panel.price(r, c))
+            .collect();
+        let y: Vec<f64> = px.windows(2).map(|w| 100.0 * (w[1] / w[0] - 1.0)).collect();
+        let y = &y[y.len() - 1500..];
+        for dist in [GarchDist::Normal, GarchDist::StudentT] {
+            let fit = Garch11 { dist }.fit(y).unwrap();
+            let p = fit.params;
+            assert!(
+                p.alpha >= 0.0 && p.beta >= 0.0 && p.alpha + p.beta <= 1.0 + 1e-12,
+                "{coin} {dist:?}"
+            );
+            let (ll, _) = garch_loglikelihood(y, &p, dist);
+            assert!((ll - fit.loglikelihood).abs() < 1e-9);
+            for k in 0..5 {
+                for h in [1e-4, -1e-4] {
+                    let mut q = p;
+                    match k {
+                        0 => q.mu += h,
+                        1 => q.omega *= 1.0 + h,
+                        2 => q.alpha += h,
+                        3 => q.beta += h,
+                        _ => match q.nu {
+                            Some(nu) => q.nu = Some(nu * (1.0 + h)),
+                            None => continue,
+                        },
+                    }
+                    if q.alpha < 0.0 || q.beta < 0.0 || q.alpha + q.beta > 1.0 {
+                        continue;
+                    }
+                    let (lq, _) = garch_loglikelihood(y, &q, dist);
+                    assert!(
+                        lq <= ll + 1e-6,
+                        "{coin} {dist:?}: nudging parameter {k} by {h} raises ℓ {ll} → {lq}"
+                    );
+                }
+            }
+        }
+    }
+}
