@@ -318,9 +318,13 @@ pub struct OptimizeArgs {
     /// trailing volatility over --momentum-lookback days) before allocating.
     #[arg(long, value_name = "K")]
     pub momentum_top: Option<usize>,
-    /// Look-back in days for --momentum-top.
+    /// Look-back in days for --momentum-top / --momentum-tilt.
     #[arg(long, default_value_t = 90)]
     pub momentum_lookback: usize,
+    /// Tilt the weights towards volatility-adjusted momentum: w ∝ w·exp(κ·z), z the
+    /// cross-sectional z-score (erc, risk-budget, inverse-vol, hrp, herc).
+    #[arg(long, value_name = "KAPPA")]
+    pub momentum_tilt: Option<f64>,
     /// If the covariance is not positive definite, repair it (eigenvalues floored, Higham 1988)
     /// instead of stopping with an error; the output says so.
     #[arg(long)]

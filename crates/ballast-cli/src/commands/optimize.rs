@@ -10,7 +10,7 @@ use ballast::allocate::{
     vol_target, BlackLitterman, Constraints, ConstraintsSpec, HrpConfig, LeafOrder, Linkage, MvObjective,
     RiskBudgeting, ViewUncertainty, VolTarget, WeightBounds,
 };
-use ballast::estimate::{historical_mean, vol_adjusted_momentum};
+use ballast::estimate::{historical_mean, signal_tilt, vol_adjusted_momentum};
 use serde_json::json;
 
 pub fn run(a: &OptimizeArgs) -> Result<String> {
@@ -49,6 +49,14 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     }
     let bounds = (a.min_weight.is_some() || a.max_weight.is_some())
         .then(|| WeightBounds::uniform(n, a.min_weight.unwrap_or(0.0), a.max_weight.unwrap_or(1.0)));
+    if a.momentum_tilt.is_some()
+        && !matches!(
+            a.method,
+            Method::Erc | Method::RiskBudget | Method::InverseVol | Method::Hrp | Method::Herc
+        )
+    {
+        bail!("--momentum-tilt works with erc, risk-budget, inverse-vol, hrp and herc (mean-based methods already use expected returns)");
+    }
     if let Some(mv) = mv_objective(a)? {
         return mean_variance_output(a, &l, &cov, mv);
     }
@@ -98,6 +106,15 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
         }
         _ => unreachable!("mean-variance and min-CVaR methods are handled above"),
     };
+    let alloc = match a.momentum_tilt {
+        Some(kappa) => {
+            let score = vol_adjusted_momentum(&l.returns, a.momentum_lookback)
+                .with_context(|| format!("--momentum-lookback {}", a.momentum_lookback))?;
+            let w = signal_tilt(&alloc.weights, &score, kappa).context("--momentum-tilt")?;
+            ballast::allocate::Allocation::new(alloc.method, &cov, w, alloc.solver)?
+        }
+        None => alloc,
+    };
     let vt = a
         .vol_target
         .map(|t| {
@@ -129,6 +146,9 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                 "window": window_json(&l.returns, first_price),
                 "dropped_incomplete": l.window.dropped,
             });
+            if let Some(k) = a.momentum_tilt {
+                v["momentum_tilt"] = json!({"kappa": k, "lookback": a.momentum_lookback});
+            }
             if let Some(b) = &budgets {
                 v["budgets"] = by_asset(
                     &cov.assets,
@@ -152,7 +172,14 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
             serde_json::to_string_pretty(&v)? + "\n"
         }
         Format::Table => {
-            let mut out = format!("Target: {method} on {} covariance, {} assets\n", cov.estimator, n);
+            let tilt = a
+                .momentum_tilt
+                .map(|k| format!(", tilted to {}-day momentum (κ = {k})", a.momentum_lookback))
+                .unwrap_or_default();
+            let mut out = format!(
+                "Target: {method}{tilt} on {} covariance, {} assets\n",
+                cov.estimator, n
+            );
             out += &window_line(&l.returns, first_price);
             if !l.window.dropped.is_empty() {
                 out += &format!(

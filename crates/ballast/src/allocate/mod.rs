@@ -73,7 +73,12 @@ pub struct Allocation {
 }
 
 impl Allocation {
-    pub(crate) fn new(
+    /// An allocation from given weights (N, covariance order): computes their percent risk
+    /// contributions and annual volatility under `cov`.
+    ///
+    /// Errors: a covariance that gives a non-finite or non-positive portfolio variance (the
+    /// error says what is wrong with it).
+    pub fn new(
         method: &'static str,
         cov: &Covariance,
         weights: Vec<f64>,

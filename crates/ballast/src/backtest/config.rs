@@ -135,8 +135,8 @@ pub struct StrategySpec {
     pub instrument: String,
     /// Universe: these coins only (default: every coin of the price file).
     pub assets: Option<Vec<String>>,
-    /// Volatility-adjusted momentum: keep the `top` coins by trailing return ÷ trailing
-    /// volatility over `lookback` days before allocating.
+    /// Volatility-adjusted momentum (trailing return ÷ trailing volatility over `lookback`
+    /// days): keep the `top` coins before allocating, and/or tilt the weights by `tilt`.
     pub momentum: Option<MomentumSpec>,
     #[serde(default)]
     pub rebalance: RebalanceSpec,
@@ -155,11 +155,14 @@ fn default_instrument() -> String {
     "spot".into()
 }
 
-/// `momentum = { top = 10, lookback = 90 }`
+/// `momentum = { top = 10, lookback = 90 }` (select) and/or `tilt = 0.5` (tilt the weights
+/// by exp(κ·z) of the signal's cross-sectional z-score).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MomentumSpec {
-    pub top: usize,
+    pub top: Option<usize>,
+    #[serde(default)]
+    pub tilt: f64,
     #[serde(default = "default_lookback")]
     pub lookback: usize,
 }

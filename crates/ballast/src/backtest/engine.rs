@@ -6,7 +6,7 @@ use super::market::{trade_cost, MarketData};
 use super::policy::{weights_breach, Trigger};
 use super::Strategy;
 use crate::data::{ReturnKind, Returns};
-use crate::estimate::vol_adjusted_momentum;
+use crate::estimate::{signal_tilt, vol_adjusted_momentum};
 use crate::risk::risk_contributions;
 use jiff::civil::Date;
 
@@ -345,12 +345,13 @@ fn decide(
         .map_err(|e| e.to_string())
     };
     let mut r = returns_of(&index)?;
-    if let Some(mom) = s.momentum {
-        if index.len() > mom.top {
-            let score = vol_adjusted_momentum(&r, mom.lookback).map_err(|e| e.to_string())?;
+    if let Some(top) = s.momentum.and_then(|m| m.top) {
+        if index.len() > top {
+            let lookback = s.momentum.map_or(2, |m| m.lookback);
+            let score = vol_adjusted_momentum(&r, lookback).map_err(|e| e.to_string())?;
             let mut order: Vec<usize> = (0..index.len()).collect();
             order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
-            order.truncate(mom.top);
+            order.truncate(top);
             order.sort();
             index = order.iter().map(|&k| index[k]).collect();
             r = returns_of(&index)?;
@@ -358,10 +359,18 @@ fn decide(
     }
     let cov = s.estimator.fit(&r).map_err(|e| e.to_string())?;
     let current: Vec<f64> = index.iter().map(|&i| exposure(units[i], px[i]) / nav).collect();
-    let a = s
+    let mut a = s
         .allocation
         .allocate(&r, &cov, Some(&current))
         .map_err(|e| e.to_string())?;
+    if let Some(mom) = s.momentum.filter(|m| m.tilt > 0.0) {
+        let score = vol_adjusted_momentum(&r, mom.lookback).map_err(|e| e.to_string())?;
+        a.weights = signal_tilt(&a.weights, &score, mom.tilt).map_err(|e| e.to_string())?;
+        let rc = risk_contributions(&cov.matrix, &a.weights).map_err(|e| e.to_string())?;
+        a.allocation.risk_contributions = rc.percent;
+        a.allocation.volatility_annual = rc.volatility;
+        a.vol_targeted = None;
+    }
     let mut weights = vec![0.0; n];
     let mut rc = vec![0.0; n];
     for (k, &i) in index.iter().enumerate() {

@@ -222,10 +222,16 @@ impl Backtest {
                 None => (0..market.n_assets()).collect(),
             };
             if let Some(mo) = s.momentum {
-                if mo.top == 0 || mo.lookback < 2 || mo.lookback > s.window {
+                if mo.top == Some(0) || mo.lookback < 2 || mo.lookback > s.window {
                     return Err(bad(format!(
-                        "{what}: momentum needs top ≥ 1 and 2 ≤ lookback ≤ window (got top = {}, lookback = {}, window = {})",
+                        "{what}: momentum needs top ≥ 1 and 2 ≤ lookback ≤ window (got top = {:?}, lookback = {}, window = {})",
                         mo.top, mo.lookback, s.window
+                    )));
+                }
+                if !(mo.tilt >= 0.0 && mo.tilt.is_finite()) || (mo.top.is_none() && mo.tilt == 0.0) {
+                    return Err(bad(format!(
+                        "{what}: momentum needs top = K (select) and/or tilt = κ > 0 (got tilt = {})",
+                        mo.tilt
                     )));
                 }
             }

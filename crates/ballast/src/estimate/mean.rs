@@ -115,3 +115,36 @@ pub fn vol_adjusted_momentum(returns: &Returns, lookback: usize) -> Result<Vec<f
         })
         .collect())
 }
+
+/// Tilt `weights` towards a signal: w'_i ∝ w_i · exp(κ·z_i) with z the cross-sectional
+/// z-score of `signal` (e.g. [`vol_adjusted_momentum`]) and κ = `strength` ≥ 0, rescaled to
+/// the original Σw (long-only weights stay long-only; κ = 0 changes nothing). A constant
+/// signal leaves the weights as they are.
+///
+/// Errors: lengths differ, κ negative or not finite, a non-finite signal.
+pub fn signal_tilt(weights: &[f64], signal: &[f64], strength: f64) -> Result<Vec<f64>, EstimateError> {
+    if weights.len() != signal.len()
+        || !(strength >= 0.0 && strength.is_finite())
+        || signal.iter().any(|s| !s.is_finite())
+    {
+        return Err(EstimateError::BadParameter {
+            estimator: "signal tilt",
+            name: "strength",
+            value: strength,
+            expected: "κ ≥ 0, one finite signal value per weight",
+        });
+    }
+    let n = signal.len() as f64;
+    let m = signal.iter().sum::<f64>() / n;
+    let sd = (signal.iter().map(|s| (s - m) * (s - m)).sum::<f64>() / n).sqrt();
+    if !(sd > 0.0) {
+        return Ok(weights.to_vec());
+    }
+    let raw: Vec<f64> = weights
+        .iter()
+        .zip(signal)
+        .map(|(w, s)| w * (strength * (s - m) / sd).exp())
+        .collect();
+    let (before, after): (f64, f64) = (weights.iter().sum(), raw.iter().sum());
+    Ok(raw.iter().map(|x| x * before / after).collect())
+}

@@ -15,7 +15,7 @@ pub use covariance::{
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
 };
-pub use mean::{ewma_mean, historical_mean, james_stein_mean, vol_adjusted_momentum};
+pub use mean::{ewma_mean, historical_mean, james_stein_mean, signal_tilt, vol_adjusted_momentum};
 pub use volatility::{ccc_covariance, ewma_volatility, VolModel};
 
 /// Errors from estimators.

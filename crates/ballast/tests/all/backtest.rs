@@ -106,6 +106,14 @@ method = "erc"
 vol_target = 0.4
 
 [[strategy]]
+name = "erc monthly, momentum tilt"
+window = 120
+momentum = { tilt = 0.5, lookback = 60 }
+rebalance = "monthly"
+[strategy.allocation]
+method = "erc"
+
+[[strategy]]
 name = "min-variance weekly, momentum"
 window = 120
 momentum = { top = 5, lookback = 60 }
@@ -360,4 +368,25 @@ fn listed_rebalance_dates_trade_on_the_next_trading_day() {
         .collect();
     // 2026-01-08 has no prices in the export: the next trading day is the 9th
     assert_eq!(dates, ["2025-12-12", "2025-12-14", "2026-01-09"]);
+}
+
+#[test]
+fn momentum_tilt_changes_the_erc_weights_but_not_the_universe() {
+    let full = panel();
+    let bt = backtest(&slice(&full, "2019-01-01", "2021-12-31", None));
+    let res = bt.run(&mut || {});
+    let (plain, tilted) = (&res.runs[0], &res.runs[2]);
+    assert_eq!(tilted.name, "erc monthly, momentum tilt");
+    for (a, b) in plain.rebalances.iter().zip(&tilted.rebalances) {
+        assert_eq!(a.date, b.date);
+        let held =
+            |e: &ballast::backtest::RebalanceEvent| e.weights.iter().map(|w| *w > 0.0).collect::<Vec<_>>();
+        assert_eq!(held(a), held(b), "same coins");
+        assert!((b.weights.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+    assert!(plain
+        .rebalances
+        .iter()
+        .zip(&tilted.rebalances)
+        .any(|(a, b)| max_abs(&a.weights, &b.weights) > 0.01));
 }

@@ -71,3 +71,21 @@ fn means_and_momentum() {
     assert!(vol_adjusted_momentum(&r, 1).is_err() && vol_adjusted_momentum(&r, 10_000).is_err());
     assert!(ewma_mean(&r, 1.5).is_err());
 }
+
+#[test]
+fn signal_tilt_keeps_the_sum_and_orders_by_the_signal() {
+    use ballast::estimate::signal_tilt;
+    let w = [0.4, 0.3, 0.2, 0.1];
+    let sig = [0.5, -1.0, 2.0, 0.0];
+    assert_eq!(signal_tilt(&w, &sig, 0.0).unwrap(), w.to_vec());
+    let t = signal_tilt(&w, &sig, 0.7).unwrap();
+    assert!((t.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+    let ratio: Vec<f64> = t.iter().zip(&w).map(|(a, b)| a / b).collect();
+    // the higher the signal, the larger the scale-up
+    let mut by_signal: Vec<usize> = (0..4).collect();
+    by_signal.sort_by(|&a, &b| sig[a].total_cmp(&sig[b]));
+    assert!(by_signal.windows(2).all(|p| ratio[p[0]] < ratio[p[1]]));
+    assert_eq!(signal_tilt(&w, &[1.0; 4], 2.0).unwrap(), w.to_vec());
+    assert!(signal_tilt(&w, &sig, -1.0).is_err());
+    assert!(signal_tilt(&w, &sig[..3], 1.0).is_err());
+}
