@@ -57,7 +57,11 @@ impl Table {
 
 /// 0.1234 → "12.34%".
 pub fn pct(x: f64) -> String {
-    format!("{:.2}%", 100.0 * x)
+    if x.is_finite() {
+        format!("{:.2}%", 100.0 * x)
+    } else {
+        "–".into()
+    }
 }
 
 /// Signed percentage points: 0.012 → "+1.20 pp".

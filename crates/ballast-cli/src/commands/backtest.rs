@@ -174,6 +174,7 @@ fn table(r: &Report, out: Option<&Path>) -> String {
         "rebalance",
         "rebal.",
         "turnover/yr",
+        "off target",
         "costs USD",
         "funding USD",
         "worst DD (peak → trough)",
@@ -211,7 +212,7 @@ fn table(r: &Report, out: Option<&Path>) -> String {
                 100.0 * p.pbo
             );
         }
-        None => s += "Probability of backtest overfitting: needs at least 2 strategies\n",
+        None => s += "Probability of backtest overfitting: needs at least 2 strategies and 32 days\n",
     }
     for (run, st) in r.result.runs.iter().zip(&bt.strategies) {
         if !run.failures.is_empty() {

@@ -70,6 +70,7 @@ fn example_backtest_writes_json_csv_charts_and_tearsheet() {
     assert!(o.status.success());
     let t = String::from_utf8_lossy(&o.stdout);
     assert!(t.contains("ERC + 40% vol target") && t.contains("Probability of backtest overfitting"));
+    assert!(t.contains("off target") && t.contains("turnover/yr"));
 }
 
 const GOOD: &str = r#"
