@@ -208,6 +208,11 @@ pub fn weights(
     if let Some(cash) = cash {
         layers.push(("cash".into(), cash.iter().map(|c| 100.0 * c.max(0.0)).collect()));
     }
+    // leverage (a perpetual book with max_leverage > 1) stacks above 100 %
+    let top_y = (0..t)
+        .map(|k| layers.iter().map(|l| l.1[k].max(0.0)).sum::<f64>())
+        .fold(100.0f64, f64::max)
+        + 2.0;
     render(420, |root| {
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
@@ -215,7 +220,7 @@ pub fn weights(
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0.0..102.0)
+            .build_cartesian_2d(x0..x1, 0.0..top_y)
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
