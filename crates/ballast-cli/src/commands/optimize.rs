@@ -136,6 +136,14 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
     let method = alloc.method;
     Ok(match a.window.format {
         Format::Json => {
+            // the same summary keys as the mean-variance methods (μ from --mu; cash earns r_f)
+            let mu = input::expected_returns(&l.returns, a.mu, a.mu_lambda)?;
+            let ret: f64 = mu.iter().zip(&weights).map(|(m, w)| m * w).sum::<f64>() + cash * a.risk_free;
+            let status = match &alloc.solver {
+                Some(s) if s.converged => "converged",
+                Some(_) => "not converged",
+                None => "closed form",
+            };
             let mut v = json!({
                 "method": method,
                 "estimator": cov.estimator,
@@ -143,6 +151,9 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
                 "cash": cash,
                 "risk_contributions": by_asset(&cov.assets, &alloc.risk_contributions),
                 "volatility_annual": vol,
+                "expected_return_annual": ret,
+                "sharpe": if vol > 0.0 { (ret - a.risk_free) / vol } else { f64::NAN },
+                "solver_status": status,
                 "window": window_json(&l.returns, first_price),
                 "dropped_incomplete": l.window.dropped,
             });
