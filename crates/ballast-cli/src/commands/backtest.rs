@@ -314,6 +314,30 @@ pub fn summary_json(r: &Report) -> Value {
                 .iter()
                 .map(|(a, d)| json!({"asset": a, "days": d}))
                 .collect::<Vec<_>>());
+            let assets = &r.bt.market.assets;
+            let nonzero = |x: &[f64]| {
+                Value::Object(
+                    assets
+                        .iter()
+                        .zip(x)
+                        .filter(|(_, v)| **v != 0.0)
+                        .map(|(a, v)| (a.clone(), json!(v)))
+                        .collect(),
+                )
+            };
+            v["attribution"] = json!(r.attribution[k]
+                .iter()
+                .map(|p| json!({
+                    "period": p.period,
+                    "days": p.days,
+                    "sum_of_returns": p.sum_of_returns,
+                    "return_contribution": nonzero(&p.return_contribution),
+                    "risk_contribution": nonzero(&p.risk_contribution),
+                    "interest": p.interest,
+                    "costs": p.costs,
+                    "funding": p.funding,
+                }))
+                .collect::<Vec<_>>());
             v
         })
         .collect();

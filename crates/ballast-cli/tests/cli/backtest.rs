@@ -36,6 +36,9 @@ fn example_backtest_writes_json_csv_charts_and_tearsheet() {
         assert!(s[0][k].is_number(), "{k}");
     }
     assert_eq!(v["benchmark"]["name"], "BTC buy and hold");
+    let attr = s[0]["attribution"].as_array().unwrap();
+    assert_eq!(attr.first().unwrap()["period"], "2018");
+    assert_eq!(attr.last().unwrap()["period"], "all");
     assert!(f(&v["pbo"]["pbo"]) >= 0.0);
     assert_eq!(v["start"], "2018-08-17");
     // monthly rebalancing over the bundled panel: 93 rebalances

@@ -1,9 +1,11 @@
-//! Allocation: inverse volatility, equal risk contribution (ERC), risk budgeting and
-//! volatility targeting.
+//! Allocation: inverse volatility, equal risk contribution (ERC), risk budgeting, volatility
+//! targeting, the mean-variance family and Black–Litterman (Clarabel), hierarchical risk
+//! parity and HERC, minimum CVaR — and [`AllocationSpec`], the rule that names one of them
+//! with its parameters and constraints.
 //!
-//! Allocators take an annualised [`Covariance`](crate::estimate::Covariance) and return an
-//! [`Allocation`]: long-only weights summing to 1 (before any volatility-target overlay), their
-//! percent risk contributions and the portfolio's annual volatility.
+//! Allocators take an annualised [`crate::estimate::Covariance`] (N×N, ×365) and return
+//! weights over its assets: the risk-based ones an [`Allocation`] (long-only weights summing
+//! to 1 before any volatility-target overlay, percent risk contributions, annual volatility).
 
 mod black_litterman;
 mod bounds;
