@@ -127,6 +127,7 @@ pub fn run_strategy(
     let mut missing_funding = vec![0usize; n];
     let mut prev_nav = initial;
     let mut invested = false;
+    let mut wiped_out = false;
     let daily_yield = cash_yield / 365.0;
     for t in start..=end {
         tick();
@@ -191,7 +192,23 @@ pub fn run_strategy(
         }
         // decide
         let check = t == start || s.policy.is_check(m.dates[t - 1], m.dates[t]);
-        let trigger = if !invested {
+        if !(nav > 0.0) && !wiped_out {
+            // wiped out (a leveraged book): every position is closed at today's closes, and
+            // the strategy trades no more
+            wiped_out = true;
+            run.failures.push((
+                m.dates[t],
+                format!("portfolio value {nav:.2} USD ≤ 0: positions closed, no more trades"),
+            ));
+            let zero = vec![0.0; n];
+            let (c, traded) = trade_to(m, s, t, &mut units, &last_px, &mut cash, &zero, &mut run);
+            day_cost += c;
+            day_traded += traded;
+            target = zero;
+        }
+        let trigger = if wiped_out {
+            None
+        } else if !invested {
             Some(Trigger::Initial)
         } else if !check {
             None

@@ -390,3 +390,38 @@ fn momentum_tilt_changes_the_erc_weights_but_not_the_universe() {
         .zip(&tilted.rebalances)
         .any(|(a, b)| max_abs(&a.weights, &b.weights) > 0.01));
 }
+
+#[test]
+fn a_wiped_out_leveraged_book_stops_trading_without_panicking() {
+    let full = panel();
+    let p = slice(&full, "2019-10-01", "2020-06-30", None);
+    let text = r#"
+[data]
+prices = "unused"
+funding = "unused"
+[[strategy]]
+name = "20x BTC perp"
+assets = ["BTC"]
+instrument = "perp"
+window = 30
+rebalance = "daily"
+[strategy.allocation]
+method = "erc"
+vol_target = 20.0
+max_leverage = 20.0
+"#;
+    let spec: BacktestFile = toml::from_str(text).unwrap();
+    let bt = Backtest::from_spec(spec, "t.toml", MarketData::new(&p, None, None).unwrap()).unwrap();
+    let run = &bt.run(&mut || {}).runs[0];
+    let (day, why) = run
+        .failures
+        .iter()
+        .find(|f| f.1.starts_with("portfolio value"))
+        .expect("wiped out");
+    assert!(
+        run.trades.iter().all(|t| t.date <= *day),
+        "no trade after {day}: {why}"
+    );
+    // funding data was missing every day the position was held, and that is reported
+    assert!(run.funding_missing.iter().any(|(a, d)| a == "BTC" && *d > 0));
+}
