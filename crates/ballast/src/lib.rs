@@ -5,11 +5,12 @@
 //! | module | concept |
 //! |---|---|
 //! | [`data`] | price panels with real listing gaps, windows, simple/log returns, CSV loaders |
-//! | [`estimate`] | covariance estimators (sample, EWMA, Ledoit–Wolf, OAS), annualised ×365 |
+//! | [`estimate`] | covariance estimators (sample, EWMA, Ledoit–Wolf, OAS, CCC), annualised ×365; GARCH(1,1); expected returns; momentum |
 //! | [`risk`] | volatility, Euler risk contributions, VaR/CVaR (historical, Gaussian, Cornish–Fisher), drawdown |
-//! | [`allocate`] | inverse volatility, equal risk contribution, risk budgeting, volatility targeting |
+//! | [`allocate`] | inverse volatility, equal risk contribution, risk budgeting, volatility targeting, mean-variance, Black–Litterman, HRP/HERC, min-CVaR; `AllocationSpec` |
 //! | [`rebalance`] | current vs target weights, drift bands, trade lists with fees |
 //! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
+//! | [`backtest`] | walk-forward backtests: rebalancing policies, costs, funding, metrics, PSR/DSR/PBO, attribution |
 //! | [`instrument`] | spot, perpetuals, futures, options; Deribit instrument names |
 //! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility, SVI surfaces, position valuation |
 //! | [`hedge`] | least-cost trades that make a book delta/gamma/vega neutral (LP, Clarabel) |
