@@ -210,8 +210,8 @@ impl AllocationSpec {
         only(self.clusters.is_some(), "clusters", &["herc"])?;
         only(self.beta.is_some(), "beta", &["min-cvar"])?;
         only(
-            self.views.is_some() || self.tau.is_some(),
-            "views / tau",
+            self.views.is_some() || self.tau.is_some() || self.view_confidences.is_some(),
+            "views / tau / view_confidences",
             &["black-litterman"],
         )?;
         let mean_based = [

@@ -86,7 +86,7 @@ fn mistakes_in_the_rule_are_named() {
     for (t, want) in [
         (
             "method = \"erc\"\nviews = { BTC = 0.1 }",
-            "views / tau is only used with method = black-litterman",
+            "views / tau / view_confidences is only used with method = black-litterman",
         ),
         (
             "method = \"black-litterman\"\n[target.views]\nDOGE = 0.1",
