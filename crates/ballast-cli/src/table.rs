@@ -71,17 +71,41 @@ pub fn pp(x: f64) -> String {
 
 /// USD with thousands separators and cents: 1234567.891 → "1,234,567.89".
 pub fn usd(x: f64) -> String {
+    grouped(x, 2)
+}
+
+/// Whole USD with thousands separators: 1234567.891 → "1,234,568".
+pub fn usd0(x: f64) -> String {
+    grouped(x, 0)
+}
+
+fn grouped(x: f64, decimals: usize) -> String {
     let neg = x < 0.0;
-    let s = format!("{:.2}", x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
-    let mut grouped = String::new();
+    let s = format!("{:.decimals$}", x.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::from(if neg { "-" } else { "" });
     for (k, ch) in int.chars().enumerate() {
         if k > 0 && (int.len() - k) % 3 == 0 {
-            grouped.push(',');
+            out.push(',');
         }
-        grouped.push(ch);
+        out.push(ch);
     }
-    format!("{}{grouped}.{frac}", if neg { "-" } else { "" })
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    out
+}
+
+/// `d` decimals, or "–" when undefined: 1.2345 → "1.23".
+pub fn fixed(x: f64, d: usize) -> String {
+    if x.is_finite() {
+        format!("{x:.d$}")
+    } else {
+        "–".into()
+    }
 }
 
 /// A price or unit count with sensible significant digits.

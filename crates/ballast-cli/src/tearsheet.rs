@@ -2,6 +2,7 @@
 //! network).
 
 use crate::commands::backtest::Report;
+use crate::table::{fixed, pct};
 use ballast::backtest::metrics::Performance;
 use std::fmt::Write as _;
 
@@ -12,20 +13,9 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn pct(x: f64) -> String {
-    if x.is_finite() {
-        format!("{:.2}%", 100.0 * x)
-    } else {
-        "–".into()
-    }
-}
-
-fn num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.2}")
-    } else {
-        "–".into()
-    }
+/// Two decimals, "–" when undefined.
+fn fixed2(x: f64) -> String {
+    fixed(x, 2)
 }
 
 fn usd(x: f64) -> String {
@@ -55,9 +45,9 @@ fn perf_row(name: &str, p: &Performance) -> String {
         signed(p.annual_return),
         signed(p.total_return),
         pct(p.annual_volatility),
-        num(p.sharpe),
-        num(p.sortino),
-        num(p.calmar),
+        fixed2(p.sharpe),
+        fixed2(p.sortino),
+        fixed2(p.calmar),
         pct(p.drawdown.max_drawdown),
         p.drawdown.longest_underwater_days,
         pct(p.var_95),
@@ -101,19 +91,19 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
             esc(&run.name),
             esc(&r.bt.strategies[k].policy.describe()),
             p.rebalances,
-            num(p.turnover_annual),
+            fixed2(p.turnover_annual),
             pct(p.target_tracking),
             usd(p.costs_usd),
             pct(p.cost_drag_annual),
             usd(p.funding_usd),
             pct(p.hit_rate),
-            num(p.skewness),
-            num(p.excess_kurtosis),
+            fixed2(p.skewness),
+            fixed2(p.excess_kurtosis),
             p.drawdown.peak,
             p.drawdown.trough,
             p.drawdown.recovery.map_or("not yet".to_string(), |d| d.to_string()),
-            num(r.psr[k]),
-            num(r.dsr[k]),
+            fixed2(r.psr[k]),
+            fixed2(r.dsr[k]),
         );
     }
     h += "</table><p class=\"note\">PSR: probability that the strategy's true Sharpe ratio is above zero given its length, skewness and kurtosis. DSR: the same against the Sharpe ratio the best of all the strategies tried here would reach by luck (Bailey &amp; López de Prado 2014).";

@@ -1,7 +1,7 @@
 //! `ballast backtest STRATEGY.toml [--out DIR]`
 
 use crate::args::{BacktestArgs, Format};
-use crate::table::{pct, Table};
+use crate::table::{fixed as num, pct, usd0 as usd, Table};
 use crate::{backtest_charts as charts, tearsheet};
 use anyhow::{Context, Result};
 use ballast::backtest::attribution::{attribution, PeriodAttribution};
@@ -90,30 +90,6 @@ pub fn analyse(bt: Backtest, result: BacktestResult, seconds: f64) -> Report {
         pbo,
         attribution,
         seconds,
-    }
-}
-
-fn num(x: f64, d: usize) -> String {
-    if x.is_finite() {
-        format!("{x:.d$}")
-    } else {
-        "–".into()
-    }
-}
-
-fn usd(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (k, ch) in s.chars().enumerate() {
-        if k > 0 && (s.len() - k) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if x < 0.0 {
-        format!("-{out}")
-    } else {
-        out
     }
 }
 

@@ -224,12 +224,7 @@ impl AllocationSpec {
         only(self.mu.is_some() || self.mu_lambda.is_some(), "mu", &mean_based)?;
         self.linkage()?;
         self.leaf_order()?;
-        pick(
-            "mu",
-            self.mu.as_deref(),
-            0,
-            &[("historical", 0), ("ewma", 1), ("james-stein", 2)],
-        )?;
+        self.mu_estimator()?;
         if let Some(c) = &self.constraints {
             if (c.min_weight.is_some() && self.min_weight.is_some())
                 || (c.max_weight.is_some() && self.max_weight.is_some())
@@ -305,15 +300,19 @@ impl AllocationSpec {
         spec.resolve(assets)
     }
 
-    /// Annualised expected returns by the chosen estimator.
-    pub fn expected_returns(&self, returns: &Returns) -> Result<Vec<f64>, AllocateError> {
-        let which = pick(
+    /// `mu`: 0 historical (default), 1 ewma, 2 james-stein.
+    fn mu_estimator(&self) -> Result<u8, AllocateError> {
+        pick(
             "mu",
             self.mu.as_deref(),
             0,
             &[("historical", 0), ("ewma", 1), ("james-stein", 2)],
-        )?;
-        Ok(match which {
+        )
+    }
+
+    /// Annualised expected returns by the chosen estimator.
+    pub fn expected_returns(&self, returns: &Returns) -> Result<Vec<f64>, AllocateError> {
+        Ok(match self.mu_estimator()? {
             0 => historical_mean(returns)?,
             1 => ewma_mean(returns, self.mu_lambda.unwrap_or(0.97))?,
             _ => james_stein_mean(returns)?,

@@ -32,30 +32,16 @@ pub fn annual_return(r: &[f64]) -> f64 {
     (1.0 + total_return(r)).powf(PPY / r.len() as f64) - 1.0
 }
 
-fn mean_sd(r: &[f64]) -> (f64, f64) {
-    let n = r.len() as f64;
-    let m = r.iter().sum::<f64>() / n;
-    let v = r.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-    (m, v.sqrt())
-}
-
 /// s.d.(r, ddof 1)·√365 (empyrical `annual_volatility`).
 pub fn annual_volatility(r: &[f64]) -> f64 {
-    if r.len() < 2 {
-        return f64::NAN;
-    }
-    mean_sd(r).1 * PPY.sqrt()
+    moments(r).map_or(f64::NAN, |m| m.std * PPY.sqrt())
 }
 
 /// Annualised Sharpe ratio over the daily risk-free rate `rf_annual`/365 (empyrical
 /// `sharpe_ratio` with `risk_free = rf_annual/365`).
 pub fn sharpe_ratio(r: &[f64], rf_annual: f64) -> f64 {
-    if r.len() < 2 {
-        return f64::NAN;
-    }
     let ex: Vec<f64> = r.iter().map(|x| x - rf_annual / PPY).collect();
-    let (m, sd) = mean_sd(&ex);
-    m / sd * PPY.sqrt()
+    moments(&ex).map_or(f64::NAN, |m| m.mean / m.std * PPY.sqrt())
 }
 
 /// Annualised Sortino ratio with required return 0 (empyrical `sortino_ratio`).

@@ -163,7 +163,13 @@ impl Objective<'_> {
             row.iter_mut().for_each(|v| *v /= t);
             row[i] += 1e-10 * trace;
         }
-        invert_small(h)
+        // H is positive definite (an outer-product sum plus the ridge): invert by Cholesky
+        let m = crate::SymMatrix::from_rows(&h)?;
+        let cols: Option<Vec<Vec<f64>>> = (0..k)
+            .map(|j| m.solve(&(0..k).map(|i| f64::from(u8::from(i == j))).collect::<Vec<_>>()))
+            .collect();
+        let cols = cols?;
+        Some((0..k).map(|i| (0..k).map(|j| cols[j][i]).collect()).collect())
     }
 }
 
@@ -181,37 +187,6 @@ fn to_theta(g: &[f64; 5], p: &GarchParams, sd: f64) -> Vec<f64> {
         out.push(g[4] * (nu - 2.0));
     }
     out
-}
-
-/// Inverse of a small positive-definite matrix (Gauss–Jordan with partial pivoting).
-fn invert_small(mut a: Vec<Vec<f64>>) -> Option<Vec<Vec<f64>>> {
-    let k = a.len();
-    let mut inv: Vec<Vec<f64>> = (0..k)
-        .map(|i| (0..k).map(|j| f64::from(u8::from(i == j))).collect())
-        .collect();
-    for c in 0..k {
-        let piv = (c..k).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
-        if !(a[piv][c].abs() > 0.0) || !a[piv][c].is_finite() {
-            return None;
-        }
-        a.swap(c, piv);
-        inv.swap(c, piv);
-        let d = a[c][c];
-        for j in 0..k {
-            a[c][j] /= d;
-            inv[c][j] /= d;
-        }
-        for r in 0..k {
-            if r != c {
-                let f = a[r][c];
-                for j in 0..k {
-                    a[r][j] -= f * a[c][j];
-                    inv[r][j] -= f * inv[c][j];
-                }
-            }
-        }
-    }
-    Some(inv)
 }
 
 impl CostFunction for Objective<'_> {
