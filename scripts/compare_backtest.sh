@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Side-by-side timing of a walk-forward backtest on the bundled daily panel: monthly ERC on the
+# Side-by-side timing of a walk-forward backtest on the shared daily panel: monthly ERC on the
 # sample covariance of the last 365 daily returns of every coin with a full window, trading to
 # target at each rebalance close with 10 bps fees (the same rules in both). Ballast versus a
 # pandas/NumPy loop around riskparityportfolio (installed into a throwaway venv). Prints both
@@ -7,22 +7,25 @@
 # Usage: scripts/compare_backtest.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# market data is read in place from the shared folder beside the project
+data="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+prices="$data/crypto_daily_close.csv"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "== building Ballast (release) and timing it" >&2
 cargo build --release -q -p ballast --example backtest_timing
-./target/release/examples/backtest_timing data/crypto_daily_close.csv > "$work/ballast.jsonl"
+./target/release/examples/backtest_timing "$prices" > "$work/ballast.jsonl"
 echo "== installing riskparityportfolio in a throwaway venv" >&2
 python3 -m venv "$work/venv"
 # riskparityportfolio 0.6.0 imports jax, quadprog and tqdm without declaring them
 "$work/venv/bin/pip" install -q numpy pandas jax quadprog tqdm riskparityportfolio==0.6.0 >&2
-"$work/venv/bin/python" - "$work" <<'PY'
+"$work/venv/bin/python" - "$work" "$prices" <<'PY'
 import json, sys, time
 import numpy as np, pandas as pd
 from riskparityportfolio.vanilla import design
 
 work = sys.argv[1]
-px = pd.read_csv("data/crypto_daily_close.csv", index_col=0, parse_dates=True)
+px = pd.read_csv(sys.argv[2], index_col=0, parse_dates=True)
 px = px.dropna(how="all")                      # export gaps: whole-row holes
 P = px.to_numpy(); T, N = P.shape; W = 365; FEE = 10e-4
 

@@ -2,7 +2,8 @@
 
 use crate::args::{Estimator, MuArg, WindowArgs};
 use anyhow::{bail, Context, Result};
-use ballast::data::{read_prices, Incomplete, PriceWindow, ReturnKind, Returns, WindowSpec};
+use ballast::io::read_prices;
+use ballast::data::{Incomplete, PriceWindow, ReturnKind, Returns, WindowSpec};
 use ballast::estimate::{
     ewma_mean, historical_mean, james_stein_mean, Covariance, CovarianceEstimator, EstimateError,
 };

@@ -1,19 +1,23 @@
-//! Walk-forward backtests on the bundled daily panel (40 coins, 2017-08 → 2026-04): ERC on the
+//! Walk-forward backtests on the shared daily panel (40 coins, 2017-08 → 2026-04): ERC on the
 //! sample covariance of the last 365 returns, 10 bps fees, rebalanced monthly (93 times) or
 //! daily (2,802 times); and the performance metrics of a run.
 
 use ballast::backtest::metrics::performance;
 use ballast::backtest::{Backtest, BacktestFile, MarketData};
-use ballast::data::read_prices;
+use ballast::io::read_prices;
 use divan::{black_box, Bencher};
+
+#[path = "support/mod.rs"]
+mod support;
 
 fn main() {
     divan::main();
 }
 
 fn erc(calendar: &str) -> Backtest {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv");
-    let panel = read_prices(path).expect("bundled prices");
+    let path = support::data_path("crypto_daily_close.csv");
+    let panel = read_prices(&path).expect("daily prices");
+    let path = path.display();
     let text = format!(
         "[data]\nprices = \"{path}\"\n[backtest]\nbenchmark = \"none\"\n[costs]\nfee_bps = 10.0\n\
          [[strategy]]\nname = \"erc\"\nwindow = 365\nrebalance = \"{calendar}\"\n[strategy.allocation]\nmethod = \"erc\"\n"

@@ -1,5 +1,5 @@
 //! Covariance estimators and risk measures. Run: `cargo bench -p ballast --bench estimate`.
-//! Sizes: the bundled panel (T = 730, N = 39) and T = 1000, N = 500 (scikit-learn's
+//! Sizes: the shared panel (T = 730, N = 39) and T = 1000, N = 500 (scikit-learn's
 //! Ledoit–Wolf takes about 50 ms on this machine class there).
 
 mod support;

@@ -1,16 +1,19 @@
-//! Times walk-forward backtests on the bundled panel: monthly ERC (sample covariance of the last
+//! Times walk-forward backtests on the shared panel: monthly ERC (sample covariance of the last
 //! 365 daily returns, every coin with a full window, 10 bps fees) and the same rebalanced
 //! daily. Prints one JSON line per run (median of repeated runs) with its final value, so
 //! `scripts/compare_backtest.sh` can check the peer computes the same thing.
 //! Usage: backtest_timing [PRICES_CSV]
 use ballast::backtest::{Backtest, BacktestFile, MarketData};
-use ballast::data::read_prices;
+use ballast::io::read_prices;
+
+#[path = "../benches/support/mod.rs"]
+mod support;
 use std::time::Instant;
 
 fn main() {
     let path = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "data/crypto_daily_close.csv".into());
+        .unwrap_or_else(|| support::data_path("crypto_daily_close.csv").display().to_string());
     let panel = read_prices(&path).expect("price file");
     for calendar in ["monthly", "daily"] {
         let text = format!(

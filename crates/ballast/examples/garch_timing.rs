@@ -1,14 +1,17 @@
 //! Times GARCH(1,1) fits (normal and Student-t) on the last 2,000 BTC daily returns of the
 //! bundled panel, in percent. Writes the series to `DIR/btc_pct.csv` for the peer script and
 //! prints one JSON line per distribution. Usage: garch_timing DIR
-use ballast::data::read_prices;
+use ballast::io::read_prices;
+
+#[path = "../benches/support/mod.rs"]
+mod support;
 use ballast::estimate::{Garch11, GarchDist};
 use std::time::Instant;
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: garch_timing DIR");
     std::fs::create_dir_all(&dir).expect("create DIR");
-    let panel = read_prices("data/crypto_daily_close.csv").expect("bundled panel");
+    let panel = read_prices(support::data_path("crypto_daily_close.csv")).expect("daily panel");
     let btc = panel.asset_index("BTC").expect("BTC in panel");
     let px: Vec<f64> = (0..panel.dates().len())
         .filter_map(|r| panel.price(r, btc))

@@ -1,8 +1,11 @@
-//! Implied-volatility throughput on real quotes: the bundled Deribit BTC and ETH chains of
+//! Implied-volatility throughput on real quotes: the shared Deribit BTC and ETH chains of
 //! 2026-04-13 (mark prices, forwards, times), repeated to 1,000,000 options.
 //! Usage: `cargo run --release -p ballast --example iv_chain_timing`
 
-use ballast::data::read_option_chain;
+use ballast::io::read_option_chain;
+
+#[path = "../benches/support/mod.rs"]
+mod support;
 use ballast::instrument::{Instrument, OptionKind};
 use ballast::pricing::{implied_vol_into, year_fraction};
 use std::time::Instant;
@@ -13,7 +16,7 @@ fn main() {
         "deribit_BTC_options_2026-04-13.csv",
         "deribit_ETH_options_2026-04-13.csv",
     ] {
-        let path = format!("{}/../../data/deribit/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = support::data_path(name);
         for q in read_option_chain(path)
             .unwrap()
             .into_iter()

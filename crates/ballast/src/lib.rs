@@ -22,12 +22,13 @@
 //!
 //! ```
 //! use ballast::allocate::RiskBudgeting;
-//! use ballast::data::{read_prices, ReturnKind, WindowSpec};
+//! use ballast::data::{ReturnKind, WindowSpec};
+//! use ballast::io::read_prices;
 //! use ballast::estimate::LedoitWolf;
 //! use ballast::risk::risk_summary;
 //!
 //! # fn main() -> Result<(), ballast::Error> {
-//! let panel = read_prices(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv"))?;
+//! let panel = read_prices(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/crypto_daily_close.csv"))?;
 //! let spec = WindowSpec { assets: Some(vec!["BTC".into(), "ETH".into(), "SOL".into()]), ..WindowSpec::default() };
 //! let returns = panel.window(&spec)?.returns(ReturnKind::Simple); // 730 daily returns
 //! let cov = LedoitWolf::default().fit(&returns)?;                  // annualised ×365
@@ -45,6 +46,7 @@ pub mod data;
 pub mod estimate;
 pub mod hedge;
 pub mod instrument;
+pub mod io;
 mod linalg;
 pub mod market;
 pub mod portfolio;
@@ -60,6 +62,8 @@ pub const PERIODS_PER_YEAR_DAILY: f64 = 365.0;
 /// Every error the engine can return; each module's error converts into it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(transparent)]
+    Io(#[from] io::IoError),
     #[error(transparent)]
     Data(#[from] data::DataError),
     #[error(transparent)]

@@ -29,7 +29,7 @@ pub struct Report {
 }
 
 pub fn run(a: &BacktestArgs) -> Result<String> {
-    let bt = Backtest::load(&a.strategy_file)?;
+    let bt = ballast::io::load_backtest(&a.strategy_file)?;
     let total = (bt.days() * bt.strategies.len()) as u64;
     let bar = if std::io::stderr().is_terminal() && !a.quiet {
         indicatif::ProgressBar::new(total)

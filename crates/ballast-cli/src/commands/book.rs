@@ -4,7 +4,7 @@ use crate::args::{Format, HedgeArgs, TableFormat};
 use crate::table::{usd, Table};
 use anyhow::{bail, Context, Result};
 use ballast::hedge::{HedgeGreek, HedgeSpec};
-use ballast::portfolio::{load_book, PortfolioFile};
+use ballast::io::{load_book, read_portfolio};
 use ballast::risk::{book_greeks, scenario_pnl, GreeksTotals, STANDARD_SHOCKS};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -32,7 +32,7 @@ fn shock_label(spot: f64, vol: f64) -> String {
 }
 
 pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
-    let pf = PortfolioFile::load(path)?;
+    let pf = read_portfolio(path)?;
     let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market).with_context(|| path.display().to_string())?;
     let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
@@ -204,7 +204,7 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
     if !(a.fee_bps.is_finite() && a.fee_bps >= 0.0) {
         bail!("--fee-bps {} must be ≥ 0", a.fee_bps);
     }
-    let pf = PortfolioFile::load(&a.portfolio)?;
+    let pf = read_portfolio(&a.portfolio)?;
     let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market).with_context(|| a.portfolio.display().to_string())?;
     let spec = HedgeSpec {

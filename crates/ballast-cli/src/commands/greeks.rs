@@ -3,7 +3,7 @@
 use crate::args::{GreeksArgs, TableFormat};
 use crate::table::Table;
 use anyhow::{Context, Result};
-use ballast::data::read_option_chain;
+use ballast::io::read_option_chain;
 use ballast::pricing::{quote_greeks, QuoteGreeks, VolSource};
 use serde_json::{json, Value};
 

@@ -264,7 +264,7 @@ fn constraints(
     assets: &[String],
 ) -> Result<Constraints> {
     Ok(match file {
-        Some(p) => ConstraintsSpec::load(p)?.resolve(assets)?,
+        Some(p) => ballast::io::read_constraints(p)?.resolve(assets)?,
         None => Constraints::long_only(assets.len()).with_bounds(min.unwrap_or(0.0), max.unwrap_or(1.0)),
     })
 }

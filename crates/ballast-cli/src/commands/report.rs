@@ -4,12 +4,12 @@ use super::{by_asset, risk_json, tail_table, window_json};
 use crate::args::{Format, ReportArgs};
 use crate::table::{num, pct, pp, usd, Table};
 use anyhow::{Context, Result};
-use ballast::data::read_prices;
+use ballast::io::{read_portfolio, read_prices};
 use ballast::portfolio::{analyze, PortfolioFile, PortfolioReport};
 use serde_json::json;
 
 pub fn run(a: &ReportArgs) -> Result<String> {
-    let pf = PortfolioFile::load(&a.portfolio)?;
+    let pf = read_portfolio(&a.portfolio)?;
     let prices_path = pf.prices_path()?;
     let panel =
         read_prices(&prices_path).with_context(|| format!("{}: [data] prices", a.portfolio.display()))?;

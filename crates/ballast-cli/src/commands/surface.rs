@@ -4,7 +4,7 @@ use super::greeks::parse_as_of;
 use crate::args::{Format, SurfaceArgs, Weighting};
 use crate::table::Table;
 use anyhow::{bail, Result};
-use ballast::data::read_option_chain;
+use ballast::io::read_option_chain;
 use ballast::pricing::surface::{fit_surfaces, SmileWeights, VolSurface};
 use serde_json::{json, Value};
 

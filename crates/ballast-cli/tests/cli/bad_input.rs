@@ -112,7 +112,7 @@ fn unsorted_and_duplicate_dates() {
     let mut l = lines.clone();
     l.swap(5, 6);
     let e = cov_err(&(l.join("\n") + "\n"), &[]);
-    assert!(e.contains("ascending") && e.contains(":7"), "{e}");
+    assert!(e.contains("one direction") && e.contains(":7"), "{e}");
     let mut l = lines.clone();
     l[6] = l[6].replacen(&l[6][..10].to_string(), &lines[5][..10], 1);
     let e = cov_err(&(l.join("\n") + "\n"), &[]);

@@ -7,8 +7,25 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+fn shared(var: &str, sub: &str) -> PathBuf {
+    std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared").join(sub))
+}
+
+/// A file of the market data folder (`../shared/data`, or `$BALLAST_DATA_DIR`), as a string.
+pub fn data(name: &str) -> String {
+    shared("BALLAST_DATA_DIR", "data").join(name).display().to_string()
+}
+
+/// A file of the peer reference folder (`../shared/reference`, or `$BALLAST_REFERENCE_DIR`).
+pub fn reference_path(name: &str) -> PathBuf {
+    shared("BALLAST_REFERENCE_DIR", "reference").join(name)
+}
+
+/// The daily close panel.
 pub fn prices() -> String {
-    root().join("data/crypto_daily_close.csv").display().to_string()
+    data("crypto_daily_close.csv")
 }
 
 pub fn run(args: &[&str]) -> Output {
@@ -48,7 +65,7 @@ pub fn run_err(args: &[&str]) -> String {
 }
 
 pub fn reference(name: &str) -> Value {
-    let p = root().join("tests/fixtures/reference").join(name);
+    let p = reference_path(name);
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
 

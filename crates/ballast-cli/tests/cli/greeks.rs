@@ -4,7 +4,7 @@ use crate::common::*;
 use std::collections::HashMap;
 
 fn refs(name: &str) -> HashMap<String, HashMap<String, String>> {
-    let p = root().join("tests/fixtures/reference/options").join(name);
+    let p = reference_path(&format!("options/{name}"));
     let mut rdr = csv::Reader::from_path(p).unwrap();
     let h = rdr.headers().unwrap().clone();
     rdr.records()
@@ -24,15 +24,15 @@ fn refs(name: &str) -> HashMap<String, HashMap<String, String>> {
 fn chain_greeks_match_quantlib_at_the_implied_vol() {
     for (chain, refs_file) in [
         (
-            "data/deribit/deribit_BTC_options_2020-05-14.csv",
+            &data("deribit_BTC_options_2020-05-14.csv"),
             "deribit_BTC_options_2020-05-14_refs.csv",
         ),
         (
-            "data/deribit/deribit_BTC_options_2026-04-13.csv",
+            &data("deribit_BTC_options_2026-04-13.csv"),
             "deribit_BTC_options_2026-04-13_refs.csv",
         ),
         (
-            "data/deribit/deribit_ETH_options_2026-04-13.csv",
+            &data("deribit_ETH_options_2026-04-13.csv"),
             "deribit_ETH_options_2026-04-13_refs.csv",
         ),
     ] {
@@ -75,7 +75,7 @@ fn chain_csv_and_table_formats() {
     let out = run(&[
         "greeks",
         "--chain",
-        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+        &data("deribit_ETH_options_2026-04-13.csv"),
         "--format",
         "csv",
     ]);
@@ -87,7 +87,7 @@ fn chain_csv_and_table_formats() {
     let out = run(&[
         "greeks",
         "--chain",
-        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+        &data("deribit_ETH_options_2026-04-13.csv"),
     ]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("720 options, 720 valued, 0 errors"), "{text}");
@@ -159,7 +159,7 @@ fn surface_command_prints_json_and_writes_the_chart() {
     let svg = dir.join("smiles.svg").display().to_string();
     let v = run_json(&[
         "surface",
-        "data/deribit/deribit_ETH_options_2026-04-13.csv",
+        &data("deribit_ETH_options_2026-04-13.csv"),
         "--svg",
         &svg,
         "--format",
@@ -179,7 +179,7 @@ fn surface_command_prints_json_and_writes_the_chart() {
         text.starts_with("<svg") && text.contains("ETH smiles"),
         "not an SVG chart"
     );
-    let out = run(&["surface", "data/deribit/deribit_BTC_options_2020-05-14.csv"]);
+    let out = run(&["surface", &data("deribit_BTC_options_2020-05-14.csv")]);
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("RR25") && table.contains("2020-12-25"), "{table}");
 }

@@ -77,7 +77,7 @@ fn report_without_breach_proposes_no_trades() {
     let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
     let text = text
         .replace(
-            "prices = \"../data/crypto_daily_close.csv\"",
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
             &format!("prices = {:?}", prices()),
         )
         .replace("band = 0.05 ", "band = 0.99 ");

@@ -1,17 +1,29 @@
 //! Benchmark inputs shared by the divan benches and the peer-comparison example.
 
-use ballast::data::{read_prices, ReturnKind, WindowSpec};
+use ballast::data::{ReturnKind, WindowSpec};
+use ballast::io::read_prices;
 use ballast::estimate::{Covariance, SampleCovariance};
 use ballast::SymMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-/// Annualised sample covariance of the bundled panel's last 730 daily returns, first `n`
+/// A file of the shared market-data folder: `$BALLAST_DATA_DIR`, else `../shared/data` beside
+/// the project.
+#[allow(dead_code)]
+pub fn data_path(name: &str) -> std::path::PathBuf {
+    std::env::var_os("BALLAST_DATA_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
+        })
+        .join(name)
+}
+
+/// Annualised sample covariance of the daily panel's last 730 daily returns, first `n`
 /// complete coins (n ≤ 39).
 #[allow(dead_code)]
 pub fn real_covariance(n: usize) -> Covariance {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv");
-    let panel = read_prices(path).expect("bundled prices");
+    let panel = read_prices(data_path("crypto_daily_close.csv")).expect("daily prices");
     let w = panel.window(&WindowSpec::default()).expect("window");
     let r = w.returns(ReturnKind::Simple);
     let assets: Vec<String> = r.assets()[..n].to_vec();
@@ -99,11 +111,10 @@ pub fn synthetic_returns(t: usize, n: usize, seed: u64) -> ballast::data::Return
     ballast::data::Returns::new(dates, assets, data, ballast::data::ReturnKind::Simple, 365.0).unwrap()
 }
 
-/// The bundled panel's last 730 daily returns, all 39 complete coins.
+/// The daily panel's last 730 daily returns, every complete coin.
 #[allow(dead_code)]
 pub fn real_returns() -> ballast::data::Returns {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/crypto_daily_close.csv");
-    let panel = read_prices(path).expect("bundled prices");
+    let panel = read_prices(data_path("crypto_daily_close.csv")).expect("daily prices");
     panel
         .window(&WindowSpec::default())
         .expect("window")

@@ -257,19 +257,6 @@ pub struct GroupSpec {
 }
 
 impl ConstraintsSpec {
-    /// Parse TOML text; errors name `file` and the line.
-    pub fn parse(text: &str, file: &str) -> Result<Self, AllocateError> {
-        toml::from_str(text)
-            .map_err(|e| AllocateError::BadParameter(format!("{file}: {}", e.to_string().trim_end())))
-    }
-
-    /// Read a constraints file.
-    pub fn load(path: &std::path::Path) -> Result<Self, AllocateError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| AllocateError::BadParameter(format!("{}: cannot read file: {e}", path.display())))?;
-        Self::parse(&text, &path.display().to_string())
-    }
-
     /// Resolve asset names against `assets` (covariance order). Unknown names are errors.
     pub fn resolve(&self, assets: &[String]) -> Result<Constraints, AllocateError> {
         let idx = |a: &str, what: &str| {

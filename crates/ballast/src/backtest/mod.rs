@@ -2,7 +2,7 @@
 //! costs with market impact, perpetual funding, cash yield; performance metrics (empyrical's
 //! conventions, 365 days a year), overfitting checks and attribution.
 //!
-//! Flow: [`Backtest::load`] a strategy file ([`config`]) → [`Backtest::run`] every strategy
+//! Flow: `crate::io::load_backtest` reads a strategy file ([`config`]) → [`Backtest::run`] every strategy
 //! through the causal daily loop ([`run_strategy`]) → [`metrics`], [`overfit`],
 //! [`attribution`] on the results.
 
@@ -20,22 +20,15 @@ pub use market::{trade_cost, MarketData};
 pub use policy::{Calendar, Policy, Trigger};
 
 use crate::allocate::AllocationSpec;
-use crate::data::{read_funding, read_prices};
 use crate::estimate::CovarianceEstimator;
 use jiff::civil::Date;
-use std::path::{Path, PathBuf};
 
-/// Errors from loading or running a backtest.
+/// Errors from checking or running a backtest (reading the strategy file is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
-    #[error("{file}: cannot read file: {reason}")]
-    Io { file: String, reason: std::io::Error },
-    #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    /// A setting or combination that cannot run, naming the file and the strategy.
     #[error("{0}")]
     Invalid(String),
-    #[error(transparent)]
-    Data(#[from] crate::data::DataError),
 }
 
 /// A strategy ready to run.
@@ -86,49 +79,6 @@ fn parse_date(s: &str, what: &str, file: &str) -> Result<Date, BacktestError> {
 }
 
 impl Backtest {
-    /// Read a strategy file and the data it names (paths relative to the file).
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, BacktestError> {
-        let path = path.as_ref();
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|reason| BacktestError::Io {
-            file: file.clone(),
-            reason,
-        })?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::from_str(&text, &file, &base)
-    }
-
-    /// Parse strategy-file text; `file` names it in errors, `base` resolves relative paths.
-    pub fn from_str(text: &str, file: &str, base: &Path) -> Result<Self, BacktestError> {
-        let spec: BacktestFile = toml::from_str(text).map_err(|e| BacktestError::Parse {
-            file: file.into(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        let resolve = |p: &str| -> PathBuf {
-            let p = Path::new(p);
-            if p.is_absolute() {
-                p.to_path_buf()
-            } else {
-                base.join(p)
-            }
-        };
-        let prices = read_prices(resolve(&spec.data.prices))?;
-        let volumes = spec
-            .data
-            .volumes
-            .as_deref()
-            .map(|v| read_prices(resolve(v)))
-            .transpose()?;
-        let funding = spec
-            .data
-            .funding
-            .as_deref()
-            .map(|f| read_funding(resolve(f)))
-            .transpose()?;
-        let market = MarketData::new(&prices, volumes.as_ref(), funding)?;
-        Self::from_spec(spec, file, market)
-    }
-
     /// Check a parsed file against its data.
     pub fn from_spec(spec: BacktestFile, file: &str, market: MarketData) -> Result<Self, BacktestError> {
         let bad = |m: String| BacktestError::Invalid(format!("{file}: {m}"));

@@ -14,53 +14,18 @@
 //!    every asset with a complete window is used.
 
 mod chain;
-mod csv_table;
 mod funding;
-mod futures;
-mod load;
 mod returns;
 
-pub use chain::{read_option_chain, read_option_chain_str, ChainQuote, ChainRow};
-pub use funding::{perp_coin, read_funding, FundingRates};
-pub use futures::read_futures_prices;
-pub use load::{read_prices, read_prices_str, read_wide_returns};
+pub use chain::{ChainQuote, ChainRow};
+pub use funding::FundingRates;
 pub use returns::{ReturnKind, Returns};
 
 use jiff::civil::Date;
 
-/// Errors from loading panels and building windows. Positions are 1-based (line, column).
+/// Errors from building panels and windows (reading files is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("{file}: cannot read file: {reason}")]
-    Io { file: String, reason: std::io::Error },
-    #[error("{file}: the file is empty (no header row)")]
-    Empty { file: String },
-    #[error("{file}: no data rows after the header")]
-    NoRows { file: String },
-    #[error("{file}:{line}: malformed CSV: {message}")]
-    Csv {
-        file: String,
-        line: u64,
-        message: String,
-    },
-    #[error("{file}:{line}:{column}: {message}")]
-    BadValue {
-        file: String,
-        line: u64,
-        column: usize,
-        message: String,
-    },
-    #[error("{file}:{line}: dates must be strictly ascending: {date} comes after {previous}")]
-    Unsorted {
-        file: String,
-        line: u64,
-        date: Date,
-        previous: Date,
-    },
-    #[error("{file}:{line}: duplicate date {date}")]
-    DuplicateDate { file: String, line: u64, date: Date },
-    #[error("{file}: duplicate asset column '{asset}'")]
-    DuplicateAsset { file: String, asset: String },
     #[error("unknown asset '{asset}' (the price data has: {available})")]
     UnknownAsset { asset: String, available: String },
     #[error("window of {requested} returns needs {} price rows but only {available} usable rows end on or before {end}", requested + 1)]
@@ -73,6 +38,8 @@ pub enum DataError {
     WindowTooShort(usize),
     #[error("end date {end} is before the first price date {first}")]
     EndBeforeStart { end: Date, first: Date },
+    #[error("end date {end} is after the last price date {last}; give an end date inside the data (or none, for the last date)")]
+    EndAfterData { end: Date, last: Date },
     #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last} ({listed}); move the window or drop the asset")]
     MissingInWindow {
         asset: String,
@@ -183,11 +150,25 @@ impl PriceWindow {
 }
 
 impl PricePanel {
-    /// Build a panel. `values` is row-major dates × assets with `NaN` for missing.
+    /// Build a panel of prices. `values` is row-major dates × assets with `NaN` for missing.
     ///
-    /// Errors: dates not strictly ascending, duplicate asset names, a length mismatch, or a
-    /// present price that is not finite and > 0.
+    /// # Errors
+    /// [`DataError::Invalid`]: dates not strictly ascending, duplicate asset names, a length
+    /// mismatch, or a present price that is not finite and > 0.
     pub fn new(dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>) -> Result<Self, DataError> {
+        Self::build(dates, assets, values, false)
+    }
+
+    /// A panel of non-negative amounts (e.g. daily traded volumes, where 0 is a valid value);
+    /// otherwise as [`Self::new`].
+    ///
+    /// # Errors
+    /// As [`Self::new`], with values required to be finite and ≥ 0.
+    pub fn new_volumes(dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>) -> Result<Self, DataError> {
+        Self::build(dates, assets, values, true)
+    }
+
+    fn build(dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>, zero_ok: bool) -> Result<Self, DataError> {
         if values.len() != dates.len() * assets.len() {
             return Err(DataError::Invalid(format!(
                 "panel has {} values, expected {} dates × {} assets",
@@ -210,14 +191,15 @@ impl PricePanel {
                 return Err(DataError::Invalid(format!("duplicate asset '{a}'")));
             }
         }
-        if let Some(k) = values
-            .iter()
-            .position(|v| !(v.is_nan() || v.is_finite() && *v > 0.0))
-        {
+        let ok = |v: f64| v.is_nan() || v.is_finite() && (v > 0.0 || zero_ok && v == 0.0);
+        if let Some(k) = values.iter().position(|v| !ok(*v)) {
             let (r, c) = (k / assets.len(), k % assets.len());
             return Err(DataError::Invalid(format!(
-                "price of {} on {} is {}, prices must be finite and > 0",
-                assets[c], dates[r], values[k]
+                "value of {} on {} is {}; it must be finite and {}",
+                assets[c],
+                dates[r],
+                values[k],
+                if zero_ok { "≥ 0" } else { "> 0" }
             )));
         }
         Ok(Self {
@@ -298,9 +280,13 @@ impl PricePanel {
             .dates
             .first()
             .ok_or(DataError::Invalid("price panel has no rows".into()))?;
-        let end = spec.end.unwrap_or(*self.dates.last().unwrap());
+        let last = *self.dates.last().unwrap_or(&first);
+        let end = spec.end.unwrap_or(last);
         if end < first {
             return Err(DataError::EndBeforeStart { end, first });
+        }
+        if end > last {
+            return Err(DataError::EndAfterData { end, last });
         }
         // Usable rows: on or before `end`, with at least one selected asset priced.
         let usable: Vec<usize> = (0..self.dates.len())

@@ -53,21 +53,23 @@ mod analysis;
 mod book;
 
 pub use analysis::{analyze, PortfolioReport, TargetReport};
-pub use book::{load_book, Book};
+pub use book::Book;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Errors from reading or validating a portfolio file.
+/// Errors from validating a portfolio file (reading it is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum PortfolioError {
-    #[error("{file}: cannot read file: {reason}")]
-    Io { file: String, reason: std::io::Error },
+    /// A setting that is not valid, naming the file and the key.
     #[error("{file}: {message}")]
-    Parse { file: String, message: String },
-    #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    Invalid {
+        /// The portfolio file.
+        file: String,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
 }
 
 /// A parsed portfolio file.
@@ -95,7 +97,7 @@ pub struct PortfolioFile {
     pub rebalance: RebalanceSection,
     #[serde(default)]
     pub risk: RiskSection,
-    /// Directory of the file (price paths are relative to it). Set by [`PortfolioFile::load`].
+    /// Directory of the file (price paths are relative to it). Set by `crate::io::read_portfolio`.
     #[serde(skip)]
     pub base_dir: PathBuf,
     /// Path of the file, for messages.
@@ -229,37 +231,9 @@ impl Default for RiskSection {
 }
 
 impl PortfolioFile {
-    /// Read and parse a portfolio file. Errors name the file (and line, for TOML errors).
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, PortfolioError> {
-        let path = path.as_ref();
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|reason| PortfolioError::Io {
-            file: file.clone(),
-            reason,
-        })?;
-        let mut pf = Self::parse(&text, &file)?;
-        pf.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Ok(pf)
-    }
-
-    /// Parse TOML text; `file` names it in errors.
-    pub fn parse(text: &str, file: &str) -> Result<Self, PortfolioError> {
-        let mut pf: Self = toml::from_str(text).map_err(|e| PortfolioError::Parse {
-            file: file.into(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        pf.source = file.into();
-        Ok(pf)
-    }
-
     /// A path from the file, resolved against the portfolio file's directory.
     pub fn resolve(&self, path: &str) -> PathBuf {
-        let p = Path::new(path);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            self.base_dir.join(p)
-        }
+        crate::io::resolve(&self.base_dir, path)
     }
 
     /// The `[data]` section, or an error saying the command needs it.

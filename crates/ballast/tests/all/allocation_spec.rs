@@ -2,15 +2,15 @@
 //! groups / views / turnover come from the file, and mistakes are named.
 
 use ballast::allocate::AllocationSpec;
-use ballast::data::read_prices;
-use ballast::portfolio::{analyze, PortfolioFile};
+use ballast::io::{parse_portfolio, read_prices};
+use ballast::portfolio::analyze;
 
 fn book(target: &str) -> String {
     format!(
         r#"
 cash_usd = 10000.0
 [data]
-prices = "{}/../../data/crypto_daily_close.csv"
+prices = "{}"
 window = 365
 [[holding]]
 asset = "BTC"
@@ -26,12 +26,12 @@ asset = "XRP"
 units = 10000.0
 {target}
 "#,
-        env!("CARGO_MANIFEST_DIR")
+        crate::common::data_path("crypto_daily_close.csv").display()
     )
 }
 
 fn run(target: &str) -> Result<ballast::portfolio::PortfolioReport, String> {
-    let pf = PortfolioFile::parse(&book(target), "test.toml").map_err(|e| e.to_string())?;
+    let pf = parse_portfolio(&book(target), "test.toml").map_err(|e| e.to_string())?;
     let panel = read_prices(pf.prices_path().unwrap()).unwrap();
     analyze(&pf, &panel).map_err(|e| e.to_string())
 }

@@ -12,7 +12,7 @@ use ballast::backtest::overfit::{
     probability_of_backtest_overfitting,
 };
 use ballast::backtest::{Backtest, BacktestFile, MarketData};
-use ballast::data::{read_prices, PricePanel};
+use ballast::data::PricePanel;
 use ballast::risk::max_drawdown;
 
 #[test]
@@ -125,11 +125,7 @@ max_weight = 0.4
 
 /// The bundled panel from 2019 to 2021 (MATIC lists in 2019 and has data throughout).
 fn panel() -> PricePanel {
-    read_prices(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/crypto_daily_close.csv"
-    ))
-    .unwrap()
+    crate::common::daily_prices()
 }
 
 fn slice(p: &PricePanel, from: &str, to: &str, scale_after: Option<(&str, f64)>) -> PricePanel {

@@ -12,15 +12,12 @@ fn market() -> MarketSnapshot {
         "deribit_BTC_options_2026-04-13.csv",
         "deribit_ETH_options_2026-04-13.csv",
     ] {
-        let p = format!("{}/../../data/deribit/{f}", env!("CARGO_MANIFEST_DIR"));
-        rows.extend(ballast::data::read_option_chain(p).unwrap());
+        let p = crate::common::data_path(f);
+        rows.extend(ballast::io::read_option_chain(p).unwrap());
     }
     let mut m = MarketSnapshot::from_chain_rows(rows).unwrap();
-    let fut = format!(
-        "{}/../../data/deribit/deribit_futures_term_structure.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    m.futures = ballast::data::read_futures_prices(fut, m.as_of).unwrap();
+    let fut = crate::common::data_path("deribit_futures_term_structure.csv");
+    m.futures = ballast::io::read_futures_prices(fut, m.as_of).unwrap();
     m
 }
 

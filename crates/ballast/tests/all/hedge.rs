@@ -6,11 +6,8 @@ use ballast::market::MarketSnapshot;
 use ballast::risk::book_greeks;
 
 fn market() -> MarketSnapshot {
-    let p = format!(
-        "{}/../../data/deribit/deribit_BTC_options_2026-04-13.csv",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    MarketSnapshot::from_chain_rows(ballast::data::read_option_chain(p).unwrap()).unwrap()
+    let p = crate::common::data_path("deribit_BTC_options_2026-04-13.csv");
+    MarketSnapshot::from_chain_rows(ballast::io::read_option_chain(p).unwrap()).unwrap()
 }
 
 fn book(m: &MarketSnapshot) -> Vec<(Position, ballast::pricing::PositionRisk)> {

@@ -7,6 +7,7 @@ mod common;
 mod data_errors;
 mod estimators_extra;
 mod hedge;
+mod price_formats;
 mod properties;
 mod reference_black_litterman;
 mod reference_covariance;

@@ -82,11 +82,7 @@ fn short_or_constant_series_are_errors() {
 /// maximum: no feasible nudge of any parameter raises the likelihood.
 #[test]
 fn fits_are_local_maxima_including_on_the_unit_persistence_boundary() {
-    let panel = ballast::data::read_prices(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../data/crypto_daily_close.csv"
-    ))
-    .unwrap();
+    let panel = crate::common::daily_prices();
     for coin in ["BTC", "ETH", "XRP", "TRX", "DOGE"] {
         let c = panel.asset_index(coin).unwrap();
         let px: Vec<f64> = (0..panel.dates().len())

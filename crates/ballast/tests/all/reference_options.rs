@@ -5,10 +5,7 @@ use ballast::pricing::{implied_vol_black76, Black76, Bsm, OptionKind};
 use std::collections::HashMap;
 
 fn rows(name: &str) -> Vec<HashMap<String, String>> {
-    let path = format!(
-        "{}/../../tests/fixtures/reference/options/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = crate::common::fixture(&format!("options/{name}"));
     let mut rdr = csv::Reader::from_path(path).unwrap();
     let headers = rdr.headers().unwrap().clone();
     rdr.records()

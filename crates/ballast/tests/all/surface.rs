@@ -1,10 +1,10 @@
 //! SVI smiles and surfaces on the bundled Deribit chains.
 
-use ballast::data::read_option_chain;
+use ballast::io::read_option_chain;
 use ballast::pricing::surface::{fit_surfaces, fit_svi, SmilePoint, SmileWeights, Svi};
 
 fn chain(name: &str) -> Vec<ballast::data::ChainQuote> {
-    let p = format!("{}/../../data/deribit/{name}", env!("CARGO_MANIFEST_DIR"));
+    let p = crate::common::data_path(name);
     read_option_chain(p)
         .unwrap()
         .into_iter()

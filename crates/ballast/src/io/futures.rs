@@ -1,32 +1,37 @@
 //! Deribit futures / perpetual price snapshots (layout of `deribit_futures_term_structure.csv`:
 //! `timestamp,currency,instrument_name,kind,expiry,price,...`).
 
-use super::csv_table::CsvTable;
-use super::DataError;
+use super::csv_text::{parse, Shape};
+use super::{read_text, IoError};
 use jiff::Timestamp;
 use std::collections::HashMap;
 use std::path::Path;
 
 /// Price (USD) of every instrument at its latest snapshot not after `as_of` (the latest
-/// snapshot overall when `as_of` is `None`). Errors name the file and line of a malformed row.
+/// snapshot overall when `as_of` is `None`).
+///
+/// # Errors
+/// [`IoError`] naming the file and line of a malformed row, or a missing column.
 pub fn read_futures_prices(
     path: impl AsRef<Path>,
     as_of: Option<Timestamp>,
-) -> Result<HashMap<String, f64>, DataError> {
-    let mut t = CsvTable::open(path.as_ref())?;
+) -> Result<HashMap<String, f64>, IoError> {
+    let path = path.as_ref();
+    let t = parse(&read_text(path)?, &path.display().to_string(), Shape::Exact)?;
     let (c_ts, c_name, c_px) = (
         t.column("timestamp")?,
         t.column("instrument_name")?,
         t.column("price")?,
     );
     let mut best: HashMap<String, (Timestamp, f64)> = HashMap::new();
-    let rows: Vec<_> = t.rows().collect();
-    for row in rows {
-        let (line, rec) = row?;
-        let bad = |column: usize, message: String| t.bad(line, column, message);
-        let ts: Timestamp = rec[c_ts]
-            .parse()
-            .map_err(|_| bad(c_ts, format!("'{}' is not an ISO 8601 timestamp", &rec[c_ts])))?;
+    for (line, rec) in &t.rows {
+        let ts: Timestamp = rec[c_ts].parse().map_err(|_| {
+            t.bad(
+                *line,
+                c_ts,
+                format!("'{}' is not an ISO 8601 timestamp", &rec[c_ts]),
+            )
+        })?;
         if as_of.is_some_and(|a| ts > a) {
             continue;
         }
@@ -34,7 +39,7 @@ pub fn read_futures_prices(
             .parse()
             .ok()
             .filter(|p: &f64| p.is_finite() && *p > 0.0)
-            .ok_or_else(|| bad(c_px, format!("price '{}' is not a positive number", &rec[c_px])))?;
+            .ok_or_else(|| t.bad(*line, c_px, format!("price '{}' is not a positive number", &rec[c_px])))?;
         let e = best.entry(rec[c_name].to_string()).or_insert((ts, px));
         if ts >= e.0 {
             *e = (ts, px);

@@ -1,0 +1,154 @@
+//! The TOML files people write: portfolio files, strategy files, constraints files; and the
+//! data they name (paths relative to the file).
+
+use super::{read_funding, read_futures_prices, read_option_chain, read_prices, read_text, read_volumes, resolve, IoError};
+use crate::allocate::ConstraintsSpec;
+use crate::backtest::{Backtest, BacktestFile, MarketData};
+use crate::instrument::Position;
+use crate::market::MarketSnapshot;
+use crate::portfolio::{Book, PortfolioFile};
+use crate::Result;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// Parse TOML text into `T`; `file` names it in errors (with the TOML parser's line and column).
+///
+/// # Errors
+/// [`IoError::Toml`]: malformed TOML, unknown keys (for types that refuse them), bad values.
+pub fn parse_toml<T: DeserializeOwned>(text: &str, file: &str) -> Result<T, IoError> {
+    toml::from_str(text).map_err(|e| IoError::Toml {
+        file: file.into(),
+        message: e.to_string().trim_end().to_string(),
+    })
+}
+
+/// Read and parse a TOML file.
+///
+/// # Errors
+/// [`IoError::Read`], or as [`parse_toml`].
+pub fn read_toml<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, IoError> {
+    let path = path.as_ref();
+    parse_toml(&read_text(path)?, &path.display().to_string())
+}
+
+/// Read a portfolio file; its paths resolve against its directory.
+///
+/// # Errors
+/// As [`read_toml`].
+pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> {
+    let path = path.as_ref();
+    let mut pf = parse_portfolio(&read_text(path)?, &path.display().to_string())?;
+    pf.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(pf)
+}
+
+/// Parse portfolio-file text; `file` names it in errors (paths then resolve against the
+/// current directory).
+///
+/// # Errors
+/// As [`parse_toml`].
+pub fn parse_portfolio(text: &str, file: &str) -> Result<PortfolioFile, IoError> {
+    let mut pf: PortfolioFile = parse_toml(text, file)?;
+    pf.source = file.into();
+    Ok(pf)
+}
+
+/// Read a constraints file (`--constraints FILE.toml`).
+///
+/// # Errors
+/// As [`read_toml`].
+pub fn read_constraints(path: impl AsRef<Path>) -> Result<ConstraintsSpec, IoError> {
+    read_toml(path)
+}
+
+/// Read a strategy file and the data it names (paths relative to the file), and check it.
+///
+/// # Errors
+/// File and format errors ([`IoError`]), and every check of [`Backtest::from_spec`].
+pub fn load_backtest(path: impl AsRef<Path>) -> Result<Backtest> {
+    let path = path.as_ref();
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_backtest_str(&read_text(path)?, &path.display().to_string(), &base)
+}
+
+/// [`load_backtest`] from text; `file` names it in errors, `base` resolves relative paths.
+///
+/// # Errors
+/// As [`load_backtest`].
+pub fn load_backtest_str(text: &str, file: &str, base: &Path) -> Result<Backtest> {
+    let spec: BacktestFile = parse_toml(text, file)?;
+    let prices = read_prices(resolve(base, &spec.data.prices))?;
+    let volumes = spec
+        .data
+        .volumes
+        .as_deref()
+        .map(|v| read_volumes(resolve(base, v)))
+        .transpose()?;
+    let funding = spec
+        .data
+        .funding
+        .as_deref()
+        .map(|f| read_funding(resolve(base, f)))
+        .transpose()?;
+    let market = MarketData::new(&prices, volumes.as_ref(), funding)?;
+    Ok(Backtest::from_spec(spec, file, market)?)
+}
+
+/// The derivatives book of a portfolio file: its spot holdings and `[[position]]`s, valued on
+/// the `[market]` snapshot (option chains, optional futures prices and spot overrides).
+///
+/// # Errors
+/// No `[market]` section or chain, unreadable files, malformed instrument names or sizes
+/// (naming the position), a bad `as_of`.
+pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
+    let market = pf.market.as_ref().ok_or_else(|| {
+        pf.invalid("Greeks need a [market] section with chains = [\"...options.csv\"]".into())
+    })?;
+    if market.chains.is_empty() {
+        return Err(pf
+            .invalid("[market] chains is empty: give at least one Deribit option chain".into())
+            .into());
+    }
+    let mut rows = Vec::new();
+    for c in &market.chains {
+        rows.extend(read_option_chain(pf.resolve(c))?);
+    }
+    let mut snap = MarketSnapshot::from_chain_rows(rows)?;
+    if let Some(s) = &market.as_of {
+        snap.as_of =
+            Some(s.parse().map_err(|_| {
+                pf.invalid(format!("[market] as_of = '{s}' is not an ISO 8601 UTC timestamp"))
+            })?);
+    }
+    for (coin, px) in &market.spot {
+        if !(px.is_finite() && *px > 0.0) {
+            return Err(pf
+                .invalid(format!("[market] spot {coin} = {px} must be > 0"))
+                .into());
+        }
+        snap.spot.insert(coin.clone(), *px);
+    }
+    if let Some(f) = &market.futures {
+        snap.futures = read_futures_prices(pf.resolve(f), snap.as_of)?;
+    }
+    let mut positions = Vec::new();
+    for h in &pf.holdings {
+        let pos = Position::new(&h.asset, h.units, h.venue.as_deref().unwrap_or("spot"))
+            .map_err(|e| pf.invalid(format!("[[holding]] {}: {e}", h.asset)))?;
+        positions.push(pos);
+    }
+    for p in &pf.positions {
+        let pos = Position::new(&p.instrument, p.size, p.venue.as_deref().unwrap_or("deribit"))
+            .map_err(|e| pf.invalid(format!("[[position]] {}: {e}", p.instrument)))?;
+        positions.push(pos);
+    }
+    if positions.is_empty() {
+        return Err(pf
+            .invalid("no [[holding]] or [[position]] to value".into())
+            .into());
+    }
+    Ok(Book {
+        positions,
+        market: snap,
+    })
+}
