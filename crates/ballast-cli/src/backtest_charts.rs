@@ -112,41 +112,43 @@ where
         .map_err(|e| anyhow!("{e}"))
 }
 
-/// Drawdowns below the running peak, in percent.
+/// Drawdowns below the running peak, in percent (`ballast::backtest::metrics::drawdown_series`).
+/// The legend sits in a band added below the deepest trough, so it covers no curve.
 pub fn drawdowns(
     dates: &[Date],
     series: &[(String, Vec<f64>)],
     benchmark: Option<&(String, Vec<f64>)>,
 ) -> Result<String> {
-    let dd = |nav: &[f64]| -> Vec<f64> {
-        let mut peak = f64::MIN;
-        nav.iter()
-            .map(|v| {
-                peak = peak.max(*v);
-                100.0 * (v / peak - 1.0)
-            })
-            .collect()
-    };
-    render(380, |root| {
-        let all: Vec<(String, Vec<f64>)> = series.iter().map(|(n, v)| (n.clone(), dd(v))).collect();
-        let bench = benchmark.map(|(n, v)| (n.clone(), dd(v)));
+    let pct = |d: &[f64]| -> Vec<f64> { d.iter().map(|v| 100.0 * v).collect() };
+    render(420, |root| {
+        let all: Vec<(String, Vec<f64>)> = series.iter().map(|(n, v)| (n.clone(), pct(v))).collect();
+        let bench = benchmark.map(|(n, v)| (n.clone(), pct(v)));
         let lo = all
             .iter()
             .chain(bench.iter())
             .flat_map(|s| s.1.iter())
             .fold(0.0f64, |a, v| a.min(*v));
+        // room for the legend below the deepest trough: one line per series
+        let rows = all.len() + usize::from(bench.is_some());
+        let floor = lo - (6.0 + 3.2 * rows as f64).max(0.15 * -lo);
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
             .caption("Drawdown from the running peak (%)", ("sans-serif", 20))
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, (lo * 1.05)..1.0)
+            .build_cartesian_2d(x0..x1, floor..1.0)
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
             .x_label_formatter(&year_label)
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .y_label_formatter(&|y| {
+                if *y < lo - 0.5 {
+                    String::new()
+                } else {
+                    format!("{y:.0}")
+                }
+            })
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
         if let Some((name, d)) = &bench {
@@ -170,8 +172,40 @@ pub fn drawdowns(
             .label(name.clone())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], col.stroke_width(3)));
         }
-        legend(&mut c, SeriesLabelPosition::LowerLeft)
+        legend(&mut c, SeriesLabelPosition::LowerRight)
     })
+}
+
+/// One colour per coin for every chart of a run: the coins with the largest average weight
+/// in any strategy get the palette, in that order; the rest are drawn as "other".
+pub struct CoinColors {
+    colors: Vec<Option<RGBColor>>,
+}
+
+impl CoinColors {
+    /// Rank the coins of `weights` (per strategy: row-major T×N) by their largest average
+    /// absolute weight.
+    pub fn new(n: usize, weights: &[&[f64]]) -> Self {
+        let mut score = vec![0.0f64; n];
+        for w in weights {
+            let t = (w.len() / n.max(1)).max(1);
+            for (i, s) in score.iter_mut().enumerate() {
+                let avg = (0..t).map(|k| w[k * n + i].abs()).sum::<f64>() / t as f64;
+                *s = s.max(avg);
+            }
+        }
+        let mut order: Vec<usize> = (0..n).filter(|&i| score[i] > 0.0).collect();
+        order.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
+        let mut colors = vec![None; n];
+        for (k, &i) in order.iter().take(COLORS.len() - 2).enumerate() {
+            colors[i] = Some(COLORS[k]);
+        }
+        Self { colors }
+    }
+
+    fn of(&self, i: usize) -> Option<RGBColor> {
+        self.colors.get(i).copied().flatten()
+    }
 }
 
 /// Stacked weights over time: the `top` coins by average weight, the rest as "other", and
@@ -182,18 +216,23 @@ pub fn weights(
     assets: &[String],
     w: &[f64],
     cash: Option<&[f64]>,
-    top: usize,
+    colors: &CoinColors,
 ) -> Result<String> {
     let n = assets.len();
     let t = dates.len();
-    let mut avg: Vec<(usize, f64)> = (0..n)
-        .map(|i| (i, (0..t).map(|k| w[k * n + i].abs()).sum::<f64>()))
+    let shown: Vec<usize> = (0..n)
+        .filter(|&i| colors.of(i).is_some() && (0..t).any(|k| w[k * n + i] != 0.0))
         .collect();
-    avg.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let shown: Vec<usize> = avg.iter().filter(|a| a.1 > 0.0).take(top).map(|a| a.0).collect();
-    let mut layers: Vec<(String, Vec<f64>)> = shown
+    let mut layers: Vec<(String, RGBColor, Vec<f64>)> = shown
         .iter()
-        .map(|&i| (assets[i].clone(), (0..t).map(|k| 100.0 * w[k * n + i]).collect()))
+        .filter_map(|&i| {
+            let col = colors.of(i)?;
+            Some((
+                assets[i].clone(),
+                col,
+                (0..t).map(|k| 100.0 * w[k * n + i]).collect(),
+            ))
+        })
         .collect();
     let other: Vec<f64> = (0..t)
         .map(|k| {
@@ -203,14 +242,18 @@ pub fn weights(
         })
         .collect();
     if other.iter().any(|v| v.abs() > 1e-9) {
-        layers.push(("other".into(), other));
+        layers.push(("other".into(), RGBColor(170, 170, 170), other));
     }
     if let Some(cash) = cash {
-        layers.push(("cash".into(), cash.iter().map(|c| 100.0 * c.max(0.0)).collect()));
+        layers.push((
+            "cash".into(),
+            RGBColor(225, 225, 225),
+            cash.iter().map(|c| 100.0 * c.max(0.0)).collect(),
+        ));
     }
     // leverage (a perpetual book with max_leverage > 1) stacks above 100 %
     let top_y = (0..t)
-        .map(|k| layers.iter().map(|l| l.1[k].max(0.0)).sum::<f64>())
+        .map(|k| layers.iter().map(|l| l.2[k].max(0.0)).sum::<f64>())
         .fold(100.0f64, f64::max)
         + 2.0;
     render(420, |root| {
@@ -241,7 +284,7 @@ fn stack<'a, DB: DrawingBackend + 'a>(
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
     >,
     dates: &[Date],
-    layers: &[(String, Vec<f64>)],
+    layers: &[(String, RGBColor, Vec<f64>)],
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
@@ -251,18 +294,12 @@ where
     for k in 0..t {
         let mut s = 0.0;
         for (j, l) in layers.iter().enumerate() {
-            s += l.1[k].max(0.0);
+            s += l.2[k].max(0.0);
             cum[j][k] = s;
         }
     }
-    for (j, (name, _)) in layers.iter().enumerate().rev() {
-        let col = if name == "cash" {
-            RGBColor(225, 225, 225)
-        } else if name == "other" {
-            RGBColor(170, 170, 170)
-        } else {
-            COLORS[j % COLORS.len()]
-        };
+    for (j, (name, col, _)) in layers.iter().enumerate().rev() {
+        let col = *col;
         c.draw_series(AreaSeries::new(
             dates.iter().zip(&cum[j]).map(|(d, v)| (year_frac(*d), *v)),
             0.0,
@@ -275,20 +312,21 @@ where
     Ok(())
 }
 
-/// Rolling 30-day realised volatility (annualised, %) against each strategy's target.
+/// Rolling 30-day realised volatility (annualised, %; `ballast::backtest::metrics::
+/// rolling_volatility` of each strategy's daily returns, the value at the window's last day)
+/// against each strategy's target.
 pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Option<f64>]) -> Result<String> {
-    let roll = |nav: &[f64]| -> Vec<(f64, f64)> {
-        let r: Vec<f64> = nav.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
-        (30..=r.len())
-            .map(|k| {
-                let s = &r[k - 30..k];
-                let m = s.iter().sum::<f64>() / 30.0;
-                let sd = (s.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / 29.0).sqrt();
-                (year_frac(dates[k]), 100.0 * sd * 365f64.sqrt())
-            })
-            .collect()
-    };
-    let lines: Vec<Vec<(f64, f64)>> = series.iter().map(|s| roll(&s.1)).collect();
+    let lines: Vec<Vec<(f64, f64)>> = series
+        .iter()
+        .map(|(_, vol)| {
+            // vol[k] covers returns k .. k + 30, i.e. value dates k + 1 .. k + 30
+            let skip = dates.len().saturating_sub(vol.len());
+            vol.iter()
+                .zip(&dates[skip..])
+                .map(|(v, d)| (year_frac(*d), 100.0 * v))
+                .collect()
+        })
+        .collect();
     render(400, |root| {
         let hi = lines.iter().flatten().map(|p| p.1).fold(10.0f64, f64::max);
         let (x0, x1) = span(dates);
@@ -333,7 +371,7 @@ pub fn risk_contributions(
     end: Date,
     assets: &[String],
     events: &[RebalanceEvent],
-    top: usize,
+    colors: &CoinColors,
 ) -> Result<String> {
     let mut dates: Vec<Date> = Vec::new();
     let mut w: Vec<f64> = Vec::new();
@@ -347,5 +385,5 @@ pub fn risk_contributions(
     if dates.len() < 2 {
         return render(120, |_| Ok(()));
     }
-    weights(title, &dates, assets, &w, None, top)
+    weights(title, &dates, assets, &w, None, colors)
 }

@@ -122,13 +122,13 @@ where
 
 /// Efficient frontier: volatility (x) against expected return (y), the max-Sharpe portfolio and
 /// every asset on its own.
-pub fn frontier_svg(
-    path: &Path,
-    pts: &[ballast::allocate::MvPortfolio],
-    max_sharpe: Option<&ballast::allocate::MvPortfolio>,
-    cov: &ballast::estimate::Covariance,
-    mu: &[f64],
-) -> Result<()> {
+pub fn frontier_svg(path: &Path, r: &ballast::analysis::FrontierReport) -> Result<()> {
+    let (pts, max_sharpe, cov, mu) = (
+        &r.points,
+        r.max_sharpe.as_ref(),
+        &r.covariance,
+        &r.expected_returns,
+    );
     let vols = cov.volatilities();
     let xs = pts.iter().map(|p| p.volatility).chain(vols.iter().copied());
     let ys = pts.iter().map(|p| p.expected_return).chain(mu.iter().copied());

@@ -1,113 +1,52 @@
-//! Loading and parsing shared by the commands.
+//! From command-line flags to the library's typed requests.
 
-use crate::args::{Estimator, MuArg, WindowArgs};
+use crate::args::{CovArgs, OptimizeArgs, WindowArgs};
 use anyhow::{bail, Context, Result};
-use ballast::io::read_prices;
-use ballast::data::{Incomplete, PriceWindow, ReturnKind, Returns, WindowSpec};
-use ballast::estimate::{
-    ewma_mean, historical_mean, james_stein_mean, Covariance, CovarianceEstimator, EstimateError,
-};
-use jiff::civil::Date;
+use ballast::allocate::{AllocationOptions, AllocationSpec, MomentumSpec};
+use ballast::analysis::WindowRequest;
+use ballast::data::PricePanel;
+use ballast::estimate::CovarianceSpec;
+use ballast::io::{read_prices_with, PriceField};
+use std::collections::BTreeMap;
 
-/// Everything a window-based command needs.
-pub struct Loaded {
-    pub window: PriceWindow,
-    pub returns: Returns,
+/// The price panel of `--prices`.
+pub fn panel(w: &WindowArgs) -> Result<PricePanel> {
+    Ok(read_prices_with(
+        &w.prices,
+        w.price_field.unwrap_or(PriceField::Close),
+    )?)
 }
 
-pub fn parse_date(s: &str, what: &str) -> Result<Date> {
-    s.parse::<Date>()
-        .with_context(|| format!("{what} '{s}' is not a date (expected YYYY-MM-DD)"))
-}
-
-/// Load the price file and cut the window. `assets` overrides `--assets`.
-pub fn load(args: &WindowArgs, assets: Option<Vec<String>>) -> Result<Loaded> {
-    let panel = read_prices(&args.prices)?;
-    let end = args.end.as_deref().map(|s| parse_date(s, "--end")).transpose()?;
-    let assets = assets.or_else(|| args.assets.clone());
-    if let Some(a) = &assets {
-        if let Some(bad) = a.iter().find(|s| s.trim().is_empty()) {
-            bail!("--assets contains an empty name ('{bad}')");
-        }
+/// The window of the window flags.
+pub fn window(w: &WindowArgs) -> WindowRequest {
+    WindowRequest {
+        assets: w.assets.clone(),
+        window: w.window,
+        end: w.end,
+        drop_incomplete: w.drop_incomplete,
+        log_returns: w.log_returns,
     }
-    let window = panel
-        .window(&WindowSpec {
-            assets: assets.map(|v| v.into_iter().map(|s| s.trim().to_string()).collect()),
-            returns: args.window,
-            end,
-            incomplete: if args.drop_incomplete {
-                Incomplete::Drop
-            } else {
-                Incomplete::Error
-            },
-        })
-        .with_context(|| format!("{}: cannot build the window", args.prices.display()))?;
-    let kind = if args.log_returns {
-        ReturnKind::Log
-    } else {
-        ReturnKind::Simple
-    };
-    let returns = window.returns(kind);
-    Ok(Loaded { window, returns })
 }
 
-/// Fit the estimator and check the result is usable (finite, positive definite).
-pub fn covariance(returns: &Returns, est: Estimator, ewma_lambda: f64) -> Result<Covariance> {
-    covariance_or_repair(returns, est, ewma_lambda, false)
-}
-
-/// [`covariance`], but with `repair` a matrix that is not positive definite is replaced by its
-/// nearest positive-definite repair (a warning on stderr says so) instead of being an error.
-pub fn covariance_or_repair(
-    returns: &Returns,
-    est: Estimator,
-    ewma_lambda: f64,
-    repair: bool,
-) -> Result<Covariance> {
-    let e = CovarianceEstimator::from_name(est.name(), Some(ewma_lambda)).expect("known estimator");
-    let mut cov = e.fit(returns)?;
-    if let Err(EstimateError::NotPositiveDefinite { min_eigenvalue }) = cov.validate() {
-        if !repair {
-            bail!(
-                "{} covariance of {} assets over {} returns is not positive definite (smallest \
-                 eigenvalue {min_eigenvalue:.3e}); use a shrinkage estimator (--cov ledoit-wolf, oas), \
-                 fewer assets than return periods, or --repair-psd for its nearest positive-definite repair",
-                est.name(),
-                cov.dim(),
-                returns.n_periods()
-            );
-        }
-        {
-            let (fixed, min_eig) = cov.nearest_positive_definite()?;
-            eprintln!(
-                "warning: the {} covariance is not positive definite (smallest eigenvalue {min_eig:.3e}); \
-                 using its nearest positive-definite repair (--repair-psd)",
-                est.name()
-            );
-            cov = fixed;
-        }
+/// The covariance of the covariance flags.
+pub fn covariance(c: &CovArgs) -> CovarianceSpec {
+    CovarianceSpec {
+        estimator: c.estimator,
+        ewma_lambda: c.ewma_lambda,
+        repair_psd: c.repair_psd,
     }
-    cov.validate().with_context(|| {
-        format!(
-            "{} covariance of {} assets over {} returns",
-            est.name(),
-            cov.dim(),
-            returns.n_periods()
-        )
-    })?;
-    Ok(cov)
 }
 
-/// Parse `A=x,B=y` into ordered pairs. Errors name the bad item.
+/// Parse `A=x,B=y` into ordered pairs. Errors name the flag and the bad item.
 pub fn parse_pairs(s: &str, flag: &str) -> Result<Vec<(String, f64)>> {
     let mut out: Vec<(String, f64)> = Vec::new();
     for item in s.split(',').map(str::trim).filter(|t| !t.is_empty()) {
         let Some((k, v)) = item.split_once('=') else {
-            bail!("{flag}: '{item}' is not ASSET=VALUE");
+            bail!("{flag}: '{item}' is not NAME=VALUE");
         };
         let (k, v) = (k.trim(), v.trim());
         if k.is_empty() {
-            bail!("{flag}: '{item}' has no asset name");
+            bail!("{flag}: '{item}' has no name");
         }
         let x: f64 = v
             .parse()
@@ -120,16 +59,117 @@ pub fn parse_pairs(s: &str, flag: &str) -> Result<Vec<(String, f64)>> {
         out.push((k.to_string(), x));
     }
     if out.is_empty() {
-        bail!("{flag}: no ASSET=VALUE pairs given");
+        bail!("{flag}: no NAME=VALUE pairs given");
     }
     Ok(out)
 }
 
-/// Annualised expected returns by the chosen estimator.
-pub fn expected_returns(returns: &Returns, mu: MuArg, lambda: f64) -> Result<Vec<f64>> {
-    Ok(match mu {
-        MuArg::Historical => historical_mean(returns)?,
-        MuArg::Ewma => ewma_mean(returns, lambda)?,
-        MuArg::JamesStein => james_stein_mean(returns)?,
-    })
+/// The allocation request of `ballast optimize`'s flags: the same options a portfolio file's
+/// `[target]` and a strategy's `[strategy.allocation]` take, checked by the same code.
+pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
+    let map = |s: &Option<String>, flag: &str| -> Result<Option<BTreeMap<String, f64>>> {
+        s.as_deref()
+            .map(|s| Ok(parse_pairs(s, flag)?.into_iter().collect()))
+            .transpose()
+    };
+    // confidences follow --views as written; the request keeps views (and so confidences)
+    // in name order
+    let (views, view_confidences) = match (&a.views, &a.view_confidences) {
+        (Some(v), Some(c)) => {
+            let pairs = parse_pairs(v, "--views")?;
+            if c.len() != pairs.len() {
+                bail!(
+                    "--view-confidences: {} value{} for {} view{}; give one per view, in the order of --views",
+                    c.len(),
+                    if c.len() == 1 { "" } else { "s" },
+                    pairs.len(),
+                    if pairs.len() == 1 { "" } else { "s" }
+                );
+            }
+            let mut both: Vec<((String, f64), f64)> = pairs.into_iter().zip(c.iter().copied()).collect();
+            both.sort_by(|x, y| x.0 .0.cmp(&y.0 .0));
+            let conf = both.iter().map(|p| p.1).collect();
+            (Some(both.into_iter().map(|p| p.0).collect()), Some(conf))
+        }
+        (v, c) => (map(v, "--views")?, c.clone()),
+    };
+    let momentum = (a.momentum_top.is_some() || a.momentum_tilt.is_some() || a.momentum_lookback.is_some())
+        .then(|| MomentumSpec {
+            top: a.momentum_top,
+            tilt: a.momentum_tilt.unwrap_or(0.0),
+            lookback: a.momentum_lookback.unwrap_or(90),
+        });
+    let constraints = a
+        .constraints
+        .as_ref()
+        .map(ballast::io::read_constraints)
+        .transpose()?;
+    let options = AllocationOptions {
+        budgets: map(&a.budgets, "--budgets")?,
+        min_weight: a.min_weight,
+        max_weight: a.max_weight,
+        constraints,
+        risk_free: a.risk_free,
+        target_return: a.target_return,
+        target_vol: a.target_vol,
+        risk_aversion: a.risk_aversion,
+        mu: a.mu,
+        mu_lambda: a.mu_lambda,
+        linkage: a.linkage,
+        leaf_order: a.leaf_order,
+        clusters: a.clusters,
+        beta: a.beta,
+        views,
+        view_confidences,
+        tau: a.tau,
+        vol_target: a.vol_target,
+        max_leverage: a.max_leverage,
+        momentum,
+        ..AllocationOptions::new(a.method)
+    };
+    AllocationSpec::try_from(options).map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))
+}
+
+/// A request error in the spelling of the flags: the library names options as files do
+/// (`target_vol`); on the command line they are `--target-vol`.
+fn flag_names(message: &str) -> String {
+    const KEYS: [&str; 18] = [
+        "view_confidences",
+        "target_return",
+        "target_vol",
+        "risk_aversion",
+        "risk_free",
+        "mu_lambda",
+        "leaf_order",
+        "vol_target",
+        "max_leverage",
+        "min_weight",
+        "max_weight",
+        "budgets",
+        "linkage",
+        "clusters",
+        "views",
+        "beta",
+        "tau",
+        "mu",
+    ];
+    let mut out = message.to_string();
+    for key in KEYS {
+        let flag = format!("--{}", key.replace('_', "-"));
+        for (before, after) in [("", " ="), ("", " is only"), ("needs ", ""), ("", " is not used")] {
+            let from = format!("{before}{key}{after}");
+            if out.starts_with(&from) || out.contains(&format!(" {from}")) {
+                out = out.replace(&from, &format!("{before}{flag}{after}"));
+            }
+        }
+    }
+    out.replace("method = '", "--method '")
+        .replace(
+            "momentum needs top = K (select the K best coins) and/or tilt = κ > 0",
+            "momentum needs --momentum-top K and/or --momentum-tilt κ > 0",
+        )
+        .replace("momentum tilt works with", "--momentum-tilt works with")
+        .replace("momentum lookback = ", "--momentum-lookback = ")
+        .replace("momentum top = ", "--momentum-top = ")
+        .replace("momentum tilt = ", "--momentum-tilt = ")
 }

@@ -64,9 +64,18 @@ pub fn pct(x: f64) -> String {
     }
 }
 
-/// Signed percentage points: 0.012 → "+1.20 pp".
+/// Signed percentage points: 0.012 → "+1.20 pp" (a rounded zero has no sign).
 pub fn pp(x: f64) -> String {
-    format!("{:+.2} pp", 100.0 * x)
+    format!("{:+.2} pp", 100.0 * x + 0.0).replace("-0.00", "+0.00")
+}
+
+/// "1 asset", "3 assets".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
 
 /// USD with thousands separators and cents: 1234567.891 → "1,234,567.89".
@@ -80,8 +89,12 @@ pub fn usd0(x: f64) -> String {
 }
 
 fn grouped(x: f64, decimals: usize) -> String {
-    let neg = x < 0.0;
+    if !x.is_finite() {
+        return "–".into();
+    }
     let s = format!("{:.decimals$}", x.abs());
+    // no "-0.00": a value that rounds to zero has no sign
+    let neg = x < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0');
     let (int, frac) = s
         .split_once('.')
         .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));

@@ -1,8 +1,8 @@
 //! The backtest tear sheet: one self-contained HTML file (inline CSS and SVG, no scripts, no
 //! network).
 
-use crate::commands::backtest::Report;
-use crate::table::{fixed, pct};
+use crate::commands::backtest::Outputs;
+use crate::table::{fixed, pct, usd0 as usd};
 use ballast::backtest::metrics::Performance;
 use std::fmt::Write as _;
 
@@ -16,14 +16,6 @@ fn esc(s: &str) -> String {
 /// Two decimals, "–" when undefined.
 fn fixed2(x: f64) -> String {
     fixed(x, 2)
-}
-
-fn usd(x: f64) -> String {
-    if x.abs() >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else {
-        format!("{:.0}", x)
-    }
 }
 
 const STYLE: &str = "body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1060px;color:#222}
@@ -57,10 +49,9 @@ fn perf_row(name: &str, p: &Performance) -> String {
 }
 
 /// Render the tear sheet; `svgs` are (file, title, svg text) in display order.
-pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
-    let runs = &r.result.runs;
-    let dates = &runs[0].dates;
-    let title = r.bt.name.clone().unwrap_or_else(|| "Backtest".into());
+pub fn html(o: &Outputs, svgs: &[(String, String, String)]) -> String {
+    let r = o.report;
+    let title = r.name.clone().unwrap_or_else(|| "Backtest".into());
     let mut h = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title><style>{STYLE}</style></head><body>",
         esc(&title)
@@ -69,27 +60,28 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
         h,
         "<h1>{}</h1><p class=\"sub\">{} → {} · {} days · start value {} USD · walk-forward, decisions use data up to each close only · 365 days a year · source {}</p>",
         esc(&title),
-        dates[0],
-        dates.last().expect("dates"),
-        dates.len(),
-        usd(r.bt.initial_value),
-        esc(&r.bt.source)
+        r.start,
+        r.end,
+        r.days,
+        usd(r.initial_value),
+        esc(&r.source)
     );
     h += "<h2>Performance</h2><table><tr><th>strategy</th><th>CAGR</th><th>total</th><th>volatility</th><th>Sharpe</th><th>Sortino</th><th>Calmar</th><th>max drawdown</th><th>longest under water (days)</th><th>VaR 95 % (1 day)</th><th>CVaR 95 %</th><th>final USD</th></tr>";
-    for (run, p) in runs.iter().zip(&r.perf) {
-        h += &perf_row(&run.name, p);
+    for st in &r.strategies {
+        h += &perf_row(&st.name, &st.performance);
     }
-    if let (Some((b, _)), Some(p)) = (&r.result.benchmark, &r.bench_perf) {
-        h += &perf_row(&format!("{b} buy and hold (benchmark)"), p);
+    if let Some((b, p)) = &r.benchmark {
+        h += &perf_row(&format!("{b} (benchmark)"), p);
     }
     h += "</table>";
     h += "<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>mean distance from target</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown</th><th>PSR</th><th>DSR</th></tr>";
-    for (k, (run, p)) in runs.iter().zip(&r.perf).enumerate() {
+    for st in &r.strategies {
+        let p = &st.performance;
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {} (recovered {})</td><td>{}</td><td>{}</td></tr>",
-            esc(&run.name),
-            esc(&r.bt.strategies[k].policy.describe()),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} → {} ({})</td><td>{}</td><td>{}</td></tr>",
+            esc(&st.name),
+            esc(&st.rebalance_policy),
             p.rebalances,
             fixed2(p.turnover_annual),
             pct(p.target_tracking),
@@ -101,9 +93,9 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
             fixed2(p.excess_kurtosis),
             p.drawdown.peak,
             p.drawdown.trough,
-            p.drawdown.recovery.map_or("not yet".to_string(), |d| d.to_string()),
-            fixed2(r.psr[k]),
-            fixed2(r.dsr[k]),
+            p.drawdown.recovery.map_or("not recovered".to_string(), |d| format!("recovered {d}")),
+            fixed2(st.psr),
+            fixed2(st.dsr),
         );
     }
     h += "</table><p class=\"note\">PSR: probability that the strategy's true Sharpe ratio is above zero given its length, skewness and kurtosis. DSR: the same against the Sharpe ratio the best of all the strategies tried here would reach by luck (Bailey &amp; López de Prado 2014).";
@@ -117,19 +109,19 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
         );
     }
     h += "</p>";
-    for run in runs {
-        if !run.failures.is_empty() {
+    for st in &r.strategies {
+        if let Some(f) = st.failures.first() {
             let _ = write!(
                 h,
                 "<p class=\"warn\">{}: {} rebalance(s) could not be computed; positions were kept (first on {}: {}).</p>",
-                esc(&run.name),
-                run.failures.len(),
-                run.failures[0].0,
-                esc(&run.failures[0].1)
+                esc(&st.name),
+                st.failures.len(),
+                f.date,
+                esc(&f.reason)
             );
         }
-        if !run.funding_missing.is_empty() {
-            let list: Vec<String> = run
+        if !st.funding_missing.is_empty() {
+            let list: Vec<String> = st
                 .funding_missing
                 .iter()
                 .map(|(a, d)| format!("{a} ({d} days)"))
@@ -137,7 +129,7 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
             let _ = write!(
                 h,
                 "<p class=\"warn\">{}: no funding data while holding {} — counted as zero.</p>",
-                esc(&run.name),
+                esc(&st.name),
                 esc(&list.join(", "))
             );
         }
@@ -148,10 +140,10 @@ pub fn html(r: &Report, svgs: &[(String, String, String)]) -> String {
         let _ = write!(h, "<div class=\"chart\" title=\"{}\">{body}</div>", esc(t));
     }
     h += "<h2>Return attribution by year</h2><p class=\"note\">Sum over the days of weight at the previous close × the coin's return (arithmetic); the five largest contributors each year, then cash interest, costs and funding.</p>";
-    let assets = &r.bt.market.assets;
-    for (run, periods) in runs.iter().zip(&r.attribution) {
-        let _ = write!(h, "<h3>{}</h3><table><tr><th>period</th><th>Σ daily returns</th><th>top contributors</th><th>interest</th><th>costs</th><th>funding</th></tr>", esc(&run.name));
-        for p in periods {
+    let assets = &r.assets;
+    for st in &r.strategies {
+        let _ = write!(h, "<h3>{}</h3><table><tr><th>period</th><th>Σ daily returns</th><th>top contributors</th><th>interest</th><th>costs</th><th>funding</th></tr>", esc(&st.name));
+        for p in &st.attribution {
             let mut idx: Vec<usize> = (0..assets.len())
                 .filter(|&i| p.return_contribution[i] != 0.0)
                 .collect();

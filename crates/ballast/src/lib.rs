@@ -41,6 +41,7 @@
 //! ```
 
 pub mod allocate;
+pub mod analysis;
 pub mod backtest;
 pub mod data;
 pub mod estimate;
@@ -49,6 +50,7 @@ pub mod instrument;
 pub mod io;
 mod linalg;
 pub mod market;
+pub mod names;
 pub mod portfolio;
 pub mod pricing;
 pub mod rebalance;

@@ -1,31 +1,22 @@
 //! `ballast backtest STRATEGY.toml [--out DIR]`
 
+use super::json;
 use crate::args::{BacktestArgs, Format};
-use crate::table::{fixed as num, pct, usd0 as usd, Table};
-use crate::{backtest_charts as charts, tearsheet};
+use crate::backtest_charts::{self as charts, CoinColors};
+use crate::table::{fixed as num, pct, plural, usd0 as usd, Table};
+use crate::tearsheet;
 use anyhow::{Context, Result};
-use ballast::backtest::attribution::{attribution, PeriodAttribution};
-use ballast::backtest::metrics::{performance, Performance};
-use ballast::backtest::overfit::{
-    deflated_sharpe_ratios, probabilistic_sharpe_ratio, probability_of_backtest_overfitting, Pbo,
-};
-use ballast::backtest::{Backtest, BacktestResult, StrategyRun};
-use serde_json::{json, Value};
+use ballast::backtest::metrics::{drawdown_series, rolling_volatility, Performance};
+use ballast::backtest::{Backtest, BacktestReport, BacktestResult, StrategyRun};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
 
-/// Everything reported about one run.
-pub struct Report {
-    pub bt: Backtest,
-    pub result: BacktestResult,
-    pub perf: Vec<Performance>,
-    pub bench_perf: Option<Performance>,
-    pub psr: Vec<f64>,
-    pub dsr: Vec<f64>,
-    pub pbo: Option<Pbo>,
-    pub attribution: Vec<Vec<PeriodAttribution>>,
-    pub seconds: f64,
+/// A finished run and its report: what the outputs are made of.
+pub struct Outputs<'a> {
+    pub bt: &'a Backtest,
+    pub result: &'a BacktestResult,
+    pub report: &'a BacktestReport,
 }
 
 pub fn run(a: &BacktestArgs) -> Result<String> {
@@ -36,13 +27,11 @@ pub fn run(a: &BacktestArgs) -> Result<String> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} backtest [{bar:40}] {pos}/{len} strategy-days ({eta})",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{spinner} backtest [{bar:40}] {pos}/{len} strategy-days ({eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
     let t0 = std::time::Instant::now();
     let mut ticks = 0u64;
     let result = bt.run(&mut || {
@@ -53,65 +42,39 @@ pub fn run(a: &BacktestArgs) -> Result<String> {
     });
     let seconds = t0.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let report = analyse(bt, result, seconds);
+    let report = BacktestReport::new(&bt, &result, seconds)?;
+    let out = Outputs {
+        bt: &bt,
+        result: &result,
+        report: &report,
+    };
     if let Some(dir) = &a.out {
-        write_outputs(&report, dir)?;
+        write_outputs(&out, dir)?;
     }
-    Ok(match a.format {
-        Format::Json => serde_json::to_string_pretty(&summary_json(&report))? + "\n",
-        Format::Table => table(&report, a.out.as_deref()),
-    })
-}
-
-/// Metrics, overfitting statistics and attribution of a finished run.
-pub fn analyse(bt: Backtest, result: BacktestResult, seconds: f64) -> Report {
-    let dates = &result.runs[0].dates;
-    let perf: Vec<Performance> = result
-        .runs
-        .iter()
-        .map(|r| performance(&r.nav, dates, Some(r), 0.0))
-        .collect();
-    let bench_perf = result
-        .benchmark
-        .as_ref()
-        .map(|(_, nav)| performance(nav, dates, None, 0.0));
-    let rets: Vec<Vec<f64>> = result.runs.iter().map(StrategyRun::returns).collect();
-    let psr = rets.iter().map(|r| probabilistic_sharpe_ratio(r, 0.0)).collect();
-    let dsr = deflated_sharpe_ratios(&rets);
-    let pbo = probability_of_backtest_overfitting(&rets, 16);
-    let attribution = result.runs.iter().map(|r| attribution(&bt.market, r)).collect();
-    Report {
-        bt,
-        result,
-        perf,
-        bench_perf,
-        psr,
-        dsr,
-        pbo,
-        attribution,
-        seconds,
+    match a.format {
+        Format::Json => json(&report),
+        Format::Table => Ok(table(&out, a.out.as_deref())),
     }
 }
 
-fn table(r: &Report, out: Option<&Path>) -> String {
-    let bt = &r.bt;
-    let dates = &r.result.runs[0].dates;
+fn table(o: &Outputs, out: Option<&Path>) -> String {
+    let r = o.report;
     let mut s = format!(
-        "Backtest{}: {} → {} ({} days), {} strateg{}, start value {} USD\n",
-        bt.name.as_deref().map(|n| format!(" — {n}")).unwrap_or_default(),
-        dates[0],
-        dates.last().expect("dates"),
-        dates.len(),
-        bt.strategies.len(),
-        if bt.strategies.len() == 1 { "y" } else { "ies" },
-        usd(bt.initial_value),
+        "Backtest{}: {} → {} ({} days), {}, start value {} USD\n",
+        r.name.as_deref().map(|n| format!(" — {n}")).unwrap_or_default(),
+        r.start,
+        r.end,
+        r.days,
+        plural(r.strategies.len(), "strategy").replace("strategys", "strategies"),
+        usd(r.initial_value),
     );
     let _ = writeln!(
         s,
         "Source: {}; walk-forward, decisions on data up to each close; 365 days a year\n",
-        bt.source
+        r.source
     );
     let mut t = Table::new([
+        "#",
         "strategy",
         "CAGR",
         "vol",
@@ -123,8 +86,9 @@ fn table(r: &Report, out: Option<&Path>) -> String {
         "CVaR95",
         "final USD",
     ]);
-    let row = |name: &str, p: &Performance| {
+    let row = |k: String, name: &str, p: &Performance| {
         [
+            k,
             name.to_string(),
             pct(p.annual_return),
             pct(p.annual_volatility),
@@ -137,46 +101,66 @@ fn table(r: &Report, out: Option<&Path>) -> String {
             usd(p.final_value),
         ]
     };
-    for (run, p) in r.result.runs.iter().zip(&r.perf) {
-        t.row(row(&run.name, p));
+    for (k, st) in r.strategies.iter().enumerate() {
+        t.row(row((k + 1).to_string(), &st.name, &st.performance));
     }
-    if let (Some((b, _)), Some(p)) = (&r.result.benchmark, &r.bench_perf) {
-        t.row(row(&format!("{b} buy and hold"), p));
+    if let Some((b, p)) = &r.benchmark {
+        t.row(row("B".into(), b, p));
     }
     s += &t.render();
     s += "\n";
     let mut t = Table::new([
-        "strategy",
-        "rebalance",
+        "#",
+        "rebalancing",
         "rebal.",
         "turnover/yr",
         "off target",
         "costs USD",
         "funding USD",
-        "worst DD (peak → trough)",
         "PSR",
         "DSR",
     ]);
-    for (k, (run, p)) in r.result.runs.iter().zip(&r.perf).enumerate() {
+    for (k, st) in r.strategies.iter().enumerate() {
+        let p = &st.performance;
         t.row([
-            run.name.clone(),
-            bt.strategies[k].policy.describe(),
+            (k + 1).to_string(),
+            st.rebalance_policy.clone(),
             p.rebalances.to_string(),
             num(p.turnover_annual, 2),
             pct(p.target_tracking),
             usd(p.costs_usd),
             usd(p.funding_usd),
-            format!("{} → {}", p.drawdown.peak, p.drawdown.trough),
-            num(r.psr[k], 3),
-            num(r.dsr[k], 3),
+            num(st.psr, 3),
+            num(st.dsr, 3),
+        ]);
+    }
+    s += &t.render();
+    s += "\n";
+    let mut t = Table::new([
+        "#",
+        "worst drawdown",
+        "peak",
+        "trough",
+        "recovered",
+        "longest under water",
+    ]);
+    for (k, st) in r.strategies.iter().enumerate() {
+        let d = &st.performance.drawdown;
+        t.row([
+            (k + 1).to_string(),
+            pct(d.max_drawdown),
+            d.peak.to_string(),
+            d.trough.to_string(),
+            d.recovery.map_or("not yet".into(), |x| x.to_string()),
+            plural(d.longest_underwater_days, "day"),
         ]);
     }
     s += &t.render();
     s += "\nPSR: probability that the true Sharpe ratio is above 0; DSR: above what the best of the\n";
     let _ = writeln!(
         s,
-        "{} strategies would show by luck (Bailey & López de Prado).",
-        bt.strategies.len()
+        "{} would show by luck (Bailey & López de Prado).",
+        plural(r.strategies.len(), "strategy").replace("strategys", "strategies")
     );
     match &r.pbo {
         Some(p) => {
@@ -190,42 +174,44 @@ fn table(r: &Report, out: Option<&Path>) -> String {
         }
         None => s += "Probability of backtest overfitting: needs at least 2 strategies and 32 days\n",
     }
-    for (run, st) in r.result.runs.iter().zip(&bt.strategies) {
-        if !run.failures.is_empty() {
-            let (d, e) = &run.failures[0];
+    for st in &r.strategies {
+        if let Some(f) = st.failures.first() {
             let _ = writeln!(
                 s,
-                "warning: '{}': {} rebalance(s) could not be computed and positions were kept; first on {d}: {e}",
-                run.name,
-                run.failures.len()
+                "warning: '{}': {} could not be computed and positions were kept; first on {}: {}",
+                st.name,
+                plural(st.failures.len(), "rebalance"),
+                f.date,
+                f.reason
             );
         }
-        if st.perp && !run.funding_missing.is_empty() {
-            let list: Vec<String> = run
+        if !st.funding_missing.is_empty() {
+            let list: Vec<String> = st
                 .funding_missing
                 .iter()
-                .map(|(a, d)| format!("{a} ({d} days)"))
+                .map(|(a, d)| format!("{a} ({})", plural(*d, "day")))
                 .collect();
             let _ = writeln!(
                 s,
                 "warning: '{}': no funding data while holding {} — counted as zero funding",
-                run.name,
+                st.name,
                 list.join(", ")
             );
         }
-        if run.impact_missing > 0 {
+        if st.impact_missing > 0 {
             let _ = writeln!(
                 s,
-                "note: '{}': {} trades had no volume data, so no impact cost",
-                run.name, run.impact_missing
+                "note: '{}': {} had no volume data, so no impact cost",
+                st.name,
+                plural(st.impact_missing, "trade")
             );
         }
     }
     let _ = writeln!(
         s,
         "\nRun time: {:.1} ms for {} strategy-days",
-        1e3 * r.seconds,
-        bt.days() * bt.strategies.len()
+        1e3 * r.run_seconds,
+        r.days * r.strategies.len()
     );
     if let Some(dir) = out {
         let _ = writeln!(
@@ -235,104 +221,6 @@ fn table(r: &Report, out: Option<&Path>) -> String {
         );
     }
     s
-}
-
-fn perf_json(p: &Performance) -> Value {
-    json!({
-        "total_return": p.total_return,
-        "annual_return": p.annual_return,
-        "annual_volatility": p.annual_volatility,
-        "sharpe": p.sharpe,
-        "sortino": p.sortino,
-        "calmar": p.calmar,
-        "max_drawdown": p.drawdown.max_drawdown,
-        "max_drawdown_peak": p.drawdown.peak.to_string(),
-        "max_drawdown_trough": p.drawdown.trough.to_string(),
-        "max_drawdown_recovery": p.drawdown.recovery.map(|d| d.to_string()),
-        "longest_underwater_days": p.drawdown.longest_underwater_days,
-        "hit_rate": p.hit_rate,
-        "skewness": p.skewness,
-        "excess_kurtosis": p.excess_kurtosis,
-        "var_95": p.var_95,
-        "cvar_95": p.cvar_95,
-        "turnover_annual": p.turnover_annual,
-        "costs_usd": p.costs_usd,
-        "funding_usd": p.funding_usd,
-        "interest_usd": p.interest_usd,
-        "cost_drag_annual": p.cost_drag_annual,
-        "rebalances": p.rebalances,
-        "target_tracking": p.target_tracking,
-        "final_value": p.final_value,
-    })
-}
-
-/// The JSON summary (also `metrics.json` with `--out`).
-pub fn summary_json(r: &Report) -> Value {
-    let dates = &r.result.runs[0].dates;
-    let strategies: Vec<Value> = r
-        .result
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(k, run)| {
-            let mut v = perf_json(&r.perf[k]);
-            v["name"] = json!(run.name);
-            v["rebalance_policy"] = json!(r.bt.strategies[k].policy.describe());
-            v["psr"] = json!(r.psr[k]);
-            v["dsr"] = json!(r.dsr[k]);
-            v["failed_rebalances"] = json!(run
-                .failures
-                .iter()
-                .map(|(d, e)| json!({"date": d.to_string(), "reason": e}))
-                .collect::<Vec<_>>());
-            v["funding_missing_days"] = json!(run
-                .funding_missing
-                .iter()
-                .map(|(a, d)| json!({"asset": a, "days": d}))
-                .collect::<Vec<_>>());
-            let assets = &r.bt.market.assets;
-            let nonzero = |x: &[f64]| {
-                Value::Object(
-                    assets
-                        .iter()
-                        .zip(x)
-                        .filter(|(_, v)| **v != 0.0)
-                        .map(|(a, v)| (a.clone(), json!(v)))
-                        .collect(),
-                )
-            };
-            v["attribution"] = json!(r.attribution[k]
-                .iter()
-                .map(|p| json!({
-                    "period": p.period,
-                    "days": p.days,
-                    "sum_of_returns": p.sum_of_returns,
-                    "return_contribution": nonzero(&p.return_contribution),
-                    "risk_contribution": nonzero(&p.risk_contribution),
-                    "interest": p.interest,
-                    "costs": p.costs,
-                    "funding": p.funding,
-                }))
-                .collect::<Vec<_>>());
-            v
-        })
-        .collect();
-    json!({
-        "name": r.bt.name,
-        "start": dates[0].to_string(),
-        "end": dates.last().map(|d| d.to_string()),
-        "days": dates.len(),
-        "periods_per_year": 365,
-        "initial_value": r.bt.initial_value,
-        "strategies": strategies,
-        "benchmark": r.result.benchmark.as_ref().map(|(b, _)| {
-            let mut v = perf_json(r.bench_perf.as_ref().expect("benchmark metrics"));
-            v["name"] = json!(format!("{b} buy and hold"));
-            v
-        }),
-        "pbo": r.pbo.as_ref().map(|p| json!({"pbo": p.pbo, "blocks": p.blocks, "splits": p.splits})),
-        "run_seconds": r.seconds,
-    })
 }
 
 fn slug(s: &str) -> String {
@@ -357,81 +245,117 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<()> {
     std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))
 }
 
+/// A CSV file written record by record (fields quoted where they need it).
+struct Csv(csv::Writer<Vec<u8>>);
+
+impl Csv {
+    fn new<const N: usize>(header: [&str; N]) -> Result<Self> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header)?;
+        Ok(Self(w))
+    }
+
+    fn row<I: IntoIterator<Item = String>>(&mut self, fields: I) -> Result<()> {
+        Ok(self.0.write_record(fields.into_iter().collect::<Vec<_>>())?)
+    }
+
+    fn save(self, dir: &Path, name: &str) -> Result<()> {
+        let bytes = self.0.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        write(dir, name, &String::from_utf8(bytes)?)
+    }
+}
+
 /// JSON, CSVs, SVG charts and the HTML tear sheet.
-fn write_outputs(r: &Report, dir: &Path) -> Result<()> {
+fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let runs = &r.result.runs;
+    let runs = &o.result.runs;
     let dates = &runs[0].dates;
-    let assets = &r.bt.market.assets;
-    write(
-        dir,
-        "metrics.json",
-        &(serde_json::to_string_pretty(&summary_json(r))? + "\n"),
-    )?;
+    let assets = o.bt.market.assets();
+    write(dir, "metrics.json", &json(o.report)?)?;
     // daily values
-    let mut s = String::from("date");
-    for run in runs {
-        let _ = write!(s, ",{}", run.name.replace(',', ";"));
+    let mut header: Vec<String> = vec!["date".into()];
+    header.extend(runs.iter().map(|r| r.name.clone()));
+    if let Some((b, _)) = &o.result.benchmark {
+        header.push(format!("{b} buy and hold"));
     }
-    if let Some((b, _)) = &r.result.benchmark {
-        let _ = write!(s, ",{b} buy and hold");
-    }
-    s.push('\n');
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
     for (k, d) in dates.iter().enumerate() {
-        let _ = write!(s, "{d}");
-        for run in runs {
-            let _ = write!(s, ",{:.2}", run.nav[k]);
+        let mut rec = vec![d.to_string()];
+        rec.extend(runs.iter().map(|r| format!("{:.2}", r.nav[k])));
+        if let Some((_, nav)) = &o.result.benchmark {
+            rec.push(format!("{:.2}", nav[k]));
         }
-        if let Some((_, nav)) = &r.result.benchmark {
-            let _ = write!(s, ",{:.2}", nav[k]);
-        }
-        s.push('\n');
+        w.write_record(&rec)?;
     }
-    write(dir, "equity.csv", &s)?;
-    // trades, costs, weights, attribution
-    let mut tr = String::from("strategy,date,asset,units,price,value_usd,cost_usd,reason\n");
-    let mut daily = String::from(
-        "strategy,date,value_usd,cash_weight,traded_fraction,costs_usd,funding_usd,interest_usd\n",
-    );
-    let mut attr = String::from("strategy,period,days,item,return_contribution,risk_contribution\n");
-    for (k, run) in runs.iter().enumerate() {
-        let name = run.name.replace(',', ";");
+    Csv(w).save(dir, "equity.csv")?;
+    let mut trades = Csv::new([
+        "strategy",
+        "date",
+        "asset",
+        "side",
+        "units",
+        "price",
+        "notional_usd",
+        "cost_usd",
+        "reason",
+    ])?;
+    let mut daily = Csv::new([
+        "strategy",
+        "date",
+        "value_usd",
+        "cash_weight",
+        "traded_fraction",
+        "costs_usd",
+        "funding_usd",
+        "interest_usd",
+    ])?;
+    let mut attr = Csv::new([
+        "strategy",
+        "period",
+        "days",
+        "item",
+        "return_contribution",
+        "risk_contribution",
+    ])?;
+    for (run, st) in runs.iter().zip(&o.report.strategies) {
         for t in &run.trades {
-            let _ = writeln!(
-                tr,
-                "{name},{},{},{},{},{:.2},{:.4},{}",
-                t.date, t.asset, t.units, t.price, t.value, t.cost, t.reason
-            );
+            trades.row([
+                run.name.clone(),
+                t.date.to_string(),
+                t.trade.asset.clone(),
+                t.trade.side.to_string(),
+                t.trade.units.to_string(),
+                t.trade.price.to_string(),
+                format!("{:.2}", t.trade.notional_usd),
+                format!("{:.4}", t.trade.cost_usd),
+                ballast::names::variant_name(&t.reason).to_string(),
+            ])?;
         }
         for (j, d) in dates.iter().enumerate() {
-            let _ = writeln!(
-                daily,
-                "{name},{d},{:.2},{:.6},{:.6},{:.4},{:.4},{:.4}",
-                run.nav[j], run.cash[j], run.traded[j], run.costs[j], run.funding[j], run.interest[j]
-            );
+            daily.row([
+                run.name.clone(),
+                d.to_string(),
+                format!("{:.2}", run.nav[j]),
+                format!("{:.6}", run.cash[j]),
+                format!("{:.6}", run.traded[j]),
+                format!("{:.4}", run.costs[j]),
+                format!("{:.4}", run.funding[j]),
+                format!("{:.4}", run.interest[j]),
+            ])?;
         }
-        let mut w = String::from("date");
-        for a in assets {
-            let _ = write!(w, ",{a}");
-        }
-        w += ",cash\n";
-        let n = assets.len();
-        for (j, d) in dates.iter().enumerate() {
-            let _ = write!(w, "{d}");
-            for i in 0..n {
-                let _ = write!(w, ",{:.6}", run.weights[j * n + i]);
-            }
-            let _ = writeln!(w, ",{:.6}", run.cash[j]);
-        }
-        write(dir, &format!("weights_{}.csv", slug(&run.name)), &w)?;
-        for p in &r.attribution[k] {
-            for i in 0..n {
+        write_weights(dir, run, assets)?;
+        for p in &st.attribution {
+            for (i, a) in assets.iter().enumerate() {
                 if p.return_contribution[i] != 0.0 || p.risk_contribution[i] != 0.0 {
-                    let _ = writeln!(
-                        attr,
-                        "{name},{},{},{},{:.8},{:.8}",
-                        p.period, p.days, assets[i], p.return_contribution[i], p.risk_contribution[i]
-                    );
+                    attr.row([
+                        run.name.clone(),
+                        p.period.clone(),
+                        p.days.to_string(),
+                        a.clone(),
+                        format!("{:.8}", p.return_contribution[i]),
+                        format!("{:.8}", p.risk_contribution[i]),
+                    ])?;
                 }
             }
             for (item, v) in [
@@ -439,39 +363,87 @@ fn write_outputs(r: &Report, dir: &Path) -> Result<()> {
                 ("costs", p.costs),
                 ("funding", p.funding),
             ] {
-                let _ = writeln!(attr, "{name},{},{},{item},{v:.8},", p.period, p.days);
+                attr.row([
+                    run.name.clone(),
+                    p.period.clone(),
+                    p.days.to_string(),
+                    item.to_string(),
+                    format!("{v:.8}"),
+                    String::new(),
+                ])?;
             }
         }
     }
-    write(dir, "trades.csv", &tr)?;
-    write(dir, "daily.csv", &daily)?;
-    write(dir, "attribution.csv", &attr)?;
-    // charts
-    let series: Vec<(String, Vec<f64>)> = runs.iter().map(|x| (x.name.clone(), x.nav.clone())).collect();
-    let bench = r.result.benchmark.as_ref();
+    trades.save(dir, "trades.csv")?;
+    daily.save(dir, "daily.csv")?;
+    attr.save(dir, "attribution.csv")?;
+    let svgs = charts_of(o)?;
+    for (file, _, svg) in &svgs {
+        write(dir, file, svg)?;
+    }
+    write(dir, "tearsheet.html", &tearsheet::html(o, &svgs))?;
+    Ok(())
+}
+
+fn write_weights(dir: &Path, run: &StrategyRun, assets: &[String]) -> Result<()> {
+    let n = assets.len();
+    let mut header = vec!["date".to_string()];
+    header.extend(assets.iter().cloned());
+    header.push("cash".into());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(&header)?;
+    for (j, d) in run.dates.iter().enumerate() {
+        let mut rec = vec![d.to_string()];
+        rec.extend((0..n).map(|i| format!("{:.6}", run.weights[j * n + i])));
+        rec.push(format!("{:.6}", run.cash[j]));
+        w.write_record(&rec)?;
+    }
+    Csv(w).save(dir, &format!("weights_{}.csv", slug(&run.name)))
+}
+
+/// Every chart as (file, title, SVG text).
+fn charts_of(o: &Outputs) -> Result<Vec<(String, String, String)>> {
+    let runs = &o.result.runs;
+    let dates = &runs[0].dates;
+    let assets = o.bt.market.assets();
+    let navs: Vec<(String, Vec<f64>)> = runs.iter().map(|x| (x.name.clone(), x.nav.clone())).collect();
+    let dds: Vec<(String, Vec<f64>)> = runs
+        .iter()
+        .map(|x| (x.name.clone(), drawdown_series(&x.nav)))
+        .collect();
+    let bench_dd = o
+        .result
+        .benchmark
+        .as_ref()
+        .map(|(b, nav)| (b.clone(), drawdown_series(nav)));
+    let vols: Vec<(String, Vec<f64>)> = runs
+        .iter()
+        .map(|x| (x.name.clone(), rolling_volatility(&x.returns(), 30)))
+        .collect();
+    let targets: Vec<Option<f64>> =
+        o.bt.strategies
+            .iter()
+            .map(|s| s.allocation.vol_target.map(|v| v.target))
+            .collect();
+    let colors = CoinColors::new(
+        assets.len(),
+        &runs.iter().map(|r| r.weights.as_slice()).collect::<Vec<_>>(),
+    );
     let mut svgs: Vec<(String, String, String)> = vec![
         (
             "equity.svg".into(),
             "Equity curves".into(),
-            charts::equity(dates, &series, bench)?,
+            charts::equity(dates, &navs, o.result.benchmark.as_ref())?,
         ),
         (
             "drawdowns.svg".into(),
             "Drawdowns".into(),
-            charts::drawdowns(dates, &series, bench)?,
+            charts::drawdowns(dates, &dds, bench_dd.as_ref())?,
         ),
         (
             "rolling_vol.svg".into(),
             "Rolling volatility".into(),
-            charts::rolling_vol(
-                dates,
-                &series,
-                &r.bt
-                    .strategies
-                    .iter()
-                    .map(|s| s.allocation.vol_target)
-                    .collect::<Vec<_>>(),
-            )?,
+            charts::rolling_vol(dates, &vols, &targets)?,
         ),
     ];
     for run in runs {
@@ -479,18 +451,14 @@ fn write_outputs(r: &Report, dir: &Path) -> Result<()> {
         svgs.push((
             format!("weights_{}.svg", slug(&run.name)),
             title.clone(),
-            charts::weights(&title, dates, assets, &run.weights, Some(&run.cash), 10)?,
+            charts::weights(&title, dates, assets, &run.weights, Some(&run.cash), &colors)?,
         ));
         let title = format!("Ex-ante risk contributions at each rebalance — {}", run.name);
         svgs.push((
             format!("risk_contributions_{}.svg", slug(&run.name)),
             title.clone(),
-            charts::risk_contributions(&title, *dates.last().expect("dates"), assets, &run.rebalances, 10)?,
+            charts::risk_contributions(&title, dates[dates.len() - 1], assets, &run.rebalances, &colors)?,
         ));
     }
-    for (file, _, svg) in &svgs {
-        write(dir, file, svg)?;
-    }
-    write(dir, "tearsheet.html", &tearsheet::html(r, &svgs))?;
-    Ok(())
+    Ok(svgs)
 }

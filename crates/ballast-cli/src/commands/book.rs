@@ -176,13 +176,7 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
 
 pub fn hedge(a: &HedgeArgs) -> Result<String> {
     let mut targets: Vec<(HedgeGreek, f64)> = Vec::new();
-    for g in &a.neutral {
-        let greek = match g.trim() {
-            "delta" => HedgeGreek::Delta,
-            "gamma" => HedgeGreek::Gamma,
-            "vega" => HedgeGreek::Vega,
-            other => bail!("--neutral: '{other}' is not one of delta, gamma, vega"),
-        };
+    for &greek in &a.neutral {
         if !targets.iter().any(|t| t.0 == greek) {
             targets.push((greek, 0.0));
         }
@@ -192,7 +186,7 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
             let Some(t) = targets.iter_mut().find(|t| t.0.name() == k) else {
                 bail!(
                     "--band {k}: not among the --neutral Greeks ({})",
-                    a.neutral.join(",")
+                    a.neutral.iter().map(|g| g.name()).collect::<Vec<_>>().join(",")
                 );
             };
             if v < 0.0 {

@@ -2,7 +2,7 @@
 
 use crate::args::{GreeksArgs, TableFormat};
 use crate::table::Table;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ballast::io::read_option_chain;
 use ballast::pricing::{quote_greeks, QuoteGreeks, VolSource};
 use serde_json::{json, Value};
@@ -53,29 +53,13 @@ fn row_json(name: &str, r: &Result<QuoteGreeks, String>) -> Value {
     }
 }
 
-/// Parse `--as-of`.
-pub fn parse_as_of(s: Option<&str>) -> Result<Option<jiff::Timestamp>> {
-    s.map(|s| {
-        s.parse::<jiff::Timestamp>()
-            .with_context(|| format!("--as-of '{s}' is not an ISO 8601 UTC timestamp"))
-    })
-    .transpose()
-}
-
 pub fn run(a: &GreeksArgs) -> Result<String> {
     let Some(chain) = &a.chain else {
         let path = a.portfolio.as_ref().expect("clap requires PORTFOLIO or --chain");
         return super::book::greeks(path, a.format);
     };
     let rows = read_option_chain(chain)?;
-    let as_of = a
-        .as_of
-        .as_deref()
-        .map(|s| {
-            s.parse::<jiff::Timestamp>()
-                .with_context(|| format!("--as-of '{s}' is not an ISO 8601 UTC timestamp"))
-        })
-        .transpose()?;
+    let as_of = a.as_of;
     let valued: Vec<(String, Result<QuoteGreeks, String>)> = rows
         .into_iter()
         .map(|r| {

@@ -1,11 +1,10 @@
 //! `ballast surface CHAIN.csv`
 
-use super::greeks::parse_as_of;
-use crate::args::{Format, SurfaceArgs, Weighting};
+use crate::args::{Format, SurfaceArgs};
 use crate::table::Table;
 use anyhow::{bail, Result};
 use ballast::io::read_option_chain;
-use ballast::pricing::surface::{fit_surfaces, SmileWeights, VolSurface};
+use ballast::pricing::surface::{fit_surfaces, VolSurface};
 use serde_json::{json, Value};
 
 fn date(t: jiff::Timestamp) -> String {
@@ -14,7 +13,7 @@ fn date(t: jiff::Timestamp) -> String {
 
 pub fn run(a: &SurfaceArgs) -> Result<String> {
     let rows = read_option_chain(&a.chain)?;
-    let as_of = parse_as_of(a.as_of.as_deref())?;
+    let as_of = a.as_of;
     let bad = rows.iter().filter(|r| r.quote.is_err()).count();
     if bad > 0 {
         eprintln!(
@@ -23,12 +22,7 @@ pub fn run(a: &SurfaceArgs) -> Result<String> {
         );
     }
     let quotes: Vec<_> = rows.into_iter().filter_map(|r| r.quote.ok()).collect();
-    let weights = match a.weights {
-        Weighting::Vega => SmileWeights::Vega,
-        Weighting::OpenInterest => SmileWeights::OpenInterest,
-        Weighting::Equal => SmileWeights::Equal,
-    };
-    let surfaces = fit_surfaces(&quotes, weights, as_of);
+    let surfaces = fit_surfaces(&quotes, a.weights, as_of);
     if surfaces.is_empty() {
         bail!(
             "{}: no option could be valued (expired, or no usable implied volatility)",

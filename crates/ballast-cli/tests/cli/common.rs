@@ -15,7 +15,10 @@ fn shared(var: &str, sub: &str) -> PathBuf {
 
 /// A file of the market data folder (`../shared/data`, or `$BALLAST_DATA_DIR`), as a string.
 pub fn data(name: &str) -> String {
-    shared("BALLAST_DATA_DIR", "data").join(name).display().to_string()
+    shared("BALLAST_DATA_DIR", "data")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 /// A file of the peer reference folder (`../shared/reference`, or `$BALLAST_REFERENCE_DIR`).
@@ -45,6 +48,27 @@ pub fn run_json(args: &[&str]) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+/// Run, require a usage error (exit code 2: a malformed command line, clap's message); return
+/// stderr.
+pub fn usage_err(args: &[&str]) -> String {
+    let out = run(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "ballast {args:?} should fail with exit 2; stderr: {err}"
+    );
+    assert!(err.starts_with("error: ") && !err.contains("panicked"), "{err}");
+    err
+}
+
+/// `ballast optimize ... --format json`: the allocation.
+pub fn allocation(args: &[&str]) -> Value {
+    let v = run_json(args);
+    assert!(v["window"].is_object(), "optimize JSON has its window");
+    v["allocation"].clone()
 }
 
 /// Run, require a clean failure (exit code 1, an `error:` message, no panic); return stderr.

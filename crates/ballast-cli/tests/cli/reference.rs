@@ -115,7 +115,7 @@ fn risk_json_matches_risk_measures() {
 fn optimize_json_matches_risk_parity_reference() {
     let refs = reference("risk_parity.json");
     let p = prices();
-    let erc = run_json(&["optimize", "--prices", &p, "--method", "erc", "--format", "json"]);
+    let erc = allocation(&["optimize", "--prices", &p, "--method", "erc", "--format", "json"]);
     let want = &refs["cases"]["erc"]["reference_newton_harness"]["weights"];
     let w = erc["weights"].as_object().unwrap();
     assert_eq!(w.len(), 39);
@@ -129,7 +129,7 @@ fn optimize_json_matches_risk_parity_reference() {
     let budgets = refs["cases"]["budget_unequal"]["budgets"].as_object().unwrap();
     let arg: Vec<String> = budgets.iter().map(|(a, b)| format!("{a}={}", f(b))).collect();
     let arg = arg.join(",");
-    let rb = run_json(&[
+    let rb = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -158,7 +158,7 @@ fn optimize_json_matches_risk_parity_reference() {
 #[test]
 fn optimize_inverse_vol_and_vol_target() {
     let p = prices();
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -178,7 +178,7 @@ fn optimize_inverse_vol_and_vol_target() {
     for (a, s) in ["BTC", "ETH", "SOL"].iter().zip(&vols) {
         assert_rel(a, f(&v["weights"][a]), (1.0 / s) / inv, 1e-12);
     }
-    let t = run_json(&[
+    let t = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -218,24 +218,24 @@ fn mean_variance_json_matches_pypfopt() {
             "json",
         ];
         args.extend(extra);
-        let v = run_json(&args);
+        let v = allocation(&args);
         let c = &refs["cases"][case];
         for (a, w) in v["weights"].as_object().unwrap() {
             assert!((f(w) - f(&c["weights"][a])).abs() < 1e-6, "{case} {a}");
         }
         assert_rel(case, f(&v["sharpe"]), f(&c["sharpe"]), 1e-6);
-        assert_eq!(v["solver_status"], "solved");
+        assert_eq!(v["status"], "solved");
         for k in [
             "expected_return_annual",
             "volatility_annual",
             "risk_contributions",
-            "window",
+            "solver",
         ] {
             assert!(v.get(k).is_some(), "{case}: missing {k}");
         }
     }
     let target = f(&refs["cases"]["efficient_return"]["target_return"]).to_string();
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -263,7 +263,7 @@ fn constraints_file_and_frontier_chart() {
         "max_weight = 0.25\n[[group]]\nname = \"majors\"\nassets = [\"BTC\", \"ETH\"]\nmax = 0.1\n",
     );
     let p = prices();
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -316,7 +316,10 @@ fn constraints_file_and_frontier_chart() {
         "--risk-free",
         "50",
     ]);
-    assert!(e.contains("above the risk-free rate"), "{e}");
+    assert!(
+        e.contains("--risk-free = 50 must be in [-1, 1]") && e.contains("0.5 for 50 %"),
+        "{e}"
+    );
     let svg = dir.join("f.svg").display().to_string();
     let v = run_json(&[
         "frontier", "--prices", &p, "--points", "8", "--out", &svg, "--format", "json",
@@ -336,7 +339,7 @@ fn hrp_and_min_cvar_json_match_the_peers() {
     let p = prices();
     let hrp_refs = reference("hrp.json");
     for link in ["single", "complete", "average", "ward"] {
-        let v = run_json(&[
+        let v = allocation(&[
             "optimize",
             "--prices",
             &p,
@@ -347,7 +350,7 @@ fn hrp_and_min_cvar_json_match_the_peers() {
             "--format",
             "json",
         ]);
-        assert_eq!(v["solver_status"], "closed form");
+        assert_eq!(v["status"], "closed-form");
         assert!(v["expected_return_annual"].is_number() && v["sharpe"].is_number());
         let want = &hrp_refs["cases"][link]["pypfopt_HRPOpt"]["weights"];
         for (a, w) in v["weights"].as_object().unwrap() {
@@ -355,7 +358,7 @@ fn hrp_and_min_cvar_json_match_the_peers() {
         }
     }
     let cvar = reference("min_cvar.json");
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize", "--prices", &p, "--method", "min-cvar", "--beta", "0.95", "--format", "json",
     ]);
     assert_rel(
@@ -387,7 +390,7 @@ fn garch_json_matches_arch() {
     let e = run_err(&["garch", "--prices", &p, "--asset", "NOPE"]);
     assert!(e.contains("unknown asset 'NOPE'"), "{e}");
     let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--window", "6"]);
-    assert!(e.contains("at least 10"), "{e}");
+    assert!(e.contains("at least 100"), "{e}");
 }
 
 #[test]
@@ -410,7 +413,7 @@ fn black_litterman_json_matches_pypfopt() {
             "json",
         ];
         args.extend(extra);
-        let v = run_json(&args);
+        let v = allocation(&args);
         let want = &refs["cases"][case]["posterior_returns"];
         for (a, x) in v["posterior_returns"].as_object().unwrap() {
             assert_rel(&format!("{case} {a}"), f(x), f(&want[a]), 1e-10);
@@ -435,7 +438,7 @@ fn hrp_scipy_leaf_order_matches_skfolio_and_herc_runs() {
     let p = prices();
     let refs = reference("hrp.json");
     for link in ["single", "complete", "average", "ward"] {
-        let v = run_json(&[
+        let v = allocation(&[
             "optimize",
             "--prices",
             &p,
@@ -453,7 +456,7 @@ fn hrp_scipy_leaf_order_matches_skfolio_and_herc_runs() {
             assert!((f(w) - f(&want[a])).abs() < 1e-12, "hrp scipy order {link} {a}");
         }
     }
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -469,7 +472,7 @@ fn hrp_scipy_leaf_order_matches_skfolio_and_herc_runs() {
     let w: Vec<f64> = v["weights"].as_object().unwrap().values().map(f).collect();
     assert!(w.iter().all(|x| *x <= 0.05 + 1e-12));
     assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -491,7 +494,7 @@ fn hrp_scipy_leaf_order_matches_skfolio_and_herc_runs() {
 fn return_estimators_ccc_covariance_and_momentum_selection_run() {
     let p = prices();
     for mu in ["historical", "ewma", "james-stein"] {
-        let v = run_json(&[
+        let v = allocation(&[
             "optimize",
             "--prices",
             &p,
@@ -505,7 +508,7 @@ fn return_estimators_ccc_covariance_and_momentum_selection_run() {
         assert!(f(&v["sharpe"]).is_finite(), "{mu}");
     }
     for cov in ["ccc-ewma", "ccc-garch", "ccc-garch-t"] {
-        let v = run_json(&[
+        let v = allocation(&[
             "optimize",
             "--prices",
             &p,
@@ -520,7 +523,7 @@ fn return_estimators_ccc_covariance_and_momentum_selection_run() {
         ]);
         assert!(f(&v["volatility_annual"]) > 0.1, "{cov}");
     }
-    let v = run_json(&[
+    let v = allocation(&[
         "optimize",
         "--prices",
         &p,
@@ -531,5 +534,11 @@ fn return_estimators_ccc_covariance_and_momentum_selection_run() {
         "--format",
         "json",
     ]);
-    assert_eq!(v["weights"].as_object().unwrap().len(), 5);
+    let held = v["weights"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|w| f(w) > 0.0)
+        .count();
+    assert_eq!(held, 5);
 }

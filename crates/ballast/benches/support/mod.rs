@@ -1,8 +1,8 @@
 //! Benchmark inputs shared by the divan benches and the peer-comparison example.
 
 use ballast::data::{ReturnKind, WindowSpec};
-use ballast::io::read_prices;
 use ballast::estimate::{Covariance, SampleCovariance};
+use ballast::io::read_prices;
 use ballast::SymMatrix;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -13,9 +13,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub fn data_path(name: &str) -> std::path::PathBuf {
     std::env::var_os("BALLAST_DATA_DIR")
         .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data")
-        })
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
         .join(name)
 }
 

@@ -199,6 +199,7 @@ impl BlackLitterman {
                 periods_per_year: cov.periods_per_year,
                 shrinkage: None,
                 estimator: "black-litterman",
+                repaired: None,
             },
             returns,
             omega,

@@ -2,7 +2,7 @@
 //! minimise ½ x'Px + q'x subject to rows `s = b − a·x` in zero, non-negative and second-order
 //! cones. Status other than solved maps to a typed [`AllocateError`].
 
-use super::AllocateError;
+use super::{AllocateError, SolveStatus, SolverReport};
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
     DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SecondOrderConeT, SolverStatus,
@@ -18,6 +18,14 @@ enum Kind {
 
 /// A sparse row: (variable, coefficient) pairs and right-hand side.
 pub(crate) type Row = (Vec<(usize, f64)>, f64);
+
+/// A solution: x, the duals z, how it was found.
+pub(crate) struct Solution {
+    pub x: Vec<f64>,
+    z: Vec<f64>,
+    pub status: SolveStatus,
+    pub report: SolverReport,
+}
 
 /// Problem under construction.
 pub(crate) struct Conic {
@@ -66,8 +74,8 @@ impl Conic {
     }
 
     /// Solve; returns x. `what` names the problem in errors.
-    pub fn solve(&self, what: &str) -> Result<Vec<f64>, AllocateError> {
-        Ok(self.solve_primal_dual(what)?.0)
+    pub fn solve(&self, what: &str) -> Result<Solution, AllocateError> {
+        self.solve_primal_dual(what)
     }
 
     /// Solve with a working set (screening): variables in `droppable` are first fixed at 0
@@ -82,22 +90,29 @@ impl Conic {
         what: &str,
         droppable: &[usize],
         initial: &[usize],
-    ) -> Result<Vec<f64>, AllocateError> {
+    ) -> Result<Solution, AllocateError> {
         let mut active = vec![true; self.n];
         droppable.iter().for_each(|&i| active[i] = false);
         initial.iter().for_each(|&i| active[i] = true);
+        let mut iterations = 0;
         loop {
             if active.iter().all(|a| *a) {
-                return self.solve(what);
+                let mut s = self.solve(what)?;
+                s.report.iterations += iterations;
+                return Ok(s);
             }
             let (sub, cols, rows) = self.restrict(&active);
             // a working set can be infeasible where the full problem is not (e.g. a return
             // target only the fixed assets reach): then solve the full problem
-            let Ok((xs, zs)) = sub.solve_primal_dual(what) else {
-                return self.solve(what);
+            let Ok(small) = sub.solve_primal_dual(what) else {
+                let mut s = self.solve(what)?;
+                s.report.iterations += iterations;
+                return Ok(s);
             };
+            iterations += small.report.iterations;
+            let (xs, zs) = (&small.x, &small.z);
             let mut x = vec![0.0; self.n];
-            cols.iter().zip(&xs).for_each(|(&j, v)| x[j] = *v);
+            cols.iter().zip(xs).for_each(|(&j, v)| x[j] = *v);
             // reduced costs of the fixed variables
             let mut rc = self.q.clone();
             for &(i, j, v) in &self.p {
@@ -107,7 +122,7 @@ impl Conic {
                 }
             }
             let scale = rc.iter().fold(1.0f64, |m, v| m.max(v.abs()));
-            for (&r, z) in rows.iter().zip(&zs) {
+            for (&r, z) in rows.iter().zip(zs) {
                 for &(j, a) in &self.rows[r].1 .0 {
                     rc[j] += a * z;
                 }
@@ -117,7 +132,15 @@ impl Conic {
                 .map(|j| (rc[j], j))
                 .collect();
             if add.is_empty() {
-                return Ok(x);
+                return Ok(Solution {
+                    x,
+                    z: Vec::new(),
+                    status: small.status,
+                    report: SolverReport {
+                        iterations,
+                        ..small.report
+                    },
+                });
             }
             add.sort_by(|a, b| a.0.total_cmp(&b.0));
             let take = (droppable.len() / 10).max(8);
@@ -160,7 +183,7 @@ impl Conic {
         (sub, cols, rows)
     }
 
-    fn solve_primal_dual(&self, what: &str) -> Result<(Vec<f64>, Vec<f64>), AllocateError> {
+    fn solve_primal_dual(&self, what: &str) -> Result<Solution, AllocateError> {
         let n = self.n;
         let (mut pi, mut pj, mut pv) = (Vec::new(), Vec::new(), Vec::new());
         for &(i, j, v) in &self.p {
@@ -202,10 +225,24 @@ impl Conic {
         let mut solver = DefaultSolver::new(&p, &self.q, &a, &b, &cones, settings)
             .map_err(|e| AllocateError::Solver(format!("{what}: {e:?}")))?;
         solver.solve();
+        let report = |converged: bool| SolverReport {
+            iterations: solver.info.iterations as usize,
+            error: solver.info.res_primal.max(solver.info.res_dual),
+            converged,
+        };
         match solver.solution.status {
-            SolverStatus::Solved | SolverStatus::AlmostSolved => {
-                Ok((solver.solution.x.clone(), solver.solution.z.clone()))
-            }
+            SolverStatus::Solved => Ok(Solution {
+                x: solver.solution.x.clone(),
+                z: solver.solution.z.clone(),
+                status: SolveStatus::Solved,
+                report: report(true),
+            }),
+            SolverStatus::AlmostSolved => Ok(Solution {
+                x: solver.solution.x.clone(),
+                z: solver.solution.z.clone(),
+                status: SolveStatus::AlmostSolved,
+                report: report(false),
+            }),
             SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
                 Err(AllocateError::Infeasible(format!(
                     "{what}: no portfolio satisfies the constraints together ({})",

@@ -227,7 +227,7 @@ impl Constraints {
 /// assets = ["BTC", "ETH", "SOL"]
 /// max = 0.4
 /// ```
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConstraintsSpec {
     pub min_weight: Option<f64>,
@@ -247,7 +247,7 @@ pub struct ConstraintsSpec {
 }
 
 /// `[[group]]`
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
     pub name: String,
@@ -257,22 +257,42 @@ pub struct GroupSpec {
 }
 
 impl ConstraintsSpec {
-    /// Resolve asset names against `assets` (covariance order). Unknown names are errors.
+    /// Resolve asset names against `assets` (covariance order).
+    ///
+    /// # Errors
+    /// An asset name outside `assets` (naming it and the key), and the checks of
+    /// [`Constraints::validate`].
     pub fn resolve(&self, assets: &[String]) -> Result<Constraints, AllocateError> {
-        let idx = |a: &str, what: &str| {
-            assets.iter().position(|x| x == a).ok_or_else(|| {
-                AllocateError::BadParameter(format!(
+        self.resolve_over(assets, true)
+    }
+
+    /// [`Self::resolve`] over the assets present: names of other assets are left out (a
+    /// backtest's universe grows as coins list), and groups with no member present are dropped.
+    ///
+    /// # Errors
+    /// As [`Constraints::validate`].
+    pub fn resolve_present(&self, assets: &[String]) -> Result<Constraints, AllocateError> {
+        self.resolve_over(assets, false)
+    }
+
+    fn resolve_over(&self, assets: &[String], strict: bool) -> Result<Constraints, AllocateError> {
+        let idx = |a: &str, what: &str| -> Result<Option<usize>, AllocateError> {
+            match assets.iter().position(|x| x == a) {
+                Some(i) => Ok(Some(i)),
+                None if !strict => Ok(None),
+                None => Err(AllocateError::BadParameter(format!(
                     "{what}: unknown asset '{a}' (universe: {})",
                     assets.join(",")
-                ))
-            })
+                ))),
+            }
         };
         let mut c = Constraints::long_only(assets.len())
             .with_bounds(self.min_weight.unwrap_or(0.0), self.max_weight.unwrap_or(1.0));
         for (a, [lo, hi]) in &self.bounds {
-            let i = idx(a, "bounds")?;
-            c.lower[i] = *lo;
-            c.upper[i] = *hi;
+            if let Some(i) = idx(a, "bounds")? {
+                c.lower[i] = *lo;
+                c.upper[i] = *hi;
+            }
         }
         if let Some(n) = self.net_exposure {
             c.net_exposure = n;
@@ -284,16 +304,24 @@ impl ConstraintsSpec {
         if let Some(cur) = &self.current {
             let mut w = vec![0.0; assets.len()];
             for (a, v) in cur {
-                w[idx(a, "current")?] = *v;
+                if let Some(i) = idx(a, "current")? {
+                    w[i] = *v;
+                }
             }
             c.current = Some(w);
         }
         for g in &self.groups {
-            let members = g
+            let members: Vec<usize> = g
                 .assets
                 .iter()
                 .map(|a| idx(a, &format!("group '{}'", g.name)))
-                .collect::<Result<Vec<_>, _>>()?;
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect();
+            if members.is_empty() && !strict {
+                continue;
+            }
             c.groups.push(Group {
                 name: g.name.clone(),
                 members,

@@ -7,13 +7,19 @@ use super::AllocateError;
 use crate::estimate::Covariance;
 use kodama::{linkage, Method};
 
-/// Linkage for the clustering step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Linkage for the clustering step (distance √((1 − ρ)/2) between assets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Linkage {
+    /// Nearest neighbour (López de Prado's HRP default).
     #[default]
     Single,
+    /// Farthest neighbour.
     Complete,
+    /// Average distance (UPGMA).
     Average,
+    /// Ward's minimum variance.
     Ward,
 }
 

@@ -25,11 +25,13 @@
 //! given or chosen by the two-difference gap statistic ([`Dendrogram::two_difference_gap_k`]).
 
 use super::dendrogram::{Dendrogram, Linkage};
-use super::{check_cov, AllocateError, Allocation, WeightBounds};
+use super::{check_cov, AllocateError, Allocation, Method, MethodDetails, WeightBounds};
 use crate::estimate::Covariance;
 
 /// Order of the leaves that HRP bisects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum LeafOrder {
     /// The dendrogram's own order (SciPy's `leaves_list` of the linkage): PyPortfolioOpt,
     /// Riskfolio-Lib `leaf_order=False`.
@@ -123,7 +125,7 @@ pub fn hrp_with(cov: &Covariance, cfg: &HrpConfig) -> Result<Allocation, Allocat
         clusters.push((left, total * alpha));
         clusters.push((right, total * (1.0 - alpha)));
     }
-    Allocation::new("hrp", cov, w, None)
+    Allocation::new(Method::Hrp, cov, w, None)
 }
 
 /// Clip the left share α of a cluster holding `total` so both halves can meet their bounds.
@@ -139,10 +141,15 @@ fn clip_share(alpha: f64, total: f64, left: &[usize], right: &[usize], lo: &[f64
 
 /// HERC weights for `cov` with `k` clusters (`None` = two-difference gap statistic).
 ///
-/// Errors: non-finite or zero-variance covariance.
+/// Errors: non-finite or zero-variance covariance; `k` of 0 or more than the assets.
 pub fn herc(cov: &Covariance, link: Linkage, k: Option<usize>) -> Result<Allocation, AllocateError> {
     check_cov(cov)?;
     let n = cov.dim();
+    if let Some(k) = k.filter(|k| *k == 0 || *k > n) {
+        return Err(AllocateError::BadParameter(format!(
+            "clusters = {k} must be between 1 and the number of assets ({n})"
+        )));
+    }
     let dend = Dendrogram::fit(cov, link)?;
     let k = k.unwrap_or_else(|| dend.two_difference_gap_k()).clamp(1, n);
     let (splits, roots) = dend.cut(k);
@@ -162,5 +169,9 @@ pub fn herc(cov: &Covariance, link: Linkage, k: Option<usize>) -> Result<Allocat
             w[i] = cluster_weight[c] / (cov.matrix.get(i, i) * total);
         }
     }
-    Allocation::new("herc", cov, w, None)
+    let mut a = Allocation::new(Method::Herc, cov, w, None)?;
+    a.details = MethodDetails::Herc {
+        clusters: roots.len(),
+    };
+    Ok(a)
 }

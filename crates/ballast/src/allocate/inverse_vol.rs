@@ -1,6 +1,6 @@
 //! Inverse-volatility weights.
 
-use super::{check_diagonal, AllocateError, Allocation, WeightBounds};
+use super::{check_diagonal, AllocateError, Allocation, Method, WeightBounds};
 use crate::estimate::Covariance;
 
 /// Inverse-volatility ("naive risk parity") weights `w_i = σ_i⁻¹ / Σ_j σ_j⁻¹`, σ_i = √Σ_ii.
@@ -26,5 +26,5 @@ pub fn inverse_volatility(
             inv.iter().map(|v| v / total).collect()
         }
     };
-    Allocation::new("inverse-vol", cov, w, None)
+    Allocation::new(Method::InverseVol, cov, w, None)
 }

@@ -11,8 +11,8 @@
 //! | [`MvObjective::EfficientRisk`] | max μ'w − C − R s.t. √(w'Σw) ≤ target (second-order cone) |
 //! | [`MvObjective::Utility`] | max μ'w − (δ/2) w'Σw − C − R |
 
-use super::conic::Conic;
-use super::{check_cov, AllocateError, Constraints};
+use super::conic::{Conic, Solution};
+use super::{check_cov, AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::estimate::Covariance;
 
 /// What to optimise.
@@ -42,6 +42,10 @@ pub struct MvPortfolio {
     pub sharpe: f64,
     /// Percent risk contributions.
     pub risk_contributions: Vec<f64>,
+    /// Solved or almost solved.
+    pub status: SolveStatus,
+    /// Clarabel's iterations and residual.
+    pub solver: SolverReport,
 }
 
 fn check_mu(mu: &[f64], cov: &Covariance) -> Result<(), AllocateError> {
@@ -96,7 +100,7 @@ fn solve(
     c: &Conic,
     what: &str,
     screen: &Option<(Vec<usize>, Vec<usize>)>,
-) -> Result<Vec<f64>, AllocateError> {
+) -> Result<Solution, AllocateError> {
     match screen {
         Some((drop, init)) => c.solve_screened(what, drop, init),
         None => c.solve(what),
@@ -129,7 +133,7 @@ pub fn mean_variance(
             }
         }
     };
-    let w = match objective {
+    let (w, sol) = match objective {
         MvObjective::MaxSharpe => {
             let excess: Vec<f64> = mu.iter().map(|m| m - risk_free).collect();
             if excess.iter().all(|e| *e <= 0.0) {
@@ -148,11 +152,12 @@ pub fn mean_variance(
             cons.apply(&mut c, n, Some(k));
             c.le(vec![(k, -1.0)], 0.0);
             let excess_ref: &[f64] = &excess;
-            let x = solve(&c, "max-Sharpe", &screening(cons, cov, Some(excess_ref)))?;
+            let sol = solve(&c, "max-Sharpe", &screening(cons, cov, Some(excess_ref)))?;
+            let x = &sol.x;
             if !(x[k] > 1e-12) {
                 return Err(AllocateError::NoPositiveExcessReturn { risk_free });
             }
-            x[..n].iter().map(|y| y / x[k]).collect::<Vec<f64>>()
+            (x[..n].iter().map(|y| y / x[k]).collect::<Vec<f64>>(), sol)
         }
         other => {
             let mut c = Conic::new(nv);
@@ -209,13 +214,47 @@ pub fn mean_variance(
                 _ => "utility",
             };
             let uses_mu = !matches!(other, MvObjective::MinVariance);
-            solve(&c, what, &screening(cons, cov, uses_mu.then_some(mu)))?[..n].to_vec()
+            let sol = match solve(&c, what, &screening(cons, cov, uses_mu.then_some(mu))) {
+                Err(AllocateError::Infeasible(m)) => {
+                    return Err(match objective {
+                        MvObjective::EfficientReturn(target) => unreachable_return(mu, cov, cons, target, m),
+                        _ => AllocateError::Infeasible(m),
+                    })
+                }
+                other => other?,
+            };
+            (sol.x[..n].to_vec(), sol)
         }
     };
-    Ok(describe(objective, mu, cov, w, risk_free))
+    Ok(describe(objective, mu, cov, w, risk_free, &sol))
 }
 
-fn describe(objective: MvObjective, mu: &[f64], cov: &Covariance, weights: Vec<f64>, rf: f64) -> MvPortfolio {
+/// The error for an efficient-return target no portfolio reaches: the highest expected return
+/// the constraints allow (a nearly risk-neutral utility maximiser), when that is the reason.
+fn unreachable_return(
+    mu: &[f64],
+    cov: &Covariance,
+    cons: &Constraints,
+    target: f64,
+    infeasible: String,
+) -> AllocateError {
+    match mean_variance(mu, cov, cons, MvObjective::Utility(1e-6), 0.0) {
+        Ok(top) if top.expected_return < target => AllocateError::Infeasible(format!(
+            "target_return {target} is above the highest expected return the constraints allow ({:.6}; {})",
+            top.expected_return, "lower the target, or relax the bounds"
+        )),
+        _ => AllocateError::Infeasible(infeasible),
+    }
+}
+
+fn describe(
+    objective: MvObjective,
+    mu: &[f64],
+    cov: &Covariance,
+    weights: Vec<f64>,
+    rf: f64,
+    sol: &Solution,
+) -> MvPortfolio {
     let sw = cov.matrix.mul_vec(&weights);
     let var: f64 = sw.iter().zip(&weights).map(|(a, b)| a * b).sum();
     let vol = var.max(0.0).sqrt();
@@ -227,6 +266,8 @@ fn describe(objective: MvObjective, mu: &[f64], cov: &Covariance, weights: Vec<f
         sharpe: if vol > 0.0 { (ret - rf) / vol } else { f64::NAN },
         risk_contributions: weights.iter().zip(&sw).map(|(w, s)| w * s / var).collect(),
         weights,
+        status: sol.status,
+        solver: sol.report,
     }
 }
 

@@ -8,7 +8,7 @@
 //! target return, the mean-CVaR efficient portfolio adds μ'w ≥ target.
 
 use super::conic::Conic;
-use super::{AllocateError, Constraints};
+use super::{AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::data::Returns;
 
 /// A minimum-CVaR portfolio.
@@ -20,7 +20,12 @@ pub struct CvarPortfolio {
     pub cvar: f64,
     /// The LP's α (a VaR_β of the one-period loss).
     pub var: f64,
+    /// β.
     pub beta: f64,
+    /// Solved or almost solved.
+    pub status: SolveStatus,
+    /// Clarabel's iterations and residual.
+    pub solver: SolverReport,
 }
 
 /// Minimise CVaR_β of the per-period loss over the historical scenarios in `returns`, under
@@ -68,12 +73,15 @@ pub fn min_cvar(
         c.le((0..n).map(|i| (i, -mu[i])).collect(), -r);
         c.labels.push(format!("expected return ≥ {r}"));
     }
-    let x = c.solve("min-CVaR")?;
+    let sol = c.solve("min-CVaR")?;
+    let x = &sol.x;
     let obj = x[alpha] + scale * x[z0..z0 + t].iter().sum::<f64>();
     Ok(CvarPortfolio {
         weights: x[..n].to_vec(),
         cvar: obj,
         var: x[alpha],
         beta,
+        status: sol.status,
+        solver: sol.report,
     })
 }

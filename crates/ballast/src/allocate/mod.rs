@@ -1,12 +1,14 @@
 //! Allocation: inverse volatility, equal risk contribution (ERC), risk budgeting, volatility
 //! targeting, the mean-variance family and Black–Litterman (Clarabel), hierarchical risk
-//! parity and HERC, minimum CVaR — and [`AllocationSpec`], the rule that names one of them
-//! with its parameters and constraints.
+//! parity and HERC, minimum CVaR — and [`AllocationSpec`], the typed request that names one of
+//! them with its parameters, constraints, momentum and volatility target, run by
+//! [`AllocationSpec::allocate`] for every front end.
 //!
-//! Allocators take an annualised [`crate::estimate::Covariance`] (N×N, ×365) and return
-//! weights over its assets: the risk-based ones an [`Allocation`] (long-only weights summing
-//! to 1 before any volatility-target overlay, percent risk contributions, annual volatility).
+//! Allocators take an annualised [`crate::estimate::Covariance`] (N×N, ×365) and return an
+//! [`Allocation`]: weights over its assets (fractions of portfolio value, the rest cash),
+//! percent risk contributions, annual volatility and a [`SolveStatus`].
 
+mod allocation;
 mod black_litterman;
 mod bounds;
 mod conic;
@@ -15,11 +17,14 @@ mod dendrogram;
 mod hrp;
 mod inverse_vol;
 mod mean_variance;
+mod method;
 mod min_cvar;
+mod pipeline;
 mod risk_budget;
 mod spec;
 mod vol_target;
 
+pub use allocation::{Allocation, MethodDetails, MomentumReport, SolveStatus, SolverReport, VolTargetReport};
 pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
@@ -27,103 +32,49 @@ pub use dendrogram::{Dendrogram, Linkage};
 pub use hrp::{herc, hrp, hrp_order, hrp_with, HrpConfig, LeafOrder};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
+pub use method::{AllocationMethod, Method};
 pub use min_cvar::{min_cvar, CvarPortfolio};
-pub use risk_budget::{RiskBudgeting, SolverReport};
-pub use spec::{Allocated, AllocationSpec, METHODS};
+pub use pipeline::Selection;
+pub use risk_budget::RiskBudgeting;
+pub use spec::{AllocationOptions, AllocationSpec, MomentumSpec};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 
 use crate::estimate::Covariance;
-use crate::risk::risk_contributions;
 
 /// Errors from allocators.
 #[derive(Debug, thiserror::Error)]
 pub enum AllocateError {
+    /// Risk budgets that are not valid.
     #[error("risk budgets: {0}")]
     BadBudgets(String),
+    /// Constraints no portfolio satisfies together (naming them).
     #[error("infeasible constraints: {0}")]
     Infeasible(String),
+    /// A parameter or combination that is not valid (naming it, with the fix).
     #[error("{0}")]
     BadParameter(String),
+    /// The covariance (or its estimation) is not usable.
     #[error(transparent)]
     Covariance(#[from] crate::estimate::EstimateError),
+    /// Max-Sharpe with no asset above the risk-free rate.
     #[error("max-Sharpe needs an asset with expected return above the risk-free rate {risk_free}; none has (use min-variance, or lower the risk-free rate)")]
-    NoPositiveExcessReturn { risk_free: f64 },
+    NoPositiveExcessReturn {
+        /// The risk-free rate.
+        risk_free: f64,
+    },
+    /// The solver stopped without a solution.
     #[error("optimiser: {0}")]
     Solver(String),
+    /// The risk-budgeting iteration did not converge.
     #[error("risk-budgeting solver did not converge in {iterations} sweeps (max |RC − budget| = {error:.3e}, tolerance {tolerance:.1e})")]
     NotConverged {
+        /// Sweeps done.
         iterations: usize,
+        /// Final error.
         error: f64,
+        /// Tolerance asked for.
         tolerance: f64,
     },
-}
-
-/// Result of an allocator. Vectors follow the asset order of the covariance it was given
-/// (`Covariance::assets`).
-#[derive(Debug, Clone)]
-pub struct Allocation {
-    /// Method name (`inverse-vol`, `erc`, `risk-budget`).
-    pub method: &'static str,
-    /// Weights, fractions of portfolio value, length N, summing to 1.
-    pub weights: Vec<f64>,
-    /// Percent risk contributions w_i (Σw)_i / w'Σw, summing to 1.
-    pub risk_contributions: Vec<f64>,
-    /// Annual volatility √(w'Σw) with Σ annualised.
-    pub volatility_annual: f64,
-    /// Solver diagnostics (iterative methods only).
-    pub solver: Option<SolverReport>,
-}
-
-impl Allocation {
-    /// An allocation from given weights (N, covariance order): computes their percent risk
-    /// contributions and annual volatility under `cov`.
-    ///
-    /// Errors: a covariance that gives a non-finite or non-positive portfolio variance (the
-    /// error says what is wrong with it).
-    pub fn new(
-        method: &'static str,
-        cov: &Covariance,
-        weights: Vec<f64>,
-        solver: Option<SolverReport>,
-    ) -> Result<Self, AllocateError> {
-        let rc = match risk_contributions(&cov.matrix, &weights) {
-            Ok(rc) if rc.volatility.is_finite() => rc,
-            // a non-finite or non-positive variance means a broken matrix: say what is wrong
-            other => {
-                cov.validate()?;
-                return Err(AllocateError::BadParameter(match other {
-                    Err(e) => e.to_string(),
-                    Ok(_) => "portfolio variance is not finite".into(),
-                }));
-            }
-        };
-        Ok(Self {
-            method,
-            weights,
-            risk_contributions: rc.percent,
-            volatility_annual: rc.volatility,
-            solver,
-        })
-    }
-}
-
-impl Allocation {
-    /// Build from weights and Σw already computed (saves an O(N²) product).
-    pub(crate) fn from_sigma_w(
-        method: &'static str,
-        weights: Vec<f64>,
-        sigma_w: &[f64],
-        solver: Option<SolverReport>,
-    ) -> Self {
-        let var: f64 = weights.iter().zip(sigma_w).map(|(a, b)| a * b).sum();
-        Self {
-            method,
-            risk_contributions: weights.iter().zip(sigma_w).map(|(w, s)| w * s / var).collect(),
-            volatility_annual: var.sqrt(),
-            weights,
-            solver,
-        }
-    }
 }
 
 /// O(N) screening for iterative solvers, which detect non-finite entries themselves (NaN

@@ -20,7 +20,7 @@
 //! each inner problem solved by projected coordinate descent). Assets at a bound then carry
 //! more or less risk than their budget; the others keep risk in the ratio of their budgets.
 
-use super::{check_cov, check_diagonal, AllocateError, Allocation, WeightBounds};
+use super::{check_cov, check_diagonal, AllocateError, Allocation, Method, SolverReport, WeightBounds};
 use crate::estimate::Covariance;
 use crate::linalg::{axpy, dot, SymMatrix};
 
@@ -48,16 +48,6 @@ impl Default for RiskBudgeting {
     }
 }
 
-/// Diagnostics of an iterative solve.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SolverReport {
-    /// Coordinate-descent sweeps performed (summed over λ steps when bounded).
-    pub iterations: usize,
-    /// Final max |relative RC − budget| (unbounded problems) or KKT residual (bounded).
-    pub error: f64,
-    pub converged: bool,
-}
-
 impl RiskBudgeting {
     /// Equal risk contribution.
     pub fn erc() -> Self {
@@ -82,9 +72,9 @@ impl RiskBudgeting {
         let n = cov.dim();
         let b = self.resolved_budgets(n, &cov.assets)?;
         let method = if self.budgets.is_some() {
-            "risk-budget"
+            Method::RiskBudget
         } else {
-            "erc"
+            Method::Erc
         };
         let (w, report) = match &self.bounds {
             Some(bd) if bd.is_active() => {
@@ -103,7 +93,7 @@ impl RiskBudgeting {
                         tolerance: self.tolerance,
                     });
                 }
-                return Ok(Allocation::from_sigma_w(method, w, &sigma_w, Some(report)));
+                return Ok(Allocation::from_sigma_w(method, cov, w, &sigma_w, Some(report)));
             }
         };
         Allocation::new(method, cov, w, Some(report))

@@ -1,17 +1,17 @@
-//! An allocation rule written down once and used everywhere: a portfolio file's `[target]`,
-//! each strategy of a backtest. Method, its parameters, constraints, and an optional
-//! volatility-target overlay:
+//! An allocation request, written once and used everywhere: `ballast optimize` builds it from
+//! flags, a portfolio file's `[target]` and each backtest strategy's `[strategy.allocation]`
+//! from TOML, and all of them run it through [`AllocationSpec::allocate`].
 //!
 //! ```toml
-//! method = "max-sharpe"      # equal-weight | inverse-vol | erc | risk-budget | min-variance |
-//!                            # max-sharpe | efficient-return | efficient-risk | utility | hrp |
-//!                            # herc | min-cvar | black-litterman
+//! method = "max-sharpe"      # see `Method` for the names
 //! max_weight = 0.35          # shorthand for constraints.max_weight (same for min_weight)
 //! mu = "james-stein"         # expected returns: historical | ewma | james-stein
+//! risk_free = 0.04           # annual; max-sharpe, Black-Litterman, and every Sharpe reported
 //! vol_target = 0.40          # scale to 40 % annual volatility, the rest in cash
 //! max_leverage = 1.0
+//! momentum = { top = 8, lookback = 90 }   # keep the 8 best coins by 90-day return ÷ vol
 //!
-//! [target.constraints]       # (or [strategy.constraints]) — see `ConstraintsSpec`
+//! [target.constraints]       # (or [strategy.allocation.constraints]): see `ConstraintsSpec`
 //! max_turnover = 0.5
 //! [[target.constraints.group]]
 //! name = "layer-1"
@@ -22,57 +22,71 @@
 //! BTC = 0.20
 //! "ETH-SOL" = 0.05
 //! ```
+//!
+//! Every option either takes effect or is an error saying which methods use it: a request
+//! that cannot be honoured is refused when it is built, never silently ignored.
 
-use super::{
-    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError,
-    Allocation, BlackLitterman, ConstraintsSpec, HrpConfig, LeafOrder, Linkage, MvObjective, RiskBudgeting,
-    ViewUncertainty, VolTarget, VolTargeted, WeightBounds,
-};
-use crate::data::Returns;
-use crate::estimate::{ewma_mean, historical_mean, james_stein_mean, Covariance};
-use serde::Deserialize;
+use super::{AllocateError, AllocationMethod, ConstraintsSpec, LeafOrder, Linkage, Method, VolTarget};
+use crate::estimate::{ExpectedReturns, MuMethod};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The methods an [`AllocationSpec`] accepts.
-pub const METHODS: &str = "equal-weight, inverse-vol, erc, risk-budget, min-variance, max-sharpe, \
-efficient-return, efficient-risk, utility, hrp, herc, min-cvar, black-litterman";
-
-/// An allocation rule (see the module docs). Unknown keys are errors.
-#[derive(Debug, Clone, Deserialize)]
+/// Volatility-adjusted momentum (trailing return ÷ trailing annualised volatility over
+/// `lookback` days): keep the `top` coins before allocating, and/or tilt the weights by
+/// exp(κ·z) of the signal's cross-sectional z-score (`tilt` = κ).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AllocationSpec {
-    /// One of [`METHODS`].
-    pub method: String,
+pub struct MomentumSpec {
+    /// Keep the K coins with the best signal (≥ 1).
+    pub top: Option<usize>,
+    /// Tilt strength κ ≥ 0 (0 = no tilt).
+    #[serde(default)]
+    pub tilt: f64,
+    /// Look-back in days (default 90).
+    #[serde(default = "default_lookback")]
+    pub lookback: usize,
+}
+
+fn default_lookback() -> usize {
+    90
+}
+
+/// Every option of an allocation request, by the name files and flags use; what a request
+/// looks like before it is checked. [`AllocationSpec::try_from`] checks it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllocationOptions {
+    /// The method.
+    pub method: Method,
     /// Risk budgets per asset (risk-budget), > 0, summing to 1.
     pub budgets: Option<BTreeMap<String, f64>>,
     /// Lower bound on every weight (shorthand for `constraints.min_weight`).
     pub min_weight: Option<f64>,
     /// Upper bound on every weight (shorthand for `constraints.max_weight`).
     pub max_weight: Option<f64>,
-    /// Bounds, groups, exposure, turnover, costs, L2 (solver-based methods; bounds for all).
+    /// Bounds, groups, exposure, turnover, costs, L2.
     pub constraints: Option<ConstraintsSpec>,
-    /// Annual risk-free rate (max-sharpe, black-litterman).
-    #[serde(default)]
-    pub risk_free: f64,
+    /// Annual risk-free rate (default 0).
+    pub risk_free: Option<f64>,
     /// Annual target return (efficient-return; min-cvar's optional return floor).
     pub target_return: Option<f64>,
     /// Annual target volatility (efficient-risk).
     pub target_vol: Option<f64>,
     /// Risk aversion δ (utility; black-litterman's prior, default 2.5).
     pub risk_aversion: Option<f64>,
-    /// Expected-return estimator: `historical` (default), `ewma`, `james-stein`.
-    pub mu: Option<String>,
+    /// Expected-return estimator (default historical).
+    pub mu: Option<MuMethod>,
     /// Decay for `mu = "ewma"` (default 0.97).
     pub mu_lambda: Option<f64>,
-    /// `single` (default), `complete`, `average`, `ward` (hrp, herc).
-    pub linkage: Option<String>,
-    /// `dendrogram` (default), `optimal`, `scipy` (hrp).
-    pub leaf_order: Option<String>,
+    /// Linkage (hrp, herc; default single).
+    pub linkage: Option<Linkage>,
+    /// Leaf order (hrp; default dendrogram).
+    pub leaf_order: Option<LeafOrder>,
     /// Number of clusters (herc; default: two-difference gap statistic).
     pub clusters: Option<usize>,
     /// CVaR confidence β (min-cvar, default 0.95).
     pub beta: Option<f64>,
-    /// Black-Litterman views: `BTC = 0.2` (absolute), `"ETH-SOL" = 0.05` (relative).
+    /// Black-Litterman views: `BTC = 0.2` (absolute), `"ETH-SOL" = 0.05` (relative), annual.
     pub views: Option<BTreeMap<String, f64>>,
     /// Idzorek confidences in [0, 1], one per view in the views' (sorted) order.
     pub view_confidences: Option<Vec<f64>>,
@@ -82,61 +96,20 @@ pub struct AllocationSpec {
     pub vol_target: Option<f64>,
     /// Gross exposure cap with `vol_target` (default 1).
     pub max_leverage: Option<f64>,
-    /// Extra coins for the universe (portfolio files) or the universe itself (backtests).
-    #[serde(default)]
-    pub assets: Vec<String>,
+    /// Momentum selection and tilt.
+    pub momentum: Option<MomentumSpec>,
 }
 
-/// The result of applying an [`AllocationSpec`].
-#[derive(Debug, Clone)]
-pub struct Allocated {
-    /// The method's weights (before any volatility-target overlay), with risk contributions.
-    pub allocation: Allocation,
-    /// The overlay, if `vol_target` is set.
-    pub vol_targeted: Option<VolTargeted>,
-    /// Final weights (fractions of portfolio value); the rest is cash.
-    pub weights: Vec<f64>,
-    /// Final cash weight.
-    pub cash: f64,
-}
-
-fn bad<T>(m: String) -> Result<T, AllocateError> {
-    Err(AllocateError::BadParameter(m))
-}
-
-/// The name matching one of `options`, or an error listing them.
-fn pick<T: Copy>(
-    what: &str,
-    value: Option<&str>,
-    default: T,
-    options: &[(&str, T)],
-) -> Result<T, AllocateError> {
-    match value {
-        None => Ok(default),
-        Some(v) => options
-            .iter()
-            .find(|(k, _)| *k == v)
-            .map(|(_, t)| *t)
-            .ok_or_else(|| {
-                let names: Vec<&str> = options.iter().map(|(k, _)| *k).collect();
-                AllocateError::BadParameter(format!(
-                    "{what} = '{v}' is unknown (expected one of: {})",
-                    names.join(", ")
-                ))
-            }),
-    }
-}
-
-impl AllocationSpec {
-    /// A spec with only a method (everything else default).
-    pub fn method(method: &str) -> Self {
+impl AllocationOptions {
+    /// Options with only a method (everything else default).
+    pub fn new(method: Method) -> Self {
         Self {
-            method: method.into(),
+            method,
             budgets: None,
             min_weight: None,
             max_weight: None,
             constraints: None,
-            risk_free: 0.0,
+            risk_free: None,
             target_return: None,
             target_vol: None,
             risk_aversion: None,
@@ -151,330 +124,396 @@ impl AllocationSpec {
             tau: None,
             vol_target: None,
             max_leverage: None,
-            assets: Vec::new(),
+            momentum: None,
         }
     }
+}
 
-    /// Check everything that does not need data: the method and option names, that the
-    /// parameters a method needs are there and the ones it ignores are not.
-    pub fn validate(&self) -> Result<(), AllocateError> {
-        let m = self.method.as_str();
-        if !METHODS.split(", ").any(|x| x.trim() == m) {
-            return bad(format!("method = '{m}' is unknown (expected one of: {METHODS})"));
-        }
-        let needs = |ok: bool, what: &str| {
-            if ok {
-                Ok(())
-            } else {
-                bad(format!("method = '{m}' needs {what}"))
-            }
+/// A checked allocation request (see the module docs). Deserialises from the keys of
+/// [`AllocationOptions`], checked on the way.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "AllocationOptions")]
+pub struct AllocationSpec {
+    /// The method and its parameters.
+    pub method: AllocationMethod,
+    /// Constraints (bounds for every method that takes them; the rest for solver-based ones).
+    pub constraints: ConstraintsSpec,
+    /// Expected returns: an input of the mean-based methods, and the expected return and
+    /// Sharpe ratio reported for every method.
+    pub mu: ExpectedReturns,
+    /// Annual risk-free rate: max-sharpe's and Black–Litterman's, the rate cash earns, and
+    /// the one every Sharpe ratio is measured against.
+    pub risk_free: f64,
+    /// Momentum selection and tilt.
+    pub momentum: Option<MomentumSpec>,
+    /// Volatility-target overlay.
+    pub vol_target: Option<VolTarget>,
+}
+
+impl AllocationSpec {
+    /// The request for `method` with every default (methods that need a parameter, such as
+    /// risk-budget, cannot be built this way).
+    ///
+    /// # Errors
+    /// As [`AllocationSpec::try_from`].
+    pub fn of(method: Method) -> Result<Self, AllocateError> {
+        Self::try_from(AllocationOptions::new(method))
+    }
+}
+
+fn bad<T>(m: String) -> Result<T, AllocateError> {
+    Err(AllocateError::BadParameter(m))
+}
+
+/// How the ends of a range count.
+#[derive(Clone, Copy, PartialEq)]
+enum Ends {
+    /// [lo, hi]
+    Closed,
+    /// (lo, hi]
+    OpenLow,
+    /// (lo, hi)
+    Open,
+}
+
+/// `value` finite and within the range, else an error naming the key and, for numbers that
+/// look like percentages, the likely fix.
+fn in_range(
+    key: &str,
+    value: f64,
+    lo: f64,
+    hi: f64,
+    ends: Ends,
+    example: &str,
+) -> Result<f64, AllocateError> {
+    let inside = value.is_finite()
+        && match ends {
+            Ends::Closed => value >= lo && value <= hi,
+            Ends::OpenLow => value > lo && value <= hi,
+            Ends::Open => value > lo && value < hi,
         };
-        let only = |given: bool, key: &str, methods: &[&str]| {
+    if inside {
+        return Ok(value);
+    }
+    let hint = if value.is_finite() && value > hi && value / 100.0 <= hi && value / 100.0 > lo {
+        format!(
+            "; {value} looks like a percentage: write fractions, {} for {value} %",
+            value / 100.0
+        )
+    } else {
+        String::new()
+    };
+    let (a, b) = match ends {
+        Ends::Closed => ("[", "]"),
+        Ends::OpenLow => ("(", "]"),
+        Ends::Open => ("(", ")"),
+    };
+    bad(format!(
+        "{key} = {value} must be in {a}{lo}, {hi}{b} (e.g. {example}){hint}"
+    ))
+}
+
+impl TryFrom<AllocationOptions> for AllocationSpec {
+    type Error = AllocateError;
+
+    /// Check the options and build the request.
+    ///
+    /// # Errors
+    /// [`AllocateError::BadParameter`]: a parameter the method needs is missing, one it would
+    /// ignore is given (naming the methods that use it), a value is out of range (with the
+    /// likely fix, e.g. a percentage written for a fraction), or constraints the method
+    /// cannot honour.
+    fn try_from(o: AllocationOptions) -> Result<Self, AllocateError> {
+        let m = o.method;
+        let only = |given: bool, key: &str, methods: &[Method]| -> Result<(), AllocateError> {
             if given && !methods.contains(&m) {
-                bad(format!(
-                    "{key} is only used with method = {} (method is '{m}')",
-                    methods.join(" | ")
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        needs(
-            m != "risk-budget" || self.budgets.is_some(),
-            "budgets = { BTC = 0.5, ... }",
-        )?;
-        needs(
-            m != "efficient-return" || self.target_return.is_some(),
-            "target_return",
-        )?;
-        needs(m != "efficient-risk" || self.target_vol.is_some(), "target_vol")?;
-        needs(m != "utility" || self.risk_aversion.is_some(), "risk_aversion")?;
-        needs(
-            m != "black-litterman" || self.views.is_some(),
-            "views (a [..views] table)",
-        )?;
-        only(self.budgets.is_some(), "budgets", &["risk-budget"])?;
-        only(
-            self.target_return.is_some(),
-            "target_return",
-            &["efficient-return", "min-cvar"],
-        )?;
-        only(self.target_vol.is_some(), "target_vol", &["efficient-risk"])?;
-        only(
-            self.risk_aversion.is_some(),
-            "risk_aversion",
-            &["utility", "black-litterman"],
-        )?;
-        only(self.linkage.is_some(), "linkage", &["hrp", "herc"])?;
-        only(self.leaf_order.is_some(), "leaf_order", &["hrp"])?;
-        only(self.clusters.is_some(), "clusters", &["herc"])?;
-        only(self.beta.is_some(), "beta", &["min-cvar"])?;
-        only(
-            self.views.is_some() || self.tau.is_some() || self.view_confidences.is_some(),
-            "views / tau / view_confidences",
-            &["black-litterman"],
-        )?;
-        let mean_based = [
-            "max-sharpe",
-            "efficient-return",
-            "efficient-risk",
-            "utility",
-            "min-cvar",
-        ];
-        only(self.mu.is_some() || self.mu_lambda.is_some(), "mu", &mean_based)?;
-        self.linkage()?;
-        self.leaf_order()?;
-        self.mu_estimator()?;
-        if let Some(c) = &self.constraints {
-            if (c.min_weight.is_some() && self.min_weight.is_some())
-                || (c.max_weight.is_some() && self.max_weight.is_some())
-            {
-                return bad("give min_weight / max_weight once: at the top or in constraints".into());
-            }
-            let coupling = !c.groups.is_empty()
-                || c.max_gross.is_some()
-                || c.max_turnover.is_some()
-                || c.cost > 0.0
-                || c.l2 > 0.0
-                || c.net_exposure.is_some();
-            let solver =
-                ["min-variance", "black-litterman", "min-cvar"].contains(&m) || mean_based.contains(&m);
-            if coupling && !solver {
+                let names: Vec<&str> = methods.iter().map(|x| x.name()).collect();
                 return bad(format!(
-                    "method = '{m}' takes weight bounds only; groups, exposure, turnover, costs and L2 need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, black-litterman)"
+                    "{key} is only used with method = {} (the method is '{m}')",
+                    names.join(" | ")
                 ));
             }
-        }
-        if let Some(v) = self.vol_target {
-            if !(v > 0.0 && v.is_finite()) {
-                return bad(format!("vol_target = {v} must be > 0"));
-            }
-        }
-        Ok(())
-    }
-
-    fn linkage(&self) -> Result<Linkage, AllocateError> {
-        pick(
-            "linkage",
-            self.linkage.as_deref(),
-            Linkage::Single,
-            &[
-                ("single", Linkage::Single),
-                ("complete", Linkage::Complete),
-                ("average", Linkage::Average),
-                ("ward", Linkage::Ward),
-            ],
-        )
-    }
-
-    fn leaf_order(&self) -> Result<LeafOrder, AllocateError> {
-        pick(
-            "leaf_order",
-            self.leaf_order.as_deref(),
-            LeafOrder::Dendrogram,
-            &[
-                ("dendrogram", LeafOrder::Dendrogram),
-                ("optimal", LeafOrder::Optimal),
-                ("scipy", LeafOrder::Scipy),
-            ],
-        )
-    }
-
-    /// The constraints over `assets`, with `current` weights for turnover and costs unless the
-    /// spec gives its own.
-    fn constraints(
-        &self,
-        assets: &[String],
-        current: Option<&[f64]>,
-    ) -> Result<super::Constraints, AllocateError> {
-        let mut spec = self.constraints.clone().unwrap_or_default();
-        spec.min_weight = spec.min_weight.or(self.min_weight);
-        spec.max_weight = spec.max_weight.or(self.max_weight);
-        if spec.current.is_none() && (spec.max_turnover.is_some() || spec.cost > 0.0) {
-            // turnover and costs are measured from the weights held now (all cash if none)
-            let w = current
-                .map(<[f64]>::to_vec)
-                .unwrap_or_else(|| vec![0.0; assets.len()]);
-            spec.current = Some(assets.iter().cloned().zip(w).collect());
-        }
-        spec.resolve(assets)
-    }
-
-    /// `mu`: 0 historical (default), 1 ewma, 2 james-stein.
-    fn mu_estimator(&self) -> Result<u8, AllocateError> {
-        pick(
-            "mu",
-            self.mu.as_deref(),
-            0,
-            &[("historical", 0), ("ewma", 1), ("james-stein", 2)],
-        )
-    }
-
-    /// Annualised expected returns by the chosen estimator.
-    pub fn expected_returns(&self, returns: &Returns) -> Result<Vec<f64>, AllocateError> {
-        Ok(match self.mu_estimator()? {
-            0 => historical_mean(returns)?,
-            1 => ewma_mean(returns, self.mu_lambda.unwrap_or(0.97))?,
-            _ => james_stein_mean(returns)?,
-        })
-    }
-
-    /// Apply the rule. `returns` (T×N, daily) and `cov` (N×N, annualised) cover the same
-    /// assets in the same order; `current` weights (length N) feed turnover limits and costs.
-    ///
-    /// Errors: those of [`Self::validate`], of the method, and budgets or views naming assets
-    /// outside the universe.
-    pub fn allocate(
-        &self,
-        returns: &Returns,
-        cov: &Covariance,
-        current: Option<&[f64]>,
-    ) -> Result<Allocated, AllocateError> {
-        self.validate()?;
-        let n = cov.dim();
-        if returns.assets() != cov.assets.as_slice() {
-            return bad("returns and covariance cover different assets".into());
-        }
-        let cons = self.constraints(&cov.assets, current)?;
-        let bounds =
-            (cons.lower.iter().any(|l| *l != 0.0) || cons.upper.iter().any(|u| *u < 1.0)).then(|| {
-                WeightBounds {
-                    lower: cons.lower.clone(),
-                    upper: cons.upper.clone(),
-                }
-            });
-        let mv = |obj: MvObjective| -> Result<Allocation, AllocateError> {
-            let mu = self.expected_returns(returns)?;
-            let p = mean_variance(&mu, cov, &cons, obj, self.risk_free)?;
-            Allocation::new(mv_name(obj), cov, p.weights, None)
+            Ok(())
         };
-        let allocation = match self.method.as_str() {
-            "equal-weight" => {
-                if bounds.is_some() {
-                    return bad("method = 'equal-weight' takes no bounds".into());
-                }
-                Allocation::new("equal-weight", cov, vec![1.0 / n as f64; n], None)?
-            }
-            "inverse-vol" => inverse_volatility(cov, bounds.as_ref())?,
-            "erc" => RiskBudgeting {
-                bounds,
-                ..RiskBudgeting::erc()
-            }
-            .weights(cov)?,
-            "risk-budget" => {
-                let map = self.budgets.as_ref().expect("validated");
-                if let Some(a) = map.keys().find(|a| !cov.assets.contains(a)) {
-                    return bad(format!(
-                        "budgets: '{a}' is not in the universe ({})",
-                        cov.assets.join(",")
-                    ));
-                }
-                let b = cov
-                    .assets
-                    .iter()
-                    .map(|a| {
-                        map.get(a)
-                            .copied()
-                            .ok_or_else(|| AllocateError::BadBudgets(format!("no budget for {a}")))
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                RiskBudgeting {
-                    bounds,
-                    ..RiskBudgeting::with_budgets(b)
-                }
-                .weights(cov)?
-            }
-            "min-variance" => mv(MvObjective::MinVariance)?,
-            "max-sharpe" => mv(MvObjective::MaxSharpe)?,
-            "efficient-return" => mv(MvObjective::EfficientReturn(
-                self.target_return.expect("validated"),
-            ))?,
-            "efficient-risk" => mv(MvObjective::EfficientRisk(self.target_vol.expect("validated")))?,
-            "utility" => mv(MvObjective::Utility(self.risk_aversion.expect("validated")))?,
-            "hrp" => hrp_with(
-                cov,
-                &HrpConfig {
-                    linkage: self.linkage()?,
-                    leaf_order: self.leaf_order()?,
-                    bounds,
-                },
-            )?,
-            "herc" => {
-                if bounds.is_some() {
-                    return bad("method = 'herc' takes no weight bounds (use hrp)".into());
-                }
-                herc(cov, self.linkage()?, self.clusters)?
-            }
-            "min-cvar" => {
-                let mu = self.expected_returns(returns)?;
-                let target = self.target_return.map(|r| (mu.as_slice(), r));
-                let p = min_cvar(returns, &cons, self.beta.unwrap_or(0.95), target)?;
-                Allocation::new("min-cvar", cov, p.weights, None)?
-            }
-            "black-litterman" => {
-                let pairs: Vec<(String, f64)> = self
-                    .views
-                    .as_ref()
-                    .expect("validated")
-                    .iter()
-                    .map(|(k, v)| (k.clone(), *v))
-                    .collect();
-                let (p, q) = views_from_pairs(&pairs, &cov.assets)?;
-                let bl = BlackLitterman {
-                    delta: self.risk_aversion.unwrap_or(2.5),
-                    tau: self.tau.unwrap_or(0.05),
-                    risk_free: self.risk_free,
-                    market_weights: None,
-                    prior_returns: None,
-                    p,
-                    q,
-                    omega: match &self.view_confidences {
-                        Some(c) => ViewUncertainty::Idzorek(c.clone()),
-                        None => ViewUncertainty::Default,
-                    },
-                };
-                let post = bl.posterior(cov)?;
-                let w = mean_variance(
-                    &post.returns,
-                    &post.cov,
-                    &cons,
-                    MvObjective::MaxSharpe,
-                    self.risk_free,
-                )?
-                .weights;
-                Allocation::new("black-litterman", cov, w, None)?
-            }
-            _ => unreachable!("validated"),
+        let need = |v: Option<f64>, key: &str| -> Result<f64, AllocateError> {
+            v.ok_or_else(|| AllocateError::BadParameter(format!("method = '{m}' needs {key}")))
         };
-        let (weights, cash, vt) = match self.vol_target {
-            Some(v) => {
-                let spec = VolTarget {
-                    target: v,
-                    max_leverage: self.max_leverage.unwrap_or(1.0),
-                };
-                let vt = vol_target(&cov.matrix, &allocation.weights, spec)?;
-                (vt.weights.clone(), vt.cash, Some(vt))
-            }
-            None => {
-                let invested: f64 = allocation.weights.iter().sum();
-                (allocation.weights.clone(), 1.0 - invested, None)
-            }
+        use Method::*;
+        only(o.budgets.is_some(), "budgets", &[RiskBudget])?;
+        only(
+            o.target_return.is_some(),
+            "target_return",
+            &[EfficientReturn, MinCvar],
+        )?;
+        only(o.target_vol.is_some(), "target_vol", &[EfficientRisk])?;
+        only(
+            o.risk_aversion.is_some(),
+            "risk_aversion",
+            &[Utility, BlackLitterman],
+        )?;
+        only(o.linkage.is_some(), "linkage", &[Hrp, Herc])?;
+        only(o.leaf_order.is_some(), "leaf_order", &[Hrp])?;
+        only(o.clusters.is_some(), "clusters", &[Herc])?;
+        only(o.beta.is_some(), "beta", &[MinCvar])?;
+        only(
+            o.views.is_some() || o.tau.is_some() || o.view_confidences.is_some(),
+            "views / tau / view_confidences",
+            &[BlackLitterman],
+        )?;
+        if m == BlackLitterman && (o.mu.is_some() || o.mu_lambda.is_some()) {
+            return bad("mu is not used with method = 'black-litterman': its expected returns are the posterior of the market prior and the views".into());
+        }
+        let method = build_method(&o, need)?;
+        let mu = ExpectedReturns::new(o.mu.unwrap_or_default(), o.mu_lambda)
+            .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
+        let risk_free = match o.risk_free {
+            Some(r) => in_range("risk_free", r, -1.0, 1.0, Ends::Closed, "0.04 for 4 % a year")?,
+            None => 0.0,
         };
-        Ok(Allocated {
-            allocation,
-            vol_targeted: vt,
-            weights,
-            cash,
+        let constraints = merged_constraints(&o)?;
+        let vol_target = match (o.vol_target, o.max_leverage) {
+            (None, Some(_)) => return bad("max_leverage is only used with vol_target".into()),
+            (None, None) => None,
+            (Some(t), l) => Some(VolTarget {
+                target: in_range("vol_target", t, 0.0, 5.0, Ends::OpenLow, "0.40 for 40 % a year")?,
+                max_leverage: in_range(
+                    "max_leverage",
+                    l.unwrap_or(1.0),
+                    0.0,
+                    100.0,
+                    Ends::OpenLow,
+                    "1.0 for no borrowing",
+                )?,
+            }),
+        };
+        if let Some(mo) = &o.momentum {
+            check_momentum(mo, m)?;
+        }
+        Ok(Self {
+            method,
+            constraints,
+            mu,
+            risk_free,
+            momentum: o.momentum,
+            vol_target,
         })
     }
 }
 
-fn mv_name(obj: MvObjective) -> &'static str {
-    match obj {
-        MvObjective::MinVariance => "min-variance",
-        MvObjective::MaxSharpe => "max-sharpe",
-        MvObjective::EfficientReturn(_) => "efficient-return",
-        MvObjective::EfficientRisk(_) => "efficient-risk",
-        MvObjective::Utility(_) => "utility",
+fn build_method(
+    o: &AllocationOptions,
+    need: impl Fn(Option<f64>, &str) -> Result<f64, AllocateError>,
+) -> Result<AllocationMethod, AllocateError> {
+    use AllocationMethod as A;
+    Ok(match o.method {
+        Method::EqualWeight => A::EqualWeight,
+        Method::InverseVol => A::InverseVol,
+        Method::Erc => A::Erc,
+        Method::RiskBudget => {
+            let b = o.budgets.as_ref().ok_or_else(|| {
+                AllocateError::BadParameter(
+                    "method = 'risk-budget' needs budgets = { BTC = 0.5, ... }".into(),
+                )
+            })?;
+            A::RiskBudget {
+                budgets: check_budgets(b)?,
+            }
+        }
+        Method::MinVariance => A::MinVariance,
+        Method::MaxSharpe => A::MaxSharpe,
+        Method::EfficientReturn => A::EfficientReturn {
+            target_return: in_range(
+                "target_return",
+                need(o.target_return, "target_return")?,
+                -1.0,
+                10.0,
+                Ends::Closed,
+                "0.5 for 50 % a year",
+            )?,
+        },
+        Method::EfficientRisk => A::EfficientRisk {
+            target_vol: in_range(
+                "target_vol",
+                need(o.target_vol, "target_vol")?,
+                0.0,
+                5.0,
+                Ends::OpenLow,
+                "0.6 for 60 % a year",
+            )?,
+        },
+        Method::Utility => A::Utility {
+            risk_aversion: in_range(
+                "risk_aversion",
+                need(o.risk_aversion, "risk_aversion")?,
+                0.0,
+                1e6,
+                Ends::OpenLow,
+                "3",
+            )?,
+        },
+        Method::Hrp => A::Hrp {
+            linkage: o.linkage.unwrap_or_default(),
+            leaf_order: o.leaf_order.unwrap_or_default(),
+        },
+        Method::Herc => A::Herc {
+            linkage: o.linkage.unwrap_or_default(),
+            clusters: match o.clusters {
+                Some(k) if k == 0 || k > 10_000 => {
+                    return bad(format!(
+                        "clusters = {k} must be between 1 and the number of assets"
+                    ))
+                }
+                k => k,
+            },
+        },
+        Method::MinCvar => A::MinCvar {
+            beta: in_range("beta", o.beta.unwrap_or(0.95), 0.0, 1.0, Ends::Open, "0.95")?,
+            target_return: o
+                .target_return
+                .map(|r| {
+                    in_range(
+                        "target_return",
+                        r,
+                        -1.0,
+                        10.0,
+                        Ends::Closed,
+                        "0.5 for 50 % a year",
+                    )
+                })
+                .transpose()?,
+        },
+        Method::BlackLitterman => {
+            let views = o.views.as_ref().ok_or_else(|| {
+                AllocateError::BadParameter("method = 'black-litterman' needs views (a [..views] table, or --views BTC=0.2,ETH-SOL=0.1)".into())
+            })?;
+            if views.is_empty() {
+                return bad("views is empty: give at least one view".into());
+            }
+            for (k, v) in views {
+                in_range(
+                    &format!("views: {k}"),
+                    *v,
+                    -10.0,
+                    10.0,
+                    Ends::Closed,
+                    "0.2 for 20 % a year",
+                )?;
+            }
+            if let Some(c) = &o.view_confidences {
+                if c.len() != views.len() {
+                    return bad(format!(
+                        "{} view confidence{} for {} view{}: give one per view, in the views' order ({})",
+                        c.len(),
+                        if c.len() == 1 { "" } else { "s" },
+                        views.len(),
+                        if views.len() == 1 { "" } else { "s" },
+                        views.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ));
+                }
+                for x in c {
+                    in_range("view confidence", *x, 0.0, 1.0, Ends::Closed, "0.6")?;
+                }
+            }
+            A::BlackLitterman {
+                views: views.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                confidences: o.view_confidences.clone(),
+                tau: in_range("tau", o.tau.unwrap_or(0.05), 0.0, 1.0, Ends::OpenLow, "0.05")?,
+                risk_aversion: in_range(
+                    "risk_aversion",
+                    o.risk_aversion.unwrap_or(2.5),
+                    0.0,
+                    1e6,
+                    Ends::OpenLow,
+                    "2.5",
+                )?,
+            }
+        }
+    })
+}
+
+fn check_budgets(b: &BTreeMap<String, f64>) -> Result<Vec<(String, f64)>, AllocateError> {
+    if b.is_empty() {
+        return bad("budgets is empty: give one per coin, e.g. { BTC = 0.5, ETH = 0.5 }".into());
     }
+    for (a, v) in b {
+        if !(v.is_finite() && *v > 0.0) {
+            return bad(format!(
+                "budget of {a} is {v}; every budget must be > 0 (drop the coin instead of giving it 0)"
+            ));
+        }
+    }
+    let s: f64 = b.values().sum();
+    if (s - 1.0).abs() > 1e-6 {
+        return bad(format!("budgets sum to {s:.6}; they must sum to 1"));
+    }
+    Ok(b.iter().map(|(k, v)| (k.clone(), v / s)).collect())
+}
+
+/// The constraints with the top-level `min_weight` / `max_weight` folded in, checked against
+/// what the method can honour.
+fn merged_constraints(o: &AllocationOptions) -> Result<ConstraintsSpec, AllocateError> {
+    let m = o.method;
+    let mut c = o.constraints.clone().unwrap_or_default();
+    if (c.min_weight.is_some() && o.min_weight.is_some())
+        || (c.max_weight.is_some() && o.max_weight.is_some())
+    {
+        return bad("give min_weight / max_weight once: at the top or in the constraints".into());
+    }
+    c.min_weight = c.min_weight.or(o.min_weight);
+    c.max_weight = c.max_weight.or(o.max_weight);
+    for (k, v) in [("min_weight", c.min_weight), ("max_weight", c.max_weight)] {
+        if let Some(v) = v {
+            in_range(k, v, -10.0, 10.0, Ends::Closed, "0.30 for 30 %")?;
+        }
+    }
+    for (a, [lo, hi]) in &c.bounds {
+        in_range(&format!("bounds {a}"), *lo, -10.0, 10.0, Ends::Closed, "0.05")?;
+        in_range(&format!("bounds {a}"), *hi, -10.0, 10.0, Ends::Closed, "0.5")?;
+    }
+    let bounds = c.min_weight.is_some() || c.max_weight.is_some() || !c.bounds.is_empty();
+    if bounds && !m.takes_bounds() {
+        let hint = if m == Method::Herc {
+            " (use method = 'hrp', which honours bounds)"
+        } else {
+            ""
+        };
+        return bad(format!("method = '{m}' takes no weight bounds{hint}"));
+    }
+    let coupling = !c.groups.is_empty()
+        || c.max_gross.is_some()
+        || c.max_turnover.is_some()
+        || c.cost > 0.0
+        || c.l2 > 0.0
+        || c.net_exposure.is_some()
+        || c.current.is_some();
+    if coupling && !m.solver_based() {
+        return bad(format!(
+            "method = '{m}' takes weight bounds only; groups, net/gross exposure, turnover, costs, L2 and current weights need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, black-litterman)"
+        ));
+    }
+    Ok(c)
+}
+
+fn check_momentum(mo: &MomentumSpec, m: Method) -> Result<(), AllocateError> {
+    if mo.top.is_none() && mo.tilt == 0.0 {
+        return bad("momentum needs top = K (select the K best coins) and/or tilt = κ > 0".into());
+    }
+    if let Some(k) = mo.top {
+        if k == 0 || k > 100_000 {
+            return bad(format!("momentum top = {k} must be at least 1"));
+        }
+    }
+    if !(2..=100_000).contains(&mo.lookback) {
+        return bad(format!(
+            "momentum lookback = {} days must be at least 2 (and at most the estimation window)",
+            mo.lookback
+        ));
+    }
+    in_range("momentum tilt", mo.tilt, 0.0, 100.0, Ends::Closed, "0.5")?;
+    if mo.tilt > 0.0 && !m.tiltable() {
+        return bad(format!(
+            "momentum tilt works with equal-weight, inverse-vol, erc, risk-budget, hrp and herc (method = '{m}' already uses expected returns; choose them with mu)"
+        ));
+    }
+    Ok(())
 }

@@ -8,9 +8,10 @@
 
 use super::engine::StrategyRun;
 use super::market::MarketData;
+use super::BacktestError;
 
 /// Attribution of one period.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PeriodAttribution {
     /// Calendar year, or `all`.
     pub period: String,
@@ -28,14 +29,27 @@ pub struct PeriodAttribution {
 }
 
 /// Attribution per calendar year and over the whole run (`all`, last).
-pub fn attribution(m: &MarketData, run: &StrategyRun) -> Vec<PeriodAttribution> {
+///
+/// # Errors
+/// [`BacktestError::Invalid`] when `run` is not a run on `m` (its dates or shape differ).
+pub fn attribution(m: &MarketData, run: &StrategyRun) -> Result<Vec<PeriodAttribution>, BacktestError> {
     let n = m.n_assets();
-    let start = m
-        .dates
-        .iter()
-        .position(|d| *d == run.dates[0])
-        .expect("run dates come from the panel");
     let days = run.dates.len();
+    let start = run
+        .dates
+        .first()
+        .and_then(|d0| m.dates().iter().position(|d| d == d0))
+        .filter(|s| {
+            m.dates().get(*s..*s + days) == Some(run.dates.as_slice())
+                && run.weights.len() == days * n
+                && run.nav.len() == days
+                && [&run.interest, &run.costs, &run.funding]
+                    .iter()
+                    .all(|v| v.len() == days)
+        })
+        .ok_or_else(|| {
+            BacktestError::Invalid(format!("run '{}' is not a run on this market data", run.name))
+        })?;
     // x[t][i] for t = 1..days
     let mut x = vec![0.0; days * n];
     for k in 1..days {
@@ -59,7 +73,7 @@ pub fn attribution(m: &MarketData, run: &StrategyRun) -> Vec<PeriodAttribution> 
         }
     }
     periods.push(("all".into(), (1..days).collect()));
-    periods
+    Ok(periods
         .into_iter()
         .map(|(period, ks)| {
             let mut ret = vec![0.0; n];
@@ -104,5 +118,5 @@ pub fn attribution(m: &MarketData, run: &StrategyRun) -> Vec<PeriodAttribution> 
                 sum_of_returns: sum,
             }
         })
-        .collect()
+        .collect())
 }

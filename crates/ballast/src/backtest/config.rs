@@ -4,11 +4,11 @@
 //! name = "Risk balancing through the crypto cycles"
 //!
 //! [data]
-//! prices = "../data/crypto_daily_close.csv"     # wide daily closes; empty cell = no price
-//! volumes = "../data/crypto_daily_volume_usd.csv" # optional: daily USD volume, for impact
-//! funding = "../data/binance_btcusdt_funding.csv" # optional: 8-hourly perp funding, long format
-//! start = "2018-01-01"                            # optional first decision date
-//! end = "2026-04-26"                              # optional last date
+//! prices = "../../shared/data/crypto_daily_close.csv"   # daily closes; empty cell = no price
+//! volumes = "../../shared/data/crypto_daily_ohlcv"      # optional: daily USD volume, for impact
+//! funding = "../../shared/data/binance_btcusdt_funding.csv" # optional: 8-hourly perp funding
+//! start = "2018-01-01"                                  # optional first decision date
+//! end = "2026-04-26"                                    # optional last date
 //!
 //! [backtest]
 //! initial_value = 1000000.0   # USD
@@ -23,52 +23,68 @@
 //! [[strategy]]
 //! name = "ERC, vol target 40 %, 5-point bands"
 //! window = 365                # estimation window, daily returns
-//! estimator = "ewma"          # any covariance estimator name
+//! estimator = "ewma"          # a covariance estimator (`CovarianceMethod`)
 //! instrument = "spot"         # spot | perp (exposure through perpetuals: pays funding)
 //! rebalance = { calendar = "daily", threshold = 0.05 }   # or rebalance = "monthly"
-//! [strategy.allocation]       # an AllocationSpec: method, bounds, constraints, vol target...
+//! [strategy.allocation]       # an `AllocationSpec`: method, bounds, constraints, momentum, vol target
 //! method = "erc"
 //! vol_target = 0.40
 //! ```
 //!
-//! Unknown keys are errors naming the key, the file and the line.
+//! Unknown keys and names are errors naming the key, the file and the line.
 
 use crate::allocate::AllocationSpec;
+use crate::estimate::{CovarianceMethod, CovarianceSpec};
+use crate::rebalance::BandKind;
+use jiff::civil::Date;
 use serde::Deserialize;
 
 /// A parsed strategy file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BacktestFile {
+    /// Display name.
     pub name: Option<String>,
+    /// `[data]`.
     pub data: DataSpec,
+    /// `[backtest]`.
     #[serde(default)]
     pub backtest: RunSpec,
+    /// `[costs]`: the default costs of every strategy.
     #[serde(default)]
     pub costs: CostSpec,
+    /// `[[strategy]]`.
     #[serde(rename = "strategy", default)]
     pub strategies: Vec<StrategySpec>,
 }
 
-/// `[data]`
+/// `[data]`: files (relative to the strategy file) and the dates to run.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSpec {
+    /// Daily closes (any layout `crate::io::read_prices` reads).
     pub prices: String,
+    /// Daily USD volumes (a folder of OHLCV files, or a wide CSV), for the impact term.
     pub volumes: Option<String>,
+    /// Perpetual funding rates (long format), for `instrument = "perp"`.
     pub funding: Option<String>,
-    pub start: Option<String>,
-    pub end: Option<String>,
+    /// First decision date.
+    pub start: Option<Date>,
+    /// Last date.
+    pub end: Option<Date>,
 }
 
 /// `[backtest]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunSpec {
+    /// Starting value, USD (default 1,000,000).
     #[serde(default = "default_initial")]
     pub initial_value: f64,
+    /// Buy-and-hold benchmark coin, or `"none"` (default `BTC`).
     #[serde(default = "default_benchmark")]
     pub benchmark: String,
+    /// Annual yield on cash and perpetual collateral (paid on negative cash).
     #[serde(default)]
     pub cash_yield: f64,
 }
@@ -94,8 +110,10 @@ impl Default for RunSpec {
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostSpec {
+    /// Proportional fee (default 10 bps).
     #[serde(default = "default_fee")]
     pub fee_bps: f64,
+    /// Half the bid-ask spread.
     #[serde(default)]
     pub half_spread_bps: f64,
     /// b of the impact term b·σ·|x|^{3/2}/√V (σ daily volatility, V daily USD volume, x the
@@ -118,57 +136,77 @@ impl Default for CostSpec {
     }
 }
 
+/// How a strategy holds its exposure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum InstrumentKind {
+    /// Coins bought with cash.
+    #[default]
+    Spot,
+    /// Linear perpetual swaps on USD collateral: P&L marked into the collateral, funding paid.
+    Perp,
+}
+
 /// `[[strategy]]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StrategySpec {
+    /// Unique name.
     pub name: String,
-    /// Estimation window in daily returns (a coin enters once it has this many).
+    /// Estimation window in daily returns (a coin enters once it has this many; default 365).
     #[serde(default = "default_window")]
     pub window: usize,
-    /// Covariance estimator name (`sample`, `ewma`, `ledoit-wolf`, ...).
-    #[serde(default = "default_estimator")]
-    pub estimator: String,
+    /// Covariance estimator (default `sample`).
+    #[serde(default)]
+    pub estimator: CovarianceMethod,
+    /// EWMA decay for `ewma` / `ccc-ewma`.
     pub ewma_lambda: Option<f64>,
+    /// Repair a covariance that is not positive definite instead of skipping the rebalance.
+    #[serde(default)]
+    pub repair_psd: bool,
     /// `spot` (default) or `perp`.
-    #[serde(default = "default_instrument")]
-    pub instrument: String,
+    #[serde(default)]
+    pub instrument: InstrumentKind,
     /// Universe: these coins only (default: every coin of the price file).
     pub assets: Option<Vec<String>>,
-    /// Volatility-adjusted momentum (trailing return ÷ trailing volatility over `lookback`
-    /// days): keep the `top` coins before allocating, and/or tilt the weights by `tilt`.
-    pub momentum: Option<MomentumSpec>,
+    /// When to rebalance (default monthly).
     #[serde(default)]
     pub rebalance: RebalanceSpec,
     /// Overrides `[costs]` for this strategy.
     pub costs: Option<CostSpec>,
+    /// The allocation request (method, constraints, momentum, vol target).
     pub allocation: AllocationSpec,
+}
+
+impl StrategySpec {
+    /// The covariance configuration.
+    pub fn covariance(&self) -> CovarianceSpec {
+        CovarianceSpec {
+            estimator: self.estimator,
+            ewma_lambda: self.ewma_lambda,
+            repair_psd: self.repair_psd,
+        }
+    }
 }
 
 fn default_window() -> usize {
     365
 }
-fn default_estimator() -> String {
-    "sample".into()
-}
-fn default_instrument() -> String {
-    "spot".into()
-}
 
-/// `momentum = { top = 10, lookback = 90 }` (select) and/or `tilt = 0.5` (tilt the weights
-/// by exp(κ·z) of the signal's cross-sectional z-score).
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct MomentumSpec {
-    pub top: Option<usize>,
-    #[serde(default)]
-    pub tilt: f64,
-    #[serde(default = "default_lookback")]
-    pub lookback: usize,
-}
-
-fn default_lookback() -> usize {
-    90
+/// Check-date calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum Calendar {
+    /// Every trading day.
+    Daily,
+    /// First trading day of each ISO week.
+    Weekly,
+    /// First trading day of each month.
+    Monthly,
+    /// First trading day of each quarter.
+    Quarterly,
 }
 
 /// `rebalance = "monthly"` or a table.
@@ -178,13 +216,15 @@ fn default_lookback() -> usize {
     expecting = "a calendar name (\"daily\", \"weekly\", \"monthly\", \"quarterly\") or a table with keys among calendar, dates, threshold, threshold_type, risk_drift, vol_trigger, min_trade"
 )]
 pub enum RebalanceSpec {
-    Calendar(String),
+    /// Every check date of a calendar.
+    Calendar(Calendar),
+    /// A calendar or listed dates, with optional triggers.
     Rules(RebalanceRules),
 }
 
 impl Default for RebalanceSpec {
     fn default() -> Self {
-        RebalanceSpec::Calendar("monthly".into())
+        RebalanceSpec::Calendar(Calendar::Monthly)
     }
 }
 
@@ -193,15 +233,15 @@ impl Default for RebalanceSpec {
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RebalanceRules {
-    /// `daily`, `weekly`, `monthly`, `quarterly` (default daily with triggers, monthly without).
-    pub calendar: Option<String>,
-    /// Explicit check dates instead of a calendar: each is moved to the first trading day on or
-    /// after it.
-    pub dates: Option<Vec<String>>,
+    /// Check dates (default daily with triggers, monthly without).
+    pub calendar: Option<Calendar>,
+    /// Explicit check dates, ascending, instead of a calendar: each is moved to the first
+    /// trading day on or after it.
+    pub dates: Option<Vec<Date>>,
     /// Drift band on any weight: absolute (points) or relative (fraction of target).
     pub threshold: Option<f64>,
-    /// `absolute` (default) or `relative`.
-    pub threshold_type: Option<String>,
+    /// How the threshold is measured (default absolute).
+    pub threshold_type: Option<BandKind>,
     /// Rebalance when any percent risk contribution is further than this from its budget.
     pub risk_drift: Option<f64>,
     /// Rebalance when the portfolio's EWMA volatility (λ = 0.94) is off its target (the vol

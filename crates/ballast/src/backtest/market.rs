@@ -9,48 +9,42 @@ use jiff::civil::Date;
 /// Prices, volumes and funding on the price panel's dates and coins.
 #[derive(Debug, Clone)]
 pub struct MarketData {
-    pub dates: Vec<Date>,
-    pub assets: Vec<String>,
-    /// Row-major T×N closes, USD; NaN = no price (not listed yet, delisted, or a gap).
-    pub prices: Vec<f64>,
-    /// Row-major T×N daily traded USD volume; NaN = unknown. `None` without a volume file.
+    /// Daily closes, USD; missing = no price (not listed yet, delisted, or a gap). Dates with
+    /// no price for any coin (gaps in the source export) are dropped, as the estimation
+    /// windows do: the next return spans the gap.
+    pub prices: PricePanel,
+    /// Row-major T×N daily traded USD volume on the price dates; NaN = unknown. `None`
+    /// without a volume file.
     pub volumes: Option<Vec<f64>>,
+    /// Perpetual funding per coin and day.
     pub funding: Option<FundingRates>,
 }
 
 impl MarketData {
-    /// Align the optional volume panel to the price panel (by date and coin name). Dates with
-    /// no price for any coin (gaps in the source export) are dropped, as the estimation
-    /// windows do: the next return spans the gap.
+    /// Align the optional volume panel to the price panel (by date and coin name).
+    ///
+    /// # Errors
+    /// [`BacktestError::Invalid`] for a price panel without a single price.
     pub fn new(
         prices: &PricePanel,
         volumes: Option<&PricePanel>,
         funding: Option<FundingRates>,
     ) -> Result<Self, BacktestError> {
-        let n = prices.assets().len();
-        let rows: Vec<usize> = (0..prices.dates().len())
-            .filter(|&r| (0..n).any(|c| prices.price(r, c).is_some()))
-            .collect();
-        let dates: Vec<Date> = rows.iter().map(|&r| prices.dates()[r]).collect();
-        let t = rows.len();
-        let mut px = vec![f64::NAN; t * n];
-        for (k, &r) in rows.iter().enumerate() {
-            for c in 0..n {
-                px[k * n + c] = prices.price(r, c).unwrap_or(f64::NAN);
-            }
+        let prices = prices.without_empty_rows();
+        if prices.dates().is_empty() {
+            return Err(BacktestError::Invalid(
+                "the price file has no price at all".into(),
+            ));
         }
+        let n = prices.assets().len();
         let vols = volumes.map(|v| {
-            let mut out = vec![f64::NAN; t * n];
+            let mut out = vec![f64::NAN; prices.dates().len() * n];
             let cols: Vec<Option<usize>> = prices.assets().iter().map(|a| v.asset_index(a).ok()).collect();
-            let mut vr = 0;
-            for (r, d) in dates.iter().enumerate() {
-                while vr < v.dates().len() && v.dates()[vr] < *d {
-                    vr += 1;
-                }
-                if vr < v.dates().len() && v.dates()[vr] == *d {
+            for (r, d) in prices.dates().iter().enumerate() {
+                if let Ok(vr) = v.dates().binary_search(d) {
                     for (c, vc) in cols.iter().enumerate() {
                         if let Some(vc) = vc {
-                            out[r * n + c] = v.price(vr, *vc).unwrap_or(f64::NAN);
+                            out[r * n + c] = v.value(vr, *vc);
                         }
                     }
                 }
@@ -58,28 +52,38 @@ impl MarketData {
             out
         });
         Ok(Self {
-            dates,
-            assets: prices.assets().to_vec(),
-            prices: px,
+            prices,
             volumes: vols,
             funding,
         })
     }
 
-    pub fn n_assets(&self) -> usize {
-        self.assets.len()
+    /// The trading dates.
+    pub fn dates(&self) -> &[Date] {
+        self.prices.dates()
     }
 
+    /// The coins.
+    pub fn assets(&self) -> &[String] {
+        self.prices.assets()
+    }
+
+    /// Number of coins.
+    pub fn n_assets(&self) -> usize {
+        self.prices.assets().len()
+    }
+
+    /// Close of coin `i` on row `t`, NaN when it has none.
     #[inline]
     pub fn price(&self, t: usize, i: usize) -> f64 {
-        self.prices[t * self.assets.len() + i]
+        self.prices.value(t, i)
     }
 
     /// Daily volatility of asset `i` (s.d. of up to 30 simple returns ending at `t`) and its
     /// mean daily USD volume over the same days; `None` when unknown.
     pub fn impact_inputs(&self, t: usize, i: usize) -> Option<(f64, f64)> {
         let vols = self.volumes.as_ref()?;
-        let n = self.assets.len();
+        let n = self.n_assets();
         let lo = t.saturating_sub(30);
         let mut r = Vec::with_capacity(30);
         let (mut vsum, mut vn) = (0.0, 0);
@@ -97,15 +101,17 @@ impl MarketData {
         if r.len() < 5 || vn == 0 {
             return None;
         }
-        let m = r.iter().sum::<f64>() / r.len() as f64;
-        let sd = (r.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (r.len() - 1) as f64).sqrt();
+        let sd = crate::risk::moments(&r).ok()?.std;
         Some((sd, vsum / vn as f64))
     }
 }
 
 /// Cost in USD of trading `x` USD (signed) of a coin with daily volatility `sigma` and daily
-/// USD volume `volume`: (fee + half-spread)·|x| + b·σ·|x|^{3/2}/√V (the impact form of
-/// cvxportfolio, Boyd et al. 2017, "Multi-period trading via convex optimization", §2.3).
+/// USD volume `volume` (`impact` = `Some((sigma, volume))`).
+///
+/// # Formula
+/// (fee + half-spread)·|x| + b·σ·|x|^{3/2}/√V — the impact form of cvxportfolio (Boyd et al.
+/// 2017, "Multi-period trading via convex optimization", §2.3).
 pub fn trade_cost(c: &CostSpec, x: f64, impact: Option<(f64, f64)>) -> f64 {
     let ax = x.abs();
     let linear = ax * (c.fee_bps + c.half_spread_bps) * 1e-4;

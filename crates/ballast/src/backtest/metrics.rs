@@ -14,10 +14,12 @@
 //! Losses (VaR, CVaR, drawdown) are positive numbers.
 
 use super::engine::StrategyRun;
+use super::BacktestError;
+use crate::data::simple_returns;
 use crate::risk::{max_drawdown, moments};
+use crate::PERIODS_PER_YEAR_DAILY as PPY;
 use jiff::civil::Date;
-
-const PPY: f64 = 365.0;
+use serde::Serialize;
 
 /// Π(1 + r) − 1.
 pub fn total_return(r: &[f64]) -> f64 {
@@ -65,8 +67,11 @@ pub fn calmar_ratio(r: &[f64]) -> f64 {
     }
 }
 
-/// numpy's `percentile` with linear interpolation, q in [0, 100].
+/// numpy's `percentile` with linear interpolation, q in [0, 100]; NaN for an empty series.
 fn percentile(r: &[f64], q: f64) -> f64 {
+    if r.is_empty() {
+        return f64::NAN;
+    }
     let mut s = r.to_vec();
     s.sort_by(f64::total_cmp);
     let pos = q / 100.0 * (s.len() - 1) as f64;
@@ -89,21 +94,61 @@ pub fn conditional_value_at_risk(r: &[f64], c: f64) -> f64 {
     -tail.iter().sum::<f64>() / tail.len() as f64
 }
 
+/// Drawdown below the running peak at every point of a value path: v_t / max_{s≤t} v_s − 1
+/// (≤ 0).
+pub fn drawdown_series(nav: &[f64]) -> Vec<f64> {
+    let mut peak = f64::MIN;
+    nav.iter()
+        .map(|v| {
+            peak = peak.max(*v);
+            v / peak - 1.0
+        })
+        .collect()
+}
+
+/// Rolling volatility of daily returns `r`: the s.d. (ddof 1) of each `window` consecutive
+/// returns, annualised ×√365; element k covers r[k .. k + window] (length T − window + 1, empty
+/// when T < window or window < 2).
+pub fn rolling_volatility(r: &[f64], window: usize) -> Vec<f64> {
+    if window < 2 || r.len() < window {
+        return Vec::new();
+    }
+    r.windows(window)
+        .map(|s| moments(s).map_or(f64::NAN, |m| m.std * PPY.sqrt()))
+        .collect()
+}
+
 /// The worst drawdown with its dates, and the longest time under water.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DrawdownDates {
+    /// Largest peak-to-trough loss (positive fraction).
     pub max_drawdown: f64,
+    /// Date of the peak.
+    #[serde(rename = "max_drawdown_peak")]
     pub peak: Date,
+    /// Date of the trough.
+    #[serde(rename = "max_drawdown_trough")]
     pub trough: Date,
     /// First close back at the peak value, if it happened.
+    #[serde(rename = "max_drawdown_recovery")]
     pub recovery: Option<Date>,
     /// Longest stretch below a previous peak, in days.
     pub longest_underwater_days: usize,
 }
 
-/// Drawdown statistics of a value path on `dates` (same length).
-pub fn drawdown_dates(nav: &[f64], dates: &[Date]) -> DrawdownDates {
-    let r: Vec<f64> = nav.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+/// Drawdown statistics of a value path on `dates` (same length, at least one point).
+///
+/// # Errors
+/// [`BacktestError::Invalid`] for an empty path or mismatched lengths.
+pub fn drawdown_dates(nav: &[f64], dates: &[Date]) -> Result<DrawdownDates, BacktestError> {
+    if nav.is_empty() || nav.len() != dates.len() {
+        return Err(BacktestError::Invalid(format!(
+            "drawdowns need one value per date ({} values, {} dates)",
+            nav.len(),
+            dates.len()
+        )));
+    }
+    let r: Vec<f64> = simple_returns(nav).collect();
     let d = max_drawdown(&r);
     let peak_value = nav[d.peak];
     let recovery = (d.trough..nav.len())
@@ -118,50 +163,79 @@ pub fn drawdown_dates(nav: &[f64], dates: &[Date]) -> DrawdownDates {
             longest = longest.max(k - start);
         }
     }
-    DrawdownDates {
+    Ok(DrawdownDates {
         max_drawdown: d.max_drawdown,
         peak: dates[d.peak],
         trough: dates[d.trough],
         recovery,
         longest_underwater_days: longest,
-    }
+    })
 }
 
-/// Every metric of one strategy.
-#[derive(Debug, Clone, PartialEq)]
+/// Every metric of one strategy (NaN, serialised as `null`, where undefined).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Performance {
+    /// Π(1 + r) − 1.
     pub total_return: f64,
+    /// CAGR, 365 days a year.
     pub annual_return: f64,
+    /// s.d.(r)·√365.
     pub annual_volatility: f64,
+    /// Sharpe ratio (risk-free 0).
     pub sharpe: f64,
+    /// Sortino ratio.
     pub sortino: f64,
+    /// Calmar ratio.
     pub calmar: f64,
+    /// Worst drawdown, its dates and the longest time under water.
+    #[serde(flatten)]
     pub drawdown: DrawdownDates,
     /// Fraction of days with a positive return.
     pub hit_rate: f64,
+    /// Skewness of daily returns (population).
     pub skewness: f64,
     /// Excess kurtosis (population).
     pub excess_kurtosis: f64,
-    /// Historical 1-day VaR / CVaR at 95 % (positive fractions).
+    /// Historical 1-day VaR at 95 % (positive fraction).
     pub var_95: f64,
+    /// Historical 1-day CVaR (expected shortfall) at 95 % (positive fraction).
     pub cvar_95: f64,
     /// Annual one-way turnover: Σ traded / value ÷ 2, per year.
     pub turnover_annual: f64,
-    /// Trading costs, funding (paid, negative = received) and cash interest, USD, total.
+    /// Trading costs, USD, total.
     pub costs_usd: f64,
+    /// Funding paid (negative = received), USD, total.
     pub funding_usd: f64,
+    /// Interest earned on cash, USD, total.
     pub interest_usd: f64,
     /// Costs as a fraction of average value per year.
     pub cost_drag_annual: f64,
+    /// Number of rebalances.
     pub rebalances: usize,
     /// Mean daily distance from the target, ½Σ|w − w*| (how well the policy tracks it).
     pub target_tracking: f64,
+    /// Last value, USD.
     pub final_value: f64,
 }
 
-/// Metrics of a value path (benchmark or strategy) with optional trading data.
-pub fn performance(nav: &[f64], dates: &[Date], run: Option<&StrategyRun>, rf_annual: f64) -> Performance {
-    let r: Vec<f64> = nav.windows(2).map(|w| w[1] / w[0] - 1.0).collect();
+/// Metrics of a value path (benchmark or strategy) on `dates`, with the trading data of `run`.
+///
+/// # Errors
+/// [`BacktestError::Invalid`] for fewer than two values or mismatched lengths.
+pub fn performance(
+    nav: &[f64],
+    dates: &[Date],
+    run: Option<&StrategyRun>,
+    rf_annual: f64,
+) -> Result<Performance, BacktestError> {
+    if nav.len() < 2 {
+        return Err(BacktestError::Invalid(format!(
+            "performance needs at least two values, got {}",
+            nav.len()
+        )));
+    }
+    let drawdown = drawdown_dates(nav, dates)?;
+    let r: Vec<f64> = simple_returns(nav).collect();
     let years = r.len() as f64 / PPY;
     let mom = moments(&r).ok();
     let mean_nav = nav.iter().sum::<f64>() / nav.len() as f64;
@@ -176,14 +250,14 @@ pub fn performance(nav: &[f64], dates: &[Date], run: Option<&StrategyRun>, rf_an
         ),
         None => (0.0, 0.0, 0.0, 0.0, 0, 0.0),
     };
-    Performance {
+    Ok(Performance {
         total_return: total_return(&r),
         annual_return: annual_return(&r),
         annual_volatility: annual_volatility(&r),
         sharpe: sharpe_ratio(&r, rf_annual),
         sortino: sortino_ratio(&r),
         calmar: calmar_ratio(&r),
-        drawdown: drawdown_dates(nav, dates),
+        drawdown,
         hit_rate: r.iter().filter(|x| **x > 0.0).count() as f64 / r.len().max(1) as f64,
         skewness: mom.map_or(f64::NAN, |m| m.skewness),
         excess_kurtosis: mom.map_or(f64::NAN, |m| m.excess_kurtosis),
@@ -197,5 +271,5 @@ pub fn performance(nav: &[f64], dates: &[Date], run: Option<&StrategyRun>, rf_an
         rebalances,
         target_tracking: tracking,
         final_value: *nav.last().unwrap_or(&f64::NAN),
-    }
+    })
 }

@@ -1,10 +1,11 @@
-//! Walk-forward backtests of allocation rules on daily data: rebalancing policies, trading
+//! Walk-forward backtests of allocation requests on daily data: rebalancing policies, trading
 //! costs with market impact, perpetual funding, cash yield; performance metrics (empyrical's
 //! conventions, 365 days a year), overfitting checks and attribution.
 //!
-//! Flow: `crate::io::load_backtest` reads a strategy file ([`config`]) → [`Backtest::run`] every strategy
-//! through the causal daily loop ([`run_strategy`]) → [`metrics`], [`overfit`],
-//! [`attribution`] on the results.
+//! Flow: `crate::io::load_backtest` reads a strategy file ([`config`]) and its data →
+//! [`Backtest::from_spec`] checks it → [`Backtest::run`] walks every strategy through the
+//! causal daily loop ([`run_strategy`]) → [`BacktestReport::new`] computes [`metrics`],
+//! [`overfit`] statistics and [`attribution`].
 
 pub mod attribution;
 pub mod config;
@@ -13,15 +14,19 @@ mod market;
 pub mod metrics;
 pub mod overfit;
 mod policy;
+mod report;
 
-pub use config::{BacktestFile, CostSpec, MomentumSpec, RebalanceRules, RebalanceSpec, StrategySpec};
-pub use engine::{run_strategy, RebalanceEvent, StrategyRun, Trade};
+pub use config::{
+    BacktestFile, Calendar, CostSpec, DataSpec, InstrumentKind, RebalanceRules, RebalanceSpec, RunSpec,
+    StrategySpec,
+};
+pub use engine::{run_strategy, BacktestTrade, Failure, RebalanceEvent, StrategyRun, TradeReason};
 pub use market::{trade_cost, MarketData};
-pub use policy::{Calendar, Policy, Trigger};
+pub use policy::{Policy, Trigger};
+pub use report::{BacktestReport, StrategyReport};
 
 use crate::allocate::AllocationSpec;
-use crate::estimate::CovarianceEstimator;
-use jiff::civil::Date;
+use crate::estimate::CovarianceSpec;
 
 /// Errors from checking or running a backtest (reading the strategy file is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
@@ -34,244 +39,89 @@ pub enum BacktestError {
 /// A strategy ready to run.
 #[derive(Debug, Clone)]
 pub struct Strategy {
+    /// Its name.
     pub name: String,
     /// Estimation window, daily returns.
     pub window: usize,
-    pub estimator: CovarianceEstimator,
-    /// Exposure through perpetual swaps (funding paid, coins not bought).
-    pub perp: bool,
+    /// Covariance estimation.
+    pub estimator: CovarianceSpec,
+    /// Spot or perpetuals.
+    pub instrument: InstrumentKind,
     /// Indices of the coins it may hold (panel order).
     pub universe: Vec<usize>,
-    pub momentum: Option<MomentumSpec>,
+    /// When to rebalance.
     pub policy: Policy,
+    /// Trading costs.
     pub costs: CostSpec,
+    /// The allocation request.
     pub allocation: AllocationSpec,
 }
 
 /// A loaded strategy file: data and strategies, checked.
 #[derive(Debug, Clone)]
 pub struct Backtest {
+    /// Display name.
     pub name: Option<String>,
+    /// The strategy file, for messages.
     pub source: String,
+    /// The data.
     pub market: MarketData,
+    /// The strategies.
     pub strategies: Vec<Strategy>,
     /// Benchmark coin (buy and hold), if any.
     pub benchmark: Option<usize>,
+    /// Starting value, USD.
     pub initial_value: f64,
+    /// Annual yield on cash.
     pub cash_yield: f64,
     /// First and last rows of the run (the first row every strategy can invest on, or the
     /// file's start date if later).
     pub start: usize,
+    /// Last row.
     pub end: usize,
 }
 
 /// Everything a run produces.
 #[derive(Debug, Clone)]
 pub struct BacktestResult {
+    /// One path per strategy.
     pub runs: Vec<StrategyRun>,
     /// Buy-and-hold value of the benchmark coin on the same dates.
     pub benchmark: Option<(String, Vec<f64>)>,
 }
 
-fn parse_date(s: &str, what: &str, file: &str) -> Result<Date, BacktestError> {
-    s.parse()
-        .map_err(|_| BacktestError::Invalid(format!("{file}: {what} = '{s}' is not a date (YYYY-MM-DD)")))
-}
+/// Longest estimation window accepted (about 27 years of daily returns).
+const MAX_WINDOW: usize = 10_000;
 
 impl Backtest {
     /// Check a parsed file against its data.
+    ///
+    /// # Errors
+    /// [`BacktestError::Invalid`] naming `file`, the strategy and the key: no strategy, two
+    /// with one name, a window that is too short or longer than the data, unknown coins,
+    /// negative costs, impact without volumes, perpetuals without funding, an allocation the
+    /// universe cannot take, dates outside the data, nothing left to run.
     pub fn from_spec(spec: BacktestFile, file: &str, market: MarketData) -> Result<Self, BacktestError> {
         let bad = |m: String| BacktestError::Invalid(format!("{file}: {m}"));
-        if spec.strategies.is_empty() {
-            return Err(bad("no [[strategy]]: add at least one".into()));
-        }
-        if !(spec.backtest.initial_value > 0.0 && spec.backtest.initial_value.is_finite()) {
-            return Err(bad(format!(
-                "[backtest] initial_value = {} must be > 0",
-                spec.backtest.initial_value
-            )));
-        }
-        if !spec.backtest.cash_yield.is_finite() || spec.backtest.cash_yield.abs() > 1.0 {
-            return Err(bad(format!(
-                "[backtest] cash_yield = {} is not an annual rate",
-                spec.backtest.cash_yield
-            )));
-        }
-        let asset_index = |a: &str, what: &str| {
-            market.assets.iter().position(|x| x == a).ok_or_else(|| {
-                bad(format!(
-                    "{what}: unknown coin '{a}' (the price file has: {})",
-                    market.assets.join(",")
-                ))
-            })
-        };
+        check_run(&spec).map_err(bad)?;
         let benchmark = match spec.backtest.benchmark.as_str() {
             "none" | "" => None,
-            b => Some(asset_index(b, "[backtest] benchmark")?),
+            b => Some(asset_index(&market, b, "[backtest] benchmark").map_err(bad)?),
         };
-        let check_costs = |c: &CostSpec, what: &str| {
-            for (k, v) in [
-                ("fee_bps", c.fee_bps),
-                ("half_spread_bps", c.half_spread_bps),
-                ("impact", c.impact),
-            ] {
-                if !(v >= 0.0 && v.is_finite()) {
-                    return Err(bad(format!("{what} {k} = {v}: costs cannot be negative")));
-                }
-            }
-            Ok(())
-        };
-        check_costs(&spec.costs, "[costs]")?;
-        if spec.costs.impact > 0.0 && spec.data.volumes.is_none() {
-            return Err(bad(
-                "[costs] impact needs daily volumes: set [data] volumes = \"...\"".into(),
-            ));
-        }
-        let mut strategies = Vec::new();
-        let mut names: Vec<&str> = Vec::new();
+        let mut strategies: Vec<Strategy> = Vec::with_capacity(spec.strategies.len());
         for s in &spec.strategies {
-            let what = format!("strategy '{}'", s.name);
-            if names.contains(&s.name.as_str()) {
+            if strategies.iter().any(|x| x.name == s.name) {
                 return Err(bad(format!("two strategies are named '{}'", s.name)));
             }
-            names.push(&s.name);
-            if s.window < 2 {
-                return Err(bad(format!(
-                    "{what}: window = {} must be at least 2 returns",
-                    s.window
-                )));
-            }
-            if s.window + 1 > market.dates.len() {
-                return Err(bad(format!(
-                    "{what}: window = {} returns is longer than the data ({} days)",
-                    s.window,
-                    market.dates.len()
-                )));
-            }
-            let estimator = CovarianceEstimator::from_name(&s.estimator, s.ewma_lambda).ok_or_else(|| {
-                bad(format!(
-                    "{what}: estimator = '{}' is unknown ({})",
-                    s.estimator,
-                    CovarianceEstimator::NAMES
-                ))
-            })?;
-            let perp = match s.instrument.as_str() {
-                "spot" => false,
-                "perp" => true,
-                o => {
-                    return Err(bad(format!(
-                        "{what}: instrument = '{o}' is unknown (spot | perp)"
-                    )))
-                }
-            };
-            let universe = match &s.assets {
-                Some(list) => list
-                    .iter()
-                    .map(|a| asset_index(a, &what))
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => (0..market.n_assets()).collect(),
-            };
-            if let Some(mo) = s.momentum {
-                if mo.top == Some(0) || mo.lookback < 2 || mo.lookback > s.window {
-                    return Err(bad(format!(
-                        "{what}: momentum needs top ≥ 1 and 2 ≤ lookback ≤ window (got top = {:?}, lookback = {}, window = {})",
-                        mo.top, mo.lookback, s.window
-                    )));
-                }
-                if !(mo.tilt >= 0.0 && mo.tilt.is_finite()) || (mo.top.is_none() && mo.tilt == 0.0) {
-                    return Err(bad(format!(
-                        "{what}: momentum needs top = K (select) and/or tilt = κ > 0 (got tilt = {})",
-                        mo.tilt
-                    )));
-                }
-            }
-            let costs = s.costs.unwrap_or(spec.costs);
-            check_costs(&costs, &format!("{what}: costs"))?;
-            if costs.impact > 0.0 && spec.data.volumes.is_none() {
-                return Err(bad(format!("{what}: impact needs [data] volumes")));
-            }
-            if perp && spec.data.funding.is_none() {
-                return Err(bad(format!(
-                    "{what}: instrument = \"perp\" needs [data] funding = \"...\""
-                )));
-            }
-            s.allocation
-                .validate()
-                .map_err(|e| bad(format!("{what}: allocation: {e}")))?;
-            if !s.allocation.assets.is_empty() {
-                return Err(bad(format!(
-                    "{what}: give the universe as `assets` of the strategy, not of its allocation"
-                )));
-            }
-            strategies.push(Strategy {
-                name: s.name.clone(),
-                window: s.window,
-                estimator,
-                perp,
-                universe,
-                momentum: s.momentum,
-                policy: Policy::from_spec(&s.rebalance, &format!("{file}: {what}"))?,
-                costs,
-                allocation: s.allocation.clone(),
-            });
+            strategies.push(strategy(&spec, s, &market, file)?);
         }
-        let t = market.dates.len();
-        let end = match &spec.data.end {
-            Some(e) => {
-                let d = parse_date(e, "[data] end", file)?;
-                market
-                    .dates
-                    .iter()
-                    .rposition(|x| *x <= d)
-                    .ok_or_else(|| bad(format!("[data] end = {e} is before the data starts")))?
-            }
-            None => t - 1,
-        };
-        // every strategy must be able to invest: its first row with a full window
-        let mut start = match &spec.data.start {
-            Some(s) => {
-                let d = parse_date(s, "[data] start", file)?;
-                market
-                    .dates
-                    .iter()
-                    .position(|x| *x >= d)
-                    .ok_or_else(|| bad(format!("[data] start = {s} is after the data ends")))?
-            }
-            None => 0,
-        };
-        for s in &strategies {
-            let first = first_full_window(&market, s).ok_or_else(|| {
-                bad(format!(
-                    "strategy '{}': no coin of its universe has a full window of {} returns in the data",
-                    s.name, s.window
-                ))
-            })?;
-            start = start.max(first);
-        }
-        if start >= end {
-            return Err(bad(format!(
-                "nothing to backtest: the strategies can first invest on {}, which is not before the end {}",
-                market.dates[start.min(t - 1)],
-                market.dates[end]
-            )));
-        }
-        for s in &strategies {
-            if let Some(d) = &s.policy.dates {
-                let (a, b) = (market.dates[start], market.dates[end]);
-                if !d.iter().any(|x| *x > a && *x <= b) {
-                    return Err(bad(format!(
-                        "strategy '{}': none of its {} rebalance dates falls inside the backtest ({a} → {b}); only the initial allocation would trade",
-                        s.name,
-                        d.len()
-                    )));
-                }
-            }
-        }
+        let (start, end) = run_range(&spec, &market, &strategies).map_err(bad)?;
         if let Some(b) = benchmark {
             if !market.price(start, b).is_finite() {
                 return Err(bad(format!(
                     "[backtest] benchmark {} has no price on the start date {}",
-                    market.assets[b], market.dates[start]
+                    market.assets()[b],
+                    market.dates()[start]
                 )));
             }
         }
@@ -322,16 +172,177 @@ impl Backtest {
                     self.initial_value * last / p0
                 })
                 .collect();
-            (self.market.assets[b].clone(), nav)
+            (self.market.assets()[b].clone(), nav)
         });
         BacktestResult { runs, benchmark }
     }
 }
 
+fn asset_index(m: &MarketData, a: &str, what: &str) -> Result<usize, String> {
+    m.assets().iter().position(|x| x == a).ok_or_else(|| {
+        format!(
+            "{what}: unknown coin '{a}' (the price file has: {})",
+            m.assets().join(",")
+        )
+    })
+}
+
+/// File-level settings: strategies present, starting value, cash yield, costs.
+fn check_run(spec: &BacktestFile) -> Result<(), String> {
+    if spec.strategies.is_empty() {
+        return Err("no [[strategy]]: add at least one".into());
+    }
+    let v = spec.backtest.initial_value;
+    if !(v > 0.0 && v.is_finite() && v <= 1e15) {
+        return Err(format!(
+            "[backtest] initial_value = {v} must be a positive USD amount"
+        ));
+    }
+    let y = spec.backtest.cash_yield;
+    if !(y.is_finite() && y.abs() <= 1.0) {
+        return Err(format!(
+            "[backtest] cash_yield = {y} is not an annual rate (e.g. 0.04 for 4 %)"
+        ));
+    }
+    check_costs(&spec.costs, "[costs]", spec.data.volumes.is_some())
+}
+
+fn check_costs(c: &CostSpec, what: &str, volumes: bool) -> Result<(), String> {
+    for (k, v) in [
+        ("fee_bps", c.fee_bps),
+        ("half_spread_bps", c.half_spread_bps),
+        ("impact", c.impact),
+    ] {
+        if !(v >= 0.0 && v.is_finite() && v < 10_000.0) {
+            return Err(format!(
+                "{what} {k} = {v}: costs must be ≥ 0 (and below 10,000 bps)"
+            ));
+        }
+    }
+    if c.impact > 0.0 && !volumes {
+        return Err(format!(
+            "{what} impact needs daily volumes: set [data] volumes = \"...\""
+        ));
+    }
+    Ok(())
+}
+
+/// Resolve and check one `[[strategy]]`.
+fn strategy(
+    spec: &BacktestFile,
+    s: &StrategySpec,
+    market: &MarketData,
+    file: &str,
+) -> Result<Strategy, BacktestError> {
+    let what = format!("strategy '{}'", s.name);
+    let bad = |m: String| BacktestError::Invalid(format!("{file}: {what}: {m}"));
+    if s.window < 2 || s.window > MAX_WINDOW {
+        return Err(bad(format!(
+            "window = {} must be between 2 and {MAX_WINDOW} returns",
+            s.window
+        )));
+    }
+    if s.window >= market.dates().len() {
+        return Err(bad(format!(
+            "window = {} returns is longer than the data ({} days)",
+            s.window,
+            market.dates().len()
+        )));
+    }
+    let estimator = s.covariance();
+    estimator.estimator().map_err(|e| bad(e.to_string()))?;
+    let universe = match &s.assets {
+        Some(list) => list
+            .iter()
+            .map(|a| asset_index(market, a, "assets"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(bad)?,
+        None => (0..market.n_assets()).collect(),
+    };
+    let names: Vec<String> = universe.iter().map(|&i| market.assets()[i].clone()).collect();
+    s.allocation
+        .check_universe(&names)
+        .map_err(|e| bad(format!("allocation: {e}")))?;
+    if let Some(mo) = s.allocation.momentum {
+        if mo.lookback > s.window {
+            return Err(bad(format!(
+                "momentum lookback = {} is longer than the window = {}",
+                mo.lookback, s.window
+            )));
+        }
+    }
+    let costs = s.costs.unwrap_or(spec.costs);
+    check_costs(&costs, "costs:", spec.data.volumes.is_some()).map_err(bad)?;
+    if s.instrument == InstrumentKind::Perp && spec.data.funding.is_none() {
+        return Err(bad("instrument = \"perp\" needs [data] funding = \"...\"".into()));
+    }
+    Ok(Strategy {
+        name: s.name.clone(),
+        window: s.window,
+        estimator,
+        instrument: s.instrument,
+        universe,
+        policy: Policy::from_spec(&s.rebalance, &format!("{file}: {what}"))?,
+        costs,
+        allocation: s.allocation.clone(),
+    })
+}
+
+/// First and last rows: from the file's start (or the first row every strategy can invest
+/// on, if later) to its end.
+fn run_range(
+    spec: &BacktestFile,
+    market: &MarketData,
+    strategies: &[Strategy],
+) -> Result<(usize, usize), String> {
+    let dates = market.dates();
+    let (first, last) = (dates[0], dates[dates.len() - 1]);
+    let end = match spec.data.end {
+        Some(d) if d < first => return Err(format!("[data] end = {d} is before the data starts ({first})")),
+        Some(d) if d > last => return Err(format!("[data] end = {d} is after the data ends ({last})")),
+        Some(d) => dates.partition_point(|x| *x <= d) - 1,
+        None => dates.len() - 1,
+    };
+    let mut start = match spec.data.start {
+        Some(d) if d > last => return Err(format!("[data] start = {d} is after the data ends ({last})")),
+        Some(d) => dates.partition_point(|x| *x < d),
+        None => 0,
+    };
+    for s in strategies {
+        let first = first_full_window(market, s).ok_or_else(|| {
+            format!(
+                "strategy '{}': no coin of its universe has a full window of {} returns in the data",
+                s.name, s.window
+            )
+        })?;
+        start = start.max(first);
+    }
+    if start >= end {
+        return Err(format!(
+            "nothing to backtest: the strategies can first invest on {}, which is not before the end {}",
+            dates[start.min(dates.len() - 1)],
+            dates[end]
+        ));
+    }
+    for s in strategies {
+        if let Some(d) = &s.policy.dates {
+            let (a, b) = (dates[start], dates[end]);
+            if !d.iter().any(|x| *x > a && *x <= b) {
+                return Err(format!(
+                    "strategy '{}': none of its {} rebalance dates falls inside the backtest ({a} → {b}); only the initial allocation would trade",
+                    s.name,
+                    d.len()
+                ));
+            }
+        }
+    }
+    Ok((start, end))
+}
+
 /// First row at which some coin of the strategy's universe has `window` + 1 consecutive prices.
 fn first_full_window(m: &MarketData, s: &Strategy) -> Option<usize> {
     let mut streak = vec![0usize; m.n_assets()];
-    for t in 0..m.dates.len() {
+    for t in 0..m.dates().len() {
         for &i in &s.universe {
             streak[i] = if m.price(t, i).is_finite() {
                 streak[i] + 1

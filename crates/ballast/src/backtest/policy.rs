@@ -1,33 +1,11 @@
 //! When to rebalance: calendar check dates and drift triggers.
 
-use super::config::{RebalanceRules, RebalanceSpec};
+use super::config::{Calendar, RebalanceRules, RebalanceSpec};
 use super::BacktestError;
-use crate::rebalance::Band;
+use crate::rebalance::{Band, BandKind};
 use jiff::civil::Date;
 
-/// Check-date calendar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Calendar {
-    Daily,
-    /// First trading day of each ISO week.
-    Weekly,
-    /// First trading day of each month.
-    Monthly,
-    /// First trading day of each quarter.
-    Quarterly,
-}
-
 impl Calendar {
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "daily" => Self::Daily,
-            "weekly" => Self::Weekly,
-            "monthly" => Self::Monthly,
-            "quarterly" => Self::Quarterly,
-            _ => return None,
-        })
-    }
-
     /// Is `date` a check date, given the previous trading date?
     pub fn is_check(self, previous: Date, date: Date) -> bool {
         match self {
@@ -45,13 +23,19 @@ impl Calendar {
             }
         }
     }
+
+    /// The name (`"monthly"`).
+    pub fn name(self) -> &'static str {
+        crate::names::variant_name(&self)
+    }
 }
 
 /// A resolved rebalancing policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
+    /// Check dates.
     pub calendar: Calendar,
-    /// Explicit check dates (sorted), replacing the calendar when given.
+    /// Explicit check dates (ascending), replacing the calendar when given.
     pub dates: Option<Vec<Date>>,
     /// Drift band on the weights.
     pub threshold: Option<Band>,
@@ -70,26 +54,27 @@ impl Policy {
     }
 
     /// Resolve a strategy's `rebalance` entry; `what` names it in errors.
+    ///
+    /// # Errors
+    /// [`BacktestError::Invalid`]: both a calendar and dates, an empty or unsorted date list,
+    /// a non-positive band, a minimum trade outside [0, 1), a threshold type without a
+    /// threshold.
     pub fn from_spec(spec: &RebalanceSpec, what: &str) -> Result<Self, BacktestError> {
         let bad = |m: String| Err(BacktestError::Invalid(format!("{what}: rebalance: {m}")));
         let rules = match spec {
             RebalanceSpec::Calendar(c) => RebalanceRules {
-                calendar: Some(c.clone()),
+                calendar: Some(*c),
                 ..RebalanceRules::default()
             },
             RebalanceSpec::Rules(r) => r.clone(),
         };
         let has_triggers =
             rules.threshold.is_some() || rules.risk_drift.is_some() || rules.vol_trigger.is_some();
-        let cal_name = rules
-            .calendar
-            .clone()
-            .unwrap_or_else(|| if has_triggers { "daily" } else { "monthly" }.into());
-        let Some(calendar) = Calendar::parse(&cal_name) else {
-            return bad(format!(
-                "calendar '{cal_name}' is unknown (daily | weekly | monthly | quarterly)"
-            ));
-        };
+        let calendar = rules.calendar.unwrap_or(if has_triggers {
+            Calendar::Daily
+        } else {
+            Calendar::Monthly
+        });
         let dates = match &rules.dates {
             None => None,
             Some(_) if rules.calendar.is_some() => {
@@ -97,41 +82,33 @@ impl Policy {
             }
             Some(list) if list.is_empty() => return bad("dates = [] has no dates".into()),
             Some(list) => {
-                let mut d = list
-                    .iter()
-                    .map(|x| {
-                        x.parse::<Date>().map_err(|_| {
-                            BacktestError::Invalid(format!(
-                                "{what}: rebalance: dates: '{x}' is not a date (YYYY-MM-DD)"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                d.sort();
-                d.dedup();
-                Some(d)
+                if let Some(w) = list.windows(2).find(|w| w[1] <= w[0]) {
+                    return bad(format!(
+                        "dates must be listed in ascending order without repeats: {} comes after {}",
+                        w[1], w[0]
+                    ));
+                }
+                Some(list.clone())
             }
         };
-        let positive = |name: &str, v: Option<f64>| match v {
-            Some(x) if !(x > 0.0 && x.is_finite()) => Err(BacktestError::Invalid(format!(
-                "{what}: rebalance: {name} = {x} must be > 0"
-            ))),
-            _ => Ok(()),
-        };
-        positive("threshold", rules.threshold)?;
-        positive("risk_drift", rules.risk_drift)?;
-        positive("vol_trigger", rules.vol_trigger)?;
+        for (name, v) in [
+            ("threshold", rules.threshold),
+            ("risk_drift", rules.risk_drift),
+            ("vol_trigger", rules.vol_trigger),
+        ] {
+            if let Some(x) = v {
+                if !(x > 0.0 && x.is_finite() && x <= 100.0) {
+                    return bad(format!("{name} = {x} must be > 0 (a fraction, e.g. 0.05)"));
+                }
+            }
+        }
         if !(rules.min_trade >= 0.0 && rules.min_trade < 1.0) {
             return bad(format!("min_trade = {} must be in [0, 1)", rules.min_trade));
         }
-        let threshold = match (rules.threshold, rules.threshold_type.as_deref()) {
+        let threshold = match (rules.threshold, rules.threshold_type) {
             (None, Some(_)) => return bad("threshold_type without threshold".into()),
             (None, None) => None,
-            (Some(b), None | Some("absolute")) => Some(Band::Absolute(b)),
-            (Some(b), Some("relative")) => Some(Band::Relative(b)),
-            (Some(_), Some(t)) => {
-                return bad(format!("threshold_type '{t}' is unknown (absolute | relative)"))
-            }
+            (Some(b), kind) => Some(Band::new(kind.unwrap_or(BandKind::Absolute), b)),
         };
         Ok(Self {
             calendar,
@@ -154,19 +131,12 @@ impl Policy {
 
     /// A short description, e.g. `monthly` or `daily: drift > 5 pts`.
     pub fn describe(&self) -> String {
-        let listed;
-        let cal = match (&self.dates, self.calendar) {
-            (Some(d), _) => {
-                listed = format!("{} listed dates", d.len());
-                listed.as_str()
-            }
-            (None, Calendar::Daily) => "daily",
-            (None, Calendar::Weekly) => "weekly",
-            (None, Calendar::Monthly) => "monthly",
-            (None, Calendar::Quarterly) => "quarterly",
+        let cal = match &self.dates {
+            Some(d) => format!("{} listed date{}", d.len(), if d.len() == 1 { "" } else { "s" }),
+            None => self.calendar.name().to_string(),
         };
         if !self.has_triggers() {
-            return cal.into();
+            return cal;
         }
         let mut t = Vec::new();
         match self.threshold {
@@ -185,16 +155,23 @@ impl Policy {
 }
 
 /// Why a rebalance fired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Trigger {
+    /// The first investment.
     Initial,
+    /// A calendar (or listed) date without triggers.
     Calendar,
+    /// A weight left its band.
     WeightDrift,
+    /// A risk contribution left its band.
     RiskDrift,
+    /// The volatility left its band.
     Volatility,
 }
 
 impl Trigger {
+    /// A label for tables.
     pub fn name(self) -> &'static str {
         match self {
             Self::Initial => "initial",
@@ -204,20 +181,6 @@ impl Trigger {
             Self::Volatility => "volatility",
         }
     }
-}
-
-/// Does any weight breach the band around its target?
-pub fn weights_breach(band: Band, current: &[f64], target: &[f64]) -> bool {
-    current.iter().zip(target).any(|(w, t)| match band {
-        Band::Absolute(b) => (w - t).abs() > b,
-        Band::Relative(b) => {
-            if *t == 0.0 {
-                w.abs() > 0.0
-            } else {
-                ((w - t) / t).abs() > b
-            }
-        }
-    })
 }
 
 /// A percentage without float noise: 5.000000001 → "5", 2.5 → "2.5".

@@ -48,4 +48,3 @@ pub struct ChainRow {
     pub instrument_name: String,
     pub quote: Result<ChainQuote, String>,
 }
-

@@ -13,13 +13,15 @@
 //!    asset and date (or is dropped, with [`Incomplete::Drop`]); without an explicit selection,
 //!    every asset with a complete window is used.
 
+mod asset_map;
 mod chain;
 mod funding;
 mod returns;
 
+pub use asset_map::AssetMap;
 pub use chain::{ChainQuote, ChainRow};
 pub use funding::FundingRates;
-pub use returns::{ReturnKind, Returns};
+pub use returns::{simple_returns, ReturnKind, Returns};
 
 use jiff::civil::Date;
 
@@ -28,7 +30,7 @@ use jiff::civil::Date;
 pub enum DataError {
     #[error("unknown asset '{asset}' (the price data has: {available})")]
     UnknownAsset { asset: String, available: String },
-    #[error("window of {requested} returns needs {} price rows but only {available} usable rows end on or before {end}", requested + 1)]
+    #[error("window of {requested} returns needs {} price rows but only {available} usable rows end on or before {end}", requested.saturating_add(1))]
     WindowTooLong {
         requested: usize,
         available: usize,
@@ -111,6 +113,23 @@ impl Default for WindowSpec {
     }
 }
 
+/// What a window covers, for reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WindowInfo {
+    /// Date of the first price (the day before the first return).
+    pub first_price: Date,
+    /// Date of the first return.
+    pub first_return: Date,
+    /// Date of the last return (the valuation date).
+    pub last_return: Date,
+    /// Number of returns N.
+    pub returns: usize,
+    /// Periods per year used to annualise.
+    pub periods_per_year: f64,
+    /// Assets left out because they are incomplete in the window.
+    pub dropped_incomplete: Vec<String>,
+}
+
 /// N + 1 rows of complete prices for the selected assets.
 #[derive(Debug, Clone)]
 pub struct PriceWindow {
@@ -138,14 +157,28 @@ impl PriceWindow {
 
     /// Last price of every asset (the valuation prices at the window's end date).
     pub fn last_prices(&self) -> Vec<f64> {
+        let t = self.n_rows();
         (0..self.assets.len())
-            .map(|j| *self.column(j).last().expect("window has rows"))
+            .map(|j| self.prices[(j + 1) * t - 1])
             .collect()
     }
 
     /// Returns over the window.
     pub fn returns(&self, kind: ReturnKind) -> Returns {
         Returns::from_window(self, kind)
+    }
+
+    /// What the window covers.
+    pub fn info(&self) -> WindowInfo {
+        let last = self.dates[self.dates.len() - 1];
+        WindowInfo {
+            first_price: self.dates[0],
+            first_return: self.dates.get(1).copied().unwrap_or(last),
+            last_return: last,
+            returns: self.dates.len() - 1,
+            periods_per_year: crate::PERIODS_PER_YEAR_DAILY,
+            dropped_incomplete: self.dropped.clone(),
+        }
     }
 }
 
@@ -168,7 +201,12 @@ impl PricePanel {
         Self::build(dates, assets, values, true)
     }
 
-    fn build(dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>, zero_ok: bool) -> Result<Self, DataError> {
+    fn build(
+        dates: Vec<Date>,
+        assets: Vec<String>,
+        values: Vec<f64>,
+        zero_ok: bool,
+    ) -> Result<Self, DataError> {
         if values.len() != dates.len() * assets.len() {
             return Err(DataError::Invalid(format!(
                 "panel has {} values, expected {} dates × {} assets",
@@ -220,9 +258,39 @@ impl PricePanel {
     }
 
     /// Price of asset column `col` on row `row`, `None` if missing.
+    ///
+    /// # Panics
+    /// If `row` or `col` is out of range.
     pub fn price(&self, row: usize, col: usize) -> Option<f64> {
-        let v = self.values[row * self.assets.len() + col];
+        let v = self.value(row, col);
         (!v.is_nan()).then_some(v)
+    }
+
+    /// Price of asset column `col` on row `row`, NaN if missing (for loops that test
+    /// `is_finite` anyway).
+    ///
+    /// # Panics
+    /// If `row` or `col` is out of range.
+    #[inline]
+    pub fn value(&self, row: usize, col: usize) -> f64 {
+        self.values[row * self.assets.len() + col]
+    }
+
+    /// The panel without its rows where every asset is missing (source outages), so that a
+    /// return spans the gap.
+    pub fn without_empty_rows(&self) -> Self {
+        let n = self.assets.len();
+        let keep: Vec<usize> = (0..self.dates.len())
+            .filter(|&r| self.values[r * n..(r + 1) * n].iter().any(|v| !v.is_nan()))
+            .collect();
+        Self {
+            dates: keep.iter().map(|&r| self.dates[r]).collect(),
+            assets: self.assets.clone(),
+            values: keep
+                .iter()
+                .flat_map(|&r| self.values[r * n..(r + 1) * n].iter().copied())
+                .collect(),
+        }
     }
 
     /// Column index of an asset, or [`DataError::UnknownAsset`].
@@ -288,20 +356,29 @@ impl PricePanel {
         if end > last {
             return Err(DataError::EndAfterData { end, last });
         }
-        // Usable rows: on or before `end`, with at least one selected asset priced.
-        let usable: Vec<usize> = (0..self.dates.len())
-            .filter(|&r| self.dates[r] <= end && cols.iter().any(|&c| self.price(r, c).is_some()))
-            .collect();
-        let need = spec.returns + 1;
-        if usable.len() < need {
+        // Usable rows: on or before `end`, with at least one selected asset priced; the last
+        // N + 1 of them, found walking back from `end`.
+        let need = spec.returns.saturating_add(1);
+        let stop = self.dates.partition_point(|d| *d <= end);
+        let mut rows = Vec::with_capacity(need.min(stop));
+        for r in (0..stop).rev() {
+            if cols.iter().any(|&c| self.price(r, c).is_some()) {
+                rows.push(r);
+                if rows.len() == need {
+                    break;
+                }
+            }
+        }
+        if rows.len() < need {
             return Err(DataError::WindowTooLong {
                 requested: spec.returns,
-                available: usable.len(),
+                available: rows.len(),
                 end,
             });
         }
-        let rows = &usable[usable.len() - need..];
-        let (d0, d1) = (self.dates[rows[0]], self.dates[*rows.last().unwrap()]);
+        rows.reverse();
+        let rows = &rows[..];
+        let (d0, d1) = (self.dates[rows[0]], self.dates[rows[need - 1]]);
         let mut keep = Vec::with_capacity(cols.len());
         let mut dropped = Vec::new();
         for &c in &cols {

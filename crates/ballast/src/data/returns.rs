@@ -4,6 +4,11 @@ use super::{DataError, PriceWindow};
 use crate::PERIODS_PER_YEAR_DAILY;
 use jiff::civil::Date;
 
+/// Simple returns `v_t / v_{t−1} − 1` of a price or value path (length one less).
+pub fn simple_returns(values: &[f64]) -> impl Iterator<Item = f64> + '_ {
+    values.windows(2).map(|x| x[1] / x[0] - 1.0)
+}
+
 /// Simple (`P_t / P_{t-1} − 1`, the default) or log (`ln(P_t / P_{t-1})`) returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReturnKind {
@@ -18,6 +23,8 @@ pub enum ReturnKind {
 /// date of period t; `periods_per_year` is 365 for daily crypto data.
 #[derive(Debug, Clone)]
 pub struct Returns {
+    /// Date of the price before the first return, when the returns come from prices.
+    first_price: Option<Date>,
     dates: Vec<Date>,
     assets: Vec<String>,
     data: Vec<f64>,
@@ -59,6 +66,7 @@ impl Returns {
             return Err(DataError::Invalid("periods_per_year must be > 0".into()));
         }
         Ok(Self {
+            first_price: None,
             dates,
             assets,
             data,
@@ -73,12 +81,13 @@ impl Returns {
         let mut data = Vec::with_capacity(t * w.assets.len());
         for j in 0..w.assets.len() {
             let p = w.column(j);
-            data.extend(p.windows(2).map(|x| match kind {
-                ReturnKind::Simple => x[1] / x[0] - 1.0,
-                ReturnKind::Log => (x[1] / x[0]).ln(),
-            }));
+            match kind {
+                ReturnKind::Simple => data.extend(simple_returns(p)),
+                ReturnKind::Log => data.extend(p.windows(2).map(|x| (x[1] / x[0]).ln())),
+            }
         }
         Self {
+            first_price: w.dates.first().copied(),
             dates: w.dates[1..].to_vec(),
             assets: w.assets.clone(),
             data,
@@ -100,6 +109,20 @@ impl Returns {
     /// Period end dates, length T.
     pub fn dates(&self) -> &[Date] {
         &self.dates
+    }
+
+    /// Date of the price before the first return (`None` for returns not built from prices).
+    pub fn first_price(&self) -> Option<Date> {
+        self.first_price
+    }
+
+    /// The date of value point `k` of a path over these returns: point 0 is before the first
+    /// return ([`Self::first_price`]), point k after return k − 1.
+    pub fn point_date(&self, k: usize) -> Option<Date> {
+        match k {
+            0 => self.first_price,
+            k => self.dates.get(k - 1).copied(),
+        }
     }
 
     /// Asset names, length N.
@@ -144,6 +167,7 @@ impl Returns {
             data.extend_from_slice(self.column(j));
         }
         Ok(Self {
+            first_price: self.first_price,
             dates: self.dates.clone(),
             assets: assets.to_vec(),
             data,

@@ -1,7 +1,7 @@
 //! Covariance estimators: sample, EWMA (RiskMetrics), Ledoit–Wolf (scaled identity and constant
 //! correlation targets) and OAS.
 
-use super::EstimateError;
+use super::{CovarianceMethod, EstimateError};
 use crate::data::Returns;
 use crate::linalg::{cross_product, gram, SymMatrix};
 
@@ -16,8 +16,12 @@ pub struct Covariance {
     pub periods_per_year: f64,
     /// Shrinkage intensity δ ∈ [0, 1] for shrinkage estimators, `None` otherwise.
     pub shrinkage: Option<f64>,
-    /// Name of the estimator that produced it (`sample`, `ewma`, `ledoit-wolf`, ...).
+    /// Name of the estimator that produced it (`sample`, `ewma`, `ledoit-wolf`, ...; `given`
+    /// for a matrix supplied by the user, `black-litterman` for a posterior).
     pub estimator: &'static str,
+    /// `Some(λ_min)` when the estimate was not positive definite and was replaced by its
+    /// nearest positive-definite repair; λ_min is the smallest eigenvalue before the repair.
+    pub repaired: Option<f64>,
 }
 
 impl Covariance {
@@ -35,7 +39,8 @@ impl Covariance {
             matrix,
             periods_per_year,
             shrinkage: None,
-            estimator: "user",
+            estimator: "given",
+            repaired: None,
         })
     }
 
@@ -136,6 +141,22 @@ impl Covariance {
     }
 }
 
+/// JSON: `assets`, `matrix` (rows, annualised), `periods_per_year`, `estimator`, `shrinkage`,
+/// `repaired_min_eigenvalue`.
+impl serde::Serialize for Covariance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("assets", &self.assets)?;
+        m.serialize_entry("matrix", &self.matrix.to_rows())?;
+        m.serialize_entry("periods_per_year", &self.periods_per_year)?;
+        m.serialize_entry("estimator", self.estimator)?;
+        m.serialize_entry("shrinkage", &self.shrinkage)?;
+        m.serialize_entry("repaired_min_eigenvalue", &self.repaired)?;
+        m.end()
+    }
+}
+
 fn need(estimator: &'static str, returns: &Returns, needed: usize) -> Result<(), EstimateError> {
     if returns.n_periods() < needed {
         return Err(EstimateError::TooFewObservations {
@@ -151,7 +172,7 @@ fn finish(
     returns: &Returns,
     daily: SymMatrix,
     shrinkage: Option<f64>,
-    estimator: &'static str,
+    method: CovarianceMethod,
 ) -> Result<Covariance, EstimateError> {
     if !daily.is_finite() {
         return Err(EstimateError::NotFinite);
@@ -161,7 +182,8 @@ fn finish(
         matrix: daily.scaled(returns.periods_per_year()),
         periods_per_year: returns.periods_per_year(),
         shrinkage,
-        estimator,
+        estimator: method.name(),
+        repaired: None,
     })
 }
 
@@ -182,7 +204,7 @@ fn demeaned(returns: &Returns) -> (Vec<f64>, Vec<f64>) {
 /// pandas `DataFrame.cov`); annualised.
 ///
 /// Errors: fewer than `ddof + 1` periods.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleCovariance {
     /// Delta degrees of freedom: 1 (unbiased, default) or 0 (maximum likelihood).
     pub ddof: usize,
@@ -200,7 +222,7 @@ impl SampleCovariance {
         let t = returns.n_periods();
         let (x, _) = demeaned(returns);
         let s = gram(t, &x).scaled(1.0 / (t - self.ddof) as f64);
-        finish(returns, s, None, "sample")
+        finish(returns, s, None, CovarianceMethod::Sample)
     }
 }
 
@@ -210,7 +232,7 @@ impl SampleCovariance {
 /// (half-life `ln ½ / ln λ`, `assume_centered=True`). Annualised.
 ///
 /// Errors: λ outside (0, 1); fewer than 2 periods.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ewma {
     /// Decay λ ∈ (0, 1); RiskMetrics daily default 0.94.
     pub lambda: f64,
@@ -251,7 +273,8 @@ impl Ewma {
         let n = returns.n_assets();
         let mut s = cross_product(t, x, &xw);
         symmetrize(&mut s, n);
-        finish(returns, SymMatrix::from_row_major(n, s).unwrap(), None, "ewma")
+        let s = SymMatrix::from_row_major(n, s).ok_or(EstimateError::NotFinite)?;
+        finish(returns, s, None, CovarianceMethod::Ewma)
     }
 }
 
@@ -286,7 +309,7 @@ pub enum ShrinkageTarget {
 ///   as PyPortfolioOpt 1.6 (which mixes the two normalisations).
 ///
 /// Annualised. Errors: fewer than 2 periods; zero variance (constant-correlation target).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LedoitWolf {
     pub target: ShrinkageTarget,
 }
@@ -344,7 +367,12 @@ fn lw_identity(returns: &Returns) -> Result<Covariance, EstimateError> {
             beta / d
         }
     };
-    finish(returns, shrink_to_identity(&s, delta), Some(delta), "ledoit-wolf")
+    finish(
+        returns,
+        shrink_to_identity(&s, delta),
+        Some(delta),
+        CovarianceMethod::LedoitWolf,
+    )
 }
 
 fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateError> {
@@ -355,7 +383,7 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
     let help = xtx.scaled(1.0 / tf); // 1/T moments
     let s = xtx.scaled(1.0 / (tf - 1.0)); // ddof = 1 sample covariance
     if n == 1 {
-        return finish(returns, s, Some(0.0), "ledoit-wolf-cc");
+        return finish(returns, s, Some(0.0), CovarianceMethod::LedoitWolfCc);
     }
     let var = s.diagonal();
     if let Some(j) = var.iter().position(|v| !(*v > 0.0)) {
@@ -427,14 +455,14 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
             out.set_sym(i, j, delta * f.get(i, j) + (1.0 - delta) * s.get(i, j));
         }
     }
-    finish(returns, out, Some(delta), "ledoit-wolf-cc")
+    finish(returns, out, Some(delta), CovarianceMethod::LedoitWolfCc)
 }
 
 /// Oracle Approximating Shrinkage (Chen, Wiesel, Eldar & Hero 2010) towards μI, as
 /// scikit-learn's `OAS`: S = ddof-0 covariance of demeaned returns,
 /// `δ = min(1, (ā + μ²) / ((T + 1)(ā − μ²/N)))` with ā the mean of S² entries, μ = tr(S)/N.
 /// Annualised. Errors: fewer than 2 periods.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Oas;
 
 impl Oas {
@@ -444,7 +472,7 @@ impl Oas {
         let (x, _) = demeaned(returns);
         let s = gram(t, &x).scaled(1.0 / t as f64);
         if n == 1 {
-            return finish(returns, s, Some(0.0), "oas");
+            return finish(returns, s, Some(0.0), CovarianceMethod::Oas);
         }
         let nf = n as f64;
         let alpha = s.as_slice().iter().map(|v| v * v).sum::<f64>() / (nf * nf);
@@ -453,56 +481,11 @@ impl Oas {
         let num = alpha + mu2;
         let den = (t as f64 + 1.0) * (alpha - mu2 / nf);
         let delta = if den == 0.0 { 1.0 } else { (num / den).min(1.0) };
-        finish(returns, shrink_to_identity(&s, delta), Some(delta), "oas")
-    }
-}
-
-/// Choice of covariance estimator (for configuration files and the CLI).
-#[derive(Debug, Clone, Copy)]
-pub enum CovarianceEstimator {
-    Sample(SampleCovariance),
-    Ewma(Ewma),
-    LedoitWolf(LedoitWolf),
-    Oas(Oas),
-    /// Constant conditional correlation with EWMA or GARCH volatilities
-    /// ([`super::ccc_covariance`]).
-    Ccc(super::VolModel),
-}
-
-impl CovarianceEstimator {
-    /// Parse a name: `sample`, `ewma`, `ledoit-wolf` (scaled identity), `ledoit-wolf-cc`
-    /// (constant correlation), `oas`, `ccc-ewma`, `ccc-garch`, `ccc-garch-t` (constant
-    /// conditional correlation with EWMA / GARCH(1,1) normal / Student-t volatilities).
-    /// `ewma_lambda` configures `ewma` and `ccc-ewma`.
-    pub fn from_name(name: &str, ewma_lambda: Option<f64>) -> Option<Self> {
-        Some(match name {
-            "sample" => Self::Sample(SampleCovariance::default()),
-            "ewma" => Self::Ewma(Ewma {
-                lambda: ewma_lambda.unwrap_or(0.94),
-            }),
-            "ledoit-wolf" | "lw" => Self::LedoitWolf(LedoitWolf::default()),
-            "ledoit-wolf-cc" | "ledoit-wolf-constant-correlation" => Self::LedoitWolf(LedoitWolf {
-                target: ShrinkageTarget::ConstantCorrelation,
-            }),
-            "oas" => Self::Oas(Oas),
-            "ccc-ewma" => Self::Ccc(super::VolModel::Ewma(ewma_lambda.unwrap_or(0.94))),
-            "ccc-garch" => Self::Ccc(super::VolModel::Garch(super::GarchDist::Normal)),
-            "ccc-garch-t" => Self::Ccc(super::VolModel::Garch(super::GarchDist::StudentT)),
-            _ => return None,
-        })
-    }
-
-    /// The accepted names, for error messages.
-    pub const NAMES: &'static str =
-        "sample, ewma, ledoit-wolf, ledoit-wolf-cc, oas, ccc-ewma, ccc-garch, ccc-garch-t";
-
-    pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
-        match self {
-            Self::Sample(e) => e.fit(returns),
-            Self::Ewma(e) => e.fit(returns),
-            Self::LedoitWolf(e) => e.fit(returns),
-            Self::Oas(e) => e.fit(returns),
-            Self::Ccc(m) => super::ccc_covariance(returns, *m),
-        }
+        finish(
+            returns,
+            shrink_to_identity(&s, delta),
+            Some(delta),
+            CovarianceMethod::Oas,
+        )
     }
 }

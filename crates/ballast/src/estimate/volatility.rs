@@ -1,6 +1,6 @@
 //! Volatility models for covariance: EWMA volatilities and constant conditional correlation.
 
-use super::{Covariance, EstimateError, Ewma, Garch11, GarchDist};
+use super::{Covariance, CovarianceMethod, EstimateError, Ewma, Garch11, GarchDist};
 use crate::data::Returns;
 use crate::SymMatrix;
 
@@ -51,7 +51,7 @@ pub fn ccc_covariance(returns: &Returns, model: VolModel) -> Result<Covariance, 
             VolModel::Garch(dist) => {
                 let y: Vec<f64> = r.iter().map(|x| 100.0 * x).collect();
                 let fit = Garch11 { dist }.fit(&y).map_err(|e| match e {
-                    EstimateError::ZeroVariance { .. } => EstimateError::ZeroVariance {
+                    EstimateError::ConstantSeries => EstimateError::ZeroVariance {
                         asset: returns.assets()[j].clone(),
                     },
                     other => other,
@@ -59,7 +59,7 @@ pub fn ccc_covariance(returns: &Returns, model: VolModel) -> Result<Covariance, 
                 for (yi, v) in y.iter().zip(&fit.conditional_variance) {
                     std_cols.push((yi - fit.params.mu) / v.sqrt());
                 }
-                vols.push((fit.forecast_variance(1)[0] * ppy).sqrt() / 100.0);
+                vols.push((fit.forecast_variance(1)?[0] * ppy).sqrt() / 100.0);
             }
         }
     }
@@ -83,6 +83,12 @@ pub fn ccc_covariance(returns: &Returns, model: VolModel) -> Result<Covariance, 
         matrix: m,
         periods_per_year: ppy,
         shrinkage: None,
-        estimator: "ccc",
+        estimator: match model {
+            VolModel::Ewma(_) => CovarianceMethod::CccEwma,
+            VolModel::Garch(GarchDist::Normal) => CovarianceMethod::CccGarch,
+            VolModel::Garch(GarchDist::StudentT) => CovarianceMethod::CccGarchT,
+        }
+        .name(),
+        repaired: None,
     })
 }

@@ -23,20 +23,22 @@ use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, Nonnegat
 use std::collections::BTreeMap;
 
 /// A Greek to neutralise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum HedgeGreek {
+    /// Delta, coins of underlying.
     Delta,
+    /// Gamma, per USD of spot.
     Gamma,
+    /// Vega, USD per vol point.
     Vega,
 }
 
 impl HedgeGreek {
+    /// The name (`"delta"`).
     pub fn name(self) -> &'static str {
-        match self {
-            HedgeGreek::Delta => "delta",
-            HedgeGreek::Gamma => "gamma",
-            HedgeGreek::Vega => "vega",
-        }
+        crate::names::variant_name(&self)
     }
 
     fn of(self, t: &GreeksTotals) -> f64 {

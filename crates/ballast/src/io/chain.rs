@@ -50,8 +50,8 @@ pub fn read_option_chain_str(text: &str, file: &str) -> Result<Vec<ChainRow>, Io
         .iter()
         .map(|(line, rec)| {
             let name = rec.get(c_name).unwrap_or("").to_string();
-            let quote = parse_row(rec, &name, [c_fwd, c_mark, c_ts], &opt)
-                .map_err(|e| format!("{file}:{line}: {e}"));
+            let quote =
+                parse_row(rec, &name, [c_fwd, c_mark, c_ts], &opt).map_err(|e| format!("{file}:{line}: {e}"));
             ChainRow {
                 line: *line,
                 instrument_name: name,

@@ -1,7 +1,10 @@
 //! The TOML files people write: portfolio files, strategy files, constraints files; and the
 //! data they name (paths relative to the file).
 
-use super::{read_funding, read_futures_prices, read_option_chain, read_prices, read_text, read_volumes, resolve, IoError};
+use super::{
+    read_funding, read_futures_prices, read_option_chain, read_prices, read_text, read_volumes, resolve,
+    IoError,
+};
 use crate::allocate::ConstraintsSpec;
 use crate::backtest::{Backtest, BacktestFile, MarketData};
 use crate::instrument::Position;

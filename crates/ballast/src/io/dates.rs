@@ -28,7 +28,10 @@ pub(crate) fn parse_day(s: &str) -> Result<Date, String> {
         .ok_or_else(not_a_date)?;
     let (clock, zone) = split_zone(time);
     let t: Time = clock.parse().map_err(|_| not_a_date())?;
-    if !matches!(zone, "" | "Z" | "z" | "UTC" | "+00:00" | "+0000" | "+00" | "-00:00") {
+    if !matches!(
+        zone,
+        "" | "Z" | "z" | "UTC" | "+00:00" | "+0000" | "+00" | "-00:00"
+    ) {
         return Err(format!(
             "'{s}' has the offset '{zone}'; daily data must be dated in UTC (write YYYY-MM-DD)"
         ));
@@ -48,7 +51,10 @@ fn split_zone(t: &str) -> (&str, &str) {
     if let Some(c) = t.strip_suffix("UTC") {
         return (c.trim_end(), "UTC");
     }
-    match t.find(['Z', 'z', '+']).or_else(|| t.get(1..).and_then(|x| x.find('-')).map(|k| k + 1)) {
+    match t
+        .find(['Z', 'z', '+'])
+        .or_else(|| t.get(1..).and_then(|x| x.find('-')).map(|k| k + 1))
+    {
         Some(k) => (&t[..k], &t[k..]),
         None => (t, ""),
     }

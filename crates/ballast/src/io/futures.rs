@@ -39,7 +39,13 @@ pub fn read_futures_prices(
             .parse()
             .ok()
             .filter(|p: &f64| p.is_finite() && *p > 0.0)
-            .ok_or_else(|| t.bad(*line, c_px, format!("price '{}' is not a positive number", &rec[c_px])))?;
+            .ok_or_else(|| {
+                t.bad(
+                    *line,
+                    c_px,
+                    format!("price '{}' is not a positive number", &rec[c_px]),
+                )
+            })?;
         let e = best.entry(rec[c_name].to_string()).or_insert((ts, px));
         if ts >= e.0 {
             *e = (ts, px);

@@ -21,7 +21,9 @@ pub use config::{
 };
 pub use funding::{perp_coin, read_funding};
 pub use futures::read_futures_prices;
-pub use prices::{read_prices, read_prices_str, read_prices_with, read_volumes, read_wide_returns, PriceField};
+pub use prices::{
+    read_prices, read_prices_str, read_prices_with, read_volumes, read_wide_returns, PriceField,
+};
 
 use jiff::civil::Date;
 use std::path::Path;

@@ -65,10 +65,24 @@ enum Quantity {
     UsdVolume,
 }
 
-const DATE_HEADERS: &[&str] = &["date", "timestamp", "time", "datetime", "day", "open_time", "open time"];
+const DATE_HEADERS: &[&str] = &[
+    "date",
+    "timestamp",
+    "time",
+    "datetime",
+    "day",
+    "open_time",
+    "open time",
+];
 const NAME_HEADERS: &[&str] = &["asset", "symbol", "coin", "ticker"];
 const BAR_HEADERS: &[&str] = &["open", "high", "low", "volume"];
-const QUOTE_VOLUME_HEADERS: &[&str] = &["volume_quote", "quote_volume", "volume usdt", "volume usd", "volume_usd"];
+const QUOTE_VOLUME_HEADERS: &[&str] = &[
+    "volume_quote",
+    "quote_volume",
+    "volume usdt",
+    "volume usd",
+    "volume_usd",
+];
 
 /// Load a price file, or a folder of one-coin OHLCV files, at the close.
 ///
@@ -135,12 +149,18 @@ pub fn read_wide_returns(
             col_major[c * n_t + r] = wide.values[r * n + c];
         }
     }
-    Returns::new(wide.dates, wide.assets, col_major, kind, periods_per_year)
-        .map_err(|e| IoError::Format { file, message: e.to_string() })
+    Returns::new(wide.dates, wide.assets, col_major, kind, periods_per_year).map_err(|e| IoError::Format {
+        file,
+        message: e.to_string(),
+    })
 }
 
 fn reject_binary(path: &Path, file: &str) -> Result<(), IoError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let hint = match ext.as_str() {
         "xlsx" | "xls" | "ods" => "a spreadsheet: save it as CSV (comma-separated, UTF-8)",
         "json" => "JSON: Ballast reads prices from CSV files",
@@ -191,7 +211,9 @@ fn layout(t: &CsvTable, q: Quantity) -> Result<Layout, IoError> {
     };
     let date = t.find(DATE_HEADERS);
     let name = t.find(NAME_HEADERS);
-    let closes = t.find(PriceField::Close.headers()).or_else(|| t.find(PriceField::AdjClose.headers()));
+    let closes = t
+        .find(PriceField::Close.headers())
+        .or_else(|| t.find(PriceField::AdjClose.headers()));
     let bars = t.find(BAR_HEADERS).is_some() || (t.header.len() == 2 && closes.is_some());
     let value = match q {
         Quantity::Price(f) => t.find(f.headers()),
@@ -211,7 +233,11 @@ fn layout(t: &CsvTable, q: Quantity) -> Result<Layout, IoError> {
                     t.header.join(",")
                 ))
             })?;
-            return Ok(Layout::Long { date: d, name: n, value: v });
+            return Ok(Layout::Long {
+                date: d,
+                name: n,
+                value: v,
+            });
         }
         (Some(_), None) => {
             return Err(fmt(format!(
@@ -227,7 +253,11 @@ fn layout(t: &CsvTable, q: Quantity) -> Result<Layout, IoError> {
             (_, Some(v)) => BarValue::Column(v),
             (Quantity::UsdVolume, None) => match (t.find(&["volume"]), closes) {
                 (Some(v), Some(c)) => BarValue::Product(v, c),
-                _ => return Err(fmt("OHLCV bars need a quote volume, or volume and close, for USD volumes".into())),
+                _ => {
+                    return Err(fmt(
+                        "OHLCV bars need a quote volume, or volume and close, for USD volumes".into(),
+                    ))
+                }
             },
             (Quantity::Price(f), None) => {
                 return Err(fmt(format!(
@@ -244,6 +274,15 @@ fn layout(t: &CsvTable, q: Quantity) -> Result<Layout, IoError> {
             "the header needs a date column and at least one asset column (e.g. date,BTC,ETH)".into(),
         ));
     }
+    if let Quantity::Price(f) = q {
+        if f != PriceField::Close {
+            return Err(fmt(format!(
+                "a price field ({}) applies to OHLCV bars; this file has one price per cell (columns {})",
+                crate::names::variant_name(&f),
+                t.header.join(",")
+            )));
+        }
+    }
     Ok(Layout::Wide)
 }
 
@@ -257,7 +296,13 @@ fn parse_panel(text: &str, file: &str, q: Quantity) -> Result<PricePanel, IoErro
     build(q, wide.dates, wide.assets, wide.values, file)
 }
 
-fn build(q: Quantity, dates: Vec<Date>, assets: Vec<String>, values: Vec<f64>, file: &str) -> Result<PricePanel, IoError> {
+fn build(
+    q: Quantity,
+    dates: Vec<Date>,
+    assets: Vec<String>,
+    values: Vec<f64>,
+    file: &str,
+) -> Result<PricePanel, IoError> {
     match q {
         Quantity::Price(_) => PricePanel::new(dates, assets, values),
         Quantity::UsdVolume => PricePanel::new_volumes(dates, assets, values),
@@ -361,7 +406,11 @@ fn read_wide(t: &CsvTable, cell: Cell) -> Result<Wide, IoError> {
         let rows: Vec<&[f64]> = values.chunks(n).rev().collect();
         values = rows.concat();
     }
-    Ok(Wide { dates, assets, values })
+    Ok(Wide {
+        dates,
+        assets,
+        values,
+    })
 }
 
 fn read_bars(t: &CsvTable, date: usize, value: BarValue, cell: Cell, coin: &str) -> Result<Wide, IoError> {
@@ -410,7 +459,7 @@ fn read_long(t: &CsvTable, date: usize, name: usize, value: usize, cell: Cell) -
         }
     }
     // rows may come in any order; one value per (date, asset)
-    obs.sort_by(|x, y| (x.1, x.0).cmp(&(y.1, y.0)));
+    obs.sort_by_key(|o| (o.1, o.0));
     for w in obs.windows(2) {
         if w[0].1 == w[1].1 && w[0].0 == w[1].0 {
             return Err(IoError::DuplicateDate {
@@ -430,7 +479,11 @@ fn read_long(t: &CsvTable, date: usize, name: usize, value: usize, cell: Cell) -
             values[r * n + k] = v;
         }
     }
-    Ok(Wide { dates, assets, values })
+    Ok(Wide {
+        dates,
+        assets,
+        values,
+    })
 }
 
 /// Parse one cell: `Ok(None)` for empty or `null`, an error naming the cell for anything else

@@ -1,75 +1,86 @@
 //! The main job: value, risk, target and trades of a portfolio file on a price panel.
 
-use super::{PortfolioFile, TargetSection};
-use crate::data::{PricePanel, ReturnKind, Returns, WindowSpec};
-use crate::estimate::{Covariance, CovarianceEstimator};
-use crate::rebalance::{plan, Band, RebalanceInput, RebalancePlan};
+use super::PortfolioFile;
+use crate::allocate::{AllocateError, Allocation};
+use crate::data::{AssetMap, PricePanel, ReturnKind, WindowInfo, WindowSpec};
+use crate::estimate::Covariance;
+use crate::rebalance::{plan, Band, BandKind, RebalanceInput, RebalancePlan};
 use crate::risk::{risk_summary, RiskSummary};
 use crate::{Error, Result};
 use jiff::civil::Date;
-
-/// The target portfolio (the `[target]` rule applied).
-pub type TargetReport = crate::allocate::Allocated;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 
 /// Everything `ballast report` shows.
 #[derive(Debug, Clone)]
 pub struct PortfolioReport {
+    /// The book's name.
     pub name: Option<String>,
+    /// The price file or folder.
+    pub prices_file: String,
     /// Valuation date (the window's last price date).
     pub as_of: Date,
-    /// The window's first price date (the day before the first return).
-    pub first_price: Date,
-    /// The returns the estimates use (T×N, universe order).
-    pub returns: Returns,
+    /// What the estimation window covers.
+    pub window: WindowInfo,
     /// Annualised covariance of the universe.
     pub covariance: Covariance,
-    /// Universe: holdings first, then `[target] assets`.
+    /// Universe: holdings first, then `[data] assets`.
     pub assets: Vec<String>,
+    /// Units held.
     pub units: Vec<f64>,
     /// Valuation prices, USD per unit, on `as_of`.
     pub prices: Vec<f64>,
+    /// Cash, USD.
     pub cash_usd: f64,
     /// Risk of the current holdings (weights = current, cash at zero volatility).
     pub current_risk: RiskSummary,
-    pub target: TargetReport,
+    /// The target (the `[target]` request run on the window).
+    pub target: Allocation,
+    /// The drift band.
+    pub band: Band,
+    /// Fee, basis points of notional.
+    pub fee_bps: f64,
+    /// The trades (if the band is breached) and the book after them.
     pub plan: RebalancePlan,
     /// Risk after the proposed trades (same as current when no trade is proposed).
     pub post_risk: RiskSummary,
+    /// Confidence levels of VaR / CVaR.
     pub confidences: Vec<f64>,
 }
 
 /// Run the whole pipeline for a portfolio file on `panel` (the file's price data):
 /// window → returns → covariance → current risk → target allocation → rebalance plan →
 /// risk after trades.
+///
+/// # Errors
+/// Missing `[data]` or `[target]`, a bad universe (duplicate or negative holdings, fewer than
+/// two coins), window and estimation errors, the allocation's errors (settings named as
+/// `[target]` keys), a non-positive portfolio value.
 pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport> {
     let data = pf.data()?;
-    let target_section = pf.target()?;
-    let (assets, units) = universe(pf, target_section)?;
-    let end = match &data.end {
-        Some(s) => Some(
-            s.parse::<Date>()
-                .map_err(|_| pf.invalid(format!("[data] end = '{s}' is not a date (YYYY-MM-DD)")))?,
-        ),
-        None => None,
-    };
+    let target = pf.target()?;
+    let (assets, units) = universe(pf)?;
+    if !(1..=100_000).contains(&data.window) {
+        return Err(pf
+            .invalid(format!(
+                "[data] window = {} must be at least 2 returns",
+                data.window
+            ))
+            .into());
+    }
     let window = panel.window(&WindowSpec {
         assets: Some(assets.clone()),
         returns: data.window,
-        end,
+        end: data.end,
         ..WindowSpec::default()
     })?;
     let returns = window.returns(ReturnKind::Simple);
-    let estimator = CovarianceEstimator::from_name(&data.estimator, data.ewma_lambda).ok_or_else(|| {
-        pf.invalid(format!(
-            "[data] estimator = '{}' is unknown (expected one of: {})",
-            data.estimator,
-            CovarianceEstimator::NAMES
-        ))
-    })?;
-    let cov = estimator.fit(&returns)?;
+    let estimator = data.covariance();
+    let cov = estimator
+        .fit(&returns)
+        .map_err(|e| pf.invalid(format!("[data] estimator: {e}")))?;
     let prices = window.last_prices();
     let confidences = pf.risk.confidence.clone();
-
     let value: f64 = units.iter().zip(&prices).map(|(u, p)| u * p).sum::<f64>() + pf.cash_usd;
     if !(value > 0.0) {
         return Err(pf
@@ -77,50 +88,56 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
             .into());
     }
     let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
-    let current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
-
-    let target = target(pf, target_section, &returns, &cov, &current)?;
-    let band = match pf.rebalance.band_type.as_str() {
-        "absolute" => Band::Absolute(pf.rebalance.band),
-        "relative" => Band::Relative(pf.rebalance.band),
-        other => {
-            return Err(pf
-                .invalid(format!(
-                    "[rebalance] band_type = '{other}' is unknown (absolute | relative)"
-                ))
-                .into())
+    let mut current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
+    current_risk.value_usd = Some(value);
+    let in_target = |e: AllocateError| -> Error {
+        match e {
+            // settings in the file: say which section
+            AllocateError::BadParameter(m) | AllocateError::BadBudgets(m) => {
+                pf.invalid(format!("[target] {m}")).into()
+            }
+            other => other.into(),
         }
     };
+    target.check_universe(&assets).map_err(in_target)?;
+    let alloc = target
+        .allocate(&returns, &estimator, Some(&current))
+        .map_err(in_target)?;
+    let band = Band::new(pf.rebalance.band_type, pf.rebalance.band);
     let plan = plan(&RebalanceInput {
         assets: &assets,
         units: &units,
         prices: &prices,
         cash: pf.cash_usd,
-        target: &target.weights,
+        target: &alloc.weights,
         band,
         fee_bps: pf.rebalance.fee_bps,
         min_trade_usd: pf.rebalance.min_trade_usd,
-    })?;
-    let post_risk = risk_summary(&returns, &cov, &plan.post_weights, &confidences)?;
+    })
+    .map_err(|e| pf.invalid(format!("[rebalance] {e}")))?;
+    let mut post_risk = risk_summary(&returns, &cov, &plan.post_weights, &confidences)?;
+    post_risk.value_usd = Some(value - plan.fees_usd);
     Ok(PortfolioReport {
         name: pf.name.clone(),
-        as_of: *window.dates.last().expect("window has rows"),
-        first_price: window.dates[0],
-        returns,
+        prices_file: pf.prices_path()?.display().to_string(),
+        as_of: window.dates[window.dates.len() - 1],
+        window: window.info(),
         covariance: cov,
         assets,
         units,
         prices,
         cash_usd: pf.cash_usd,
         current_risk,
-        target,
+        target: alloc,
+        band,
+        fee_bps: pf.rebalance.fee_bps,
         plan,
         post_risk,
         confidences,
     })
 }
 
-fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f64>)> {
+fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
     let mut assets: Vec<String> = Vec::new();
     let mut units = Vec::new();
     for h in &pf.holdings {
@@ -143,7 +160,7 @@ fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f
         assets.push(h.asset.clone());
         units.push(h.units);
     }
-    for a in &t.assets {
+    for a in &pf.data()?.assets {
         if !assets.contains(a) {
             assets.push(a.clone());
             units.push(0.0);
@@ -151,7 +168,7 @@ fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f
     }
     if assets.len() < 2 {
         return Err(pf
-            .invalid("the universe needs at least two coins ([[holding]] entries or [target] assets)".into())
+            .invalid("the universe needs at least two coins ([[holding]] entries or [data] assets)".into())
             .into());
     }
     if !pf.cash_usd.is_finite() {
@@ -160,19 +177,92 @@ fn universe(pf: &PortfolioFile, t: &TargetSection) -> Result<(Vec<String>, Vec<f
     Ok((assets, units))
 }
 
-fn target(
-    pf: &PortfolioFile,
-    t: &TargetSection,
-    returns: &Returns,
-    cov: &Covariance,
-    current: &[f64],
-) -> Result<TargetReport> {
-    use crate::allocate::AllocateError;
-    t.allocate(returns, cov, Some(current)).map_err(|e| match e {
-        // settings in the file: say which section
-        AllocateError::BadParameter(m) | AllocateError::BadBudgets(m) => {
-            pf.invalid(format!("[target] {m}")).into()
+impl PortfolioReport {
+    /// Current USD value of each holding.
+    pub fn values(&self) -> Vec<f64> {
+        self.units.iter().zip(&self.prices).map(|(u, p)| u * p).collect()
+    }
+}
+
+/// JSON: `name`, `as_of`, `prices`, `estimator`, `shrinkage`, `window`, `value_usd`,
+/// `cash_usd`, `cash_weight`, `holdings` [{`asset`, `units`, `price`, `value_usd`, `weight`,
+/// `target_weight`, `drift`, `volatility_annual`, `risk_contribution`,
+/// `target_risk_contribution`}], `weights`, `risk_contributions`, `volatility_annual`, `risk`
+/// (a [`RiskSummary`]), `target` (an [`Allocation`]), `rebalance` {`band`, `band_type`,
+/// `fee_bps`, and the [`RebalancePlan`]'s keys}, `risk_after`.
+impl Serialize for PortfolioReport {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Holding<'a> {
+            asset: &'a str,
+            units: f64,
+            price: f64,
+            value_usd: f64,
+            weight: f64,
+            target_weight: f64,
+            drift: f64,
+            volatility_annual: f64,
+            risk_contribution: f64,
+            target_risk_contribution: f64,
         }
-        other => Error::from(other),
-    })
+        #[derive(Serialize)]
+        struct Rebalance<'a> {
+            band: f64,
+            band_type: BandKind,
+            fee_bps: f64,
+            #[serde(flatten)]
+            plan: &'a RebalancePlan,
+        }
+        let p = &self.plan;
+        let vols = self.covariance.volatilities();
+        let values = self.values();
+        let holdings: Vec<Holding> = (0..self.assets.len())
+            .map(|i| Holding {
+                asset: &self.assets[i],
+                units: self.units[i],
+                price: self.prices[i],
+                value_usd: values[i],
+                weight: p.current[i],
+                target_weight: self.target.weights[i],
+                drift: p.drift[i],
+                volatility_annual: vols[i],
+                risk_contribution: self.current_risk.risk_contributions[i],
+                target_risk_contribution: self.target.risk_contributions[i],
+            })
+            .collect();
+        let a = &self.assets;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("name", &self.name)?;
+        m.serialize_entry("as_of", &self.as_of)?;
+        m.serialize_entry("prices", &self.prices_file)?;
+        m.serialize_entry("estimator", self.covariance.estimator)?;
+        m.serialize_entry("shrinkage", &self.covariance.shrinkage)?;
+        m.serialize_entry("window", &self.window)?;
+        m.serialize_entry("value_usd", &p.value_usd)?;
+        m.serialize_entry("cash_usd", &self.cash_usd)?;
+        m.serialize_entry("cash_weight", &p.current_cash)?;
+        m.serialize_entry("holdings", &holdings)?;
+        m.serialize_entry("weights", &AssetMap::new(a, &p.current))?;
+        m.serialize_entry(
+            "risk_contributions",
+            &AssetMap::new(a, &self.current_risk.risk_contributions),
+        )?;
+        m.serialize_entry("volatility_annual", &self.current_risk.volatility_annual)?;
+        m.serialize_entry("risk", &self.current_risk)?;
+        m.serialize_entry("target", &self.target)?;
+        m.serialize_entry(
+            "rebalance",
+            &Rebalance {
+                band: self.band.width(),
+                band_type: match self.band {
+                    Band::Absolute(_) => BandKind::Absolute,
+                    Band::Relative(_) => BandKind::Relative,
+                },
+                fee_bps: self.fee_bps,
+                plan: p,
+            },
+        )?;
+        m.serialize_entry("risk_after", &self.post_risk)?;
+        m.end()
+    }
 }

@@ -5,37 +5,26 @@
 //! cash_usd = 25000.0
 //!
 //! [data]
-//! prices = "../data/crypto_daily_close.csv"  # relative to this file
+//! prices = "../../shared/data/crypto_daily_close.csv"  # relative to this file
 //! window = 730                               # returns (default 730)
 //! end = "2026-04-26"                         # optional, default: last date in the file
-//! estimator = "ledoit-wolf"                  # sample | ewma | ledoit-wolf | ledoit-wolf-cc | oas
-//! ewma_lambda = 0.94                         # optional, for ewma
+//! estimator = "ledoit-wolf"                  # a covariance estimator (`CovarianceMethod`)
+//! ewma_lambda = 0.94                         # optional, for ewma / ccc-ewma
+//! assets = ["LINK"]                          # optional coins to add to the universe
 //!
 //! [[holding]]
 //! asset = "BTC"
 //! units = 1.2
 //!
-//! [target]                                  # an `allocate::AllocationSpec`
-//! method = "erc"                             # equal-weight | inverse-vol | erc | risk-budget |
-//!                                            # min-variance | max-sharpe | efficient-return |
-//!                                            # efficient-risk | utility | hrp | herc |
-//!                                            # min-cvar | black-litterman
-//! budgets = { BTC = 0.5, ETH = 0.5 }         # risk-budget only; > 0, sum to 1
+//! [target]                                  # the allocation request (`AllocationSpec`)
+//! method = "erc"                             # any `Method`: equal-weight, erc, max-sharpe, ...
 //! vol_target = 0.45                          # optional annual volatility target
 //! max_leverage = 1.0                         # cap on gross exposure with vol_target
 //! min_weight = 0.02                          # optional bounds on every coin's weight
 //! max_weight = 0.40
-//! assets = ["LINK"]                          # optional coins to add to the universe
 //!
 //! [target.constraints]                       # groups, turnover (vs current holdings), costs...
 //! max_turnover = 0.5
-//! [[target.constraints.group]]
-//! name = "layer-1"
-//! assets = ["BTC", "ETH", "SOL"]
-//! max = 0.6
-//!
-//! [target.views]                             # black-litterman only
-//! BTC = 0.20
 //!
 //! [rebalance]
 //! band = 0.05                                # default 0.05
@@ -52,9 +41,12 @@
 mod analysis;
 mod book;
 
-pub use analysis::{analyze, PortfolioReport, TargetReport};
+pub use analysis::{analyze, PortfolioReport};
 pub use book::Book;
 
+use crate::allocate::AllocationSpec;
+use crate::estimate::{CovarianceMethod, CovarianceSpec};
+use crate::rebalance::BandKind;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -91,8 +83,8 @@ pub struct PortfolioFile {
     pub positions: Vec<PositionSpec>,
     /// Market snapshot sources for derivative positions.
     pub market: Option<MarketSection>,
-    /// Target allocation (needed by `report`).
-    pub target: Option<TargetSection>,
+    /// Target allocation (needed by `report`): the allocation request.
+    pub target: Option<AllocationSpec>,
     #[serde(default)]
     pub rebalance: RebalanceSection,
     #[serde(default)]
@@ -105,29 +97,44 @@ pub struct PortfolioFile {
     pub source: String,
 }
 
-/// `[data]`
+/// `[data]`: the prices and the estimation window of `report`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// Price CSV (wide or long), relative to the portfolio file.
+    /// Price file or folder (any layout `crate::io::read_prices` reads), relative to the
+    /// portfolio file.
     pub prices: String,
     /// Number of returns in the estimation window (default 730).
     #[serde(default = "default_window")]
     pub window: usize,
-    /// Last date of the window (`YYYY-MM-DD`), default the file's last date.
-    pub end: Option<String>,
-    /// Covariance estimator name (default `sample`).
-    #[serde(default = "default_estimator")]
-    pub estimator: String,
-    /// EWMA decay for `estimator = "ewma"`.
+    /// Last date of the window, default the file's last date.
+    pub end: Option<jiff::civil::Date>,
+    /// Covariance estimator (default `sample`).
+    #[serde(default)]
+    pub estimator: CovarianceMethod,
+    /// EWMA decay for `ewma` / `ccc-ewma`.
     pub ewma_lambda: Option<f64>,
+    /// Repair a covariance that is not positive definite instead of stopping.
+    #[serde(default)]
+    pub repair_psd: bool,
+    /// Coins to add to the universe beyond the holdings (held at 0 units).
+    #[serde(default)]
+    pub assets: Vec<String>,
+}
+
+impl DataSection {
+    /// The covariance configuration.
+    pub fn covariance(&self) -> CovarianceSpec {
+        CovarianceSpec {
+            estimator: self.estimator,
+            ewma_lambda: self.ewma_lambda,
+            repair_psd: self.repair_psd,
+        }
+    }
 }
 
 fn default_window() -> usize {
     730
-}
-fn default_estimator() -> String {
-    "sample".into()
 }
 
 /// `[[holding]]`
@@ -170,30 +177,26 @@ pub struct MarketSection {
     pub spot: BTreeMap<String, f64>,
 }
 
-/// `[target]`: an [`AllocationSpec`](crate::allocate::AllocationSpec) (method, parameters,
-/// `[target.constraints]`, `[target.views]`, vol target); its `assets` are extra coins for the
-/// universe beyond the holdings.
-pub type TargetSection = crate::allocate::AllocationSpec;
-
 /// `[rebalance]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RebalanceSection {
+    /// Drift band (default 0.05).
     #[serde(default = "default_band")]
     pub band: f64,
-    #[serde(default = "default_band_type")]
-    pub band_type: String,
+    /// How the band is measured (default absolute).
+    #[serde(default)]
+    pub band_type: BandKind,
+    /// Proportional fee, basis points of notional (default 10).
     #[serde(default = "default_fee")]
     pub fee_bps: f64,
+    /// Skip smaller trades, USD (default 0).
     #[serde(default)]
     pub min_trade_usd: f64,
 }
 
 fn default_band() -> f64 {
     0.05
-}
-fn default_band_type() -> String {
-    "absolute".into()
 }
 fn default_fee() -> f64 {
     10.0
@@ -203,7 +206,7 @@ impl Default for RebalanceSection {
     fn default() -> Self {
         Self {
             band: default_band(),
-            band_type: default_band_type(),
+            band_type: BandKind::Absolute,
             fee_bps: default_fee(),
             min_trade_usd: 0.0,
         }
@@ -244,7 +247,7 @@ impl PortfolioFile {
     }
 
     /// The `[target]` section, or an error saying the command needs it.
-    pub fn target(&self) -> Result<&TargetSection, PortfolioError> {
+    pub fn target(&self) -> Result<&AllocationSpec, PortfolioError> {
         self.target
             .as_ref()
             .ok_or_else(|| self.invalid("this command needs a [target] section (method = ...)".into()))

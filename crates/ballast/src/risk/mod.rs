@@ -34,6 +34,10 @@ pub enum RiskError {
     NotFinite,
     #[error("portfolio variance is not positive ({0:e}): risk contributions are undefined")]
     ZeroVariance(f64),
+    #[error("the returns and the covariance cover different assets")]
+    Mismatch,
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub(crate) fn check_confidence(c: f64) -> Result<f64, RiskError> {

@@ -4,12 +4,17 @@ use super::{
     historical_cvar, historical_var, max_drawdown, moments, risk_contributions, Drawdown, Moments, RiskError,
     VarMethod,
 };
-use crate::data::Returns;
+use crate::data::{AssetMap, Returns};
 use crate::estimate::Covariance;
+use jiff::civil::Date;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One VaR or CVaR figure.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TailLoss {
+    /// How it was estimated.
     pub method: VarMethod,
     /// Confidence level, e.g. 0.95.
     pub confidence: f64,
@@ -20,9 +25,15 @@ pub struct TailLoss {
 /// Risk of constant weights over a window of returns.
 #[derive(Debug, Clone)]
 pub struct RiskSummary {
+    /// The assets (the covariance's order).
+    pub assets: Vec<String>,
+    /// The weights measured (fractions of value; the rest is cash at zero return).
+    pub weights: Vec<f64>,
+    /// The covariance estimator of the volatility and contributions.
+    pub estimator: &'static str,
     /// Annual volatility √(w'Σw), Σ the annualised covariance given.
     pub volatility_annual: f64,
-    /// Percent risk contributions (sum to 1), in the covariance's asset order.
+    /// Percent risk contributions (sum to 1).
     pub risk_contributions: Vec<f64>,
     /// Component contributions to annual volatility (sum to `volatility_annual`).
     pub component_contributions: Vec<f64>,
@@ -32,15 +43,22 @@ pub struct RiskSummary {
     pub cvar: Vec<TailLoss>,
     /// Maximum drawdown of the constant-weight portfolio over the window.
     pub drawdown: Drawdown,
+    /// Dates of the drawdown's peak and trough (`None` at the start of returns not built from
+    /// prices).
+    pub drawdown_dates: (Option<Date>, Option<Date>),
     /// Moments of the daily portfolio returns.
     pub moments: Moments,
+    /// Portfolio value in USD, if known: the JSON then also has `var_usd` and `cvar_usd`.
+    pub value_usd: Option<f64>,
 }
 
 /// Compute [`RiskSummary`] for weights `w` (fractions of portfolio value; any remainder is
 /// cash at zero return) on `returns` (T×N) with the annualised covariance `cov` of the same
 /// assets, at each confidence level (e.g. `[0.95, 0.99]`).
 ///
-/// Errors: wrong weight length, bad confidence, zero portfolio variance.
+/// # Errors
+/// [`RiskError`]: wrong weight length, assets that differ from the covariance's, a bad
+/// confidence, zero portfolio variance.
 pub fn risk_summary(
     returns: &Returns,
     cov: &Covariance,
@@ -52,6 +70,9 @@ pub fn risk_summary(
             expected: returns.n_assets(),
             got: w.len(),
         });
+    }
+    if returns.assets() != cov.assets.as_slice() {
+        return Err(RiskError::Mismatch);
     }
     let rc = risk_contributions(&cov.matrix, w)?;
     let rp = returns.portfolio(w);
@@ -81,13 +102,85 @@ pub fn risk_summary(
     use VarMethod::*;
     let var = tails(&[Historical, Gaussian, CornishFisher], false)?;
     let cvar = tails(&[Historical, Gaussian], true)?;
+    let drawdown = max_drawdown(&rp);
     Ok(RiskSummary {
+        assets: cov.assets.clone(),
+        weights: w.to_vec(),
+        estimator: cov.estimator,
         volatility_annual: rc.volatility,
         risk_contributions: rc.percent,
         component_contributions: rc.component,
         var,
         cvar,
-        drawdown: max_drawdown(&rp),
+        drawdown_dates: (
+            returns.point_date(drawdown.peak),
+            returns.point_date(drawdown.trough),
+        ),
+        drawdown,
         moments: m,
+        value_usd: None,
     })
+}
+
+impl RiskSummary {
+    /// The loss of `method` at `confidence` among `list` (VaR or CVaR), if computed.
+    pub fn find(list: &[TailLoss], method: VarMethod, confidence: f64) -> Option<f64> {
+        list.iter()
+            .find(|t| t.method == method && t.confidence == confidence)
+            .map(|t| t.loss)
+    }
+}
+
+/// A confidence as a JSON key: 0.95 → "0.95", 1 → "1.0".
+fn confidence_key(c: f64) -> String {
+    let s = format!("{c}");
+    if s.contains('.') {
+        s
+    } else {
+        format!("{c:.1}")
+    }
+}
+
+/// `{method: {confidence: loss × scale}}`.
+fn tails(list: &[TailLoss], scale: f64) -> BTreeMap<&'static str, BTreeMap<String, f64>> {
+    let mut m: BTreeMap<&'static str, BTreeMap<String, f64>> = BTreeMap::new();
+    for t in list {
+        m.entry(t.method.key())
+            .or_default()
+            .insert(confidence_key(t.confidence), t.loss * scale);
+    }
+    m
+}
+
+/// JSON: `weights` {asset: w}, `estimator`, `volatility_annual`, `var` and `cvar` as
+/// `{method: {confidence: loss}}` (methods `historical`, `gaussian`, and under `var`
+/// `cornish_fisher`; confidences as strings, `"0.95"`), `max_drawdown`, `max_drawdown_peak`,
+/// `max_drawdown_trough` (dates), `risk_contributions`, `volatility_contributions_annual`,
+/// `daily_moments` {`mean`, `std`, `skewness`, `excess_kurtosis`}; with a value,
+/// `value_usd`, `var_usd` and `cvar_usd` in the same shape.
+impl Serialize for RiskSummary {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &self.assets;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("weights", &AssetMap::new(a, &self.weights))?;
+        m.serialize_entry("estimator", self.estimator)?;
+        m.serialize_entry("volatility_annual", &self.volatility_annual)?;
+        m.serialize_entry("var", &tails(&self.var, 1.0))?;
+        m.serialize_entry("cvar", &tails(&self.cvar, 1.0))?;
+        m.serialize_entry("max_drawdown", &self.drawdown.max_drawdown)?;
+        m.serialize_entry("max_drawdown_peak", &self.drawdown_dates.0)?;
+        m.serialize_entry("max_drawdown_trough", &self.drawdown_dates.1)?;
+        m.serialize_entry("risk_contributions", &AssetMap::new(a, &self.risk_contributions))?;
+        m.serialize_entry(
+            "volatility_contributions_annual",
+            &AssetMap::new(a, &self.component_contributions),
+        )?;
+        m.serialize_entry("daily_moments", &self.moments)?;
+        if let Some(v) = self.value_usd {
+            m.serialize_entry("value_usd", &v)?;
+            m.serialize_entry("var_usd", &tails(&self.var, v))?;
+            m.serialize_entry("cvar_usd", &tails(&self.cvar, v))?;
+        }
+        m.end()
+    }
 }

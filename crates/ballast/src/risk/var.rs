@@ -29,7 +29,7 @@ impl VarMethod {
 }
 
 /// Sample moments of a return series.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Moments {
     /// Arithmetic mean.
     pub mean: f64,

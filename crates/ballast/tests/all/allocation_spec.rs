@@ -94,8 +94,19 @@ fn mistakes_in_the_rule_are_named() {
         ),
         (
             "method = \"hrp\"\nlinkage = \"centroid\"",
-            "linkage = 'centroid' is unknown",
+            "unknown variant `centroid`, expected one of `single`, `complete`, `average`, `ward`",
         ),
+        (
+            "method = \"nope\"",
+            "unknown variant `nope`, expected one of `equal-weight`",
+        ),
+        ("method = \"erc\"\nvol_target = 40", "vol_target = 40 must be in (0, 5] (e.g. 0.40 for 40 % a year); 40 looks like a percentage: write fractions, 0.4 for 40 %"),
+        ("method = \"herc\"\nmax_weight = 0.3", "takes no weight bounds"),
+        (
+            "method = \"max-sharpe\"\nmomentum = { tilt = 0.5 }",
+            "momentum tilt works with",
+        ),
+        ("method = \"erc\"\nmomentum = { lookback = 30 }", "momentum needs top"),
         (
             "method = \"erc\"\n[target.constraints]\nmax_turnover = 0.2",
             "takes weight bounds only",
@@ -106,5 +117,5 @@ fn mistakes_in_the_rule_are_named() {
         let e = run(&format!("[target]\n{t}\n")).unwrap_err();
         assert!(e.contains(want), "{t}: {e}");
     }
-    assert!(AllocationSpec::method("nope").validate().is_err());
+    assert!(AllocationSpec::of(ballast::allocate::Method::RiskBudget).is_err());
 }

@@ -108,19 +108,19 @@ vol_target = 0.4
 [[strategy]]
 name = "erc monthly, momentum tilt"
 window = 120
-momentum = { tilt = 0.5, lookback = 60 }
 rebalance = "monthly"
 [strategy.allocation]
 method = "erc"
+momentum = { tilt = 0.5, lookback = 60 }
 
 [[strategy]]
 name = "min-variance weekly, momentum"
 window = 120
-momentum = { top = 5, lookback = 60 }
 rebalance = "weekly"
 [strategy.allocation]
 method = "min-variance"
 max_weight = 0.4
+momentum = { top = 5, lookback = 60 }
 "#;
 
 /// The bundled panel from 2019 to 2021 (MATIC lists in 2019 and has data throughout).
@@ -211,9 +211,9 @@ fn a_coin_whose_data_ends_is_sold_at_its_last_real_price() {
     let sale = run
         .trades
         .iter()
-        .find(|t| t.asset == "MATIC" && t.reason == "delisted")
+        .find(|t| t.trade.asset == "MATIC" && t.reason == ballast::backtest::TradeReason::Delisted)
         .expect("MATIC closed");
-    assert_eq!(sale.price, last_price);
+    assert_eq!(sale.trade.price, last_price);
     assert!(sale.date > last_date, "closed on the first day without a price");
     let n = bt.market.n_assets();
     let k = run.dates.iter().position(|d| *d == sale.date).unwrap();
@@ -235,9 +235,10 @@ fn costs_and_attribution_add_up() {
     for run in &res.runs {
         // every trade's cost is 15 bps of its notional (no impact configured)
         for t in &run.trades {
-            assert!((t.cost - 15e-4 * t.value.abs()).abs() < 1e-9 * t.value.abs().max(1.0));
+            let (cost, value) = (t.trade.cost_usd, t.trade.notional_usd);
+            assert!((cost - 15e-4 * value).abs() < 1e-9 * value.max(1.0));
         }
-        let total_cost: f64 = run.trades.iter().map(|t| t.cost).sum();
+        let total_cost: f64 = run.trades.iter().map(|t| t.trade.cost_usd).sum();
         assert!((total_cost - run.costs.iter().sum::<f64>()).abs() < 1e-6);
         // weights + cash = 1 every day (long-only spot book)
         let n = bt.market.n_assets();
@@ -245,7 +246,7 @@ fn costs_and_attribution_add_up() {
             let s: f64 = run.weights[k * n..(k + 1) * n].iter().sum::<f64>() + run.cash[k];
             assert!((s - 1.0).abs() < 1e-9, "{} day {k}: {s}", run.name);
         }
-        let attr = attribution(&bt.market, run);
+        let attr = attribution(&bt.market, run).unwrap();
         for p in &attr {
             let parts: f64 = p.return_contribution.iter().sum::<f64>() + p.interest + p.costs + p.funding;
             assert!(
@@ -351,7 +352,7 @@ fn listed_rebalance_dates_trade_on_the_next_trading_day() {
     let p = slice(&full, "2024-06-01", "2026-04-26", None);
     let text = STRATEGIES.replace(
         "rebalance = \"monthly\"",
-        "rebalance = { dates = [\"2025-12-14\", \"2026-01-08\", \"2025-12-12\"] }",
+        "rebalance = { dates = [\"2025-12-12\", \"2025-12-14\", \"2026-01-08\"] }",
     );
     let spec: BacktestFile = toml::from_str(&text).unwrap();
     let bt = Backtest::from_spec(spec, "t.toml", MarketData::new(&p, None, None).unwrap()).unwrap();
@@ -364,6 +365,14 @@ fn listed_rebalance_dates_trade_on_the_next_trading_day() {
         .collect();
     // 2026-01-08 has no prices in the export: the next trading day is the 9th
     assert_eq!(dates, ["2025-12-12", "2025-12-14", "2026-01-09"]);
+    // dates out of order are a mistake, not something to sort silently
+    let text = STRATEGIES.replace(
+        "rebalance = \"monthly\"",
+        "rebalance = { dates = [\"2025-12-14\", \"2025-12-12\"] }",
+    );
+    let spec: BacktestFile = toml::from_str(&text).unwrap();
+    let e = Backtest::from_spec(spec, "t.toml", MarketData::new(&p, None, None).unwrap()).unwrap_err();
+    assert!(e.to_string().contains("ascending order"), "{e}");
 }
 
 #[test]
@@ -403,20 +412,22 @@ window = 30
 rebalance = "daily"
 [strategy.allocation]
 method = "erc"
-vol_target = 20.0
+vol_target = 5.0
 max_leverage = 20.0
 "#;
     let spec: BacktestFile = toml::from_str(text).unwrap();
     let bt = Backtest::from_spec(spec, "t.toml", MarketData::new(&p, None, None).unwrap()).unwrap();
     let run = &bt.run(&mut || {}).runs[0];
-    let (day, why) = run
+    let f = run
         .failures
         .iter()
-        .find(|f| f.1.starts_with("portfolio value"))
+        .find(|f| f.reason.starts_with("portfolio value"))
         .expect("wiped out");
     assert!(
-        run.trades.iter().all(|t| t.date <= *day),
-        "no trade after {day}: {why}"
+        run.trades.iter().all(|t| t.date <= f.date),
+        "no trade after {}: {}",
+        f.date,
+        f.reason
     );
     // funding data was missing every day the position was held, and that is reported
     assert!(run.funding_missing.iter().any(|(a, d)| a == "BTC" && *d > 0));

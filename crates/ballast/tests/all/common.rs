@@ -95,7 +95,11 @@ pub fn max_abs(a: &[f64], b: &[f64]) -> f64 {
 }
 
 pub fn assert_rel(name: &str, got: f64, want: f64, tol: f64) {
-    let err = if got == want { 0.0 } else { ((got - want) / want).abs() };
+    let err = if got == want {
+        0.0
+    } else {
+        ((got - want) / want).abs()
+    };
     assert!(
         err <= tol,
         "{name}: got {got:e}, reference {want:e}, relative error {err:.2e} > {tol:.0e}"

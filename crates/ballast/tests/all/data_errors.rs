@@ -29,12 +29,7 @@ fn default_window_reproduces_the_reference_universe() {
         + usize::from((r.dates()[0] - w.dates[0]).get_days() > 1);
     assert_eq!(multi, 5);
     // matches the exact returns the peers used
-    let refr = ballast::io::read_wide_returns(
-        fixture("returns.csv"),
-        ReturnKind::Simple,
-        365.0,
-    )
-    .unwrap();
+    let refr = ballast::io::read_wide_returns(fixture("returns.csv"), ReturnKind::Simple, 365.0).unwrap();
     assert_eq!(r.dates(), refr.dates());
     assert_eq!(r.assets(), refr.assets());
     assert_eq!(r.as_column_major(), refr.as_column_major());

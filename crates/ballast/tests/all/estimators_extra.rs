@@ -35,7 +35,7 @@ fn ccc_covariance_has_the_model_vols_and_a_valid_correlation() {
     // with GARCH, the BTC volatility is the GARCH one-step forecast (annualised)
     let c = ccc_covariance(&sub, VolModel::Garch(GarchDist::Normal)).unwrap();
     let y: Vec<f64> = sub.column(0).iter().map(|x| 100.0 * x).collect();
-    let f = Garch11::default().fit(&y).unwrap().forecast_variance(1)[0];
+    let f = Garch11::default().fit(&y).unwrap().forecast_variance(1).unwrap()[0];
     assert_rel(
         "BTC ccc vol",
         c.volatilities()[0],

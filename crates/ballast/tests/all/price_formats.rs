@@ -17,7 +17,13 @@ fn err(text: &str, file: &str) -> String {
 
 #[test]
 fn midnight_timestamps_are_days_and_intraday_is_refused_in_every_spelling() {
-    for stamp in ["T00:00:00Z", " 00:00:00", " 00:00:00 UTC", "T00:00:00.000+00:00", ""] {
+    for stamp in [
+        "T00:00:00Z",
+        " 00:00:00",
+        " 00:00:00 UTC",
+        "T00:00:00.000+00:00",
+        "",
+    ] {
         let text = format!("date,BTC\n2025-03-22{stamp},100\n2025-03-23{stamp},101\n");
         let p = load(&text, "t.csv");
         assert_eq!(p.dates(), &[date(2025, 3, 22), date(2025, 3, 23)], "{stamp}");
@@ -33,7 +39,10 @@ fn midnight_timestamps_are_days_and_intraday_is_refused_in_every_spelling() {
 
 #[test]
 fn newest_first_files_are_turned_around() {
-    let p = load("date,BTC,ETH\n2025-03-23,3,30\n2025-03-22,2,20\n2025-03-21,1,\n", "t.csv");
+    let p = load(
+        "date,BTC,ETH\n2025-03-23,3,30\n2025-03-22,2,20\n2025-03-21,1,\n",
+        "t.csv",
+    );
     assert_eq!(p.dates()[0], date(2025, 3, 21));
     assert_eq!(p.price(0, 0), Some(1.0));
     assert_eq!(p.price(0, 1), None);

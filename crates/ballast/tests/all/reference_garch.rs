@@ -58,11 +58,11 @@ fn fits_match_arch() {
         );
         assert_rel(
             &format!("{key} 1-step forecast"),
-            fit.forecast_variance(1)[0],
+            fit.forecast_variance(1).unwrap()[0],
             f(&want["forecast_variance_1step"]),
             1e-3,
         );
-        let h = fit.forecast_variance(50);
+        let h = fit.forecast_variance(50).unwrap();
         let long_run = fit.params.omega / (1.0 - fit.params.alpha - fit.params.beta);
         assert!(
             (h[49] - long_run).abs() < (h[0] - long_run).abs(),

@@ -23,24 +23,38 @@ use objective::{decode, encode, minimise, Objective};
 use std::cell::RefCell;
 
 /// Innovation distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum GarchDist {
+    /// Normal innovations.
     #[default]
     Normal,
     /// Standardised (unit-variance) Student-t with ν > 2 degrees of freedom.
+    #[cfg_attr(feature = "clap", value(alias = "t"))]
     StudentT,
 }
 
 /// Parameters (in the units of the series: percent returns → ω in percent²).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct GarchParams {
+    /// Constant mean μ.
     pub mu: f64,
+    /// ω > 0.
     pub omega: f64,
+    /// α ≥ 0 (ARCH).
     pub alpha: f64,
+    /// β ≥ 0 (GARCH), α + β ≤ 1.
     pub beta: f64,
     /// Degrees of freedom (Student-t only).
     pub nu: Option<f64>,
 }
+
+/// The longest GARCH variance forecast, in days (ten years).
+pub const MAX_FORECAST_DAYS: usize = 3650;
+
+/// The fewest returns a GARCH(1,1) fit accepts.
+pub const GARCH_MIN_OBSERVATIONS: usize = 100;
 
 /// GARCH(1,1) estimator.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,20 +77,47 @@ pub struct GarchFit {
 }
 
 impl GarchFit {
-    /// Variance forecasts for horizons 1..=h (units of the series squared).
-    pub fn forecast_variance(&self, h: usize) -> Vec<f64> {
+    /// The long-run (unconditional) variance ω / (1 − α − β), units of the series squared;
+    /// `None` when α + β ≥ 1 (an integrated process has none).
+    pub fn long_run_variance(&self) -> Option<f64> {
+        let p = &self.params;
+        let persistence = p.alpha + p.beta;
+        (persistence < 1.0).then(|| p.omega / (1.0 - persistence))
+    }
+
+    /// Variance forecasts for horizons 1..=h days (units of the series squared).
+    ///
+    /// # Formula
+    /// σ²_{T+1} = ω + α ε²_T + β σ²_T, then σ²_{T+k} = ω + (α + β) σ²_{T+k−1}.
+    ///
+    /// # Errors
+    /// [`EstimateError::BadParameter`] for h outside 1..=[`MAX_FORECAST_DAYS`];
+    /// [`EstimateError::TooFewObservations`] for a fit with no conditional variances.
+    pub fn forecast_variance(&self, h: usize) -> Result<Vec<f64>, EstimateError> {
+        if !(1..=MAX_FORECAST_DAYS).contains(&h) {
+            return Err(EstimateError::BadParameter {
+                estimator: "GARCH(1,1) forecast",
+                name: "horizon",
+                value: h as f64,
+                expected: "1 to 3650 days",
+            });
+        }
         let p = &self.params;
         let last = *self
             .conditional_variance
             .last()
-            .expect("fitted series is non-empty");
+            .ok_or(EstimateError::TooFewObservations {
+                estimator: "GARCH(1,1) forecast",
+                needed: 1,
+                got: 0,
+            })?;
         let mut out = Vec::with_capacity(h);
         let mut v = p.omega + p.alpha * self.last_residual * self.last_residual + p.beta * last;
         for _ in 0..h {
             out.push(v);
             v = p.omega + (p.alpha + p.beta) * v;
         }
-        out
+        Ok(out)
     }
 }
 
@@ -87,12 +128,14 @@ impl Garch11 {
     /// started with the BHHH inverse Hessian; an optimum on α + β = 1 (allowed by arch's
     /// constraint α + β ≤ 1) is fitted on that boundary directly.
     ///
-    /// Errors: fewer than 10 observations, a constant or non-finite series.
+    /// # Errors
+    /// Fewer than [`GARCH_MIN_OBSERVATIONS`] observations (a fit on fewer says nothing about
+    /// volatility persistence), a constant or non-finite series.
     pub fn fit(&self, y: &[f64]) -> Result<GarchFit, EstimateError> {
-        if y.len() < 10 {
+        if y.len() < GARCH_MIN_OBSERVATIONS {
             return Err(EstimateError::TooFewObservations {
                 estimator: "GARCH(1,1)",
-                needed: 10,
+                needed: GARCH_MIN_OBSERVATIONS,
                 got: y.len(),
             });
         }
@@ -103,9 +146,7 @@ impl Garch11 {
         let mean = y.iter().sum::<f64>() / n;
         let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
         if !(var > 1e-24 * (1.0 + mean * mean)) {
-            return Err(EstimateError::ZeroVariance {
-                asset: "series".into(),
-            });
+            return Err(EstimateError::ConstantSeries);
         }
         let dist = self.dist;
         let backcast = series_backcast(y);

@@ -20,13 +20,16 @@ use jiff::Timestamp;
 use std::collections::BTreeMap;
 
 /// How market points are weighted in the SVI fit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum SmileWeights {
     /// By vega (USD per vol point) at the market IV: ATM points count most.
     #[default]
     Vega,
     /// By open interest (contracts); all-zero OI falls back to equal weights.
     OpenInterest,
+    /// Every point the same.
     Equal,
 }
 

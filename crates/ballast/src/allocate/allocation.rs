@@ -1,0 +1,368 @@
+//! [`Allocation`]: what every allocation method returns, and what the front ends print.
+
+use super::{AllocateError, Method};
+use crate::data::AssetMap;
+use crate::estimate::Covariance;
+use crate::risk::risk_contributions;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// How the weights were found (after Clarabel's `SolverStatus`; failures are errors, not
+/// statuses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SolveStatus {
+    /// A formula (equal weight, inverse volatility, HRP, HERC).
+    ClosedForm,
+    /// An iterative or conic solver converged to its tolerance.
+    Solved,
+    /// Clarabel stopped at its reduced tolerances (`AlmostSolved`).
+    AlmostSolved,
+}
+
+/// Diagnostics of an iterative solve.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SolverReport {
+    /// Iterations: coordinate-descent sweeps (risk budgeting, summed over λ steps when
+    /// bounded) or interior-point iterations (Clarabel, summed over working sets).
+    pub iterations: usize,
+    /// Final residual: max |relative RC − budget| (risk budgeting), KKT residual (bounded risk
+    /// budgeting), or the larger of the primal and dual residuals (Clarabel).
+    pub error: f64,
+    /// Whether the tolerance was met.
+    pub converged: bool,
+}
+
+/// The volatility-target overlay applied to the method's weights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolTargetReport {
+    /// Target annual volatility.
+    pub target: f64,
+    /// Gross exposure cap.
+    pub max_leverage: f64,
+    /// Scale applied to the method's weights.
+    pub scale: f64,
+    /// Annual volatility before scaling.
+    pub volatility_before: f64,
+    /// True if the leverage cap stopped the scaling short of the target.
+    pub leverage_capped: bool,
+    /// The method's weights before scaling (same order as [`Allocation::assets`]).
+    pub unscaled_weights: Vec<f64>,
+}
+
+/// The momentum selection and tilt applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MomentumReport {
+    /// Look-back in days.
+    pub lookback: usize,
+    /// Coins kept (`top`), if selecting.
+    pub top: Option<usize>,
+    /// Tilt strength κ (0 = none).
+    pub tilt: f64,
+    /// Volatility-adjusted momentum of every asset (trailing return ÷ annualised volatility).
+    pub scores: Vec<f64>,
+}
+
+/// What a method adds to its weights.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum MethodDetails {
+    /// Nothing.
+    #[default]
+    None,
+    /// The budgets used (rescaled over the assets allocated).
+    RiskBudget {
+        /// Budget per asset (0 for assets not allocated).
+        budgets: Vec<f64>,
+    },
+    /// Minimum-CVaR figures of the optimal weights.
+    MinCvar {
+        /// CVaR_β of the daily loss (positive fraction), the linear program's optimum.
+        cvar: f64,
+        /// The program's α, a VaR_β of the daily loss.
+        var: f64,
+        /// β.
+        beta: f64,
+    },
+    /// The Black–Litterman posterior.
+    BlackLitterman {
+        /// Prior (market-implied) annual returns π = δ Σ w_eq + r_f, w_eq = 1/N (NaN for assets
+        /// not allocated).
+        prior: Vec<f64>,
+        /// Posterior annual returns.
+        posterior: Vec<f64>,
+        /// Unconstrained posterior weights ∝ (δΣ)⁻¹ μ_BL, summing to 1.
+        unconstrained: Vec<f64>,
+        /// Diagonal of Ω, one per view.
+        omega: Vec<f64>,
+        /// τ.
+        tau: f64,
+        /// δ.
+        risk_aversion: f64,
+    },
+    /// The number of HERC clusters (given or from the gap statistic).
+    Herc {
+        /// k.
+        clusters: usize,
+    },
+}
+
+/// Target weights over a universe, with their risk.
+///
+/// Vectors follow [`Allocation::assets`]. Weights are fractions of portfolio value; the rest is
+/// [`Allocation::cash`] (zero volatility, earning `risk_free`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allocation {
+    /// The method.
+    pub method: Method,
+    /// The universe.
+    pub assets: Vec<String>,
+    /// Final weights (after any momentum tilt and volatility-target overlay).
+    pub weights: Vec<f64>,
+    /// 1 − Σ weights.
+    pub cash: f64,
+    /// Percent (Euler) risk contributions w_i (Σw)_i / w'Σw of the weights; they sum to 1.
+    pub risk_contributions: Vec<f64>,
+    /// Annual volatility √(w'Σw), Σ annualised.
+    pub volatility_annual: f64,
+    /// Annual volatility of each asset, √Σ_ii (NaN for assets not allocated).
+    pub asset_volatilities: Vec<f64>,
+    /// Annual expected return of each asset under the request's estimator (the posterior for
+    /// Black–Litterman; NaN for assets not allocated); empty from an allocator called without
+    /// them.
+    pub expected_returns: Vec<f64>,
+    /// Annual expected return μ'w + cash·r_f under the request's expected returns (the
+    /// posterior for Black–Litterman); `None` from an allocator called without them.
+    pub expected_return_annual: Option<f64>,
+    /// (expected return − r_f) / volatility.
+    pub sharpe: Option<f64>,
+    /// The risk-free rate of the Sharpe ratio.
+    pub risk_free: f64,
+    /// How the weights were found.
+    pub status: SolveStatus,
+    /// Solver diagnostics (iterative and conic methods).
+    pub solver: Option<SolverReport>,
+    /// The covariance estimator used (`"ledoit-wolf"`, ...).
+    pub estimator: &'static str,
+    /// Its shrinkage intensity, for shrinkage estimators.
+    pub shrinkage: Option<f64>,
+    /// Smallest eigenvalue before a nearest-positive-definite repair, if one was made.
+    pub repaired: Option<f64>,
+    /// The volatility-target overlay, if any.
+    pub vol_target: Option<VolTargetReport>,
+    /// Momentum selection and tilt, if any.
+    pub momentum: Option<MomentumReport>,
+    /// What the method adds.
+    pub details: MethodDetails,
+}
+
+impl Allocation {
+    /// An allocation from given weights (N, covariance order): computes their percent risk
+    /// contributions and annual volatility under `cov`. `solver` is `None` for a formula.
+    ///
+    /// # Errors
+    /// [`AllocateError`] when the weights have the wrong length or `cov` gives a non-finite or
+    /// non-positive portfolio variance (the error says what is wrong with it).
+    pub fn new(
+        method: Method,
+        cov: &Covariance,
+        weights: Vec<f64>,
+        solver: Option<SolverReport>,
+    ) -> Result<Self, AllocateError> {
+        let rc = match risk_contributions(&cov.matrix, &weights) {
+            Ok(rc) if rc.volatility.is_finite() => rc,
+            // a non-finite or non-positive variance means a broken matrix: say what is wrong
+            other => {
+                cov.validate()?;
+                return Err(AllocateError::BadParameter(match other {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "portfolio variance is not finite".into(),
+                }));
+            }
+        };
+        Ok(Self::assemble(
+            method,
+            cov,
+            weights,
+            rc.percent,
+            rc.volatility,
+            solver,
+        ))
+    }
+
+    /// Build from weights and Σw already computed (saves an O(N²) product).
+    pub(crate) fn from_sigma_w(
+        method: Method,
+        cov: &Covariance,
+        weights: Vec<f64>,
+        sigma_w: &[f64],
+        solver: Option<SolverReport>,
+    ) -> Self {
+        let var: f64 = weights.iter().zip(sigma_w).map(|(a, b)| a * b).sum();
+        let rc = weights.iter().zip(sigma_w).map(|(w, s)| w * s / var).collect();
+        Self::assemble(method, cov, weights, rc, var.sqrt(), solver)
+    }
+
+    fn assemble(
+        method: Method,
+        cov: &Covariance,
+        weights: Vec<f64>,
+        risk_contributions: Vec<f64>,
+        volatility_annual: f64,
+        solver: Option<SolverReport>,
+    ) -> Self {
+        Self {
+            method,
+            assets: cov.assets.clone(),
+            cash: 1.0 - weights.iter().sum::<f64>(),
+            weights,
+            risk_contributions,
+            volatility_annual,
+            asset_volatilities: cov.volatilities(),
+            expected_returns: Vec::new(),
+            expected_return_annual: None,
+            sharpe: None,
+            risk_free: 0.0,
+            status: if solver.is_some() {
+                SolveStatus::Solved
+            } else {
+                SolveStatus::ClosedForm
+            },
+            solver,
+            estimator: cov.estimator,
+            shrinkage: cov.shrinkage,
+            repaired: cov.repaired,
+            vol_target: None,
+            momentum: None,
+            details: MethodDetails::None,
+        }
+    }
+}
+
+/// `null` for a non-finite number (JSON has no NaN).
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// Finite values by asset; NaN (not applicable) becomes `null`.
+struct Nullable<'a>(&'a [String], &'a [f64]);
+
+impl Serialize for Nullable<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (a, v) in self.0.iter().zip(self.1) {
+            m.serialize_entry(a, &finite(*v))?;
+        }
+        m.end()
+    }
+}
+
+/// JSON: `method`, `weights` {asset: w}, `cash`, `risk_contributions`, `volatility_annual`,
+/// `asset_volatilities`, `expected_returns` {asset: μ}, `expected_return_annual`, `sharpe`, `risk_free`, `status`, `solver`, `covariance`
+/// {`estimator`, `shrinkage`, `repaired_min_eigenvalue`}; with an overlay `vol_target`
+/// {`target`, `max_leverage`, `scale`, `volatility_before`, `leverage_capped`,
+/// `unscaled_weights`}; with momentum `momentum` {`lookback`, `top`, `tilt`, `scores`}; and
+/// the method's details: `budgets` (risk-budget); `cvar`, `var`, `beta` (min-cvar);
+/// `prior_returns`, `posterior_returns`, `unconstrained_weights`, `omega`, `tau`,
+/// `risk_aversion` (black-litterman); `clusters` (herc).
+impl Serialize for Allocation {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &self.assets;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("method", &self.method)?;
+        m.serialize_entry("weights", &AssetMap::new(a, &self.weights))?;
+        m.serialize_entry("cash", &self.cash)?;
+        m.serialize_entry("risk_contributions", &AssetMap::new(a, &self.risk_contributions))?;
+        m.serialize_entry("volatility_annual", &self.volatility_annual)?;
+        m.serialize_entry("asset_volatilities", &Nullable(a, &self.asset_volatilities))?;
+        m.serialize_entry("expected_returns", &Nullable(a, &self.expected_returns))?;
+        m.serialize_entry(
+            "expected_return_annual",
+            &self.expected_return_annual.and_then(finite),
+        )?;
+        m.serialize_entry("sharpe", &self.sharpe.and_then(finite))?;
+        m.serialize_entry("risk_free", &self.risk_free)?;
+        m.serialize_entry("status", &self.status)?;
+        m.serialize_entry("solver", &self.solver)?;
+        #[derive(serde::Serialize)]
+        struct Cov {
+            estimator: &'static str,
+            shrinkage: Option<f64>,
+            repaired_min_eigenvalue: Option<f64>,
+        }
+        m.serialize_entry(
+            "covariance",
+            &Cov {
+                estimator: self.estimator,
+                shrinkage: self.shrinkage,
+                repaired_min_eigenvalue: self.repaired,
+            },
+        )?;
+        if let Some(v) = &self.vol_target {
+            #[derive(serde::Serialize)]
+            struct Vt<'a> {
+                target: f64,
+                max_leverage: f64,
+                scale: f64,
+                volatility_before: f64,
+                leverage_capped: bool,
+                unscaled_weights: AssetMap<'a>,
+            }
+            m.serialize_entry(
+                "vol_target",
+                &Vt {
+                    target: v.target,
+                    max_leverage: v.max_leverage,
+                    scale: v.scale,
+                    volatility_before: v.volatility_before,
+                    leverage_capped: v.leverage_capped,
+                    unscaled_weights: AssetMap::new(a, &v.unscaled_weights),
+                },
+            )?;
+        }
+        if let Some(mo) = &self.momentum {
+            #[derive(serde::Serialize)]
+            struct Mo<'a> {
+                lookback: usize,
+                top: Option<usize>,
+                tilt: f64,
+                scores: AssetMap<'a>,
+            }
+            m.serialize_entry(
+                "momentum",
+                &Mo {
+                    lookback: mo.lookback,
+                    top: mo.top,
+                    tilt: mo.tilt,
+                    scores: AssetMap::new(a, &mo.scores),
+                },
+            )?;
+        }
+        match &self.details {
+            MethodDetails::None => {}
+            MethodDetails::RiskBudget { budgets } => {
+                m.serialize_entry("budgets", &AssetMap::new(a, budgets))?
+            }
+            MethodDetails::MinCvar { cvar, var, beta } => {
+                m.serialize_entry("cvar", cvar)?;
+                m.serialize_entry("var", var)?;
+                m.serialize_entry("beta", beta)?;
+            }
+            MethodDetails::BlackLitterman {
+                prior,
+                posterior,
+                unconstrained,
+                omega,
+                tau,
+                risk_aversion,
+            } => {
+                m.serialize_entry("prior_returns", &Nullable(a, prior))?;
+                m.serialize_entry("posterior_returns", &Nullable(a, posterior))?;
+                m.serialize_entry("unconstrained_weights", &Nullable(a, unconstrained))?;
+                m.serialize_entry("omega", omega)?;
+                m.serialize_entry("tau", tau)?;
+                m.serialize_entry("risk_aversion", risk_aversion)?;
+            }
+            MethodDetails::Herc { clusters } => m.serialize_entry("clusters", clusters)?,
+        }
+        m.end()
+    }
+}

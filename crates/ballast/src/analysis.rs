@@ -1,0 +1,408 @@
+//! Requests on a window of a price panel, the same for every front end (`ballast optimize`,
+//! `risk`, `covariance`, `frontier`, `garch`; the service; the Python package): each takes the
+//! panel and typed settings, and returns a result that serialises to the JSON the CLI prints.
+
+use crate::allocate::{
+    efficient_frontier, mean_variance, AllocateError, Allocation, AllocationMethod, AllocationSpec,
+    ConstraintsSpec, MvObjective, MvPortfolio,
+};
+use crate::data::{
+    AssetMap, Incomplete, PricePanel, PriceWindow, ReturnKind, Returns, WindowInfo, WindowSpec,
+};
+use crate::estimate::{
+    Covariance, CovarianceSpec, EstimateError, ExpectedReturns, Garch11, GarchDist, GarchFit,
+};
+use crate::risk::{risk_summary, RiskError, RiskSummary};
+use crate::Result;
+use jiff::civil::Date;
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+/// The most returns a window can hold (about 27 years of daily data).
+pub const MAX_WINDOW: usize = 10_000;
+
+/// Which window of the panel: the assets, N returns ending at `end`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowRequest {
+    /// Assets to use, in this order (default: every asset with a complete window).
+    pub assets: Option<Vec<String>>,
+    /// Number of returns N (default 730).
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Last date (default: the panel's last date).
+    pub end: Option<Date>,
+    /// With `assets`: drop those with a gap in the window instead of failing.
+    #[serde(default)]
+    pub drop_incomplete: bool,
+    /// Log instead of simple returns.
+    #[serde(default)]
+    pub log_returns: bool,
+}
+
+fn default_window() -> usize {
+    730
+}
+
+impl Default for WindowRequest {
+    fn default() -> Self {
+        Self {
+            assets: None,
+            window: default_window(),
+            end: None,
+            drop_incomplete: false,
+            log_returns: false,
+        }
+    }
+}
+
+impl WindowRequest {
+    /// Cut the window and its returns.
+    ///
+    /// # Errors
+    /// A window of fewer than 2 or more than [`MAX_WINDOW`] returns, an empty asset name, and
+    /// the panel's window errors (unknown assets, too long, gaps, dates outside the data).
+    pub fn cut(&self, panel: &PricePanel) -> Result<(PriceWindow, Returns)> {
+        if self.window > MAX_WINDOW {
+            return Err(crate::data::DataError::Invalid(format!(
+                "window = {} returns is more than {MAX_WINDOW} (27 years of daily data)",
+                self.window
+            ))
+            .into());
+        }
+        if let Some(bad) = self.assets.iter().flatten().find(|s| s.trim().is_empty()) {
+            return Err(crate::data::DataError::Invalid(format!(
+                "the asset list has an empty name ('{bad}')"
+            ))
+            .into());
+        }
+        let w = panel.window(&WindowSpec {
+            assets: self
+                .assets
+                .as_ref()
+                .map(|v| v.iter().map(|s| s.trim().to_string()).collect()),
+            returns: self.window,
+            end: self.end,
+            incomplete: if self.drop_incomplete {
+                Incomplete::Drop
+            } else {
+                Incomplete::Error
+            },
+        })?;
+        let kind = if self.log_returns {
+            ReturnKind::Log
+        } else {
+            ReturnKind::Simple
+        };
+        let r = w.returns(kind);
+        Ok((w, r))
+    }
+}
+
+/// What `optimize` returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizeReport {
+    /// The window.
+    pub window: WindowInfo,
+    /// The allocation.
+    pub allocation: Allocation,
+}
+
+/// Run an allocation request on a window of `panel`. Without an asset list, a risk-budget
+/// request allocates over the coins it has budgets for.
+///
+/// # Errors
+/// Window, estimation and allocation errors; assets the request names outside the universe.
+pub fn optimize(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    covariance: &CovarianceSpec,
+    spec: &AllocationSpec,
+) -> Result<OptimizeReport> {
+    let mut window = window.clone();
+    if let (None, AllocationMethod::RiskBudget { budgets }) = (&window.assets, &spec.method) {
+        window.assets = Some(budgets.iter().map(|b| b.0.clone()).collect());
+    }
+    let (w, r) = window.cut(panel)?;
+    if let AllocationMethod::RiskBudget { budgets } = &spec.method {
+        if let Some((a, _)) = budgets.iter().find(|(a, _)| w.dropped.contains(a)) {
+            return Err(AllocateError::BadParameter(format!(
+                "{a} has a budget but was dropped as incomplete in the window; remove its budget or move the window"
+            ))
+            .into());
+        }
+    }
+    spec.check_universe(r.assets())?;
+    let allocation = spec.allocate(&r, covariance, None)?;
+    Ok(OptimizeReport {
+        window: w.info(),
+        allocation,
+    })
+}
+
+/// What `risk` returns: the risk of given weights, and the window.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskReport {
+    /// The window.
+    pub window: WindowInfo,
+    /// The risk.
+    #[serde(flatten)]
+    pub risk: RiskSummary,
+}
+
+/// The risk of `weights` (asset, weight) on a window of `panel`: volatility, contributions,
+/// VaR/CVaR at each confidence, drawdown; in USD too with `value_usd`.
+///
+/// # Errors
+/// Weights that do not sum to 1 (unless `normalize`), duplicate or unknown assets, a window
+/// that drops a held asset, bad confidences or value, window and estimation errors.
+pub fn risk(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    covariance: &CovarianceSpec,
+    weights: &[(String, f64)],
+    normalize: bool,
+    confidences: &[f64],
+    value_usd: Option<f64>,
+) -> Result<RiskReport> {
+    let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
+    if weights.is_empty() {
+        return Err(bad("no weights given (e.g. BTC=0.5,ETH=0.5)".into()));
+    }
+    if window.drop_incomplete {
+        return Err(bad("dropping incomplete assets would change the portfolio: give a window where every held asset has prices".into()));
+    }
+    let mut w: Vec<f64> = weights.iter().map(|p| p.1).collect();
+    if let Some((a, v)) = weights.iter().find(|p| !p.1.is_finite()) {
+        return Err(bad(format!("weight of {a} is {v}")));
+    }
+    let sum: f64 = w.iter().sum();
+    if normalize {
+        if !(sum.abs() > 0.0) {
+            return Err(bad("the weights sum to 0: cannot normalise".into()));
+        }
+        w.iter_mut().for_each(|v| *v /= sum);
+    } else if (sum - 1.0).abs() > 1e-6 {
+        return Err(bad(format!(
+            "the weights sum to {sum:.6}, not 1; fix them or normalise (--normalize)"
+        )));
+    }
+    if confidences.is_empty() || confidences.len() > 20 {
+        return Err(bad(
+            "give between 1 and 20 confidence levels (e.g. 0.95,0.99)".into()
+        ));
+    }
+    for c in confidences {
+        if !(*c > 0.0 && *c < 1.0) {
+            return Err(RiskError::BadConfidence(*c).into());
+        }
+    }
+    if let Some(v) = value_usd {
+        if !(v.is_finite() && v > 0.0 && v <= 1e15) {
+            return Err(bad(format!(
+                "value {v}: the portfolio value must be a positive number of USD"
+            )));
+        }
+    }
+    let window = WindowRequest {
+        assets: Some(weights.iter().map(|p| p.0.clone()).collect()),
+        ..window.clone()
+    };
+    let (pw, r) = window.cut(panel)?;
+    let cov = covariance.fit(&r)?;
+    let mut risk = risk_summary(&r, &cov, &w, confidences)?;
+    risk.value_usd = value_usd;
+    Ok(RiskReport {
+        window: pw.info(),
+        risk,
+    })
+}
+
+/// What `covariance` returns.
+#[derive(Debug, Clone, Serialize)]
+pub struct CovarianceReport {
+    /// The window.
+    pub window: WindowInfo,
+    /// The annualised covariance.
+    #[serde(flatten)]
+    pub covariance: Covariance,
+}
+
+/// The annualised covariance of a window of `panel`.
+///
+/// # Errors
+/// Window and estimation errors (a matrix that is not positive definite, unless repaired).
+pub fn covariance(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    spec: &CovarianceSpec,
+) -> Result<CovarianceReport> {
+    let (w, r) = window.cut(panel)?;
+    Ok(CovarianceReport {
+        window: w.info(),
+        covariance: spec.fit(&r)?,
+    })
+}
+
+/// What `frontier` returns.
+#[derive(Debug, Clone)]
+pub struct FrontierReport {
+    /// The window.
+    pub window: WindowInfo,
+    /// The covariance.
+    pub covariance: Covariance,
+    /// Annual expected returns (historical mean).
+    pub expected_returns: Vec<f64>,
+    /// Frontier portfolios, from minimum variance up.
+    pub points: Vec<MvPortfolio>,
+    /// The maximum-Sharpe portfolio, if one exists.
+    pub max_sharpe: Option<MvPortfolio>,
+}
+
+/// The most frontier points.
+pub const MAX_FRONTIER_POINTS: usize = 500;
+
+/// The mean-variance efficient frontier of a window of `panel` (historical mean returns).
+///
+/// # Errors
+/// `points` outside 2..=[`MAX_FRONTIER_POINTS`], a risk-free rate outside [−1, 1], window,
+/// estimation and solver errors, constraints naming unknown assets.
+pub fn frontier(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    spec: &CovarianceSpec,
+    constraints: &ConstraintsSpec,
+    points: usize,
+    risk_free: f64,
+) -> Result<FrontierReport> {
+    if !(2..=MAX_FRONTIER_POINTS).contains(&points) {
+        return Err(AllocateError::BadParameter(format!(
+            "points = {points}: a frontier has between 2 and {MAX_FRONTIER_POINTS} points"
+        ))
+        .into());
+    }
+    if !(risk_free.is_finite() && risk_free.abs() <= 1.0) {
+        return Err(AllocateError::BadParameter(format!(
+            "risk_free = {risk_free} must be an annual rate in [-1, 1]"
+        ))
+        .into());
+    }
+    let (w, r) = window.cut(panel)?;
+    let cov = spec.fit(&r)?;
+    let mu = ExpectedReturns::Historical.estimate(&r)?;
+    let cons = constraints.resolve(&cov.assets)?;
+    let pts = efficient_frontier(&mu, &cov, &cons, points, risk_free)?;
+    let max_sharpe = mean_variance(&mu, &cov, &cons, MvObjective::MaxSharpe, risk_free).ok();
+    Ok(FrontierReport {
+        window: w.info(),
+        covariance: cov,
+        expected_returns: mu,
+        points: pts,
+        max_sharpe,
+    })
+}
+
+/// One frontier portfolio, with its weights by asset.
+struct Point<'a>(&'a MvPortfolio, &'a [String]);
+
+impl Serialize for Point<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("expected_return_annual", &self.0.expected_return)?;
+        m.serialize_entry("volatility_annual", &self.0.volatility)?;
+        m.serialize_entry("sharpe", &self.0.sharpe)?;
+        m.serialize_entry("weights", &AssetMap::new(self.1, &self.0.weights))?;
+        m.end()
+    }
+}
+
+/// JSON: `points` [{`expected_return_annual`, `volatility_annual`, `sharpe`, `weights`}],
+/// `max_sharpe` (the same, or null), `expected_returns` {asset: μ}, `estimator`, `window`.
+impl Serialize for FrontierReport {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let a = &self.covariance.assets;
+        let pts: Vec<Point> = self.points.iter().map(|p| Point(p, a)).collect();
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("points", &pts)?;
+        m.serialize_entry("max_sharpe", &self.max_sharpe.as_ref().map(|p| Point(p, a)))?;
+        m.serialize_entry("expected_returns", &AssetMap::new(a, &self.expected_returns))?;
+        m.serialize_entry("estimator", self.covariance.estimator)?;
+        m.serialize_entry("window", &self.window)?;
+        m.end()
+    }
+}
+
+/// What `garch` returns: a GARCH(1,1) fit of one asset's daily returns (in percent, as arch)
+/// and its volatility forecast.
+#[derive(Debug, Clone, Serialize)]
+pub struct GarchReport {
+    /// The asset.
+    pub asset: String,
+    /// Innovations.
+    pub dist: GarchDist,
+    /// The units of the parameters.
+    pub units: &'static str,
+    /// Fitted parameters.
+    pub params: crate::estimate::GarchParams,
+    /// α + β.
+    pub persistence: f64,
+    /// Log-likelihood at the optimum.
+    pub loglikelihood: f64,
+    /// arch's backcast.
+    pub backcast: f64,
+    /// Daily variance forecasts (percent²), day 1 to the horizon.
+    pub forecast_variance: Vec<f64>,
+    /// Next day's volatility, annualised (fraction).
+    pub volatility_1day_annualised: f64,
+    /// Average variance over the horizon, as an annualised volatility.
+    pub volatility_horizon_annualised: f64,
+    /// √(ω/(1 − α − β)) annualised; `null` when α + β ≥ 1 (no long-run level).
+    pub long_run_volatility_annualised: Option<f64>,
+    /// The window.
+    pub window: WindowInfo,
+}
+
+/// Fit GARCH(1,1) to one asset's returns on a window of `panel` and forecast `horizon` days.
+///
+/// # Errors
+/// Window errors, a horizon outside 1..=3650, fewer than
+/// [`crate::estimate::GARCH_MIN_OBSERVATIONS`] returns, a constant series (named).
+pub fn garch(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    asset: &str,
+    dist: GarchDist,
+    horizon: usize,
+) -> Result<GarchReport> {
+    let window = WindowRequest {
+        assets: Some(vec![asset.to_string()]),
+        ..window.clone()
+    };
+    let (w, r) = window.cut(panel)?;
+    // arch's convention: percent returns
+    let y: Vec<f64> = r.column(0).iter().map(|v| 100.0 * v).collect();
+    let named = |e: EstimateError| match e {
+        EstimateError::ConstantSeries => EstimateError::ZeroVariance { asset: asset.into() },
+        other => other,
+    };
+    let fit: GarchFit = Garch11 { dist }.fit(&y).map_err(named)?;
+    let f = fit.forecast_variance(horizon)?;
+    let ppy = r.periods_per_year();
+    let annual = |v: f64| (v * ppy).sqrt() / 100.0;
+    let p = fit.params;
+    let mean_var = f.iter().sum::<f64>() / f.len() as f64;
+    Ok(GarchReport {
+        asset: asset.into(),
+        dist,
+        units: "percent daily returns",
+        params: p,
+        persistence: p.alpha + p.beta,
+        loglikelihood: fit.loglikelihood,
+        backcast: fit.backcast,
+        volatility_1day_annualised: annual(f[0]),
+        volatility_horizon_annualised: annual(mean_var),
+        long_run_volatility_annualised: fit.long_run_variance().map(annual),
+        forecast_variance: f,
+        window: w.info(),
+    })
+}
