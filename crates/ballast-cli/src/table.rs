@@ -21,11 +21,21 @@ impl Table {
     }
 
     pub fn render(&self) -> String {
+        self.render_fitted(usize::MAX)
+    }
+
+    /// Render with the widths of the full rows only: a row shorter than the header (a note in
+    /// its first cells, e.g. an error) runs on without widening the columns. `first` columns
+    /// (usually 0 or 1) are always measured.
+    pub fn render_fitted(&self, first: usize) -> String {
         let ncol = self.header.len();
         let mut width = vec![0; ncol];
         for r in std::iter::once(&self.header).chain(&self.rows) {
+            let full = r.len() >= ncol;
             for (k, c) in r.iter().enumerate().take(ncol) {
-                width[k] = width[k].max(c.chars().count());
+                if full || k <= first {
+                    width[k] = width[k].max(c.chars().count());
+                }
             }
         }
         let mut out = String::new();
@@ -33,7 +43,7 @@ impl Table {
             let mut s = String::new();
             for (k, w) in width.iter().enumerate() {
                 let c = r.get(k).map(String::as_str).unwrap_or("");
-                let pad = w - c.chars().count();
+                let pad = w.saturating_sub(c.chars().count());
                 if k == 0 {
                     s.push_str(c);
                     s.push_str(&" ".repeat(pad));

@@ -43,6 +43,7 @@
 pub mod allocate;
 pub mod analysis;
 pub mod backtest;
+pub mod book;
 pub mod data;
 pub mod estimate;
 pub mod hedge;
@@ -56,41 +57,13 @@ pub mod pricing;
 pub mod rebalance;
 pub mod risk;
 
+mod error;
+
+pub use error::Error;
 pub use linalg::SymMatrix;
 
 /// Periods per year for daily crypto data: markets trade every calendar day.
 pub const PERIODS_PER_YEAR_DAILY: f64 = 365.0;
-
-/// Every error the engine can return; each module's error converts into it.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Io(#[from] io::IoError),
-    #[error(transparent)]
-    Data(#[from] data::DataError),
-    #[error(transparent)]
-    Estimate(#[from] estimate::EstimateError),
-    #[error(transparent)]
-    Risk(#[from] risk::RiskError),
-    #[error(transparent)]
-    Allocate(#[from] allocate::AllocateError),
-    #[error(transparent)]
-    Portfolio(#[from] portfolio::PortfolioError),
-    #[error(transparent)]
-    Rebalance(#[from] rebalance::RebalanceError),
-    #[error(transparent)]
-    Instrument(#[from] instrument::InstrumentError),
-    #[error(transparent)]
-    Pricing(#[from] pricing::PricingError),
-    #[error(transparent)]
-    Market(#[from] market::MarketError),
-    #[error(transparent)]
-    Hedge(#[from] hedge::HedgeError),
-    #[error(transparent)]
-    Backtest(#[from] backtest::BacktestError),
-    #[error("position {name}: {error}")]
-    Position { name: String, error: Box<Error> },
-}
 
 /// Result alias with the crate [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,27 +1,14 @@
-//! `ballast greeks PORTFOLIO.toml`: Greeks of a derivatives book and scenario P&L.
+//! `ballast greeks PORTFOLIO.toml`: Greeks of a derivatives book and scenario P&L; `ballast hedge`.
 
+use super::json;
 use crate::args::{Format, HedgeArgs, TableFormat};
-use crate::table::{usd, Table};
-use anyhow::{bail, Context, Result};
+use crate::table::{plural, usd, Table};
+use anyhow::{bail, Result};
+use ballast::book::{book_greeks, scenario_pnl, BookGreeks, GreeksTotals, ScenarioPnl, STANDARD_SHOCKS};
 use ballast::hedge::{HedgeGreek, HedgeSpec};
 use ballast::io::{load_book, read_portfolio};
-use ballast::risk::{book_greeks, scenario_pnl, GreeksTotals, STANDARD_SHOCKS};
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::path::Path;
-
-fn totals_json(t: &GreeksTotals) -> Value {
-    let f = |x: f64| if x.is_finite() { json!(x) } else { Value::Null };
-    json!({
-        "value_usd": t.value_usd,
-        "delta": f(t.delta),
-        "delta_usd": t.delta_usd,
-        "delta_premium_adjusted": f(t.delta_premium_adjusted),
-        "gamma": f(t.gamma),
-        "gamma_usd_1pct": t.gamma_usd_1pct,
-        "vega": t.vega,
-        "theta": t.theta,
-    })
-}
 
 fn shock_label(spot: f64, vol: f64) -> String {
     if vol != 0.0 {
@@ -31,46 +18,33 @@ fn shock_label(spot: f64, vol: f64) -> String {
     }
 }
 
+/// The JSON of `greeks PORTFOLIO`: the book's Greeks and its scenario P&L.
+#[derive(Serialize)]
+struct BookJson<'a> {
+    #[serde(flatten)]
+    greeks: &'a BookGreeks,
+    scenarios: &'a [ScenarioPnl],
+}
+
 pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
+    if format == TableFormat::Csv {
+        bail!("--format csv is for --chain; use table or json for a portfolio");
+    }
     let pf = read_portfolio(path)?;
     let book = load_book(&pf)?;
-    let g = book_greeks(&book.positions, &book.market).with_context(|| path.display().to_string())?;
+    let g = book_greeks(&book.positions, &book.market)?;
     let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
-    let as_of = book.market.as_of.map(|t| t.to_string()).unwrap_or_default();
+    let as_of = g.as_of.map(|t| t.to_string()).unwrap_or_default();
     Ok(match format {
-        TableFormat::Json | TableFormat::Csv => {
-            let v = json!({
-                "as_of": as_of,
-                "spot": book.market.spot,
-                "positions": g.lines.iter().map(|(p, r)| json!({
-                    "instrument": p.name, "underlying": p.instrument.coin(), "venue": p.venue, "size": p.size,
-                    "value_usd": r.value_usd, "delta": r.delta, "delta_usd": r.delta_usd,
-                    "delta_premium_adjusted": r.delta_premium_adjusted, "gamma": r.gamma,
-                    "vega": r.vega, "theta": r.theta, "days_to_expiry": r.days_to_expiry,
-                })).collect::<Vec<_>>(),
-                "by_underlying": g.by_underlying.iter().map(|(k, t)| (k.clone(), totals_json(t))).collect::<serde_json::Map<_, _>>(),
-                "by_expiry": g.by_expiry.iter().map(|((c, b), t)| {
-                    let mut v = totals_json(t); v["underlying"] = json!(c); v["bucket"] = json!(b); v
-                }).collect::<Vec<_>>(),
-                "by_venue": g.by_venue.iter().map(|((c, ven), t)| {
-                    let mut v = totals_json(t); v["underlying"] = json!(c); v["venue"] = json!(ven); v
-                }).collect::<Vec<_>>(),
-                "total": totals_json(&g.total),
-                "scenarios": sc.iter().map(|s| json!({
-                    "spot_shock": s.shock.spot, "vol_shock": s.shock.vol, "pnl_usd": s.total,
-                    "by_underlying": s.by_underlying,
-                })).collect::<Vec<_>>(),
-            });
-            if format == TableFormat::Csv {
-                anyhow::bail!("--format csv is for --chain; use table or json for a portfolio");
-            }
-            serde_json::to_string_pretty(&v)? + "\n"
-        }
+        TableFormat::Json | TableFormat::Csv => json(&BookJson {
+            greeks: &g,
+            scenarios: &sc,
+        })?,
         TableFormat::Table => {
             let mut out = format!(
                 "Portfolio Greeks — {}   as of {as_of}\nSpot: {}\n(delta in coins = dU/dS; gamma per USD; vega USD per vol point; theta USD per day; options at the IV of their mark)\n\n",
                 pf.name.as_deref().unwrap_or("book"),
-                book.market.spot.iter().map(|(c, s)| format!("{c} {s:.2}")).collect::<Vec<_>>().join(", ")
+                g.spot.iter().map(|(c, s)| format!("{c} {s:.2}")).collect::<Vec<_>>().join(", ")
             );
             let mut t = Table::new([
                 "position",
@@ -84,7 +58,8 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
                 "vega",
                 "theta",
             ]);
-            for (p, r) in &g.lines {
+            for l in &g.lines {
+                let (p, r) = (&l.position, &l.risk);
                 t.row([
                     p.name.clone(),
                     p.venue.clone(),
@@ -195,41 +170,20 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
             t.1 = v;
         }
     }
-    if !(a.fee_bps.is_finite() && a.fee_bps >= 0.0) {
-        bail!("--fee-bps {} must be ≥ 0", a.fee_bps);
+    if !(a.fee_bps.is_finite() && (0.0..10_000.0).contains(&a.fee_bps)) {
+        bail!("--fee-bps {} must be in [0, 10000)", a.fee_bps);
     }
     let pf = read_portfolio(&a.portfolio)?;
     let book = load_book(&pf)?;
-    let g = book_greeks(&book.positions, &book.market).with_context(|| a.portfolio.display().to_string())?;
+    let g = book_greeks(&book.positions, &book.market)?;
     let spec = HedgeSpec {
         targets,
         using: a.using.clone(),
         futures_fee_bps: a.fee_bps,
     };
-    let result = ballast::hedge::hedge(&g.lines, &book.market, &spec)?;
-    let greeks = |t: &GreeksTotals| json!({"delta": t.delta, "delta_usd": t.delta_usd, "gamma": t.gamma, "vega": t.vega, "theta": t.theta});
-    Ok(match a.format {
-        Format::Json => {
-            let v: Vec<Value> = result
-                .iter()
-                .map(|h| {
-                    json!({
-                        "underlying": h.coin,
-                        "before": greeks(&h.before),
-                        "after": greeks(&h.after),
-                        "cost_usd": h.cost_usd,
-                        "candidates": h.candidates,
-                        "trades": h.trades.iter().map(|t| json!({
-                            "instrument": t.instrument, "side": if t.size > 0.0 { "buy" } else { "sell" },
-                            "size": t.size.abs(), "signed_size": t.size, "price": t.price, "cost_usd": t.cost_usd,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            serde_json::to_string_pretty(
-                &json!({"targets": spec.targets.iter().map(|(g, b)| json!({"greek": g.name(), "band": b})).collect::<Vec<_>>(), "hedges": v}),
-            )? + "\n"
-        }
+    let report = ballast::hedge::hedge(&g.lines, &book.market, &spec)?;
+    match a.format {
+        Format::Json => json(&report),
         Format::Table => {
             let mut out = format!(
                 "Hedge — {}: {} neutral (bands {})\n",
@@ -245,8 +199,12 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            for h in &result {
-                out += &format!("\n{} ({} candidate instruments)\n", h.coin, h.candidates);
+            for h in &report.hedges {
+                out += &format!(
+                    "\n{} ({})\n",
+                    h.coin,
+                    plural(h.candidates, "candidate instrument")
+                );
                 if h.trades.is_empty() {
                     out += "  already inside the bands — no trade\n";
                 } else {
@@ -271,16 +229,26 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
                 for (name, x) in [("before", &h.before), ("after", &h.after)] {
                     t.row([
                         name.to_string(),
-                        format!("{:.6}", x.delta),
+                        signless(format!("{:.6}", x.delta)),
                         usd(x.delta_usd),
-                        format!("{:.3e}", x.gamma),
-                        format!("{:.4}", x.vega),
-                        format!("{:.2}", x.theta),
+                        signless(format!("{:.3e}", x.gamma)),
+                        signless(format!("{:.4}", x.vega)),
+                        signless(format!("{:.2}", x.theta)),
                     ]);
                 }
                 out += &t.render();
             }
-            out
+            Ok(out)
         }
-    })
+    }
+}
+
+/// A number that rounds to zero without its sign ("-0.0000" → "0.0000").
+fn signless(s: String) -> String {
+    let mantissa = s.split('e').next().unwrap_or("");
+    if s.starts_with('-') && !mantissa.contains(|c: char| ('1'..='9').contains(&c)) {
+        s[1..].to_string()
+    } else {
+        s
+    }
 }

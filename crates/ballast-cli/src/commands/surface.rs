@@ -5,7 +5,6 @@ use crate::table::Table;
 use anyhow::{bail, Result};
 use ballast::io::read_option_chain;
 use ballast::pricing::surface::{fit_surfaces, VolSurface};
-use serde_json::{json, Value};
 
 fn date(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M").to_string()
@@ -34,37 +33,8 @@ pub fn run(a: &SurfaceArgs) -> Result<String> {
         eprintln!("wrote {}", path.display());
     }
     Ok(match a.format {
-        Format::Json => {
-            serde_json::to_string_pretty(&Value::Array(surfaces.iter().map(to_json).collect()))? + "\n"
-        }
+        Format::Json => super::json(&surfaces)?,
         Format::Table => surfaces.iter().map(to_table).collect::<Vec<_>>().join("\n") + "\n",
-    })
-}
-
-fn to_json(s: &VolSurface) -> Value {
-    json!({
-        "coin": s.coin,
-        "slices": s.slices.iter().map(|sl| {
-            let fit = sl.fit.as_ref().ok();
-            json!({
-                "expiry": sl.expiry.to_string(),
-                "time_years": sl.time,
-                "forward": sl.forward,
-                "points": sl.points.len(),
-                "svi": fit.map(|f| json!({"a": f.params.a, "b": f.params.b, "rho": f.params.rho, "m": f.params.m, "sigma": f.params.s})),
-                "rmse_vol": fit.map(|f| f.rmse),
-                "min_density": fit.map(|f| f.min_density),
-                "butterfly_arbitrage_free": fit.map(|f| f.min_density >= 0.0),
-                "fit_error": sl.fit.as_ref().err(),
-                "atm_vol": sl.metrics.map(|m| m.atm_vol),
-                "vol_25d_call": sl.metrics.map(|m| m.vol_25c),
-                "vol_25d_put": sl.metrics.map(|m| m.vol_25p),
-                "rr25": sl.metrics.map(|m| m.rr25),
-                "bf25": sl.metrics.map(|m| m.bf25),
-                "market": sl.points.iter().map(|p| json!({"strike": p.strike, "k": p.point.k, "iv": p.point.vol, "weight": p.point.weight})).collect::<Vec<_>>(),
-            })
-        }).collect::<Vec<_>>(),
-        "calendar_arbitrage": s.calendar_arbitrage.iter().map(|(x, y)| json!([x.to_string(), y.to_string()])).collect::<Vec<_>>(),
     })
 }
 

@@ -27,3 +27,13 @@ impl Serialize for AssetMap<'_> {
         m.end()
     }
 }
+
+/// Serialise a number, or `null` when it is not finite (JSON has no NaN): for
+/// `#[serde(serialize_with = "...")]`.
+pub(crate) fn finite_or_null<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.is_finite() {
+        s.serialize_f64(*x)
+    } else {
+        s.serialize_none()
+    }
+}

@@ -18,6 +18,7 @@ mod chain;
 mod funding;
 mod returns;
 
+pub(crate) use asset_map::finite_or_null;
 pub use asset_map::AssetMap;
 pub use chain::{ChainQuote, ChainRow};
 pub use funding::FundingRates;

@@ -14,10 +14,9 @@
 //! A Greek that no candidate instrument carries, while the book is outside its band, is an
 //! error naming it (not a silent partial hedge); so is an infeasible program.
 
+use crate::book::{position_risk, GreeksTotals, PositionLine, PositionRisk};
 use crate::instrument::{Instrument, Position};
 use crate::market::MarketSnapshot;
-use crate::pricing::position_risk;
-use crate::risk::GreeksTotals;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus};
 use std::collections::BTreeMap;
@@ -86,6 +85,7 @@ pub struct HedgeSpec {
 /// One hedge trade.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HedgeTrade {
+    /// Deribit instrument name.
     pub instrument: String,
     /// Signed size (options: coins; inverse perps/futures: USD notional). Positive = buy.
     pub size: f64,
@@ -95,15 +95,98 @@ pub struct HedgeTrade {
     pub cost_usd: f64,
 }
 
+/// JSON: `instrument`, `side` (buy | sell), `size` (positive), `signed_size`, `price`,
+/// `cost_usd`.
+impl serde::Serialize for HedgeTrade {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("instrument", &self.instrument)?;
+        m.serialize_entry("side", if self.size > 0.0 { "buy" } else { "sell" })?;
+        m.serialize_entry("size", &self.size.abs())?;
+        m.serialize_entry("signed_size", &self.size)?;
+        m.serialize_entry("price", &self.price)?;
+        m.serialize_entry("cost_usd", &self.cost_usd)?;
+        m.end()
+    }
+}
+
+/// The Greeks a hedge moves (of one underlying).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct HedgedGreeks {
+    /// Coins of underlying.
+    pub delta: f64,
+    /// USD.
+    pub delta_usd: f64,
+    /// Per USD.
+    pub gamma: f64,
+    /// USD per vol point.
+    pub vega: f64,
+    /// USD per day.
+    pub theta: f64,
+}
+
+impl From<&GreeksTotals> for HedgedGreeks {
+    fn from(t: &GreeksTotals) -> Self {
+        Self {
+            delta: t.delta,
+            delta_usd: t.delta_usd,
+            gamma: t.gamma,
+            vega: t.vega,
+            theta: t.theta,
+        }
+    }
+}
+
 /// The hedge of one underlying.
 #[derive(Debug, Clone)]
 pub struct CoinHedge {
+    /// The underlying.
     pub coin: String,
+    /// Its Greeks before the trades.
     pub before: GreeksTotals,
+    /// After.
     pub after: GreeksTotals,
+    /// The trades (empty when already inside the bands).
     pub trades: Vec<HedgeTrade>,
+    /// Their cost, USD.
     pub cost_usd: f64,
+    /// Instruments considered.
     pub candidates: usize,
+}
+
+/// JSON: `underlying`, `before` and `after` ({`delta`, `delta_usd`, `gamma`, `vega`,
+/// `theta`}), `cost_usd`, `candidates`, `trades`.
+impl serde::Serialize for CoinHedge {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(6))?;
+        m.serialize_entry("underlying", &self.coin)?;
+        m.serialize_entry("before", &HedgedGreeks::from(&self.before))?;
+        m.serialize_entry("after", &HedgedGreeks::from(&self.after))?;
+        m.serialize_entry("cost_usd", &self.cost_usd)?;
+        m.serialize_entry("candidates", &self.candidates)?;
+        m.serialize_entry("trades", &self.trades)?;
+        m.end()
+    }
+}
+
+/// A Greek target: the Greek and its band.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Target {
+    /// The Greek.
+    pub greek: HedgeGreek,
+    /// Allowed residual (absolute).
+    pub band: f64,
+}
+
+/// The hedges of a book.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HedgeReport {
+    /// The targets.
+    pub targets: Vec<Target>,
+    /// One hedge per underlying.
+    pub hedges: Vec<CoinHedge>,
 }
 
 struct Candidate {
@@ -113,10 +196,10 @@ struct Candidate {
     sell_cost: f64,
     buy_price: f64,
     sell_price: f64,
-    risk: crate::pricing::PositionRisk,
+    risk: PositionRisk,
 }
 
-fn greeks3(r: &crate::pricing::PositionRisk) -> [f64; 3] {
+fn greeks3(r: &PositionRisk) -> [f64; 3] {
     [r.delta, r.gamma, r.vega]
 }
 
@@ -196,22 +279,22 @@ fn candidate(
 }
 
 /// Hedge every underlying of `book` that has a chosen Greek outside its band.
-pub fn hedge(
-    book: &[(Position, crate::pricing::PositionRisk)],
-    m: &MarketSnapshot,
-    spec: &HedgeSpec,
-) -> Result<Vec<CoinHedge>, HedgeError> {
+///
+/// # Errors
+/// [`HedgeError`]: a negative band, a Greek no candidate carries, an infeasible program, a
+/// candidate instrument that cannot be valued or traded.
+pub fn hedge(book: &[PositionLine], m: &MarketSnapshot, spec: &HedgeSpec) -> Result<HedgeReport, HedgeError> {
     for (g, b) in &spec.targets {
         if !(b.is_finite() && *b >= 0.0) {
             return Err(HedgeError::BadBand(g.name()));
         }
     }
     let mut totals: BTreeMap<String, GreeksTotals> = BTreeMap::new();
-    for (p, r) in book {
+    for l in book {
         totals
-            .entry(p.instrument.coin().to_string())
+            .entry(l.position.instrument.coin().to_string())
             .or_default()
-            .add_scaled(r, 1.0);
+            .add_scaled(&l.risk, 1.0);
     }
     // candidate universe
     let names: Vec<(String, bool)> = match &spec.using {
@@ -244,7 +327,14 @@ pub fn hedge(
             .collect();
         out.push(hedge_coin(coin, before, &coin_cands, spec)?);
     }
-    Ok(out)
+    Ok(HedgeReport {
+        targets: spec
+            .targets
+            .iter()
+            .map(|&(greek, band)| Target { greek, band })
+            .collect(),
+        hedges: out,
+    })
 }
 
 fn hedge_coin(

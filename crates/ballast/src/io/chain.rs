@@ -18,7 +18,7 @@ pub fn read_option_chain(path: impl AsRef<Path>) -> Result<Vec<ChainRow>, IoErro
     read_option_chain_str(&read_text(path)?, &path.display().to_string())
 }
 
-/// Optional columns, in the order of [`optional_columns`]'s result.
+/// Optional columns.
 const OPTIONAL: [&str; 10] = [
     "mark_iv",
     "interest_rate",
@@ -45,13 +45,28 @@ pub fn read_option_chain_str(text: &str, file: &str) -> Result<Vec<ChainRow>, Io
         t.column("timestamp")?,
     );
     let opt = OPTIONAL.map(|name| t.header.iter().position(|h| h == name));
+    let c_index = t.header.iter().position(|h| h == "underlying_index");
+    // rounding units: the most decimals any row writes
+    let tick = |col: Option<usize>, scale: f64| {
+        let decimals = col.map_or(0, |c| {
+            t.rows
+                .iter()
+                .filter_map(|(_, r)| r.get(c))
+                .map(|s| s.split_once('.').map_or(0, |(_, f)| f.len()))
+                .max()
+                .unwrap_or(0)
+        });
+        10f64.powi(-(decimals.min(12) as i32)) * scale
+    };
+    let ticks = (tick(Some(c_mark), 1.0), tick(opt[0], 0.01));
     let rows = t
         .rows
         .iter()
         .map(|(line, rec)| {
             let name = rec.get(c_name).unwrap_or("").to_string();
-            let quote =
-                parse_row(rec, &name, [c_fwd, c_mark, c_ts], &opt).map_err(|e| format!("{file}:{line}: {e}"));
+            let on_index = c_index.and_then(|c| rec.get(c)) == Some("index_price");
+            let quote = parse_row(rec, &name, [c_fwd, c_mark, c_ts], &opt, ticks, on_index)
+                .map_err(|e| format!("{file}:{line}: {e}"));
             ChainRow {
                 line: *line,
                 instrument_name: name,
@@ -67,6 +82,8 @@ fn parse_row(
     name: &str,
     [c_fwd, c_mark, c_ts]: [usize; 3],
     opt: &[Option<usize>; 10],
+    (mark_tick, iv_tick): (f64, f64),
+    on_index: bool,
 ) -> Result<ChainQuote, String> {
     let cell = |c: usize| rec.get(c).unwrap_or("");
     let instrument = parse_deribit_name(name).map_err(|e| e.to_string())?;
@@ -92,6 +109,13 @@ fn parse_row(
     if forward <= 0.0 {
         return Err(format!("forward (underlying_price) {forward} must be > 0"));
     }
+    let index_price = optional(9)?.filter(|v| *v > 0.0);
+    let priced_on_index = on_index && index_price.is_some();
+    let forward = if priced_on_index {
+        index_price.unwrap_or(forward)
+    } else {
+        forward
+    };
     let mark_price = num(c_mark, "mark_price")?.ok_or("missing mark_price")?;
     if mark_price < 0.0 {
         return Err(format!("mark_price {mark_price} is negative"));
@@ -104,8 +128,11 @@ fn parse_row(
         instrument,
         timestamp,
         forward,
+        priced_on_index,
         mark_price,
         mark_iv: optional(0)?.map(|v| v / 100.0),
+        mark_tick,
+        iv_tick,
         rate: optional(1)?.unwrap_or(0.0),
         open_interest: optional(2)?,
         bid: optional(3)?,
@@ -114,6 +141,6 @@ fn parse_row(
         deribit_gamma: optional(6)?,
         deribit_vega: optional(7)?,
         deribit_theta: optional(8)?,
-        index_price: optional(9)?.filter(|v| *v > 0.0),
+        index_price,
     })
 }

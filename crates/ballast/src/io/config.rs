@@ -7,9 +7,10 @@ use super::{
 };
 use crate::allocate::ConstraintsSpec;
 use crate::backtest::{Backtest, BacktestFile, MarketData};
+use crate::book::Book;
 use crate::instrument::Position;
 use crate::market::MarketSnapshot;
-use crate::portfolio::{Book, PortfolioFile};
+use crate::portfolio::PortfolioFile;
 use crate::Result;
 use serde::de::DeserializeOwned;
 use std::path::Path;

@@ -39,10 +39,8 @@
 //! Unknown keys are errors naming the key, the file and the line.
 
 mod analysis;
-mod book;
 
 pub use analysis::{analyze, PortfolioReport};
-pub use book::Book;
 
 use crate::allocate::AllocationSpec;
 use crate::estimate::{CovarianceMethod, CovarianceSpec};

@@ -23,7 +23,6 @@ mod bsm;
 mod chain;
 mod fast;
 mod implied;
-mod position;
 pub mod surface;
 
 pub use batch::{
@@ -32,9 +31,8 @@ pub use batch::{
 };
 pub use black76::Black76;
 pub use bsm::{Bsm, BsmGreeks};
-pub use chain::{quote_greeks, QuoteGreeks, VolSource};
+pub use chain::{quote_greeks, value_chain, ChainGreeksRecord, QuoteGreeks, VolSource, FORWARD_MISMATCH};
 pub use implied::implied_vol_black76;
-pub use position::{position_risk, position_value, PositionRisk, Shock};
 
 pub use crate::instrument::OptionKind;
 
@@ -49,34 +47,63 @@ pub fn year_fraction(now: jiff::Timestamp, expiry: jiff::Timestamp) -> f64 {
 /// Errors from pricing and implied volatility. Each names the offending value.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum PricingError {
+    /// A forward or spot that is not a positive number.
     #[error("forward/spot {0} must be finite and > 0")]
     BadUnderlying(f64),
+    /// A strike that is not a positive number.
     #[error("strike {0} must be finite and > 0")]
     BadStrike(f64),
-    #[error("option has expired or expires now (T = {0:.3e} years)")]
+    /// No time left (the value is T in years).
+    #[error("expired: its expiry is not after the valuation time (T = {0:.3e} years)")]
     Expired(f64),
+    /// A volatility that is not a positive number.
     #[error("volatility {0} must be finite and > 0")]
     BadVolatility(f64),
+    /// A rate or yield that is not finite.
     #[error("rate/yield {0} must be finite")]
     BadRate(f64),
+    /// A price below intrinsic value.
     #[error("price {price} is below intrinsic value {intrinsic}: no implied volatility")]
-    BelowIntrinsic { price: f64, intrinsic: f64 },
+    BelowIntrinsic {
+        /// The price.
+        price: f64,
+        /// Its intrinsic value.
+        intrinsic: f64,
+    },
+    /// A price at or above the most an option can be worth.
     #[error("price {price} is at or above the no-arbitrage maximum {max}: no implied volatility")]
-    AboveMaximum { price: f64, max: f64 },
+    AboveMaximum {
+        /// The price.
+        price: f64,
+        /// The maximum.
+        max: f64,
+    },
+    /// A price that is negative or not a number.
     #[error("price {0} is not a finite number ≥ 0")]
     BadPrice(f64),
+    /// An option pricer given another instrument.
+    #[error("not an option")]
+    NotAnOption,
 }
 
 /// Greeks of one option, in the units of the module table.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Greeks {
+    /// Price, USD (discounted).
     pub price: f64,
+    /// dV/dF (or dV/dS).
     pub delta: f64,
+    /// d²V/dF², per USD.
     pub gamma: f64,
+    /// USD per vol point.
     pub vega: f64,
+    /// USD per calendar day.
     pub theta: f64,
+    /// USD per 1 % of rate.
     pub rho: f64,
+    /// Change of delta per vol point.
     pub vanna: f64,
+    /// Change of vega per vol point.
     pub volga: f64,
 }
 

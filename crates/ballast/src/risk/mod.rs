@@ -4,15 +4,11 @@
 //! Losses are reported as **positive** fractions of portfolio value over one period (one day
 //! for daily data); confidence levels are written as 0.95 / 0.99 (tail probability 1 − c).
 
-mod book;
 mod contributions;
 mod drawdown;
 mod summary;
 mod var;
 
-pub use book::{
-    book_greeks, expiry_bucket, scenario_pnl, BookGreeks, GreeksTotals, ScenarioPnl, STANDARD_SHOCKS,
-};
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};
 pub use summary::{risk_summary, RiskSummary, TailLoss};

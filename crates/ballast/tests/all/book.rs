@@ -1,10 +1,9 @@
 //! Portfolio Greeks of a derivatives book: analytic Greeks against finite differences of the
 //! full revaluation, aggregation identities, bad positions.
 
+use ballast::book::{book_greeks, position_risk, position_value, scenario_pnl, Shock, STANDARD_SHOCKS};
 use ballast::instrument::Position;
 use ballast::market::MarketSnapshot;
-use ballast::pricing::{position_risk, position_value, Shock};
-use ballast::risk::{book_greeks, scenario_pnl, STANDARD_SHOCKS};
 
 fn market() -> MarketSnapshot {
     let mut rows = Vec::new();
@@ -95,8 +94,8 @@ fn aggregates_add_up_and_scenarios_revalue() {
     let btc: f64 = g
         .lines
         .iter()
-        .filter(|(p, _)| p.instrument.coin() == "BTC")
-        .map(|(_, r)| r.delta)
+        .filter(|l| l.position.instrument.coin() == "BTC")
+        .map(|l| l.risk.delta)
         .sum();
     assert!((g.by_underlying["BTC"].delta - btc).abs() < 1e-12);
     let by_bucket: f64 = g

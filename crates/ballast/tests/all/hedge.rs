@@ -1,16 +1,16 @@
 //! Hedging a derivatives book with the LP.
 
+use ballast::book::{book_greeks, PositionLine};
 use ballast::hedge::{hedge, HedgeError, HedgeGreek, HedgeSpec};
 use ballast::instrument::Position;
 use ballast::market::MarketSnapshot;
-use ballast::risk::book_greeks;
 
 fn market() -> MarketSnapshot {
     let p = crate::common::data_path("deribit_BTC_options_2026-04-13.csv");
     MarketSnapshot::from_chain_rows(ballast::io::read_option_chain(p).unwrap()).unwrap()
 }
 
-fn book(m: &MarketSnapshot) -> Vec<(Position, ballast::pricing::PositionRisk)> {
+fn book(m: &MarketSnapshot) -> Vec<PositionLine> {
     let ps: Vec<Position> = [
         ("BTC", 3.0),
         ("BTC-26JUN26-80000-C", -5.0),
@@ -34,7 +34,9 @@ fn spec(targets: &[(HedgeGreek, f64)], using: Option<&[&str]>) -> HedgeSpec {
 fn delta_hedge_with_the_perpetual_is_exact_and_priced_at_the_fee() {
     let m = market();
     let b = book(&m);
-    let h = &hedge(&b, &m, &spec(&[(HedgeGreek::Delta, 0.0)], None)).unwrap()[0];
+    let h = &hedge(&b, &m, &spec(&[(HedgeGreek::Delta, 0.0)], None))
+        .unwrap()
+        .hedges[0];
     assert_eq!(h.trades.len(), 1, "{:?}", h.trades);
     let t = &h.trades[0];
     assert_eq!(t.instrument, "BTC-PERPETUAL");
@@ -64,7 +66,7 @@ fn full_hedge_meets_every_band_at_least_cost() {
             (HedgeGreek::Gamma, bands[1]),
             (HedgeGreek::Vega, bands[2]),
         ];
-        let h = &hedge(&b, &m, &spec(&targets, None)).unwrap()[0];
+        let h = &hedge(&b, &m, &spec(&targets, None)).unwrap().hedges[0];
         assert!(h.after.delta.abs() <= bands[0] + 1e-6, "delta {}", h.after.delta);
         assert!(h.after.gamma.abs() <= bands[1] + 1e-9, "gamma {}", h.after.gamma);
         assert!(h.after.vega.abs() <= bands[2] + 1e-4, "vega {}", h.after.vega);
@@ -82,14 +84,16 @@ fn full_hedge_meets_every_band_at_least_cost() {
         &m,
         &spec(&[(HedgeGreek::Delta, 0.0), (HedgeGreek::Vega, 0.0)], None),
     )
-    .unwrap()[0]
+    .unwrap()
+    .hedges[0]
         .cost_usd;
     let loose = hedge(
         &b,
         &m,
         &spec(&[(HedgeGreek::Delta, 0.5), (HedgeGreek::Vega, 20.0)], None),
     )
-    .unwrap()[0]
+    .unwrap()
+    .hedges[0]
         .cost_usd;
     assert!(loose < tight, "{loose} !< {tight}");
 }

@@ -5,6 +5,7 @@ mod backtest;
 mod book;
 mod common;
 mod data_errors;
+mod deribit_greeks;
 mod estimators_extra;
 mod hedge;
 mod price_formats;

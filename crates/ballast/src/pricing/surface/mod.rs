@@ -286,3 +286,91 @@ impl VolSurface {
         Some((w.max(0.0) / t).sqrt())
     }
 }
+
+/// JSON: `coin`, `slices` [{`expiry`, `time_years`, `forward`, `points`, `svi` {`a`, `b`,
+/// `rho`, `m`, `sigma`}, `rmse_vol`, `min_density`, `butterfly_arbitrage_free`, `fit_error`,
+/// `atm_vol`, `vol_25d_call`, `vol_25d_put`, `rr25`, `bf25`, `market` [{`strike`, `k`, `iv`,
+/// `weight`}]}], `calendar_arbitrage` (pairs of expiries). Fields without a fit are `null`.
+impl serde::Serialize for VolSurface {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(serde::Serialize)]
+        struct SviJson {
+            a: f64,
+            b: f64,
+            rho: f64,
+            m: f64,
+            sigma: f64,
+        }
+        #[derive(serde::Serialize)]
+        struct Point {
+            strike: f64,
+            k: f64,
+            iv: f64,
+            weight: f64,
+        }
+        #[derive(serde::Serialize)]
+        struct Slice<'a> {
+            expiry: Timestamp,
+            time_years: f64,
+            forward: f64,
+            points: usize,
+            svi: Option<SviJson>,
+            rmse_vol: Option<f64>,
+            min_density: Option<f64>,
+            butterfly_arbitrage_free: Option<bool>,
+            fit_error: Option<&'a str>,
+            atm_vol: Option<f64>,
+            vol_25d_call: Option<f64>,
+            vol_25d_put: Option<f64>,
+            rr25: Option<f64>,
+            bf25: Option<f64>,
+            market: Vec<Point>,
+        }
+        let slices: Vec<Slice> = self
+            .slices
+            .iter()
+            .map(|sl| {
+                let fit = sl.fit.as_ref().ok();
+                let m = sl.metrics;
+                Slice {
+                    expiry: sl.expiry,
+                    time_years: sl.time,
+                    forward: sl.forward,
+                    points: sl.points.len(),
+                    svi: fit.map(|f| SviJson {
+                        a: f.params.a,
+                        b: f.params.b,
+                        rho: f.params.rho,
+                        m: f.params.m,
+                        sigma: f.params.s,
+                    }),
+                    rmse_vol: fit.map(|f| f.rmse),
+                    min_density: fit.map(|f| f.min_density),
+                    butterfly_arbitrage_free: fit.map(|f| f.min_density >= 0.0),
+                    fit_error: sl.fit.as_ref().err().map(String::as_str),
+                    atm_vol: m.map(|m| m.atm_vol),
+                    vol_25d_call: m.map(|m| m.vol_25c),
+                    vol_25d_put: m.map(|m| m.vol_25p),
+                    rr25: m.map(|m| m.rr25),
+                    bf25: m.map(|m| m.bf25),
+                    market: sl
+                        .points
+                        .iter()
+                        .map(|p| Point {
+                            strike: p.strike,
+                            k: p.point.k,
+                            iv: p.point.vol,
+                            weight: p.point.weight,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("coin", &self.coin)?;
+        m.serialize_entry("slices", &slices)?;
+        m.serialize_entry("calendar_arbitrage", &self.calendar_arbitrage)?;
+        m.end()
+    }
+}

@@ -1,27 +1,30 @@
-//! Valuation and Greeks of positions (spot, perpetuals, futures, options) on a market snapshot.
-//!
-//! Convention: a spot move of x shifts every forward and futures price of that coin by the same
-//! x (proportional moves, fixed basis), so Greeks are with respect to the **spot index** S and
-//! scenario P&L is a full revaluation. USD value of a coin-settled option = mark in coin × S =
-//! Black76(F)·S/F; of a USD-settled option = Black76(F). Perpetuals and futures are valued as
-//! their P&L from now (zero at the snapshot).
+//! Valuation and Greeks of one position on a market snapshot. An option is worth its mark:
+//! m·F in USD on the forward basis, so a coin-settled option is worth m·S USD and a
+//! USD-settled one m·F. Its Greeks are Black-76 at the volatility `crate::pricing::quote_greeks`
+//! chooses, and a shocked value is the mark plus the Black-76 revaluation,
+//! m·F + B(F′, σ′) − B(F, σ), so scenario P&L is a full revaluation of the model.
+//! Perpetuals and futures are valued as their P&L from now (zero at the snapshot).
 
-use super::{quote_greeks, year_fraction, Black76};
+use super::BookError;
 use crate::instrument::{Instrument, Margining, Position, Settlement};
 use crate::market::MarketSnapshot;
-use crate::{Error, Result};
+use crate::pricing::{quote_greeks, year_fraction, Black76, PricingError};
+
+type Result<T> = std::result::Result<T, BookError>;
 
 /// A scenario: relative spot move and absolute volatility move.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct Shock {
     /// Relative spot move (0.05 = +5 %).
+    #[serde(rename = "spot_shock")]
     pub spot: f64,
     /// Volatility move in absolute terms (0.05 = +5 vol points).
+    #[serde(rename = "vol_shock")]
     pub vol: f64,
 }
 
 /// Value and Greeks of one position, in USD and per USD of spot.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
 pub struct PositionRisk {
     /// USD value (options: mark value; perps/futures: 0, their P&L from now; spot: units × S).
     pub value_usd: f64,
@@ -43,8 +46,20 @@ pub struct PositionRisk {
     pub days_to_expiry: Option<f64>,
 }
 
-/// Option parameters resolved from the snapshot: (Black76 at base, S/F, settlement).
-fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<(Black76, f64, f64, Settlement)> {
+/// An option resolved on the snapshot.
+struct OptionSetup {
+    /// Black-76 at the base forward and the chosen volatility.
+    o: Black76,
+    /// Spot index, USD.
+    s: f64,
+    /// Years to expiry.
+    t: f64,
+    settlement: Settlement,
+    /// The mark, USD on the forward basis (mark price in coin × F).
+    mark_usd: f64,
+}
+
+fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<OptionSetup> {
     let Instrument::Option {
         ref coin,
         expiry,
@@ -53,7 +68,7 @@ fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<(Black76, f64, f64, 
         settlement,
     } = p.instrument
     else {
-        unreachable!()
+        return Err(PricingError::NotAnOption.into());
     };
     let q = m.option(&p.instrument)?;
     let s = m.spot(coin)?;
@@ -61,7 +76,13 @@ fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<(Black76, f64, f64, 
     let t = year_fraction(as_of, expiry);
     let vol = quote_greeks(q, Some(as_of))?.vol;
     let o = Black76::new(q.forward, strike, t, vol, q.rate, kind)?;
-    Ok((o, s, t, settlement))
+    Ok(OptionSetup {
+        o,
+        s,
+        t,
+        settlement,
+        mark_usd: q.mark_price * q.forward,
+    })
 }
 
 /// Price of a perpetual or future (USD): the snapshot's futures price, else the forward of
@@ -91,13 +112,23 @@ pub fn position_value(p: &Position, m: &MarketSnapshot, shock: Shock) -> Result<
             })
         }
         Instrument::Option { .. } => {
-            let (o, s, _, settlement) = option_setup(p, m)?;
-            let vol = o.vol + shock.vol;
-            if !(vol > 0.0) {
-                return Err(Error::Pricing(super::PricingError::BadVolatility(vol)));
-            }
-            let shocked = Black76::new(o.forward * (1.0 + x), o.strike, o.time, vol, o.rate, o.kind)?;
-            let v = shocked.price();
+            let OptionSetup {
+                o,
+                s,
+                settlement,
+                mark_usd,
+                ..
+            } = option_setup(p, m)?;
+            let v = if shock == Shock::default() {
+                mark_usd
+            } else {
+                let vol = o.vol + shock.vol;
+                if !(vol > 0.0) {
+                    return Err(PricingError::BadVolatility(vol).into());
+                }
+                let shocked = Black76::new(o.forward * (1.0 + x), o.strike, o.time, vol, o.rate, o.kind)?;
+                mark_usd + shocked.price() - o.price()
+            };
             Ok(p.size
                 * match settlement {
                     Settlement::Coin => v * s / o.forward,
@@ -109,7 +140,9 @@ pub fn position_value(p: &Position, m: &MarketSnapshot, shock: Shock) -> Result<
 
 /// Value and Greeks of a position.
 ///
-/// Errors: unknown option (not in the snapshot), missing spot or forward, expired option.
+/// # Errors
+/// [`BookError`]: an option not in the snapshot, a missing spot or forward, an expired
+/// instrument.
 pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
     let n = p.size;
     let out = match &p.instrument {
@@ -127,7 +160,7 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
             if let (Some(a), Some(e)) = (m.as_of, p.instrument.expiry()) {
                 let t = year_fraction(a, e);
                 if t <= 0.0 {
-                    return Err(Error::Pricing(super::PricingError::Expired(t)));
+                    return Err(PricingError::Expired(t).into());
                 }
             }
             let s = m.spot(coin)?;
@@ -148,21 +181,27 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
             }
         }
         Instrument::Option { .. } => {
-            let (o, s, t, settlement) = option_setup(p, m)?;
+            let OptionSetup {
+                o,
+                s,
+                t,
+                settlement,
+                mark_usd,
+            } = option_setup(p, m)?;
             let g = o.greeks();
             let r = s / o.forward; // S/F
             let (value, delta, gamma, vega, theta, adj) = match settlement {
                 Settlement::Coin => (
-                    g.price * r,
+                    mark_usd * r,
                     g.delta,
                     g.gamma / r,
                     g.vega * r,
                     g.theta * r,
-                    g.delta - g.price / o.forward,
+                    g.delta - mark_usd / o.forward,
                 ),
                 Settlement::Usd => {
                     let d = g.delta / r;
-                    (g.price, d, g.gamma / (r * r), g.vega, g.theta, d)
+                    (mark_usd, d, g.gamma / (r * r), g.vega, g.theta, d)
                 }
             };
             PositionRisk {
