@@ -8,7 +8,7 @@
 use super::BookError;
 use crate::instrument::{Instrument, Margining, Position, Settlement};
 use crate::market::MarketSnapshot;
-use crate::pricing::{quote_greeks, year_fraction, Black76, PricingError};
+use crate::pricing::{quote_greeks, year_fraction, Black76, PricingError, DAYS_PER_YEAR};
 
 type Result<T> = std::result::Result<T, BookError>;
 
@@ -176,7 +176,7 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
                 days_to_expiry: m
                     .as_of
                     .zip(p.instrument.expiry())
-                    .map(|(a, e)| year_fraction(a, e) * 365.0),
+                    .map(|(a, e)| year_fraction(a, e) * DAYS_PER_YEAR),
                 ..Default::default()
             }
         }
@@ -212,7 +212,7 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
                 vega: n * vega,
                 theta: n * theta,
                 spot: s,
-                days_to_expiry: Some(t * 365.0),
+                days_to_expiry: Some(t * DAYS_PER_YEAR),
                 ..Default::default()
             }
         }

@@ -35,14 +35,25 @@ pub fn read_toml<T: DeserializeOwned>(path: impl AsRef<Path>) -> Result<T, IoErr
     parse_toml(&read_text(path)?, &path.display().to_string())
 }
 
-/// Read a portfolio file; its paths resolve against its directory.
+/// Read a portfolio file; the paths it names (`[data] prices`, `[market] chains` and
+/// `futures`) are resolved against its directory.
 ///
 /// # Errors
 /// As [`read_toml`].
 pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> {
     let path = path.as_ref();
     let mut pf = parse_portfolio(&read_text(path)?, &path.display().to_string())?;
-    pf.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let at = |p: &mut String| *p = resolve(&base, p).display().to_string();
+    if let Some(d) = &mut pf.data {
+        at(&mut d.prices);
+    }
+    if let Some(m) = &mut pf.market {
+        m.chains.iter_mut().for_each(at);
+        if let Some(f) = &mut m.futures {
+            at(f);
+        }
+    }
     Ok(pf)
 }
 
@@ -115,7 +126,7 @@ pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
     }
     let mut rows = Vec::new();
     for c in &market.chains {
-        rows.extend(read_option_chain(pf.resolve(c))?);
+        rows.extend(read_option_chain(c)?);
     }
     let mut snap = MarketSnapshot::from_chain_rows(rows)?;
     if let Some(s) = &market.as_of {
@@ -133,7 +144,7 @@ pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
         snap.spot.insert(coin.clone(), *px);
     }
     if let Some(f) = &market.futures {
-        snap.futures = read_futures_prices(pf.resolve(f), snap.as_of)?;
+        snap.futures = read_futures_prices(f, snap.as_of)?;
     }
     let mut positions = Vec::new();
     for h in &pf.holdings {

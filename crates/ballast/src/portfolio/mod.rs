@@ -87,9 +87,6 @@ pub struct PortfolioFile {
     pub rebalance: RebalanceSection,
     #[serde(default)]
     pub risk: RiskSection,
-    /// Directory of the file (price paths are relative to it). Set by `crate::io::read_portfolio`.
-    #[serde(skip)]
-    pub base_dir: PathBuf,
     /// Path of the file, for messages.
     #[serde(skip)]
     pub source: String,
@@ -232,11 +229,6 @@ impl Default for RiskSection {
 }
 
 impl PortfolioFile {
-    /// A path from the file, resolved against the portfolio file's directory.
-    pub fn resolve(&self, path: &str) -> PathBuf {
-        crate::io::resolve(&self.base_dir, path)
-    }
-
     /// The `[data]` section, or an error saying the command needs it.
     pub fn data(&self) -> Result<&DataSection, PortfolioError> {
         self.data.as_ref().ok_or_else(|| {
@@ -251,9 +243,10 @@ impl PortfolioFile {
             .ok_or_else(|| self.invalid("this command needs a [target] section (method = ...)".into()))
     }
 
-    /// Path of the price file, resolved against the portfolio file's directory.
+    /// Path of the price file (`crate::io::read_portfolio` has resolved it against the
+    /// portfolio file's directory).
     pub fn prices_path(&self) -> Result<PathBuf, PortfolioError> {
-        Ok(self.resolve(&self.data()?.prices))
+        Ok(PathBuf::from(&self.data()?.prices))
     }
 
     pub(crate) fn invalid(&self, message: String) -> PortfolioError {

@@ -268,7 +268,7 @@ pub fn black76_columns_into(
                             p[x] = price;
                             th[x] = (opt.rate * price
                                 - 0.5 * opt.vol * opt.vol * opt.forward * opt.forward * g[x])
-                                / 365.0;
+                                / super::DAYS_PER_YEAR;
                             rh[x] = -opt.time * price / 100.0;
                         }
                         Err(e) => {

@@ -98,7 +98,7 @@ impl Black76 {
             delta: df * w * nd1,
             gamma,
             vega: vega_1 / 100.0,
-            theta: theta_year / 365.0,
+            theta: theta_year / super::DAYS_PER_YEAR,
             rho: -t * price / 100.0,
             vanna: -df * pdf * d2 / sigma / 100.0,
             volga: vega_1 * d1 * d2 / sigma / 1e4,

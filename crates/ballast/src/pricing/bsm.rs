@@ -90,7 +90,7 @@ impl Bsm {
             delta: w * dq * nd1,
             gamma: dq * pdf / (s * sd),
             vega: vega_1 / 100.0,
-            theta: theta_year / 365.0,
+            theta: theta_year / super::DAYS_PER_YEAR,
             rho: w * k * t * dr * nd2 / 100.0,
             dividend_rho: -w * t * s * dq * nd1 / 100.0,
             vanna: -dq * pdf * d2 / sigma / 100.0,

@@ -246,7 +246,7 @@ pub(crate) fn black76_lane(f: f64, k: f64, t: f64, vol: f64, r: f64, call: bool)
             delta: df * w * nd1,
             gamma,
             vega: vega_1 / 100.0,
-            theta: (r * price - 0.5 * vol * vol * f * f * gamma) / 365.0,
+            theta: (r * price - 0.5 * vol * vol * f * f * gamma) / super::DAYS_PER_YEAR,
             rho: -t * price / 100.0,
             vanna: -df * pdf * d2 * inv_vol * 0.01,
             volga: vega_1 * d1 * d2 * inv_vol * 1e-4,

@@ -37,7 +37,10 @@ pub use implied::implied_vol_black76;
 pub use crate::instrument::OptionKind;
 
 /// Seconds in the 365-day year used for T.
-pub const SECONDS_PER_YEAR: f64 = 365.0 * 86_400.0;
+pub const SECONDS_PER_YEAR: f64 = DAYS_PER_YEAR * 86_400.0;
+
+/// Days in the year of T and of theta (ACT/365: crypto trades every day).
+pub const DAYS_PER_YEAR: f64 = crate::PERIODS_PER_YEAR_DAILY;
 
 /// Time to expiry in years (ACT/365, exact seconds) from `now` to `expiry`; negative if past.
 pub fn year_fraction(now: jiff::Timestamp, expiry: jiff::Timestamp) -> f64 {

@@ -8,6 +8,7 @@ mod data_errors;
 mod deribit_greeks;
 mod estimators_extra;
 mod hedge;
+mod layers;
 mod price_formats;
 mod properties;
 mod reference_black_litterman;
