@@ -15,11 +15,14 @@ fn bad(name: &str, reason: impl Into<String>) -> InstrumentError {
     }
 }
 
-/// Parse `27DEC24` / `5MAY26` into the expiry instant (08:00 UTC).
+/// Parse `27DEC24` / `5MAY26` into the expiry instant (08:00 UTC). Works on characters, so
+/// any text (multi-byte characters included) gets an error, never a panic.
 fn parse_expiry(name: &str, s: &str) -> Result<Timestamp, InstrumentError> {
+    let not_expiry = || bad(name, format!("'{s}' is not an expiry like 27DEC24"));
     let digits = s.chars().take_while(char::is_ascii_digit).count();
-    if !(1..=2).contains(&digits) || s.len() != digits + 5 {
-        return Err(bad(name, format!("'{s}' is not an expiry like 27DEC24")));
+    // day digits, three letters, two year digits: all ASCII, so byte offsets are safe below
+    if !(1..=2).contains(&digits) || !s.is_ascii() || s.len() != digits + 5 {
+        return Err(not_expiry());
     }
     let day: i8 = s[..digits].parse().map_err(|_| bad(name, "bad day"))?;
     let mon = &s[digits..digits + 3];
@@ -160,6 +163,10 @@ mod tests {
             "BTC-27DEC24-60000-X",
             "BTC-27DEC24-60000-C-1",
             "BTC_EUR-PERPETUAL",
+            // multi-byte characters where the expiry's letters are (found by fuzzing)
+            "BTC-5AS\u{fffd}-60000-P",
+            "BTC-5\u{e9}AY26",
+            "ETH-\u{1f600}",
         ] {
             assert!(parse_deribit_name(bad).is_err(), "{bad}");
         }

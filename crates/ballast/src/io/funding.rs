@@ -26,7 +26,15 @@ pub fn perp_coin(symbol: &str) -> &str {
 /// rate), or a missing column.
 pub fn read_funding(path: impl AsRef<Path>) -> Result<FundingRates, IoError> {
     let path = path.as_ref();
-    let t = parse(&read_text(path)?, &path.display().to_string(), Shape::Exact)?;
+    read_funding_str(&read_text(path)?, &path.display().to_string())
+}
+
+/// [`read_funding`] from text; `file` names it in errors.
+///
+/// # Errors
+/// As [`read_funding`].
+pub fn read_funding_str(text: &str, file: &str) -> Result<FundingRates, IoError> {
+    let t = parse(text, file, Shape::Exact)?;
     let (c_ts, c_sym, c_rate) = (
         t.column("funding_time")?,
         t.column("symbol")?,

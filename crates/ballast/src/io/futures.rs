@@ -17,7 +17,19 @@ pub fn read_futures_prices(
     as_of: Option<Timestamp>,
 ) -> Result<HashMap<String, f64>, IoError> {
     let path = path.as_ref();
-    let t = parse(&read_text(path)?, &path.display().to_string(), Shape::Exact)?;
+    read_futures_prices_str(&read_text(path)?, &path.display().to_string(), as_of)
+}
+
+/// [`read_futures_prices`] from text; `file` names it in errors.
+///
+/// # Errors
+/// As [`read_futures_prices`].
+pub fn read_futures_prices_str(
+    text: &str,
+    file: &str,
+    as_of: Option<Timestamp>,
+) -> Result<HashMap<String, f64>, IoError> {
+    let t = parse(text, file, Shape::Exact)?;
     let (c_ts, c_name, c_px) = (
         t.column("timestamp")?,
         t.column("instrument_name")?,

@@ -19,8 +19,8 @@ pub use config::{
     load_backtest, load_backtest_str, load_book, parse_portfolio, parse_toml, read_constraints,
     read_portfolio, read_toml,
 };
-pub use funding::{perp_coin, read_funding};
-pub use futures::read_futures_prices;
+pub use funding::{perp_coin, read_funding, read_funding_str};
+pub use futures::{read_futures_prices, read_futures_prices_str};
 pub use prices::{
     read_prices, read_prices_str, read_prices_with, read_volumes, read_wide_returns, PriceField,
 };
