@@ -1,4 +1,7 @@
 //! `ballast` — risk reports, allocation and rebalancing for crypto portfolios.
+//!
+//! Argument doc comments are `--help` text: `[data]` there is a file section, not a link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 mod args;
 mod backtest_charts;

@@ -40,6 +40,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod allocate;
 pub mod analysis;
 pub mod backtest;

@@ -30,6 +30,7 @@ pub struct BlackLitterman {
     pub delta: f64,
     /// Scale of the prior uncertainty τ (> 0), e.g. 0.05.
     pub tau: f64,
+    /// Annual risk-free rate (added to the prior).
     pub risk_free: f64,
     /// Market weights for the prior (default equal weights), or `prior_returns`.
     pub market_weights: Option<Vec<f64>>,
@@ -37,7 +38,9 @@ pub struct BlackLitterman {
     pub prior_returns: Option<Vec<f64>>,
     /// Views: rows of P (length N) and Q.
     pub p: Vec<Vec<f64>>,
+    /// View returns Q (annual), one per row of P.
     pub q: Vec<f64>,
+    /// How the view uncertainty Ω is set.
     pub omega: ViewUncertainty,
 }
 
@@ -85,7 +88,8 @@ fn solve_small(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
 impl BlackLitterman {
     /// Compute the posterior for the (annualised) prior covariance `cov`.
     ///
-    /// Errors: bad δ, τ or confidences; views with the wrong length; a singular view system or
+    /// # Errors
+    /// Bad δ, τ or confidences; views with the wrong length; a singular view system or
     /// covariance.
     pub fn posterior(&self, cov: &Covariance) -> Result<BlPosterior, AllocateError> {
         let n = cov.dim();
@@ -211,7 +215,8 @@ impl BlackLitterman {
 /// `ETH-SOL` = 0.1 a relative one (ETH outperforms SOL by 10 %). Returns the rows of P (over
 /// `assets`) and Q.
 ///
-/// Errors: unknown assets (named, with the view), an asset compared with itself.
+/// # Errors
+/// Unknown assets (named, with the view), an asset compared with itself.
 pub fn views_from_pairs(
     pairs: &[(String, f64)],
     assets: &[String],

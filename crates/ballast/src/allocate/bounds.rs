@@ -5,7 +5,9 @@ use super::AllocateError;
 /// Lower and upper weight bounds, fractions of portfolio value, per asset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WeightBounds {
+    /// Lower bound per asset.
     pub lower: Vec<f64>,
+    /// Upper bound per asset.
     pub upper: Vec<f64>,
 }
 

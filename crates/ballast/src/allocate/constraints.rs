@@ -6,10 +6,13 @@ use super::AllocateError;
 /// A group limit, e.g. "layer-1 coins ≤ 40 %": lower ≤ Σ_{i∈members} w_i ≤ upper.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// Name (for messages).
     pub name: String,
     /// Indices of the member assets (covariance order).
     pub members: Vec<usize>,
+    /// Lower limit on the group's total weight.
     pub lower: f64,
+    /// Upper limit on the group's total weight.
     pub upper: f64,
 }
 
@@ -20,6 +23,7 @@ pub struct Constraints {
     pub lower: Vec<f64>,
     /// Per-asset upper bounds.
     pub upper: Vec<f64>,
+    /// Group limits.
     pub groups: Vec<Group>,
     /// Σ w = net exposure: 1 = fully invested (default), 0 = market neutral.
     pub net_exposure: f64,
@@ -230,19 +234,29 @@ impl Constraints {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConstraintsSpec {
+    /// Lower bound on every weight (default 0).
     pub min_weight: Option<f64>,
+    /// Upper bound on every weight (default 1).
     pub max_weight: Option<f64>,
+    /// Σw: 1 fully invested (default), 0 market neutral.
     pub net_exposure: Option<f64>,
+    /// Σ|w| cap (needed for shorting).
     pub max_gross: Option<f64>,
+    /// Σ|w − current| cap.
     pub max_turnover: Option<f64>,
     #[serde(default)]
+    /// Proportional cost per unit of |w − current|, annual-return units.
     pub cost: f64,
     #[serde(default)]
+    /// γ of the γ‖w‖² penalty.
     pub l2: f64,
+    /// Current weights for turnover and costs (default: the holdings, or all cash).
     pub current: Option<std::collections::BTreeMap<String, f64>>,
     #[serde(default)]
+    /// Per-asset [lower, upper] bounds overriding the uniform ones.
     pub bounds: std::collections::BTreeMap<String, [f64; 2]>,
     #[serde(default, rename = "group")]
+    /// `[[group]]` limits.
     pub groups: Vec<GroupSpec>,
 }
 
@@ -250,9 +264,13 @@ pub struct ConstraintsSpec {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
+    /// Name (for messages).
     pub name: String,
+    /// Member assets.
     pub assets: Vec<String>,
+    /// Lower limit on the members' total weight.
     pub min: Option<f64>,
+    /// Upper limit on the members' total weight.
     pub max: Option<f64>,
 }
 

@@ -52,7 +52,8 @@ impl Dendrogram {
     /// Cluster the assets of `cov` on the correlation distance d_ij = √((1 − ρ_ij)/2) (clipped
     /// to [0, 1]) with the given linkage.
     ///
-    /// Errors: a non-positive variance (no correlation).
+    /// # Errors
+    /// A non-positive variance (no correlation).
     pub fn fit(cov: &Covariance, link: Linkage) -> Result<Self, AllocateError> {
         let n = cov.dim();
         let corr = cov.correlation()?;

@@ -48,6 +48,7 @@ pub enum LeafOrder {
 /// HRP settings.
 #[derive(Debug, Clone, Default)]
 pub struct HrpConfig {
+    /// Clustering linkage.
     pub linkage: Linkage,
     /// Leaf order used for the bisection.
     pub leaf_order: LeafOrder,
@@ -82,7 +83,8 @@ fn left_share(cov: &Covariance, left: &[usize], right: &[usize]) -> f64 {
 
 /// HRP weights (long-only, fully invested) for the annualised covariance `cov` (n×n).
 ///
-/// Errors: non-finite or zero-variance covariance; bounds of the wrong length, with lower >
+/// # Errors
+/// Non-finite or zero-variance covariance; bounds of the wrong length, with lower >
 /// upper, negative, or that cannot sum to 1 (`AllocateError::Infeasible`).
 pub fn hrp(cov: &Covariance, link: Linkage) -> Result<Allocation, AllocateError> {
     hrp_with(
@@ -141,7 +143,8 @@ fn clip_share(alpha: f64, total: f64, left: &[usize], right: &[usize], lo: &[f64
 
 /// HERC weights for `cov` with `k` clusters (`None` = two-difference gap statistic).
 ///
-/// Errors: non-finite or zero-variance covariance; `k` of 0 or more than the assets.
+/// # Errors
+/// Non-finite or zero-variance covariance; `k` of 0 or more than the assets.
 pub fn herc(cov: &Covariance, link: Linkage, k: Option<usize>) -> Result<Allocation, AllocateError> {
     check_cov(cov)?;
     let n = cov.dim();

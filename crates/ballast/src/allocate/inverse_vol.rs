@@ -9,7 +9,8 @@ use crate::estimate::Covariance;
 /// With `bounds`, weights outside [l_i, u_i] are fixed at the bound and the remainder is
 /// shared in proportion to σ⁻¹ ([`WeightBounds::fill_proportional`]).
 ///
-/// Errors: covariance errors (non-finite, zero variance, not positive definite), infeasible bounds.
+/// # Errors
+/// Covariance errors (non-finite, zero variance, not positive definite), infeasible bounds.
 pub fn inverse_volatility(
     cov: &Covariance,
     bounds: Option<&WeightBounds>,

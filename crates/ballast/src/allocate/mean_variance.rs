@@ -18,7 +18,9 @@ use crate::estimate::Covariance;
 /// What to optimise.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MvObjective {
+    /// Minimum variance.
     MinVariance,
+    /// Maximum Sharpe ratio.
     MaxSharpe,
     /// Target annual expected return.
     EfficientReturn(f64),
@@ -31,6 +33,7 @@ pub enum MvObjective {
 /// A mean-variance portfolio.
 #[derive(Debug, Clone)]
 pub struct MvPortfolio {
+    /// The objective solved.
     pub objective: MvObjective,
     /// Weights (covariance order).
     pub weights: Vec<f64>,
@@ -109,7 +112,8 @@ fn solve(
 
 /// Solve one mean-variance problem (see the module table).
 ///
-/// Errors: covariance not positive definite; infeasible constraints (naming the constraint
+/// # Errors
+/// Covariance not positive definite; infeasible constraints (naming the constraint
 /// blocks); [`AllocateError::NoPositiveExcessReturn`] for max-Sharpe when no asset beats r_f;
 /// an efficient-return target above what the constraints allow (infeasible); bad parameters.
 pub fn mean_variance(

@@ -31,7 +31,8 @@ pub struct CvarPortfolio {
 /// Minimise CVaR_β of the per-period loss over the historical scenarios in `returns`, under
 /// `cons`; with `target = Some((μ, r))` also require μ'w ≥ r (mean-CVaR efficient portfolio).
 ///
-/// Errors: β outside (0, 1); infeasible constraints or target; bad shapes.
+/// # Errors
+/// Β outside (0, 1); infeasible constraints or target; bad shapes.
 pub fn min_cvar(
     returns: &Returns,
     cons: &Constraints,

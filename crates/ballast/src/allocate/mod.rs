@@ -41,7 +41,8 @@ pub use vol_target::{vol_target, VolTarget, VolTargeted};
 
 use crate::estimate::Covariance;
 
-/// Errors from allocators.
+/// # Errors
+/// From allocators.
 #[derive(Debug, thiserror::Error)]
 pub enum AllocateError {
     /// Risk budgets that are not valid.

@@ -64,7 +64,8 @@ impl RiskBudgeting {
 
     /// Solve for the covariance `cov` (N×N, annualised or not: weights are scale-invariant).
     ///
-    /// Errors: `BadBudgets` (wrong length, non-positive, not summing to 1 within 1e-9),
+    /// # Errors
+    /// `BadBudgets` (wrong length, non-positive, not summing to 1 within 1e-9),
     /// covariance errors (non-finite, zero variance, not positive definite), `Infeasible`
     /// bounds, `NotConverged`.
     pub fn weights(&self, cov: &Covariance) -> Result<Allocation, AllocateError> {

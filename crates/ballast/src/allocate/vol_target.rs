@@ -14,6 +14,7 @@ pub struct VolTarget {
 }
 
 impl VolTarget {
+    /// A target with no borrowing (max leverage 1).
     pub fn new(target: f64) -> Self {
         Self {
             target,
@@ -42,7 +43,11 @@ pub struct VolTargeted {
 /// Scale `w` so that √(w'Σw) equals `spec.target` with `cov` annualised, capped so that the
 /// gross exposure does not exceed `spec.max_leverage`; the rest is cash (zero volatility).
 ///
-/// Errors: target or leverage not finite and > 0; zero-volatility weights.
+/// # Formula
+/// k = min(target / σ(w), max_leverage / Σ|w_i|); weights k·w, cash 1 − Σ k·w_i.
+///
+/// # Errors
+/// Target or leverage not finite and > 0; zero-volatility weights.
 pub fn vol_target(cov: &SymMatrix, w: &[f64], spec: VolTarget) -> Result<VolTargeted, AllocateError> {
     if !(spec.target.is_finite() && spec.target > 0.0) {
         return Err(AllocateError::BadParameter(format!(

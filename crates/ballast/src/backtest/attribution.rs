@@ -15,6 +15,7 @@ use super::BacktestError;
 pub struct PeriodAttribution {
     /// Calendar year, or `all`.
     pub period: String,
+    /// Days in the period.
     pub days: usize,
     /// Per coin (panel order): contribution to return.
     pub return_contribution: Vec<f64>,
@@ -22,7 +23,9 @@ pub struct PeriodAttribution {
     pub risk_contribution: Vec<f64>,
     /// Cash interest, costs and funding as returns (costs and funding negative when paid).
     pub interest: f64,
+    /// Trading costs as a return (negative).
     pub costs: f64,
+    /// Funding as a return (negative when paid).
     pub funding: f64,
     /// Σ of daily portfolio returns over the period.
     pub sum_of_returns: f64,

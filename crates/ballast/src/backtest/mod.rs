@@ -28,7 +28,8 @@ pub use report::{BacktestReport, StrategyReport};
 use crate::allocate::AllocationSpec;
 use crate::estimate::CovarianceSpec;
 
-/// Errors from checking or running a backtest (reading the strategy file is [`crate::io`]'s).
+/// # Errors
+/// From checking or running a backtest (reading the strategy file is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum BacktestError {
     /// A setting or combination that cannot run, naming the file and the strategy.

@@ -18,7 +18,8 @@ use crate::instrument::Position;
 use crate::market::{MarketError, MarketSnapshot};
 use crate::pricing::PricingError;
 
-/// Errors from valuing a book.
+/// # Errors
+/// From valuing a book.
 #[derive(Debug, thiserror::Error)]
 pub enum BookError {
     /// An option that cannot be priced (expired, bad volatility, ...).

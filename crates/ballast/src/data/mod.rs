@@ -26,35 +26,71 @@ pub use returns::{simple_returns, ReturnKind, Returns};
 
 use jiff::civil::Date;
 
-/// Errors from building panels and windows (reading files is [`crate::io`]'s).
+/// # Errors
+/// From building panels and windows (reading files is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("unknown asset '{asset}' (the price data has: {available})")]
-    UnknownAsset { asset: String, available: String },
+    /// An asset the data does not have.
+    UnknownAsset {
+        /// The asset asked for.
+        asset: String,
+        /// The assets the data has, comma-separated.
+        available: String,
+    },
     #[error("window of {requested} returns needs {} price rows but only {available} usable rows end on or before {end}", requested.saturating_add(1))]
+    /// Fewer usable rows than the window needs.
     WindowTooLong {
+        /// Returns asked for.
         requested: usize,
+        /// Usable rows up to the end date.
         available: usize,
+        /// The end date.
         end: Date,
     },
     #[error("window must contain at least 2 returns (got {0})")]
+    /// A window of fewer than 2 returns.
     WindowTooShort(usize),
     #[error("end date {end} is before the first price date {first}")]
-    EndBeforeStart { end: Date, first: Date },
-    #[error("end date {end} is after the last price date {last}; give an end date inside the data (or none, for the last date)")]
-    EndAfterData { end: Date, last: Date },
-    #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last} ({listed}); move the window or drop the asset")]
-    MissingInWindow {
-        asset: String,
-        date: Date,
+    /// An end date before the data starts.
+    EndBeforeStart {
+        /// The end date.
+        end: Date,
+        /// The first date of the data.
         first: Date,
+    },
+    #[error("end date {end} is after the last price date {last}; give an end date inside the data (or none, for the last date)")]
+    /// An end date after the data ends.
+    EndAfterData {
+        /// The end date.
+        end: Date,
+        /// The last date of the data.
+        last: Date,
+    },
+    #[error("asset '{asset}' has no price on {date}, inside the window {first} .. {last} ({listed}); move the window or drop the asset")]
+    /// A selected asset with a gap inside the window.
+    MissingInWindow {
+        /// The asset.
+        asset: String,
+        /// The first date without a price.
+        date: Date,
+        /// First date of the window.
+        first: Date,
+        /// Last date of the window.
         last: Date,
         /// Where the asset does have prices, e.g. "its prices run from 2019-04-26 to 2024-09-09".
         listed: String,
     },
     #[error("no asset has a complete price history in the window {first} .. {last}")]
-    NoCompleteAsset { first: Date, last: Date },
+    /// No asset is complete in the window.
+    NoCompleteAsset {
+        /// First date of the window.
+        first: Date,
+        /// Last date of the window.
+        last: Date,
+    },
     #[error("{0}")]
+    /// Anything else, with its message.
     Invalid(String),
 }
 

@@ -13,7 +13,9 @@ pub fn simple_returns(values: &[f64]) -> impl Iterator<Item = f64> + '_ {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReturnKind {
     #[default]
+    /// P_t / P_{t−1} − 1 (the default).
     Simple,
+    /// ln(P_t / P_{t−1}).
     Log,
 }
 
@@ -33,8 +35,11 @@ pub struct Returns {
 }
 
 impl Returns {
-    /// Build from column-major data (`data[j * T + t]`). Errors on shape mismatch, fewer than
-    /// two periods, no assets, or a non-finite value.
+    /// Build from column-major data (`data[j * T + t]`).
+    ///
+    /// # Errors
+    /// [`DataError`]: a shape mismatch, fewer than two periods, no assets, a non-finite value,
+    /// a non-positive `periods_per_year`.
     pub fn new(
         dates: Vec<Date>,
         assets: Vec<String>,

@@ -80,7 +80,8 @@ impl Covariance {
 
     /// Check the matrix is usable by optimisers: finite, positive variances, positive definite.
     ///
-    /// Errors: [`EstimateError::NotFinite`], [`EstimateError::ZeroVariance`] (naming the asset),
+    /// # Errors
+    /// [`EstimateError::NotFinite`], [`EstimateError::ZeroVariance`] (naming the asset),
     /// [`EstimateError::NotPositiveDefinite`] (with the smallest eigenvalue).
     pub fn validate(&self) -> Result<(), EstimateError> {
         if !self.matrix.is_finite() {
@@ -105,7 +106,8 @@ impl Covariance {
     /// to be definite). Variances change by at most n·ε; the result passes [`Self::validate`].
     /// Returns the repaired covariance and the smallest eigenvalue before repair.
     ///
-    /// Errors: [`EstimateError::NotFinite`].
+    /// # Errors
+    /// [`EstimateError::NotFinite`].
     pub fn nearest_positive_definite(&self) -> Result<(Self, f64), EstimateError> {
         let n = self.dim().max(1) as f64;
         let eps = 1e-8 * self.matrix.diagonal().iter().sum::<f64>().abs() / n;
@@ -203,7 +205,8 @@ fn demeaned(returns: &Returns) -> (Vec<f64>, Vec<f64>) {
 /// Sample covariance `Σ = X_c'X_c / (T − ddof)` of demeaned returns X_c (ddof = 1 by default,
 /// pandas `DataFrame.cov`); annualised.
 ///
-/// Errors: fewer than `ddof + 1` periods.
+/// # Errors
+/// Fewer than `ddof + 1` periods.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleCovariance {
     /// Delta degrees of freedom: 1 (unbiased, default) or 0 (maximum likelihood).
@@ -217,6 +220,10 @@ impl Default for SampleCovariance {
 }
 
 impl SampleCovariance {
+    /// Fit to `returns`: the annualised sample covariance.
+    ///
+    /// # Errors
+    /// [`EstimateError::TooFewObservations`] with fewer than ddof + 1 periods.
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
         need("sample covariance", returns, self.ddof + 1)?;
         let t = returns.n_periods();
@@ -231,7 +238,8 @@ impl SampleCovariance {
 /// `(1−λ) λ^{T−t} / (1 − λ^T)` sum to one — identical to skfolio's `EWCovariance`
 /// (half-life `ln ½ / ln λ`, `assume_centered=True`). Annualised.
 ///
-/// Errors: λ outside (0, 1); fewer than 2 periods.
+/// # Errors
+/// Λ outside (0, 1); fewer than 2 periods.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Ewma {
     /// Decay λ ∈ (0, 1); RiskMetrics daily default 0.94.
@@ -245,6 +253,10 @@ impl Default for Ewma {
 }
 
 impl Ewma {
+    /// Fit to `returns`: the annualised EWMA covariance.
+    ///
+    /// # Errors
+    /// [`EstimateError::BadParameter`] for λ outside (0, 1); fewer than 2 periods.
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
         let lambda = self.lambda;
         if !(lambda > 0.0 && lambda < 1.0) {
@@ -308,13 +320,18 @@ pub enum ShrinkageTarget {
 ///   variances and sets every correlation to the average r̄; π̂, ρ̂, γ̂ use 1/T moments, exactly
 ///   as PyPortfolioOpt 1.6 (which mixes the two normalisations).
 ///
-/// Annualised. Errors: fewer than 2 periods; zero variance (constant-correlation target).
+/// Annualised.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LedoitWolf {
+    /// The shrinkage target.
     pub target: ShrinkageTarget,
 }
 
 impl LedoitWolf {
+    /// Fit to `returns`: the annualised Ledoit–Wolf covariance.
+    ///
+    /// # Errors
+    /// Fewer than 2 periods; a zero variance (constant-correlation target).
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
         need("ledoit-wolf", returns, 2)?;
         match self.target {
@@ -461,11 +478,15 @@ fn lw_constant_correlation(returns: &Returns) -> Result<Covariance, EstimateErro
 /// Oracle Approximating Shrinkage (Chen, Wiesel, Eldar & Hero 2010) towards μI, as
 /// scikit-learn's `OAS`: S = ddof-0 covariance of demeaned returns,
 /// `δ = min(1, (ā + μ²) / ((T + 1)(ā − μ²/N)))` with ā the mean of S² entries, μ = tr(S)/N.
-/// Annualised. Errors: fewer than 2 periods.
+/// Annualised.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Oas;
 
 impl Oas {
+    /// Fit to `returns`: the annualised OAS covariance.
+    ///
+    /// # Errors
+    /// Fewer than 2 periods.
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
         need("oas", returns, 2)?;
         let (t, n) = (returns.n_periods(), returns.n_assets());

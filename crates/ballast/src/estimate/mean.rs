@@ -6,7 +6,8 @@ use crate::data::Returns;
 /// Historical arithmetic mean × periods per year (PyPortfolioOpt
 /// `mean_historical_return(compounding=False, frequency=365)`). Length N, annual.
 ///
-/// Errors: fewer than 1 period.
+/// # Errors
+/// Fewer than 1 period.
 pub fn historical_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
     let t = returns.n_periods();
     if t == 0 {
@@ -22,7 +23,10 @@ pub fn historical_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
 }
 
 /// Exponentially weighted mean × periods per year: weights (1 − λ) λ^{T−t}, normalised
-/// (λ = 0.94 ↔ half-life ≈ 11 days). Errors: λ outside (0, 1); no periods.
+/// (λ = 0.94 ↔ half-life ≈ 11 days).
+///
+/// # Errors
+/// λ outside (0, 1); no periods.
 pub fn ewma_mean(returns: &Returns, lambda: f64) -> Result<Vec<f64>, EstimateError> {
     if !(lambda > 0.0 && lambda < 1.0) {
         return Err(EstimateError::BadParameter {
@@ -53,7 +57,10 @@ pub fn ewma_mean(returns: &Returns, lambda: f64) -> Result<Vec<f64>, EstimateErr
 /// James–Stein shrinkage of the historical means toward their cross-sectional average
 /// (Jorion 1986 style, positive-part): μ_JS = μ̄ + (1 − c)(μ − μ̄) with
 /// c = min(1, (N − 3) · s² / ‖μ − μ̄‖²), s² the average variance of the mean estimates (σ_i²/T).
-/// Annualised. Errors: fewer than 4 assets or 2 periods.
+/// Annualised.
+///
+/// # Errors
+/// Fewer than 4 assets or 2 periods.
 pub fn james_stein_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
     let (t, n) = (returns.n_periods(), returns.n_assets());
     if n < 4 || t < 2 {
@@ -89,7 +96,9 @@ pub fn james_stein_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
 
 /// Volatility-adjusted momentum per asset: the trailing simple return over the last `lookback`
 /// periods divided by the annualised volatility over the same periods (a Sharpe-like signal).
-/// Errors: `lookback` < 2 or longer than the window.
+///
+/// # Errors
+/// `lookback` < 2 or longer than the window.
 pub fn vol_adjusted_momentum(returns: &Returns, lookback: usize) -> Result<Vec<f64>, EstimateError> {
     let t = returns.n_periods();
     if lookback < 2 || lookback > t {
@@ -121,7 +130,8 @@ pub fn vol_adjusted_momentum(returns: &Returns, lookback: usize) -> Result<Vec<f
 /// the original Σw (long-only weights stay long-only; κ = 0 changes nothing). A constant
 /// signal leaves the weights as they are.
 ///
-/// Errors: lengths differ, κ negative or not finite, a non-finite signal.
+/// # Errors
+/// Lengths differ, κ negative or not finite, a non-finite signal.
 pub fn signal_tilt(weights: &[f64], signal: &[f64], strength: f64) -> Result<Vec<f64>, EstimateError> {
     if weights.len() != signal.len()
         || !(strength >= 0.0 && strength.is_finite())

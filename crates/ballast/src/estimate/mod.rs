@@ -19,7 +19,8 @@ pub use garch::{
 pub use mean::{ewma_mean, historical_mean, james_stein_mean, signal_tilt, vol_adjusted_momentum};
 pub use volatility::{ccc_covariance, ewma_volatility, VolModel};
 
-/// Errors from estimators.
+/// # Errors
+/// From estimators.
 #[derive(Debug, thiserror::Error)]
 pub enum EstimateError {
     /// Fewer observations than the estimator needs.

@@ -21,7 +21,10 @@ pub fn ewma_volatility(returns: &Returns, lambda: f64) -> Result<Vec<f64>, Estim
 /// Constant conditional correlation covariance (Bollerslev 1990): Σ = D R D with D the
 /// per-asset volatility forecasts of `model` (annualised) and R the sample correlation of the
 /// returns standardised by their conditional volatilities. Positive semi-definite by
-/// construction. Errors: those of the volatility model; zero-variance series.
+/// construction.
+///
+/// # Errors
+/// Those of the volatility model; a zero-variance series (named).
 pub fn ccc_covariance(returns: &Returns, model: VolModel) -> Result<Covariance, EstimateError> {
     let (t, n) = (returns.n_periods(), returns.n_assets());
     let ppy = returns.periods_per_year();

@@ -49,24 +49,35 @@ impl HedgeGreek {
     }
 }
 
-/// Errors from hedging.
+/// # Errors
+/// From hedging.
 #[derive(Debug, thiserror::Error)]
 pub enum HedgeError {
     #[error("{coin}: no hedge instrument carries {greek} (book {greek} = {value:.6}); add an instrument that does with --using")]
+    /// A Greek outside its band that no candidate carries.
     Unreachable {
+        /// The underlying.
         coin: String,
+        /// The Greek.
         greek: &'static str,
+        /// The book's value of it.
         value: f64,
     },
     #[error("{coin}: the {greeks} targets cannot be met with the instruments given ({status})")]
+    /// Targets that cannot be met together.
     Infeasible {
+        /// The underlying.
         coin: String,
+        /// The Greeks targeted.
         greeks: String,
+        /// The solver's status.
         status: String,
     },
     #[error("hedge instrument {0}: {1}")]
+    /// A candidate instrument that cannot be used (name, reason).
     BadInstrument(String, String),
     #[error("band for {0} must be ≥ 0")]
+    /// A negative band (the Greek).
     BadBand(&'static str),
 }
 

@@ -57,7 +57,8 @@ fn parse_expiry(name: &str, s: &str) -> Result<Timestamp, InstrumentError> {
 /// BTC/ETH contracts are inverse (coin-margined, coin-settled); `COIN_USDC-...` /
 /// `COIN_USDT-...` are linear (USD-settled).
 ///
-/// Errors: [`InstrumentError::BadName`] explaining which part is malformed.
+/// # Errors
+/// [`InstrumentError::BadName`] explaining which part is malformed.
 pub fn parse_deribit_name(name: &str) -> Result<Instrument, InstrumentError> {
     let parts: Vec<&str> = name.trim().split('-').collect();
     let (coin_part, rest) = parts.split_first().ok_or_else(|| bad(name, "empty"))?;

@@ -20,7 +20,9 @@ use jiff::Timestamp;
 /// Call or put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum OptionKind {
+    /// Call.
     Call,
+    /// Put.
     Put,
 }
 
@@ -46,7 +48,9 @@ pub enum Settlement {
 /// Linear (USD-margined, size in coins) or inverse (coin-margined, size in USD).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Margining {
+    /// USD-margined, size in coins.
     Linear,
+    /// Coin-margined, size in USD notional.
     Inverse,
 }
 
@@ -54,22 +58,39 @@ pub enum Margining {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instrument {
     /// Spot coin.
-    Spot { coin: String },
+    /// Spot coin.
+    Spot {
+        /// The coin.
+        coin: String,
+    },
     /// Perpetual swap.
-    Perpetual { coin: String, margining: Margining },
+    /// Perpetual swap.
+    Perpetual {
+        /// Underlying coin.
+        coin: String,
+        /// Linear or inverse.
+        margining: Margining,
+    },
     /// Dated future expiring at `expiry`.
     Future {
+        /// Underlying coin.
         coin: String,
+        /// Expiry (08:00 UTC on Deribit).
         expiry: Timestamp,
+        /// Linear or inverse.
         margining: Margining,
     },
     /// European option on the coin's forward (Deribit: the future of the same expiry).
     Option {
+        /// Underlying coin.
         coin: String,
+        /// Expiry (08:00 UTC on Deribit).
         expiry: Timestamp,
         /// Strike in USD.
         strike: f64,
+        /// Call or put.
         kind: OptionKind,
+        /// Coin or USD settlement.
         settlement: Settlement,
     },
 }
@@ -103,8 +124,11 @@ impl Instrument {
 pub struct Position {
     /// The name as written (Deribit name, or a coin for spot).
     pub name: String,
+    /// The instrument.
     pub instrument: Instrument,
+    /// Size (see the struct docs for units); negative = short.
     pub size: f64,
+    /// Where it is held.
     pub venue: String,
 }
 
@@ -132,9 +156,16 @@ impl Position {
     }
 }
 
-/// Errors from instrument names.
+/// # Errors
+/// From instrument names.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum InstrumentError {
     #[error("'{name}' is not a Deribit instrument name ({reason}); expected e.g. BTC-PERPETUAL, BTC-28MAR25, BTC-27DEC24-60000-C")]
-    BadName { name: String, reason: String },
+    /// A name that is not a Deribit instrument name.
+    BadName {
+        /// The name.
+        name: String,
+        /// Which part is malformed.
+        reason: String,
+    },
 }

@@ -28,7 +28,8 @@ pub use prices::{
 use jiff::civil::Date;
 use std::path::Path;
 
-/// Errors from reading files. Lines and columns are 1-based.
+/// # Errors
+/// From reading files. Lines and columns are 1-based.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
     /// The file cannot be read (missing, not permitted, ...).

@@ -7,16 +7,26 @@ use crate::instrument::Instrument;
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
 
-/// Errors building or querying a snapshot.
+/// # Errors
+/// Building or querying a snapshot.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum MarketError {
     #[error("no spot price for {0} (give [market] spot = {{ {0} = ... }} or a chain with index_price)")]
+    /// No spot index for the coin.
     NoSpot(String),
     #[error("{0} is not in the option chain(s) of the snapshot")]
+    /// An option not in the snapshot's chains.
     UnknownOption(String),
     #[error("no forward for {coin} expiring {expiry}: no option or future of that expiry in the snapshot")]
-    NoForward { coin: String, expiry: Timestamp },
+    /// No forward for the coin's expiry.
+    NoForward {
+        /// The coin.
+        coin: String,
+        /// The expiry.
+        expiry: Timestamp,
+    },
     #[error("the snapshot has no option quotes")]
+    /// No option quote at all.
     Empty,
 }
 

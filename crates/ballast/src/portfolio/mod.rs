@@ -49,7 +49,8 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// Errors from validating a portfolio file (reading it is [`crate::io`]'s).
+/// # Errors
+/// From validating a portfolio file (reading it is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
 pub enum PortfolioError {
     /// A setting that is not valid, naming the file and the key.
@@ -84,8 +85,10 @@ pub struct PortfolioFile {
     /// Target allocation (needed by `report`): the allocation request.
     pub target: Option<AllocationSpec>,
     #[serde(default)]
+    /// `[rebalance]`: band, fees, minimum trade.
     pub rebalance: RebalanceSection,
     #[serde(default)]
+    /// `[risk]`: confidence levels.
     pub risk: RiskSection,
     /// Path of the file, for messages.
     #[serde(skip)]
@@ -136,6 +139,7 @@ fn default_window() -> usize {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Holding {
+    /// Coin.
     pub asset: String,
     /// Units of the coin held (≥ 0).
     pub units: f64,
@@ -213,6 +217,7 @@ impl Default for RebalanceSection {
 #[serde(deny_unknown_fields)]
 pub struct RiskSection {
     #[serde(default = "default_confidence")]
+    /// Confidence levels of VaR / CVaR (default 0.95, 0.99).
     pub confidence: Vec<f64>,
 }
 

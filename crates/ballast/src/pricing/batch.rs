@@ -90,13 +90,21 @@ pub fn implied_vol_batch(
 /// validation have NaN in every column and their error in `errors`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GreeksColumns {
+    /// Price, USD.
     pub price: Vec<f64>,
+    /// dV/dF.
     pub delta: Vec<f64>,
+    /// Per USD.
     pub gamma: Vec<f64>,
+    /// USD per vol point.
     pub vega: Vec<f64>,
+    /// USD per day.
     pub theta: Vec<f64>,
+    /// USD per 1 % of rate.
     pub rho: Vec<f64>,
+    /// Per vol point.
     pub vanna: Vec<f64>,
+    /// Per vol point².
     pub volga: Vec<f64>,
     /// (row, error) for every row that could not be priced, in row order.
     pub errors: Vec<(usize, PricingError)>,

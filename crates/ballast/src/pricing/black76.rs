@@ -11,7 +11,9 @@ use implied_vol::{DefaultSpecialFn, PriceBlackScholes};
 /// A Black-76 option: forward, strike (same currency), T in years, σ annual, r continuous.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Black76 {
+    /// Forward, USD.
     pub forward: f64,
+    /// Strike, USD.
     pub strike: f64,
     /// Years to expiry, > 0.
     pub time: f64,
@@ -19,11 +21,16 @@ pub struct Black76 {
     pub vol: f64,
     /// Continuously compounded discount rate (0 for Deribit).
     pub rate: f64,
+    /// Call or put.
     pub kind: OptionKind,
 }
 
 impl Black76 {
-    /// Validated constructor. Errors: non-positive forward/strike/vol, T ≤ 0 (expired), non-finite rate.
+    /// Validated constructor.
+    ///
+    /// # Errors
+    /// [`PricingError`]: non-positive forward, strike or volatility, T ≤ 0 (expired), a
+    /// non-finite rate.
     pub fn new(
         forward: f64,
         strike: f64,

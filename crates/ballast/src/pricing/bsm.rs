@@ -6,15 +6,19 @@ use super::{check_inputs, norm_cdf, norm_pdf, OptionKind, PricingError};
 /// A BSM option.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Bsm {
+    /// Spot, USD.
     pub spot: f64,
+    /// Strike, USD.
     pub strike: f64,
     /// Years to expiry, > 0.
     pub time: f64,
+    /// Annual volatility.
     pub vol: f64,
     /// Risk-free rate, continuous.
     pub rate: f64,
     /// Dividend (or borrow / staking) yield, continuous.
     pub dividend: f64,
+    /// Call or put.
     pub kind: OptionKind,
 }
 
@@ -23,14 +27,23 @@ pub struct Bsm {
 /// `vanna` per vol point, `volga` per vol point².
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct BsmGreeks {
+    /// Price, USD.
     pub price: f64,
+    /// dV/dS.
     pub delta: f64,
+    /// Per USD.
     pub gamma: f64,
+    /// USD per vol point.
     pub vega: f64,
+    /// USD per day.
     pub theta: f64,
+    /// USD per 1 % of rate.
     pub rho: f64,
+    /// USD per 1 % of dividend/borrow yield.
     pub dividend_rho: f64,
+    /// Per vol point.
     pub vanna: f64,
+    /// Per vol point².
     pub volga: f64,
 }
 
@@ -61,10 +74,12 @@ impl Bsm {
         })
     }
 
+    /// Discounted price.
     pub fn price(&self) -> f64 {
         self.greeks().price
     }
 
+    /// Price and Greeks (units of [`crate::pricing`]).
     pub fn greeks(&self) -> BsmGreeks {
         let (s, k, t, sigma, r, q) = (
             self.spot,

@@ -6,7 +6,8 @@ use implied_vol::{DefaultSpecialFn, ImpliedBlackVolatility};
 
 /// σ such that Black76(F, K, T, σ, r) = `price` (discounted, same currency as F and K).
 ///
-/// Errors, checked before solving: bad F/K/T/r; a price that is not finite or negative;
+/// # Errors
+/// , checked before solving: bad F/K/T/r; a price that is not finite or negative;
 /// [`PricingError::BelowIntrinsic`] (price < D·max(w(F − K), 0)); [`PricingError::AboveMaximum`]
 /// (price ≥ D·F for a call, D·K for a put).
 pub fn implied_vol_black76(

@@ -47,7 +47,8 @@ pub fn year_fraction(now: jiff::Timestamp, expiry: jiff::Timestamp) -> f64 {
     (expiry.as_nanosecond() - now.as_nanosecond()) as f64 / 1e9 / SECONDS_PER_YEAR
 }
 
-/// Errors from pricing and implied volatility. Each names the offending value.
+/// # Errors
+/// From pricing and implied volatility. Each names the offending value.
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum PricingError {
     /// A forward or spot that is not a positive number.

@@ -9,7 +9,8 @@ use crate::data::AssetMap;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Errors from rebalancing.
+/// # Errors
+/// From rebalancing.
 #[derive(Debug, thiserror::Error)]
 pub enum RebalanceError {
     /// An input that is not valid, naming it.

@@ -19,7 +19,10 @@ pub struct RiskContributions {
     pub percent: Vec<f64>,
 }
 
-/// √(w'Σw). Errors if `w` has the wrong length.
+/// √(w'Σw).
+///
+/// # Errors
+/// [`RiskError::WeightLength`] if `w` has the wrong length.
 pub fn portfolio_volatility(cov: &SymMatrix, w: &[f64]) -> Result<f64, RiskError> {
     check_len(cov, w)?;
     Ok(cov.quad_form(w).max(0.0).sqrt())
@@ -37,7 +40,12 @@ fn check_len(cov: &SymMatrix, w: &[f64]) -> Result<(), RiskError> {
 
 /// Euler risk contributions of weights `w` (length N) under covariance `cov` (N×N).
 ///
-/// Errors: wrong length; `w'Σw ≤ 0` (e.g. all-cash), where contributions are undefined.
+/// # Formula
+/// σ = √(w'Σw); marginal (Σw)_i/σ; component w_i(Σw)_i/σ (summing to σ); percent
+/// w_i(Σw)_i/(w'Σw) (summing to 1).
+///
+/// # Errors
+/// Wrong length; `w'Σw ≤ 0` (e.g. all-cash), where contributions are undefined.
 pub fn risk_contributions(cov: &SymMatrix, w: &[f64]) -> Result<RiskContributions, RiskError> {
     check_len(cov, w)?;
     let sw = cov.mul_vec(w);

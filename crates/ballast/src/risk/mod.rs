@@ -17,22 +17,40 @@ pub use var::{
     normal_quantile, Moments, VarMethod,
 };
 
-/// Errors from risk measures.
+/// # Errors
+/// From risk measures.
 #[derive(Debug, thiserror::Error)]
 pub enum RiskError {
     #[error("confidence level {0} must be strictly between 0 and 1 (e.g. 0.95)")]
+    /// A confidence level outside (0, 1).
     BadConfidence(f64),
     #[error("need at least {needed} observations, got {got}")]
-    TooFewObservations { needed: usize, got: usize },
+    /// Too short a series.
+    TooFewObservations {
+        /// How many the measure needs.
+        needed: usize,
+        /// How many it got.
+        got: usize,
+    },
     #[error("{got} weights for {expected} assets")]
-    WeightLength { expected: usize, got: usize },
+    /// Weights of the wrong length.
+    WeightLength {
+        /// Number of assets.
+        expected: usize,
+        /// Number of weights.
+        got: usize,
+    },
     #[error("the return series contains a non-finite value")]
+    /// A non-finite return.
     NotFinite,
     #[error("portfolio variance is not positive ({0:e}): risk contributions are undefined")]
+    /// Zero or negative portfolio variance.
     ZeroVariance(f64),
     #[error("the returns and the covariance cover different assets")]
+    /// Returns and covariance over different assets.
     Mismatch,
     #[error("{0}")]
+    /// Anything else, with its message.
     Invalid(String),
 }
 

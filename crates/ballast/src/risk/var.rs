@@ -41,7 +41,10 @@ pub struct Moments {
     pub excess_kurtosis: f64,
 }
 
-/// Moments of `r`. Errors: fewer than 2 observations, non-finite values.
+/// Moments of `r`.
+///
+/// # Errors
+/// [`RiskError`]: fewer than 2 observations, non-finite values.
 pub fn moments(r: &[f64]) -> Result<Moments, RiskError> {
     let t = r.len();
     if t < 2 {
@@ -75,9 +78,18 @@ pub fn moments(r: &[f64]) -> Result<Moments, RiskError> {
     })
 }
 
-/// Standard normal quantile Φ⁻¹(p), p ∈ (0, 1).
+/// Standard normal quantile Φ⁻¹(p): −∞ at p = 0, +∞ at p = 1, NaN outside [0, 1] (never a
+/// panic).
 pub fn normal_quantile(p: f64) -> f64 {
-    Normal::standard().inverse_cdf(p)
+    if p > 0.0 && p < 1.0 {
+        Normal::standard().inverse_cdf(p)
+    } else if p == 0.0 {
+        f64::NEG_INFINITY
+    } else if p == 1.0 {
+        f64::INFINITY
+    } else {
+        f64::NAN
+    }
 }
 
 fn check(r: &[f64], c: f64) -> Result<f64, RiskError> {
@@ -96,8 +108,14 @@ fn tail_count(a: f64, t: usize) -> usize {
     ((a * t as f64).ceil() as usize).clamp(1, t)
 }
 
-/// Historical VaR: minus the k-th smallest return, k = ⌈(1 − c)·T⌉ (Riskfolio-Lib `VaR_Hist`,
-/// skfolio `value_at_risk`).
+/// Historical VaR at confidence `c` of the returns `r` (Riskfolio-Lib `VaR_Hist`, skfolio
+/// `value_at_risk`), a positive loss.
+///
+/// # Formula
+/// VaR = −r₍ₖ₎, the k-th smallest return, k = ⌈(1 − c)·T⌉ (at least 1).
+///
+/// # Errors
+/// [`RiskError`]: c outside (0, 1), an empty or non-finite series.
 pub fn historical_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
     let a = check(r, c)?;
     let k = tail_count(a, r.len());
@@ -106,9 +124,14 @@ pub fn historical_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
     Ok(-*kth)
 }
 
-/// Historical CVaR by Rockafellar & Uryasev (2000):
-/// `CVaR = VaR + Σ_t max(−r_t − VaR, 0) / ((1 − c)·T)`, with VaR from [`historical_var`]
-/// (Riskfolio-Lib `CVaR_Hist`, skfolio `cvar`).
+/// Historical CVaR (expected shortfall) at confidence `c` (Rockafellar & Uryasev 2000;
+/// Riskfolio-Lib `CVaR_Hist`, skfolio `cvar`), a positive loss.
+///
+/// # Formula
+/// CVaR = VaR + Σ_t max(−r_t − VaR, 0) / ((1 − c)·T), VaR from [`historical_var`].
+///
+/// # Errors
+/// As [`historical_var`].
 pub fn historical_cvar(r: &[f64], c: f64) -> Result<f64, RiskError> {
     let a = check(r, c)?;
     let var = historical_var(r, c)?;
@@ -116,21 +139,39 @@ pub fn historical_cvar(r: &[f64], c: f64) -> Result<f64, RiskError> {
     Ok(var + excess / (a * r.len() as f64))
 }
 
-/// Gaussian VaR `−(μ + σ z_a)`, z_a = Φ⁻¹(1 − c), σ with ddof = 1.
+/// Gaussian VaR at confidence `c`.
+///
+/// # Formula
+/// VaR = −(μ + σ z), z = Φ⁻¹(1 − c), μ and σ (ddof = 1) of the returns.
+///
+/// # Errors
+/// As [`historical_var`]; fewer than 2 returns.
 pub fn gaussian_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
     check(r, c)?;
     moments(r)?.gaussian_var(c)
 }
 
-/// Gaussian CVaR `−μ + σ φ(z_a) / a`.
+/// Gaussian CVaR (expected shortfall) at confidence `c`.
+///
+/// # Formula
+/// CVaR = −μ + σ φ(z) / (1 − c), z = Φ⁻¹(1 − c).
+///
+/// # Errors
+/// As [`gaussian_var`].
 pub fn gaussian_cvar(r: &[f64], c: f64) -> Result<f64, RiskError> {
     check(r, c)?;
     moments(r)?.gaussian_cvar(c)
 }
 
-/// Cornish–Fisher (modified) VaR (Zangari 1996; Favre & Galeano 2002): `−(μ + σ z_cf)` with
-/// `z_cf = z + (z²−1)S/6 + (z³−3z)K/24 − (2z³−5z)S²/36`, z = Φ⁻¹(1 − c), S the population
-/// skewness and K the population excess kurtosis, σ with ddof = 1.
+/// Cornish–Fisher (modified) VaR at confidence `c` (Zangari 1996; Favre & Galeano 2002).
+///
+/// # Formula
+/// VaR = −(μ + σ z_cf), z_cf = z + (z² − 1)S/6 + (z³ − 3z)K/24 − (2z³ − 5z)S²/36,
+/// z = Φ⁻¹(1 − c), S the population skewness, K the population excess kurtosis, σ with
+/// ddof = 1.
+///
+/// # Errors
+/// As [`gaussian_var`].
 pub fn cornish_fisher_var(r: &[f64], c: f64) -> Result<f64, RiskError> {
     check(r, c)?;
     moments(r)?.cornish_fisher_var(c)

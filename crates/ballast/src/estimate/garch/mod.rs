@@ -59,13 +59,16 @@ pub const GARCH_MIN_OBSERVATIONS: usize = 100;
 /// GARCH(1,1) estimator.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Garch11 {
+    /// Innovation distribution.
     pub dist: GarchDist,
 }
 
 /// A fitted GARCH(1,1).
 #[derive(Debug, Clone)]
 pub struct GarchFit {
+    /// Fitted parameters.
     pub params: GarchParams,
+    /// Log-likelihood at the optimum.
     pub loglikelihood: f64,
     /// arch's backcast of the series (σ²_0 and ε²_0).
     pub backcast: f64,
@@ -73,6 +76,7 @@ pub struct GarchFit {
     pub conditional_variance: Vec<f64>,
     /// Last residual ε_T.
     pub last_residual: f64,
+    /// Innovation distribution.
     pub dist: GarchDist,
 }
 

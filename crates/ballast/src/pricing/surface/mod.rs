@@ -36,14 +36,18 @@ pub enum SmileWeights {
 /// A quoted point with its strike.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuotedPoint {
+    /// Strike, USD.
     pub strike: f64,
+    /// Call or put.
     pub kind: OptionKind,
+    /// Log-moneyness, implied vol and fit weight.
     pub point: SmilePoint,
 }
 
 /// One expiry of the surface.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SmileSlice {
+    /// Expiry instant.
     pub expiry: Timestamp,
     /// Years to expiry (median over the slice's quotes).
     pub time: f64,
@@ -60,18 +64,26 @@ pub struct SmileSlice {
 /// ATM volatility, 25-delta vols, risk reversal and butterfly (fractions).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SmileMetrics {
+    /// At-the-money-forward vol.
     pub atm_vol: f64,
+    /// 25-delta call vol.
     pub vol_25c: f64,
+    /// 25-delta put vol.
     pub vol_25p: f64,
+    /// Log-moneyness of the 25-delta call.
     pub k_25c: f64,
+    /// Log-moneyness of the 25-delta put.
     pub k_25p: f64,
+    /// Risk reversal: 25Δ call − 25Δ put vol.
     pub rr25: f64,
+    /// Butterfly: mean of the 25Δ vols − ATM vol.
     pub bf25: f64,
 }
 
 /// A fitted surface for one underlying.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VolSurface {
+    /// Underlying coin.
     pub coin: String,
     /// Slices in increasing expiry.
     pub slices: Vec<SmileSlice>,

@@ -12,10 +12,15 @@ use argmin::solver::neldermead::NelderMead;
 /// Raw SVI parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Svi {
+    /// Level a.
     pub a: f64,
+    /// Slope b ≥ 0.
     pub b: f64,
+    /// Skew ρ ∈ (−1, 1).
     pub rho: f64,
+    /// Shift m.
     pub m: f64,
+    /// Smoothness σ > 0.
     pub s: f64,
 }
 
@@ -79,6 +84,7 @@ pub struct SmilePoint {
 /// Calibration result.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SviFit {
+    /// Fitted parameters.
     pub params: Svi,
     /// Weighted RMS error in volatility (fraction).
     pub rmse: f64,
