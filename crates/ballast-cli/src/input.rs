@@ -156,7 +156,13 @@ fn flag_names(message: &str) -> String {
     let mut out = message.to_string();
     for key in KEYS {
         let flag = format!("--{}", key.replace('_', "-"));
-        for (before, after) in [("", " ="), ("", " is only"), ("needs ", ""), ("", " is not used")] {
+        for (before, after) in [
+            ("", " ="),
+            ("", " is only"),
+            ("needs ", ""),
+            ("", " is not used"),
+            ("with ", ""),
+        ] {
             let from = format!("{before}{key}{after}");
             if out.starts_with(&from) || out.contains(&format!(" {from}")) {
                 out = out.replace(&from, &format!("{before}{flag}{after}"));

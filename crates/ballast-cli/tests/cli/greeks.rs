@@ -1,4 +1,6 @@
-//! `ballast greeks --chain` on the bundled Deribit chains.
+//! `ballast greeks --chain`, `surface` and `hedge` on the Deribit chains of `shared/data`,
+//! against `shared/reference/options/*_refs.csv` (QuantLib Black-76 at σ = mark_iv, py_vollib
+//! implied vols; conventions in that folder's README).
 
 use crate::common::*;
 use std::collections::HashMap;

@@ -4,5 +4,6 @@ mod backtest;
 mod bad_input;
 mod common;
 mod greeks;
+mod one_engine;
 mod reference;
 mod report;

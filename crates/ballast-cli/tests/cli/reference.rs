@@ -1,5 +1,8 @@
-//! The CLI's JSON against the peer references: the default window (730 returns ending on the
-//! last date, every complete coin) of the bundled prices is exactly the references' input.
+//! The CLI's JSON against the peer references in `shared/reference/` (covariance.json,
+//! risk_measures.json, risk_parity.json, mean_variance.json, hrp.json, min_cvar.json,
+//! garch.json, black_litterman.json; conventions in that folder's README): the default window
+//! (730 returns ending on the last date, every complete coin) of `shared/data/
+//! crypto_daily_close.csv` is exactly the references' input (`returns.csv`).
 
 use crate::common::*;
 

@@ -1,5 +1,7 @@
-//! Black–Litterman against `black_litterman.json` (PyPortfolioOpt): posterior returns and
-//! covariance to 1e-10, unconstrained weights, and long-only max-Sharpe on the posterior.
+//! Black–Litterman against `shared/reference/black_litterman.json` (PyPortfolioOpt 1.6):
+//! posterior returns and covariance to 1e-10, unconstrained weights, and long-only max-Sharpe on
+//! the posterior. Conventions (reference README): prior π = δΣw_eq with w_eq = 1/N, δ = 2.5,
+//! Σ = 365 × sample covariance (ddof 1) of `returns.csv`, τ = 0.05, views and Ω as in the file.
 
 use crate::common::*;
 use ballast::allocate::{mean_variance, BlackLitterman, Constraints, MvObjective, ViewUncertainty};

@@ -1,6 +1,8 @@
-//! Covariance estimators against `covariance.json` (pandas, numpy, skfolio, scikit-learn,
-//! PyPortfolioOpt) to 1e-12 relative, entry by entry. The reference is daily; Ballast is
-//! annualised ×365, so we compare Ballast / 365.
+//! Covariance estimators against `shared/reference/covariance.json` (pandas, numpy, skfolio,
+//! scikit-learn, PyPortfolioOpt) to 1e-12 relative, entry by entry, on `returns.csv` (730
+//! simple daily returns). The reference is daily (sample ddof 1 and 0, EWMA λ = 0.94 zero-mean
+//! with S_T/(1−λ^T), sklearn Ledoit–Wolf and OAS on ddof-0 demeaned returns, PyPortfolioOpt
+//! constant correlation); Ballast is annualised ×365, so we compare Ballast / 365.
 
 use crate::common::*;
 use ballast::estimate::{Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};

@@ -1,5 +1,7 @@
-//! HRP against `hrp.json`: PyPortfolioOpt `HRPOpt` and Riskfolio `HCPortfolio(leaf_order=False)`
-//! to 1e-12, for single, complete, average and Ward linkage.
+//! HRP against `shared/reference/hrp.json`: PyPortfolioOpt `HRPOpt` and Riskfolio
+//! `HCPortfolio(leaf_order=False)` to 1e-12 (dendrogram order), skfolio and Riskfolio
+//! `leaf_order=True` (SciPy's optimal leaf ordering), for single, complete, average and Ward
+//! linkage; distance √((1 − ρ)/2) on the sample covariance of `returns.csv`.
 
 use crate::common::*;
 use ballast::allocate::{

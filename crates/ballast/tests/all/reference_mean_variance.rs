@@ -1,5 +1,7 @@
-//! Mean-variance portfolios against `mean_variance.json` (PyPortfolioOpt with CLARABEL, and
-//! Riskfolio-Lib): weights to 1e-6, return / volatility / Sharpe to 1e-8 relative.
+//! Mean-variance portfolios against `shared/reference/mean_variance.json` (PyPortfolioOpt with
+//! cvxpy + CLARABEL, and Riskfolio-Lib): weights to 1e-6, return / volatility / Sharpe to 1e-8
+//! relative. μ = 365 × arithmetic mean, Σ = 365 × sample covariance (ddof 1) of `returns.csv`,
+//! risk-free 0, long-only, fully invested (and ≤ 30 % per asset where the case says so).
 
 use crate::common::*;
 use ballast::allocate::{efficient_frontier, mean_variance, AllocateError, Constraints, Group, MvObjective};

@@ -1,5 +1,7 @@
-//! Minimum CVaR against `min_cvar.json` (PyPortfolioOpt, Riskfolio-Lib, skfolio): the CVaR
-//! value to 1e-8 (minimisers need not be unique).
+//! Minimum CVaR against `shared/reference/min_cvar.json` (PyPortfolioOpt `EfficientCVaR`,
+//! Riskfolio-Lib rm='CVaR', skfolio `MeanRisk`): CVaR_0.95 of the daily loss over the 730
+//! historical scenarios of `returns.csv`, long-only, fully invested; the CVaR value to 1e-8
+//! (minimisers need not be unique).
 
 use crate::common::*;
 use ballast::allocate::{min_cvar, Constraints};

@@ -1,5 +1,9 @@
-//! Black-76 / BSM prices and Greeks against QuantLib and py_vollib (`shared/reference/options`),
-//! implied volatility round trips, and Deribit's own published Greeks.
+//! Black-76 / BSM prices and Greeks against QuantLib and py_vollib
+//! (`shared/reference/options/*_refs.csv` per Deribit row, `black76_grid_quantlib.csv`,
+//! `bsm_grid_quantlib.csv`), implied volatility round trips, and Deribit's own published Greeks.
+//! Conventions (reference README, "Option conventions"): T = (expiry 08:00 UTC − row time) /
+//! 365 days, F = `underlying_price`, r = `interest_rate` (empty → 0), σ = `mark_iv`/100; vega
+//! per vol point, theta per calendar day (QuantLib BlackCalculator theta / 365).
 
 use ballast::pricing::{implied_vol_black76, Black76, Bsm, OptionKind};
 use std::collections::HashMap;

@@ -1,5 +1,8 @@
-//! Risk measures against `risk_measures.json` (Riskfolio-Lib, skfolio, empyrical, scipy) to
-//! 1e-12 relative, for an equal-weight and a 50/30/20 BTC/ETH/SOL portfolio.
+//! Risk measures against `shared/reference/risk_measures.json` (Riskfolio-Lib, skfolio,
+//! empyrical, scipy) to 1e-12 relative, for an equal-weight and a 50/30/20 BTC/ETH/SOL
+//! portfolio of `returns.csv`: losses positive, historical VaR = −k-th worst return with
+//! k = ⌈(1 − c)T⌉ (Rockafellar–Uryasev CVaR), Gaussian with ddof 1, Cornish–Fisher with
+//! population moments, 365-day annualisation.
 
 use crate::common::*;
 use ballast::estimate::SampleCovariance;

@@ -1,6 +1,7 @@
-//! Risk parity against `risk_parity.json`: the harness Newton solution (~1e-15) to 1e-8 in
-//! every weight (we also require 1e-10), and the relative risk contributions equal to the
-//! budgets to 1e-10.
+//! Risk parity against `shared/reference/risk_parity.json`: the harness Newton solution
+//! (~1e-15; riskparityportfolio, Riskfolio-Lib and skfolio alongside) to 1e-8 in every weight
+//! (we also require 1e-10), and the relative risk contributions w_i(Σw)_i/w'Σw equal to the
+//! budgets (1/N, and b_i ∝ N − i) to 1e-10; Σ = sample covariance (ddof 1) of `returns.csv`.
 
 use crate::common::*;
 use ballast::allocate::RiskBudgeting;
