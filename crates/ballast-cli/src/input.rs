@@ -132,7 +132,7 @@ pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
 
 /// A request error in the spelling of the flags: the library names options as files do
 /// (`target_vol`); on the command line they are `--target-vol`.
-fn flag_names(message: &str) -> String {
+pub fn flag_names(message: &str) -> String {
     const KEYS: [&str; 18] = [
         "view_confidences",
         "target_return",
@@ -178,4 +178,5 @@ fn flag_names(message: &str) -> String {
         .replace("momentum lookback = ", "--momentum-lookback = ")
         .replace("momentum top = ", "--momentum-top = ")
         .replace("momentum tilt = ", "--momentum-tilt = ")
+        .replace("points = ", "--points = ")
 }

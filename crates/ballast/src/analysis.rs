@@ -12,14 +12,12 @@ use crate::data::{
 use crate::estimate::{
     Covariance, CovarianceSpec, EstimateError, ExpectedReturns, Garch11, GarchDist, GarchFit,
 };
+use crate::message::Num;
 use crate::risk::{risk_summary, RiskError, RiskSummary};
 use crate::Result;
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-
-/// The most returns a window can hold (about 27 years of daily data).
-pub const MAX_WINDOW: usize = 10_000;
 
 /// Which window of the panel: the assets, N returns ending at `end`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -60,16 +58,9 @@ impl WindowRequest {
     /// Cut the window and its returns.
     ///
     /// # Errors
-    /// A window of fewer than 2 or more than [`MAX_WINDOW`] returns, an empty asset name, and
+    /// A window of fewer than 2 or more than [`MAX_WINDOW`](crate::data::MAX_WINDOW) returns, an empty asset name, and
     /// the panel's window errors (unknown assets, too long, gaps, dates outside the data).
     pub fn cut(&self, panel: &PricePanel) -> Result<(PriceWindow, Returns)> {
-        if self.window > MAX_WINDOW {
-            return Err(crate::data::DataError::Invalid(format!(
-                "window = {} returns is more than {MAX_WINDOW} (27 years of daily data)",
-                self.window
-            ))
-            .into());
-        }
         if let Some(bad) = self.assets.iter().flatten().find(|s| s.trim().is_empty()) {
             return Err(crate::data::DataError::Invalid(format!(
                 "the asset list has an empty name ('{bad}')"
@@ -200,7 +191,8 @@ pub fn risk(
     if let Some(v) = value_usd {
         if !(v.is_finite() && v > 0.0 && v <= 1e15) {
             return Err(bad(format!(
-                "value {v}: the portfolio value must be a positive number of USD"
+                "value {}: the portfolio value must be a positive number of USD (at most 1e15)",
+                Num(v)
             )));
         }
     }
@@ -283,7 +275,8 @@ pub fn frontier(
     }
     if !(risk_free.is_finite() && risk_free.abs() <= 1.0) {
         return Err(AllocateError::BadParameter(format!(
-            "risk_free = {risk_free} must be an annual rate in [-1, 1]"
+            "risk_free = {} must be an annual rate in [-1, 1]",
+            Num(risk_free)
         ))
         .into());
     }

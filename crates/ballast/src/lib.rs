@@ -53,6 +53,7 @@ pub mod instrument;
 pub mod io;
 mod linalg;
 pub mod market;
+mod message;
 pub mod names;
 pub mod portfolio;
 pub mod pricing;

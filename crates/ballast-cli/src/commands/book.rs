@@ -164,14 +164,8 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
                     a.neutral.iter().map(|g| g.name()).collect::<Vec<_>>().join(",")
                 );
             };
-            if v < 0.0 {
-                bail!("--band {k}={v}: bands must be ≥ 0");
-            }
             t.1 = v;
         }
-    }
-    if !(a.fee_bps.is_finite() && (0.0..10_000.0).contains(&a.fee_bps)) {
-        bail!("--fee-bps {} must be in [0, 10000)", a.fee_bps);
     }
     let pf = read_portfolio(&a.portfolio)?;
     let book = load_book(&pf)?;
@@ -181,7 +175,12 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
         using: a.using.clone(),
         futures_fee_bps: a.fee_bps,
     };
-    let report = ballast::hedge::hedge(&g.lines, &book.market, &spec)?;
+    let report = ballast::hedge::hedge(&g.lines, &book.market, &spec).map_err(|e| {
+        anyhow::anyhow!(e
+            .to_string()
+            .replace("fee_bps = ", "--fee-bps = ")
+            .replace("band for ", "--band "))
+    })?;
     match a.format {
         Format::Json => json(&report),
         Format::Table => {

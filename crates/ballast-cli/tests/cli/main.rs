@@ -3,6 +3,7 @@
 mod backtest;
 mod bad_input;
 mod common;
+mod extremes;
 mod greeks;
 mod one_engine;
 mod reference;

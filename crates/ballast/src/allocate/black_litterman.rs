@@ -10,6 +10,7 @@
 
 use super::AllocateError;
 use crate::estimate::Covariance;
+use crate::message::Num;
 use crate::SymMatrix;
 
 /// How the view uncertainty Ω is set.
@@ -94,10 +95,11 @@ impl BlackLitterman {
     pub fn posterior(&self, cov: &Covariance) -> Result<BlPosterior, AllocateError> {
         let n = cov.dim();
         let bad = |m: String| Err(AllocateError::BadParameter(m));
-        if !(self.delta > 0.0 && self.tau > 0.0) {
+        if !(self.delta > 0.0 && self.tau > 0.0 && self.delta.is_finite() && self.tau.is_finite()) {
             return bad(format!(
-                "Black-Litterman needs δ > 0 and τ > 0 (got δ = {}, τ = {})",
-                self.delta, self.tau
+                "Black-Litterman needs finite δ > 0 and τ > 0 (got δ = {}, τ = {})",
+                Num(self.delta),
+                Num(self.tau)
             ));
         }
         let k = self.q.len();

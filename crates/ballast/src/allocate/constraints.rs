@@ -2,6 +2,7 @@
 
 use super::conic::Conic;
 use super::AllocateError;
+use crate::message::Num;
 
 /// A group limit, e.g. "layer-1 coins ≤ 40 %": lower ≤ Σ_{i∈members} w_i ≤ upper.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,8 +110,11 @@ impl Constraints {
         }
         for (name, v) in [("max_gross", self.max_gross), ("max_turnover", self.max_turnover)] {
             if let Some(v) = v {
-                if !(v >= 0.0) {
-                    return Err(AllocateError::BadParameter(format!("{name} = {v} must be ≥ 0")));
+                if !(v >= 0.0 && v.is_finite()) {
+                    return Err(AllocateError::BadParameter(format!(
+                        "{name} = {} must be a finite number ≥ 0",
+                        Num(v)
+                    )));
                 }
             }
         }

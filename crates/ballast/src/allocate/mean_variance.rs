@@ -14,6 +14,7 @@
 use super::conic::{Conic, Solution};
 use super::{check_cov, AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::estimate::Covariance;
+use crate::message::Num;
 
 /// What to optimise.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,12 +175,13 @@ pub fn mean_variance(
                     }
                     add_quadratic(&mut c, 2.0);
                     c.le((0..n).map(|i| (i, -mu[i])).collect(), -target);
-                    c.labels.push(format!("expected return ≥ {target}"));
+                    c.labels.push(format!("expected return ≥ {}", Num(target)));
                 }
                 MvObjective::EfficientRisk(target) => {
                     if !(target > 0.0 && target.is_finite()) {
                         return Err(AllocateError::BadParameter(format!(
-                            "target volatility {target} must be > 0"
+                            "target volatility {} must be > 0",
+                            Num(target)
                         )));
                     }
                     let l = sigma.cholesky_lower().ok_or(AllocateError::Covariance(
@@ -193,7 +195,7 @@ pub fn mean_variance(
                         rows.push(((r..n).map(|i| (i, -l[i * n + r])).collect(), 0.0));
                     }
                     c.soc(rows);
-                    c.labels.push(format!("volatility ≤ {target}"));
+                    c.labels.push(format!("volatility ≤ {}", Num(target)));
                     for i in 0..n {
                         c.q[i] -= mu[i];
                     }
@@ -201,7 +203,8 @@ pub fn mean_variance(
                 MvObjective::Utility(delta) => {
                     if !(delta > 0.0 && delta.is_finite()) {
                         return Err(AllocateError::BadParameter(format!(
-                            "risk aversion {delta} must be > 0"
+                            "risk aversion {} must be > 0",
+                            Num(delta)
                         )));
                     }
                     add_quadratic(&mut c, delta);
@@ -244,8 +247,10 @@ fn unreachable_return(
 ) -> AllocateError {
     match mean_variance(mu, cov, cons, MvObjective::Utility(1e-6), 0.0) {
         Ok(top) if top.expected_return < target => AllocateError::Infeasible(format!(
-            "target_return {target} is above the highest expected return the constraints allow ({:.6}; {})",
-            top.expected_return, "lower the target, or relax the bounds"
+            "target_return {} is above the highest expected return the constraints allow ({:.6}; {})",
+            Num(target),
+            top.expected_return,
+            "lower the target, or relax the bounds"
         )),
         _ => AllocateError::Infeasible(infeasible),
     }

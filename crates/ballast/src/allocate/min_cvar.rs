@@ -10,6 +10,7 @@
 use super::conic::Conic;
 use super::{AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::data::Returns;
+use crate::message::Num;
 
 /// A minimum-CVaR portfolio.
 #[derive(Debug, Clone)]
@@ -41,7 +42,8 @@ pub fn min_cvar(
 ) -> Result<CvarPortfolio, AllocateError> {
     if !(beta > 0.0 && beta < 1.0) {
         return Err(AllocateError::BadParameter(format!(
-            "CVaR confidence β = {beta} must be in (0, 1), e.g. 0.95"
+            "CVaR confidence β = {} must be in (0, 1), e.g. 0.95",
+            Num(beta)
         )));
     }
     cons.validate(returns.assets())?;

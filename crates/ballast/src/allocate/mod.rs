@@ -24,6 +24,8 @@ mod risk_budget;
 mod spec;
 mod vol_target;
 
+use crate::message::Num;
+
 pub use allocation::{Allocation, MethodDetails, MomentumReport, SolveStatus, SolverReport, VolTargetReport};
 pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;
@@ -58,7 +60,7 @@ pub enum AllocateError {
     #[error(transparent)]
     Covariance(#[from] crate::estimate::EstimateError),
     /// Max-Sharpe with no asset above the risk-free rate.
-    #[error("max-Sharpe needs an asset with expected return above the risk-free rate {risk_free}; none has (use min-variance, or lower the risk-free rate)")]
+    #[error("max-Sharpe needs an asset with expected return above the risk-free rate {}; none has (use min-variance, or lower the risk-free rate)", Num(*risk_free))]
     NoPositiveExcessReturn {
         /// The risk-free rate.
         risk_free: f64,

@@ -28,6 +28,7 @@
 
 use super::{AllocateError, AllocationMethod, ConstraintsSpec, LeafOrder, Linkage, Method, VolTarget};
 use crate::estimate::{ExpectedReturns, MuMethod};
+use crate::message::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -195,6 +196,7 @@ fn in_range(
     if inside {
         return Ok(value);
     }
+    let shown = Num(value);
     let hint = if value.is_finite() && value > hi && value / 100.0 <= hi && value / 100.0 > lo {
         format!(
             "; {value} looks like a percentage: write fractions, {} for {value} %",
@@ -209,7 +211,7 @@ fn in_range(
         Ends::Open => ("(", ")"),
     };
     bad(format!(
-        "{key} = {value} must be in {a}{lo}, {hi}{b} (e.g. {example}){hint}"
+        "{key} = {shown} must be in {a}{lo}, {hi}{b} (e.g. {example}){hint}"
     ))
 }
 

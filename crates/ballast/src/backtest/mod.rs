@@ -16,6 +16,8 @@ pub mod overfit;
 mod policy;
 mod report;
 
+use crate::message::Num;
+
 pub use config::{
     BacktestFile, Calendar, CostSpec, DataSpec, InstrumentKind, RebalanceRules, RebalanceSpec, RunSpec,
     StrategySpec,
@@ -26,6 +28,7 @@ pub use policy::{Policy, Trigger};
 pub use report::{BacktestReport, StrategyReport};
 
 use crate::allocate::AllocationSpec;
+use crate::data::MAX_WINDOW;
 use crate::estimate::CovarianceSpec;
 
 /// # Errors
@@ -90,9 +93,6 @@ pub struct BacktestResult {
     /// Buy-and-hold value of the benchmark coin on the same dates.
     pub benchmark: Option<(String, Vec<f64>)>,
 }
-
-/// Longest estimation window accepted (about 27 years of daily returns).
-const MAX_WINDOW: usize = 10_000;
 
 impl Backtest {
     /// Check a parsed file against its data.
@@ -196,13 +196,15 @@ fn check_run(spec: &BacktestFile) -> Result<(), String> {
     let v = spec.backtest.initial_value;
     if !(v > 0.0 && v.is_finite() && v <= 1e15) {
         return Err(format!(
-            "[backtest] initial_value = {v} must be a positive USD amount"
+            "[backtest] initial_value = {} must be a positive USD amount (at most 1e15)",
+            Num(v)
         ));
     }
     let y = spec.backtest.cash_yield;
     if !(y.is_finite() && y.abs() <= 1.0) {
         return Err(format!(
-            "[backtest] cash_yield = {y} is not an annual rate (e.g. 0.04 for 4 %)"
+            "[backtest] cash_yield = {} is not an annual rate (e.g. 0.04 for 4 %)",
+            Num(y)
         ));
     }
     check_costs(&spec.costs, "[costs]", spec.data.volumes.is_some())
@@ -216,7 +218,8 @@ fn check_costs(c: &CostSpec, what: &str, volumes: bool) -> Result<(), String> {
     ] {
         if !(v >= 0.0 && v.is_finite() && v < 10_000.0) {
             return Err(format!(
-                "{what} {k} = {v}: costs must be ≥ 0 (and below 10,000 bps)"
+                "{what} {k} = {}: costs must be ≥ 0 (and below 10,000 bps)",
+                Num(v)
             ));
         }
     }

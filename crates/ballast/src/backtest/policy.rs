@@ -2,6 +2,7 @@
 
 use super::config::{Calendar, RebalanceRules, RebalanceSpec};
 use super::BacktestError;
+use crate::message::Num;
 use crate::rebalance::{Band, BandKind};
 use jiff::civil::Date;
 
@@ -98,12 +99,15 @@ impl Policy {
         ] {
             if let Some(x) = v {
                 if !(x > 0.0 && x.is_finite() && x <= 100.0) {
-                    return bad(format!("{name} = {x} must be > 0 (a fraction, e.g. 0.05)"));
+                    return bad(format!(
+                        "{name} = {} must be > 0 and at most 100 (a fraction, e.g. 0.05)",
+                        Num(x)
+                    ));
                 }
             }
         }
         if !(rules.min_trade >= 0.0 && rules.min_trade < 1.0) {
-            return bad(format!("min_trade = {} must be in [0, 1)", rules.min_trade));
+            return bad(format!("min_trade = {} must be in [0, 1)", Num(rules.min_trade)));
         }
         let threshold = match (rules.threshold, rules.threshold_type) {
             (None, Some(_)) => return bad("threshold_type without threshold".into()),

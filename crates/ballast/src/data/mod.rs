@@ -26,6 +26,10 @@ pub use returns::{simple_returns, ReturnKind, Returns};
 
 use jiff::civil::Date;
 
+/// The most returns a window can hold (about 27 years of daily data); every window (analysis
+/// requests, portfolio files, backtest strategies) is bounded by it.
+pub const MAX_WINDOW: usize = 10_000;
+
 /// # Errors
 /// From building panels and windows (reading files is [`crate::io`]'s).
 #[derive(Debug, thiserror::Error)]
@@ -48,9 +52,9 @@ pub enum DataError {
         /// The end date.
         end: Date,
     },
-    #[error("window must contain at least 2 returns (got {0})")]
-    /// A window of fewer than 2 returns.
-    WindowTooShort(usize),
+    #[error("a window must hold between 2 and {MAX_WINDOW} returns (got {0})")]
+    /// A window of fewer than 2 or more than [`MAX_WINDOW`] returns.
+    WindowLength(usize),
     #[error("end date {end} is before the first price date {first}")]
     /// An end date before the data starts.
     EndBeforeStart {
@@ -359,8 +363,8 @@ impl PricePanel {
 
     /// Cut a window of complete prices; see the module docs for the rules.
     pub fn window(&self, spec: &WindowSpec) -> Result<PriceWindow, DataError> {
-        if spec.returns < 2 {
-            return Err(DataError::WindowTooShort(spec.returns));
+        if !(2..=MAX_WINDOW).contains(&spec.returns) {
+            return Err(DataError::WindowLength(spec.returns));
         }
         let n = self.assets.len();
         let explicit = spec.assets.is_some();

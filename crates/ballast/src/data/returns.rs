@@ -58,7 +58,9 @@ impl Returns {
             return Err(DataError::Invalid("returns have no assets".into()));
         }
         if t < 2 {
-            return Err(DataError::WindowTooShort(t));
+            return Err(DataError::Invalid(format!(
+                "returns need at least 2 periods to estimate anything (got {t})"
+            )));
         }
         if let Some(k) = data.iter().position(|v| !v.is_finite()) {
             return Err(DataError::Invalid(format!(

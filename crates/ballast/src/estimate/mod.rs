@@ -10,6 +10,8 @@ mod garch;
 mod mean;
 mod volatility;
 
+use crate::message::Num;
+
 pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, ExpectedReturns, MuMethod};
 pub use covariance::{Covariance, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
 pub use garch::{
@@ -34,7 +36,7 @@ pub enum EstimateError {
         got: usize,
     },
     /// A parameter outside its range.
-    #[error("{estimator}: {name} = {value} is out of range ({expected})")]
+    #[error("{estimator}: {name} = {} is out of range ({expected})", Num(*value))]
     BadParameter {
         /// The estimator.
         estimator: &'static str,

@@ -17,6 +17,7 @@
 use crate::book::{position_risk, GreeksTotals, PositionLine, PositionRisk};
 use crate::instrument::{Instrument, Position};
 use crate::market::MarketSnapshot;
+use crate::message::Num;
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus};
 use std::collections::BTreeMap;
@@ -76,9 +77,12 @@ pub enum HedgeError {
     #[error("hedge instrument {0}: {1}")]
     /// A candidate instrument that cannot be used (name, reason).
     BadInstrument(String, String),
-    #[error("band for {0} must be ≥ 0")]
-    /// A negative band (the Greek).
+    #[error("band for {0} must be a finite number ≥ 0")]
+    /// A negative or non-finite band (the Greek).
     BadBand(&'static str),
+    #[error("fee_bps = {} must be in [0, 10000) basis points", Num(*.0))]
+    /// A futures fee outside [0, 10 000) bps.
+    BadFee(f64),
 }
 
 /// Hedge request.
@@ -299,6 +303,9 @@ pub fn hedge(book: &[PositionLine], m: &MarketSnapshot, spec: &HedgeSpec) -> Res
         if !(b.is_finite() && *b >= 0.0) {
             return Err(HedgeError::BadBand(g.name()));
         }
+    }
+    if !(spec.futures_fee_bps.is_finite() && (0.0..10_000.0).contains(&spec.futures_fee_bps)) {
+        return Err(HedgeError::BadFee(spec.futures_fee_bps));
     }
     let mut totals: BTreeMap<String, GreeksTotals> = BTreeMap::new();
     for l in book {

@@ -13,6 +13,8 @@
 
 mod deribit;
 
+use crate::message::Num;
+
 pub use deribit::{parse_deribit_name, DERIBIT_EXPIRY_HOUR_UTC};
 
 use jiff::Timestamp;
@@ -115,6 +117,10 @@ impl Instrument {
     }
 }
 
+/// The largest position size accepted (in the units of [`Position::size`]): 10¹² coins or
+/// USD, beyond any real book, small enough that values and Greeks stay finite.
+pub const MAX_POSITION_SIZE: f64 = 1e12;
+
 /// A position in one instrument.
 ///
 /// `size` units: **options** — coins of underlying (1 Deribit contract = 1 coin); **inverse**
@@ -134,6 +140,11 @@ pub struct Position {
 
 impl Position {
     /// Parse `name` (a Deribit name, or a bare coin such as `BTC` for spot).
+    ///
+    /// # Errors
+    /// [`InstrumentError::BadName`] for a name that is neither a coin nor a Deribit name;
+    /// [`InstrumentError::BadSize`] for a size that is NaN, infinite or larger in magnitude
+    /// than [`MAX_POSITION_SIZE`].
     pub fn new(name: &str, size: f64, venue: &str) -> Result<Self, InstrumentError> {
         let name = name.trim();
         let instrument = if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -141,10 +152,10 @@ impl Position {
         } else {
             parse_deribit_name(name)?
         };
-        if !size.is_finite() {
-            return Err(InstrumentError::BadName {
+        if !size.is_finite() || size.abs() > MAX_POSITION_SIZE {
+            return Err(InstrumentError::BadSize {
                 name: name.into(),
-                reason: format!("size {size} is not a finite number"),
+                size,
             });
         }
         Ok(Self {
@@ -167,5 +178,13 @@ pub enum InstrumentError {
         name: String,
         /// Which part is malformed.
         reason: String,
+    },
+    #[error("position '{name}' has size {}; a size must be a finite number of at most 1e12 in magnitude (coins, or USD for inverse contracts), negative for a short", Num(*size))]
+    /// A size that is NaN, infinite or absurdly large.
+    BadSize {
+        /// The position's name.
+        name: String,
+        /// The size given.
+        size: f64,
     },
 }

@@ -2,8 +2,10 @@
 
 use super::PortfolioFile;
 use crate::allocate::{AllocateError, Allocation};
-use crate::data::{AssetMap, PricePanel, ReturnKind, WindowInfo, WindowSpec};
+use crate::data::{AssetMap, PricePanel, ReturnKind, WindowInfo, WindowSpec, MAX_WINDOW};
 use crate::estimate::Covariance;
+use crate::instrument::MAX_POSITION_SIZE;
+use crate::message::Num;
 use crate::rebalance::{plan, Band, BandKind, RebalanceInput, RebalancePlan};
 use crate::risk::{risk_summary, RiskSummary};
 use crate::{Error, Result};
@@ -60,10 +62,10 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     let data = pf.data()?;
     let target = pf.target()?;
     let (assets, units) = universe(pf)?;
-    if !(1..=100_000).contains(&data.window) {
+    if !(2..=MAX_WINDOW).contains(&data.window) {
         return Err(pf
             .invalid(format!(
-                "[data] window = {} must be at least 2 returns",
+                "[data] window = {} must be between 2 and {MAX_WINDOW} returns",
                 data.window
             ))
             .into());
@@ -149,11 +151,12 @@ fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
                 ))
                 .into());
         }
-        if !(h.units.is_finite() && h.units >= 0.0) {
+        if !(h.units.is_finite() && (0.0..=MAX_POSITION_SIZE).contains(&h.units)) {
             return Err(pf
                 .invalid(format!(
-                    "holding {}: units = {} must be a number ≥ 0",
-                    h.asset, h.units
+                    "holding {}: units = {} must be a number of coins in [0, 1e12]",
+                    h.asset,
+                    Num(h.units)
                 ))
                 .into());
         }

@@ -25,6 +25,8 @@ mod fast;
 mod implied;
 pub mod surface;
 
+use crate::message::Num;
+
 pub use batch::{
     black76_batch, black76_columns, black76_columns_into, implied_vol_batch, implied_vol_into, BatchGreeks,
     GreeksColumns,
@@ -64,10 +66,10 @@ pub enum PricingError {
     #[error("volatility {0} must be finite and > 0")]
     BadVolatility(f64),
     /// A rate or yield that is not finite.
-    #[error("rate/yield {0} must be finite")]
+    #[error("rate/yield {} must be finite", Num(*.0))]
     BadRate(f64),
     /// A price below intrinsic value.
-    #[error("price {price} is below intrinsic value {intrinsic}: no implied volatility")]
+    #[error("price {} is below intrinsic value {}: no implied volatility", Num(*price), Num(*intrinsic))]
     BelowIntrinsic {
         /// The price.
         price: f64,
@@ -75,7 +77,7 @@ pub enum PricingError {
         intrinsic: f64,
     },
     /// A price at or above the most an option can be worth.
-    #[error("price {price} is at or above the no-arbitrage maximum {max}: no implied volatility")]
+    #[error("price {} is at or above the no-arbitrage maximum {}: no implied volatility", Num(*price), Num(*max))]
     AboveMaximum {
         /// The price.
         price: f64,

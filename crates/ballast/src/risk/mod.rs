@@ -9,6 +9,8 @@ mod drawdown;
 mod summary;
 mod var;
 
+use crate::message::Num;
+
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};
 pub use summary::{risk_summary, RiskSummary, TailLoss};
@@ -21,7 +23,7 @@ pub use var::{
 /// From risk measures.
 #[derive(Debug, thiserror::Error)]
 pub enum RiskError {
-    #[error("confidence level {0} must be strictly between 0 and 1 (e.g. 0.95)")]
+    #[error("confidence level {} must be strictly between 0 and 1 (e.g. 0.95)", Num(*.0))]
     /// A confidence level outside (0, 1).
     BadConfidence(f64),
     #[error("need at least {needed} observations, got {got}")]

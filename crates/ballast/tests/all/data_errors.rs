@@ -136,7 +136,14 @@ fn window_errors() {
             ..WindowSpec::default()
         })
         .unwrap_err();
-    assert!(matches!(e, DataError::WindowTooShort(1)));
+    assert!(matches!(e, DataError::WindowLength(1)));
+    let e = panel
+        .window(&WindowSpec {
+            returns: ballast::data::MAX_WINDOW + 1,
+            ..WindowSpec::default()
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("between 2 and 10000"), "{e}");
     let e = panel
         .window(&WindowSpec {
             assets: Some(vec!["C".into()]),

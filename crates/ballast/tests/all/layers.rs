@@ -7,6 +7,7 @@ use std::path::Path;
 
 /// Lowest first. A module may use the modules of earlier rows only.
 const LAYERS: &[&[&str]] = &[
+    &["message"],
     &["linalg", "names", "instrument"],
     &["data"],
     &["estimate"],
