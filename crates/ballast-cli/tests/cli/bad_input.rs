@@ -187,8 +187,26 @@ fn singular_and_constant_covariance() {
         let f: Vec<&str> = line.split(',').collect();
         s += &format!("{},{},7.0\n", f[0], f[1]);
     }
-    let e = cov_err(&s, &[]);
-    assert!(e.contains("'B' has zero variance"), "{e}");
+    // every estimator refuses a constant price (shrinkage would lend it risk), with or without
+    // the repair, and says to count it as cash
+    for est in [
+        "sample",
+        "ewma",
+        "ledoit-wolf",
+        "ledoit-wolf-cc",
+        "oas",
+        "ccc-ewma",
+        "ccc-garch",
+        "ccc-garch-t",
+    ] {
+        for repair in [&[][..], &["--repair-psd"][..]] {
+            let e = cov_err(&s, &[&["--cov", est][..], repair].concat());
+            assert!(
+                e.contains("'B' has zero variance") && e.contains("cash_usd"),
+                "{est}: {e}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -145,10 +145,20 @@ impl CovarianceSpec {
     /// the smallest eigenvalue before the repair).
     ///
     /// # Errors
-    /// Those of [`Self::estimator`] and of the fit; [`EstimateError::ZeroVariance`] naming a
-    /// constant-price asset (a repair cannot give it risk); [`EstimateError::NotPositiveDefinite`]
+    /// Those of [`Self::estimator`] and of the fit; [`EstimateError::ZeroVariance`] naming an
+    /// asset whose returns are all equal in the window (a constant price, e.g. a pegged
+    /// stablecoin), whatever the estimator: shrinkage would lend it risk it does not have, and
+    /// a repair cannot give it any; [`EstimateError::NotPositiveDefinite`]
     /// without `repair_psd`.
     pub fn fit(&self, returns: &Returns) -> Result<Covariance, EstimateError> {
+        // A constant column has no risk to estimate; shrinkage estimators would lend it some of
+        // the average variance, so it is refused before any estimator sees it.
+        for (j, asset) in returns.assets().iter().enumerate() {
+            let col = returns.column(j);
+            if col.iter().all(|r| *r == col[0]) {
+                return Err(EstimateError::ZeroVariance { asset: asset.clone() });
+            }
+        }
         let mut cov = self.estimator()?.fit(returns)?;
         match cov.validate() {
             Err(EstimateError::NotPositiveDefinite { min_eigenvalue }) if self.repair_psd => {
