@@ -1,7 +1,7 @@
 //! Backtest charts as SVG text (plotters' SVG backend): written to files and inlined in the
 //! tear sheet. Time runs along x as fractional years.
 
-use crate::chart::COLORS;
+use crate::chart::{side_legend, Mark, COLORS, LEGEND_W};
 use anyhow::{anyhow, Result};
 use ballast::backtest::RebalanceEvent;
 use jiff::civil::Date;
@@ -20,14 +20,23 @@ fn span(dates: &[Date]) -> (f64, f64) {
     )
 }
 
-const W: u32 = 1000;
+/// Width of the plot (the legend panel is to its right).
+const W: u32 = 960;
 
-fn render(h: u32, draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>) -> Result<String> {
+/// An SVG of the plot drawn by `draw`, with `entries` listed in a panel to its right.
+fn render(
+    h: u32,
+    entries: &[(String, Mark)],
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>,
+) -> Result<String> {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, (W, h)).into_drawing_area();
+        let width = if entries.is_empty() { W } else { W + LEGEND_W };
+        let root = SVGBackend::with_string(&mut out, (width, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
-        draw(&root)?;
+        let (plot, panel) = root.split_horizontally(W);
+        draw(&plot)?;
+        side_legend(&panel, 52, entries)?;
         root.present().map_err(|e| anyhow!("{e}"))?;
     }
     Ok(out)
@@ -43,7 +52,14 @@ pub fn equity(
     series: &[(String, Vec<f64>)],
     benchmark: Option<&(String, Vec<f64>)>,
 ) -> Result<String> {
-    render(520, |root| {
+    let mut entries = Vec::new();
+    if let Some((name, _)) = benchmark {
+        entries.push((format!("{name} buy and hold"), Mark::Line(BLACK, 2)));
+    }
+    for (k, (name, _)) in series.iter().enumerate() {
+        entries.push((name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)));
+    }
+    render(520, &entries, |root| {
         let all = series.iter().map(|s| &s.1).chain(benchmark.map(|b| &b.1));
         let (lo, hi) = all
             .flatten()
@@ -62,27 +78,21 @@ pub fn equity(
             .y_label_formatter(&|y| format_usd(*y))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        if let Some((name, nav)) = benchmark {
-            let grey = RGBColor(0, 0, 0);
+        if let Some((_, nav)) = benchmark {
             c.draw_series(LineSeries::new(
                 dates.iter().zip(nav).map(|(d, v)| (year_frac(*d), *v)),
-                grey.stroke_width(1),
+                BLACK.stroke_width(1),
             ))
-            .map_err(|e| anyhow!("{e}"))?
-            .label(format!("{name} buy and hold"))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], grey.stroke_width(2)));
+            .map_err(|e| anyhow!("{e}"))?;
         }
-        for (k, (name, nav)) in series.iter().enumerate() {
-            let col = COLORS[k % COLORS.len()];
+        for (k, (_, nav)) in series.iter().enumerate() {
             c.draw_series(LineSeries::new(
                 dates.iter().zip(nav).map(|(d, v)| (year_frac(*d), *v)),
-                col.stroke_width(2),
+                COLORS[k % COLORS.len()].stroke_width(2),
             ))
-            .map_err(|e| anyhow!("{e}"))?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], col.stroke_width(3)));
+            .map_err(|e| anyhow!("{e}"))?;
         }
-        legend(&mut c, SeriesLabelPosition::UpperLeft)
+        Ok(())
     })
 }
 
@@ -96,41 +106,31 @@ fn format_usd(v: f64) -> String {
     }
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
-    c: &mut ChartContext<'a, DB, CT>,
-    pos: SeriesLabelPosition,
-) -> Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    c.configure_series_labels()
-        .position(pos)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(|e| anyhow!("{e}"))
-}
-
-/// Drawdowns below the running peak, in percent (`ballast::backtest::metrics::drawdown_series`).
-/// The legend sits in a band added below the deepest trough, so it covers no curve.
+/// Drawdowns below the running peak, in percent (`ballast::backtest::metrics::drawdown_series`),
+/// the benchmark as a grey area.
 pub fn drawdowns(
     dates: &[Date],
     series: &[(String, Vec<f64>)],
     benchmark: Option<&(String, Vec<f64>)>,
 ) -> Result<String> {
     let pct = |d: &[f64]| -> Vec<f64> { d.iter().map(|v| 100.0 * v).collect() };
-    render(420, |root| {
-        let all: Vec<(String, Vec<f64>)> = series.iter().map(|(n, v)| (n.clone(), pct(v))).collect();
-        let bench = benchmark.map(|(n, v)| (n.clone(), pct(v)));
+    let grey = RGBColor(60, 60, 60);
+    let mut entries = Vec::new();
+    if let Some((name, _)) = benchmark {
+        entries.push((format!("{name} buy and hold"), Mark::Block(grey.mix(0.4))));
+    }
+    for (k, (name, _)) in series.iter().enumerate() {
+        entries.push((name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)));
+    }
+    render(420, &entries, |root| {
+        let all: Vec<Vec<f64>> = series.iter().map(|(_, v)| pct(v)).collect();
+        let bench = benchmark.map(|(_, v)| pct(v));
         let lo = all
             .iter()
             .chain(bench.iter())
-            .flat_map(|s| s.1.iter())
+            .flatten()
             .fold(0.0f64, |a, v| a.min(*v));
-        // room for the legend below the deepest trough: one line per series
-        let rows = all.len() + usize::from(bench.is_some());
-        let floor = lo - (6.0 + 3.2 * rows as f64).max(0.15 * -lo);
+        let floor = (lo - 0.05 * (-lo).max(10.0)).max(-102.0);
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
             .caption("Drawdown from the running peak (%)", ("sans-serif", 20))
@@ -142,37 +142,25 @@ pub fn drawdowns(
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
             .x_label_formatter(&year_label)
-            .y_label_formatter(&|y| {
-                if *y < lo - 0.5 {
-                    String::new()
-                } else {
-                    format!("{y:.0}")
-                }
-            })
+            .y_label_formatter(&|y| format!("{:.0}", y + 0.0))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        if let Some((name, d)) = &bench {
-            let grey = RGBColor(60, 60, 60);
+        if let Some(d) = &bench {
             c.draw_series(AreaSeries::new(
                 dates.iter().zip(d).map(|(x, v)| (year_frac(*x), *v)),
                 0.0,
                 grey.mix(0.25),
             ))
-            .map_err(|e| anyhow!("{e}"))?
-            .label(format!("{name} buy and hold"))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], grey.mix(0.4).filled()));
+            .map_err(|e| anyhow!("{e}"))?;
         }
-        for (k, (name, d)) in all.iter().enumerate() {
-            let col = COLORS[k % COLORS.len()];
+        for (k, d) in all.iter().enumerate() {
             c.draw_series(LineSeries::new(
                 dates.iter().zip(d).map(|(x, v)| (year_frac(*x), *v)),
-                col.stroke_width(1),
+                COLORS[k % COLORS.len()].stroke_width(1),
             ))
-            .map_err(|e| anyhow!("{e}"))?
-            .label(name.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], col.stroke_width(3)));
+            .map_err(|e| anyhow!("{e}"))?;
         }
-        legend(&mut c, SeriesLabelPosition::LowerRight)
+        Ok(())
     })
 }
 
@@ -256,7 +244,12 @@ pub fn weights(
         .map(|k| layers.iter().map(|l| l.2[k].max(0.0)).sum::<f64>())
         .fold(100.0f64, f64::max)
         + 2.0;
-    render(420, |root| {
+    let entries: Vec<(String, Mark)> = layers
+        .iter()
+        .rev()
+        .map(|(name, col, _)| (name.clone(), Mark::Block(col.to_rgba())))
+        .collect();
+    render(420, &entries, |root| {
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 20))
@@ -271,8 +264,7 @@ pub fn weights(
             .y_label_formatter(&|y| format!("{y:.0}%"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        stack(&mut c, dates, &layers)?;
-        legend(&mut c, SeriesLabelPosition::UpperRight)
+        stack(&mut c, dates, &layers)
     })
 }
 
@@ -298,16 +290,13 @@ where
             cum[j][k] = s;
         }
     }
-    for (j, (name, col, _)) in layers.iter().enumerate().rev() {
-        let col = *col;
+    for (j, (_, col, _)) in layers.iter().enumerate().rev() {
         c.draw_series(AreaSeries::new(
             dates.iter().zip(&cum[j]).map(|(d, v)| (year_frac(*d), *v)),
             0.0,
             col.filled(),
         ))
-        .map_err(|e| anyhow!("{e}"))?
-        .label(name.clone())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], col.filled()));
+        .map_err(|e| anyhow!("{e}"))?;
     }
     Ok(())
 }
@@ -327,7 +316,12 @@ pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Opt
                 .collect()
         })
         .collect();
-    render(400, |root| {
+    let entries: Vec<(String, Mark)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
+        .collect();
+    render(400, &entries, |root| {
         let hi = lines.iter().flatten().map(|p| p.1).fold(10.0f64, f64::max);
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
@@ -346,12 +340,10 @@ pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Opt
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
-        for (k, ((name, _), line)) in series.iter().zip(&lines).enumerate() {
+        for (k, line) in lines.iter().enumerate() {
             let col = COLORS[k % COLORS.len()];
             c.draw_series(LineSeries::new(line.iter().copied(), col.stroke_width(1)))
-                .map_err(|e| anyhow!("{e}"))?
-                .label(name.clone())
-                .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], col.stroke_width(3)));
+                .map_err(|e| anyhow!("{e}"))?;
             if let Some(tv) = targets[k] {
                 let y = 100.0 * tv;
                 let dashes = (0..((x1 - x0) * 12.0) as usize).map(|j| {
@@ -361,7 +353,7 @@ pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Opt
                 c.draw_series(dashes).map_err(|e| anyhow!("{e}"))?;
             }
         }
-        legend(&mut c, SeriesLabelPosition::UpperRight)
+        Ok(())
     })
 }
 
@@ -383,7 +375,7 @@ pub fn risk_contributions(
         w.extend(e.risk_contributions.iter());
     }
     if dates.len() < 2 {
-        return render(120, |_| Ok(()));
+        return render(120, &[], |_| Ok(()));
     }
     weights(title, &dates, assets, &w, None, colors)
 }

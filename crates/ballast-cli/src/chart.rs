@@ -1,7 +1,8 @@
 //! SVG charts (plotters' SVG backend: no system fonts needed).
 
-use anyhow::{Context, Result};
+use anyhow::{anyhow, Context, Result};
 use ballast::pricing::surface::{SmileSlice, VolSurface};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
@@ -21,9 +22,72 @@ pub(crate) const COLORS: [RGBColor; 12] = [
     RGBColor(128, 0, 0),
 ];
 
-/// Smiles: market implied vols (dots) and fitted SVI (lines) against log-moneyness. Per
-/// underlying, two panels: expiries up to 30 days and beyond (their strike ranges differ by an
-/// order of magnitude).
+/// Width of the panel right of a plot that lists its legend (so the legend covers no data).
+pub(crate) const LEGEND_W: u32 = 300;
+
+/// How a legend entry is drawn.
+#[derive(Clone, Copy)]
+pub(crate) enum Mark {
+    /// A line of this colour and width.
+    Line(RGBColor, u32),
+    /// A filled block (areas, stacked layers).
+    Block(RGBAColor),
+    /// A dot, filled or hollow.
+    Dot(RGBColor, bool),
+    /// A triangle.
+    Triangle(RGBColor),
+    /// A small square.
+    Square(RGBColor),
+}
+
+/// List `entries` down `area` (a panel right of a plot), from `top` pixels.
+pub(crate) fn side_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    top: i32,
+    entries: &[(String, Mark)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let font = ("sans-serif", 13).into_font().color(&BLACK);
+    for (k, (label, mark)) in entries.iter().enumerate() {
+        let y = top + 20 * k as i32;
+        let m = (17, y);
+        match *mark {
+            Mark::Line(col, width) => {
+                area.draw(&PathElement::new(vec![(6, y), (28, y)], col.stroke_width(width)))
+            }
+            Mark::Block(col) => area.draw(&Rectangle::new([(6, y - 6), (28, y + 6)], col.filled())),
+            Mark::Dot(col, true) => area.draw(&Circle::new(m, 4, col.filled())),
+            Mark::Dot(col, false) => area.draw(&Circle::new(m, 4, col.stroke_width(1))),
+            Mark::Triangle(col) => area.draw(&TriangleMarker::new(m, 7, col.filled())),
+            Mark::Square(col) => area.draw(&Rectangle::new([(12, y - 5), (22, y + 5)], col.filled())),
+        }
+        .map_err(|e| anyhow!("{e}"))?;
+        // a label longer than the panel is cut (strategy names are the user's)
+        let label: String = if label.chars().count() > 38 {
+            label.chars().take(37).chain(['…']).collect()
+        } else {
+            label.clone()
+        };
+        area.draw(&Text::new(label, (36, y - 8), font.clone()))
+            .map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(())
+}
+
+/// A tick label with two decimals that never reads "-0.00".
+fn two_decimals(x: &f64) -> String {
+    format!("{:.2}", (x * 100.0).round() / 100.0 + 0.0)
+}
+
+/// Quotes whose fit weight is below this share of their expiry's largest are drawn hollow:
+/// they barely move the fit (deep wings under vega weights, quotes at the minimum tick).
+const LIGHT_WEIGHT: f64 = 0.05;
+
+/// Smiles: market implied vols (dots; hollow when their fit weight is light) and fitted SVI
+/// (lines) against log-moneyness. Per underlying, two panels: expiries up to 30 days and beyond
+/// (their strike ranges differ by an order of magnitude).
 pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
     let mut panels: Vec<(String, Vec<&SmileSlice>)> = Vec::new();
     for s in surfaces {
@@ -39,10 +103,30 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
         }
     }
     let n = panels.len().max(1);
-    let root = SVGBackend::new(path, (1000, 460 * n as u32)).into_drawing_area();
+    let root = SVGBackend::new(path, (1000 + LEGEND_W, 460 * n as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     for ((title, slices), area) in panels.iter().zip(root.split_evenly((n, 1))) {
-        draw_panel(&area, title, slices)?;
+        let (plot, panel) = area.split_horizontally(1000);
+        draw_panel(&plot, title, slices)?;
+        let mut entries: Vec<(String, Mark)> = slices
+            .iter()
+            .enumerate()
+            .map(|(i, sl)| {
+                let rmse = sl.fit.as_ref().map_or(f64::NAN, |f| 100.0 * f.rmse);
+                let label = format!(
+                    "{} ({:.0} d, fit RMSE {rmse:.2} pts)",
+                    sl.expiry.strftime("%d %b %y"),
+                    sl.time * 365.0
+                );
+                (label, Mark::Line(COLORS[i % COLORS.len()], 3))
+            })
+            .collect();
+        entries.push(("quote".into(), Mark::Dot(COLORS[7], true)));
+        entries.push((
+            format!("quote, weight < {:.0}% of the largest", 100.0 * LIGHT_WEIGHT),
+            Mark::Dot(COLORS[7], false),
+        ));
+        side_legend(&panel, 52, &entries)?;
     }
     root.present()
         .with_context(|| format!("cannot write {}", path.display()))?;
@@ -50,7 +134,7 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
 }
 
 fn draw_panel<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
+    area: &DrawingArea<DB, Shift>,
     title: &str,
     slices: &[&SmileSlice],
 ) -> Result<()>
@@ -74,19 +158,19 @@ where
         .x_label_area_size(42)
         .y_label_area_size(56)
         .build_cartesian_2d(kmin..kmax, vlo..vhi)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow!("{e}"))?;
     chart
         .configure_mesh()
         .x_desc("log-moneyness ln(K/F)")
         .y_desc("implied volatility (%)")
         .light_line_style(RGBColor(238, 238, 238))
-        .x_label_formatter(&|x| format!("{:.2}", x + 0.0))
+        .x_label_formatter(&two_decimals)
         .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .map_err(|e| anyhow!("{e}"))?;
     for (i, sl) in slices.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let fit = sl.fit.as_ref().expect("fitted");
+        let fit = sl.fit.as_ref().map_err(|e| anyhow!("{e}"))?;
         let curve: Vec<(f64, f64)> = (0..=240)
             .map(|j| kmin + (kmax - kmin) * j as f64 / 240.0)
             .map(|k| (k, 100.0 * fit.params.vol(k, sl.time)))
@@ -94,30 +178,45 @@ where
             .collect();
         chart
             .draw_series(LineSeries::new(curve, color.stroke_width(2)))
-            .map_err(|e| anyhow::anyhow!("{e}"))?
-            .label(format!(
-                "{} ({:.0} d)",
-                sl.expiry.strftime("%d %b %y"),
-                sl.time * 365.0
-            ))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(3)));
+            .map_err(|e| anyhow!("{e}"))?;
+        let heaviest = sl.points.iter().map(|p| p.point.weight).fold(0.0, f64::max);
         chart
-            .draw_series(
-                sl.points
-                    .iter()
-                    .map(|p| Circle::new((p.point.k, 100.0 * p.point.vol), 3, color.filled())),
-            )
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .draw_series(sl.points.iter().map(|p| {
+                let style = if p.point.weight >= LIGHT_WEIGHT * heaviest {
+                    color.filled()
+                } else {
+                    color.stroke_width(1)
+                };
+                Circle::new((p.point.k, 100.0 * p.point.vol), 3, style)
+            }))
+            .map_err(|e| anyhow!("{e}"))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(())
+}
+
+/// Pixel boxes of the labels placed so far, to keep the next one clear of them.
+struct Placed(Vec<(i32, i32, i32, i32)>);
+
+impl Placed {
+    /// The first of right, left, above, below `at` (pixels) where a `text` label overlaps
+    /// nothing placed so far (right if none is free); the label's top-left corner.
+    fn place(&mut self, at: (i32, i32), text: &str) -> (i32, i32) {
+        let (w, h) = (6 * text.chars().count() as i32 + 2, 12);
+        let options = [
+            (at.0 + 6, at.1 - h / 2),
+            (at.0 - 6 - w, at.1 - h / 2),
+            (at.0 - w / 2, at.1 - 6 - h),
+            (at.0 - w / 2, at.1 + 6),
+        ];
+        let free = |&(x, y): &(i32, i32)| {
+            self.0
+                .iter()
+                .all(|&(a, b, c, d)| x + w <= a || x >= c || y + h <= b || y >= d)
+        };
+        let pos = options.iter().copied().find(free).unwrap_or(options[0]);
+        self.0.push((pos.0, pos.1, pos.0 + w, pos.1 + h));
+        pos
+    }
 }
 
 /// Efficient frontier: volatility (x) against expected return (y), the max-Sharpe portfolio and
@@ -138,9 +237,10 @@ pub fn frontier_svg(path: &Path, r: &ballast::analysis::FrontierReport) -> Resul
     let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
-    let root = SVGBackend::new(path, (1000, 640)).into_drawing_area();
+    let root = SVGBackend::new(path, (1000 + LEGEND_W, 640)).into_drawing_area();
     root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(&root)
+    let (plot, panel) = root.split_horizontally(1000);
+    let mut chart = ChartBuilder::on(&plot)
         .caption(
             "Efficient frontier (annual, historical mean returns)",
             ("sans-serif", 20),
@@ -158,60 +258,56 @@ pub fn frontier_svg(path: &Path, r: &ballast::analysis::FrontierReport) -> Resul
         .y_desc("expected return (%)")
         .light_line_style(RGBColor(238, 238, 238))
         .x_label_formatter(&|x| format!("{x:.0}"))
-        .y_label_formatter(&|y| format!("{y:.0}"))
+        .y_label_formatter(&|y| format!("{:.0}", y + 0.0))
         .draw()?;
     let line: Vec<(f64, f64)> = pts
         .iter()
         .map(|p| (100.0 * p.volatility, 100.0 * p.expected_return))
         .collect();
-    chart
-        .draw_series(LineSeries::new(line.clone(), COLORS[0].stroke_width(3)))?
-        .label("efficient frontier")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], COLORS[0].stroke_width(3)));
+    chart.draw_series(LineSeries::new(line.clone(), COLORS[0].stroke_width(3)))?;
     chart.draw_series(
         line.iter()
             .map(|&(x, y)| Circle::new((x, y), 3, COLORS[0].filled())),
     )?;
-    chart
-        .draw_series(
-            vols.iter()
-                .zip(mu)
-                .map(|(v, m)| Circle::new((100.0 * v, 100.0 * m), 4, COLORS[7].mix(0.8).filled())),
-        )?
-        .label("single assets")
-        .legend(|(x, y)| Circle::new((x + 9, y), 4, COLORS[7].filled()));
-    chart.draw_series(cov.assets.iter().zip(vols.iter().zip(mu)).map(|(a, (v, m))| {
-        Text::new(
-            a.clone(),
-            (100.0 * v + 0.3, 100.0 * m),
-            ("sans-serif", 11).into_font().color(&COLORS[7]),
-        )
-    }))?;
+    let assets: Vec<(f64, f64)> = vols.iter().zip(mu).map(|(v, m)| (100.0 * v, 100.0 * m)).collect();
+    chart.draw_series(
+        assets
+            .iter()
+            .map(|&p| Circle::new(p, 4, COLORS[7].mix(0.8).filled())),
+    )?;
+    // labels clear of each other and of the frontier's own markers
+    let mut placed = Placed(
+        line.iter()
+            .chain(&assets)
+            .map(|&p| {
+                let (x, y) = chart.backend_coord(&p);
+                (x - 4, y - 4, x + 4, y + 4)
+            })
+            .collect(),
+    );
+    let font = ("sans-serif", 11).into_font().color(&COLORS[7]);
+    for (a, p) in cov.assets.iter().zip(&assets) {
+        let at = placed.place(chart.backend_coord(p), a);
+        plot.draw(&Text::new(a.clone(), at, font.clone()))?;
+    }
+    let mut entries = vec![
+        ("efficient frontier".to_string(), Mark::Line(COLORS[0], 3)),
+        ("single assets".to_string(), Mark::Dot(COLORS[7], true)),
+    ];
     if let Some(ms) = max_sharpe {
         let pt = (100.0 * ms.volatility, 100.0 * ms.expected_return);
-        chart
-            .draw_series(std::iter::once(TriangleMarker::new(pt, 9, COLORS[3].filled())))?
-            .label(format!("max Sharpe ({:.2})", ms.sharpe))
-            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 6, COLORS[3].filled()));
+        chart.draw_series(std::iter::once(TriangleMarker::new(pt, 9, COLORS[3].filled())))?;
+        entries.push((
+            format!("max Sharpe ({:.2})", ms.sharpe),
+            Mark::Triangle(COLORS[3]),
+        ));
     }
-    let minv = &pts[0];
-    chart
-        .draw_series(std::iter::once(Rectangle::new(
-            [
-                (100.0 * minv.volatility - 0.5, 100.0 * minv.expected_return - 1.0),
-                (100.0 * minv.volatility + 0.5, 100.0 * minv.expected_return + 1.0),
-            ],
-            COLORS[2].filled(),
-        )))?
-        .label("minimum variance")
-        .legend(|(x, y)| Rectangle::new([(x + 5, y - 4), (x + 13, y + 4)], COLORS[2].filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()?;
+    let minv = (100.0 * pts[0].volatility, 100.0 * pts[0].expected_return);
+    chart.draw_series(std::iter::once(
+        EmptyElement::at(minv) + Rectangle::new([(-5, -5), (5, 5)], COLORS[2].filled()),
+    ))?;
+    entries.push(("minimum variance".into(), Mark::Square(COLORS[2])));
+    side_legend(&panel, 60, &entries)?;
     root.present()
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
