@@ -83,6 +83,8 @@ pub fn pp(x: f64) -> String {
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
+    } else if let Some(stem) = noun.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'o'])) {
+        format!("{n} {stem}ies")
     } else {
         format!("{n} {noun}s")
     }

@@ -65,7 +65,7 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
         r.start,
         r.end,
         r.days,
-        plural(r.strategies.len(), "strategy").replace("strategys", "strategies"),
+        plural(r.strategies.len(), "strategy"),
         usd(r.initial_value),
     );
     let _ = writeln!(
@@ -73,6 +73,31 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
         "Source: {}; walk-forward, decisions on data up to each close; 365 days a year\n",
         r.source
     );
+    s += &performance_table(r);
+    s += "\n";
+    s += &policy_table(r);
+    s += "\n";
+    s += &drawdown_table(r);
+    s += &overfitting_notes(r);
+    s += &warnings(r);
+    let _ = writeln!(
+        s,
+        "\nRun time: {:.1} ms for {} strategy-days",
+        1e3 * r.run_seconds,
+        r.days * r.strategies.len()
+    );
+    if let Some(dir) = out {
+        let _ = writeln!(
+            s,
+            "Wrote {}/tearsheet.html, metrics.json, CSVs and SVG charts",
+            dir.display()
+        );
+    }
+    s
+}
+
+/// Returns and risk of every strategy and the benchmark.
+fn performance_table(r: &BacktestReport) -> String {
     let mut t = Table::new([
         "#",
         "strategy",
@@ -107,8 +132,11 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
     if let Some((b, p)) = &r.benchmark {
         t.row(row("B".into(), b, p));
     }
-    s += &t.render();
-    s += "\n";
+    t.render()
+}
+
+/// How each strategy traded: rebalances, turnover, tracking, costs, funding, PSR and DSR.
+fn policy_table(r: &BacktestReport) -> String {
     let mut t = Table::new([
         "#",
         "rebalancing",
@@ -134,8 +162,11 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
             num(st.dsr, 3),
         ]);
     }
-    s += &t.render();
-    s += "\n";
+    t.render()
+}
+
+/// The worst drawdown of each strategy: depth, dates, recovery, longest time under water.
+fn drawdown_table(r: &BacktestReport) -> String {
     let mut t = Table::new([
         "#",
         "worst drawdown",
@@ -155,12 +186,18 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
             plural(d.longest_underwater_days, "day"),
         ]);
     }
-    s += &t.render();
-    s += "\nPSR: probability that the true Sharpe ratio is above 0; DSR: above what the best of the\n";
+    t.render()
+}
+
+/// What PSR and DSR mean, and the probability of backtest overfitting.
+fn overfitting_notes(r: &BacktestReport) -> String {
+    let mut s = String::from(
+        "\nPSR: probability that the true Sharpe ratio is above 0; DSR: above what the best of the\n",
+    );
     let _ = writeln!(
         s,
         "{} would show by luck (Bailey & López de Prado).",
-        plural(r.strategies.len(), "strategy").replace("strategys", "strategies")
+        plural(r.strategies.len(), "strategy")
     );
     match &r.pbo {
         Some(p) => {
@@ -174,6 +211,12 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
         }
         None => s += "Probability of backtest overfitting: needs at least 2 strategies and 32 days\n",
     }
+    s
+}
+
+/// Rebalances that failed, holdings without funding data, trades without volume data.
+fn warnings(r: &BacktestReport) -> String {
+    let mut s = String::new();
     for st in &r.strategies {
         if let Some(f) = st.failures.first() {
             let _ = writeln!(
@@ -207,20 +250,24 @@ fn table(o: &Outputs, out: Option<&Path>) -> String {
             );
         }
     }
-    let _ = writeln!(
-        s,
-        "\nRun time: {:.1} ms for {} strategy-days",
-        1e3 * r.run_seconds,
-        r.days * r.strategies.len()
-    );
-    if let Some(dir) = out {
-        let _ = writeln!(
-            s,
-            "Wrote {}/tearsheet.html, metrics.json, CSVs and SVG charts",
-            dir.display()
-        );
-    }
     s
+}
+
+/// One file-name stem per strategy: its name in lower-case ASCII words joined by '-', or
+/// `strategy-K` when nothing is left; a stem already taken gets the strategy's number appended.
+fn file_stems(runs: &[StrategyRun]) -> Vec<String> {
+    let mut stems: Vec<String> = Vec::with_capacity(runs.len());
+    for (k, run) in runs.iter().enumerate() {
+        let mut stem = slug(&run.name);
+        if stem.is_empty() {
+            stem = format!("strategy-{}", k + 1);
+        }
+        if stems.contains(&stem) {
+            stem = format!("{stem}-{}", k + 1);
+        }
+        stems.push(stem);
+    }
+    stems
 }
 
 fn slug(s: &str) -> String {
@@ -249,7 +296,7 @@ fn write(dir: &Path, name: &str, text: &str) -> Result<()> {
 struct Csv(csv::Writer<Vec<u8>>);
 
 impl Csv {
-    fn new<const N: usize>(header: [&str; N]) -> Result<Self> {
+    fn new<I: IntoIterator<Item = S>, S: AsRef<[u8]>>(header: I) -> Result<Self> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record(header)?;
         Ok(Self(w))
@@ -268,27 +315,45 @@ impl Csv {
 /// JSON, CSVs, SVG charts and the HTML tear sheet.
 fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let runs = &o.result.runs;
-    let dates = &runs[0].dates;
     let assets = o.bt.market.assets();
     write(dir, "metrics.json", &json(o.report)?)?;
-    // daily values
+    equity_csv(o)?.save(dir, "equity.csv")?;
+    trades_csv(o)?.save(dir, "trades.csv")?;
+    daily_csv(o)?.save(dir, "daily.csv")?;
+    attribution_csv(o)?.save(dir, "attribution.csv")?;
+    for (run, stem) in o.result.runs.iter().zip(file_stems(&o.result.runs)) {
+        write_weights(dir, run, assets, &stem)?;
+    }
+    let svgs = charts_of(o)?;
+    for (file, _, svg) in &svgs {
+        write(dir, file, svg)?;
+    }
+    write(dir, "tearsheet.html", &tearsheet::html(o, &svgs))?;
+    Ok(())
+}
+
+/// `equity.csv`: date, one column of USD values per strategy, and the benchmark's.
+fn equity_csv(o: &Outputs) -> Result<Csv> {
+    let runs = &o.result.runs;
     let mut header: Vec<String> = vec!["date".into()];
     header.extend(runs.iter().map(|r| r.name.clone()));
     if let Some((b, _)) = &o.result.benchmark {
         header.push(format!("{b} buy and hold"));
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header)?;
-    for (k, d) in dates.iter().enumerate() {
+    let mut w = Csv::new(header)?;
+    for (k, d) in runs[0].dates.iter().enumerate() {
         let mut rec = vec![d.to_string()];
         rec.extend(runs.iter().map(|r| format!("{:.2}", r.nav[k])));
         if let Some((_, nav)) = &o.result.benchmark {
             rec.push(format!("{:.2}", nav[k]));
         }
-        w.write_record(&rec)?;
+        w.row(rec)?;
     }
-    Csv(w).save(dir, "equity.csv")?;
+    Ok(w)
+}
+
+/// `trades.csv`: every trade of every strategy, with its cost and reason.
+fn trades_csv(o: &Outputs) -> Result<Csv> {
     let mut trades = Csv::new([
         "strategy",
         "date",
@@ -300,25 +365,7 @@ fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
         "cost_usd",
         "reason",
     ])?;
-    let mut daily = Csv::new([
-        "strategy",
-        "date",
-        "value_usd",
-        "cash_weight",
-        "traded_fraction",
-        "costs_usd",
-        "funding_usd",
-        "interest_usd",
-    ])?;
-    let mut attr = Csv::new([
-        "strategy",
-        "period",
-        "days",
-        "item",
-        "return_contribution",
-        "risk_contribution",
-    ])?;
-    for (run, st) in runs.iter().zip(&o.report.strategies) {
+    for run in &o.result.runs {
         for t in &run.trades {
             trades.row([
                 run.name.clone(),
@@ -332,7 +379,24 @@ fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
                 ballast::names::variant_name(&t.reason).to_string(),
             ])?;
         }
-        for (j, d) in dates.iter().enumerate() {
+    }
+    Ok(trades)
+}
+
+/// `daily.csv`: per strategy and day, value, cash, turnover, costs, funding and interest.
+fn daily_csv(o: &Outputs) -> Result<Csv> {
+    let mut daily = Csv::new([
+        "strategy",
+        "date",
+        "value_usd",
+        "cash_weight",
+        "traded_fraction",
+        "costs_usd",
+        "funding_usd",
+        "interest_usd",
+    ])?;
+    for run in &o.result.runs {
+        for (j, d) in run.dates.iter().enumerate() {
             daily.row([
                 run.name.clone(),
                 d.to_string(),
@@ -344,7 +408,23 @@ fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
                 format!("{:.4}", run.interest[j]),
             ])?;
         }
-        write_weights(dir, run, assets)?;
+    }
+    Ok(daily)
+}
+
+/// `attribution.csv`: per strategy and period (year, `all`), each coin's return and risk
+/// contribution, then cash interest, costs and funding.
+fn attribution_csv(o: &Outputs) -> Result<Csv> {
+    let assets = o.bt.market.assets();
+    let mut attr = Csv::new([
+        "strategy",
+        "period",
+        "days",
+        "item",
+        "return_contribution",
+        "risk_contribution",
+    ])?;
+    for (run, st) in o.result.runs.iter().zip(&o.report.strategies) {
         for p in &st.attribution {
             for (i, a) in assets.iter().enumerate() {
                 if p.return_contribution[i] != 0.0 || p.risk_contribution[i] != 0.0 {
@@ -374,18 +454,10 @@ fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
             }
         }
     }
-    trades.save(dir, "trades.csv")?;
-    daily.save(dir, "daily.csv")?;
-    attr.save(dir, "attribution.csv")?;
-    let svgs = charts_of(o)?;
-    for (file, _, svg) in &svgs {
-        write(dir, file, svg)?;
-    }
-    write(dir, "tearsheet.html", &tearsheet::html(o, &svgs))?;
-    Ok(())
+    Ok(attr)
 }
 
-fn write_weights(dir: &Path, run: &StrategyRun, assets: &[String]) -> Result<()> {
+fn write_weights(dir: &Path, run: &StrategyRun, assets: &[String], stem: &str) -> Result<()> {
     let n = assets.len();
     let mut header = vec!["date".to_string()];
     header.extend(assets.iter().cloned());
@@ -398,7 +470,7 @@ fn write_weights(dir: &Path, run: &StrategyRun, assets: &[String]) -> Result<()>
         rec.push(format!("{:.6}", run.cash[j]));
         w.write_record(&rec)?;
     }
-    Csv(w).save(dir, &format!("weights_{}.csv", slug(&run.name)))
+    Csv(w).save(dir, &format!("weights_{stem}.csv"))
 }
 
 /// Every chart as (file, title, SVG text).
@@ -446,16 +518,16 @@ fn charts_of(o: &Outputs) -> Result<Vec<(String, String, String)>> {
             charts::rolling_vol(dates, &vols, &targets)?,
         ),
     ];
-    for run in runs {
+    for (run, stem) in runs.iter().zip(file_stems(runs)) {
         let title = format!("Weights — {}", run.name);
         svgs.push((
-            format!("weights_{}.svg", slug(&run.name)),
+            format!("weights_{stem}.svg"),
             title.clone(),
             charts::weights(&title, dates, assets, &run.weights, Some(&run.cash), &colors)?,
         ));
         let title = format!("Ex-ante risk contributions at each rebalance — {}", run.name);
         svgs.push((
-            format!("risk_contributions_{}.svg", slug(&run.name)),
+            format!("risk_contributions_{stem}.svg"),
             title.clone(),
             charts::risk_contributions(&title, dates[dates.len() - 1], assets, &run.rebalances, &colors)?,
         ));

@@ -149,3 +149,36 @@ fn bad_strategy_files_are_named() {
     let e = run_err(&["backtest", "/no/such/strategy.toml"]);
     assert!(e.contains("/no/such/strategy.toml"), "{e}");
 }
+
+#[test]
+fn every_strategy_gets_its_own_files() {
+    // names that collapse to the same file name, or to none
+    let mut text = String::from("[data]\nprices = \"PRICES\"\nstart = \"2025-01-01\"\n");
+    for name in ["ERC, monthly", "ERC monthly", "日本", "Ελλάδα"] {
+        text += &format!(
+            "[[strategy]]\nname = \"{name}\"\nwindow = 60\n[strategy.allocation]\nmethod = \"erc\"\n"
+        );
+    }
+    let dir = scratch();
+    let f = write(&dir, "s.toml", &text.replace("PRICES", &prices()));
+    let out = dir.join("out");
+    run_json(&[
+        "backtest",
+        &f,
+        "--out",
+        &out.display().to_string(),
+        "--format",
+        "json",
+    ]);
+    for stem in ["erc-monthly", "erc-monthly-2", "strategy-3", "strategy-4"] {
+        for file in [
+            format!("weights_{stem}.csv"),
+            format!("weights_{stem}.svg"),
+            format!("risk_contributions_{stem}.svg"),
+        ] {
+            assert!(out.join(&file).exists(), "{file}");
+        }
+    }
+    let html = std::fs::read_to_string(out.join("tearsheet.html")).unwrap();
+    assert!(html.contains("日本") && html.contains("Ελλάδα"));
+}
