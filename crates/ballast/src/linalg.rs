@@ -179,6 +179,22 @@ impl SymMatrix {
         Some((0..self.n).map(|i| x[(i, 0)]).collect())
     }
 
+    /// Solve A X = B for several right-hand sides (the columns of B) with one Cholesky
+    /// factorisation; `None` if A is not positive definite or a column has the wrong length.
+    pub fn solve_columns(&self, columns: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+        if columns.iter().any(|c| c.len() != self.n) || !self.is_finite() {
+            return None;
+        }
+        let llt = self.to_faer().llt(Side::Lower).ok()?;
+        let rhs = Mat::from_fn(self.n, columns.len(), |i, j| columns[j][i]);
+        let x = llt.solve(&rhs);
+        Some(
+            (0..columns.len())
+                .map(|j| (0..self.n).map(|i| x[(i, j)]).collect())
+                .collect(),
+        )
+    }
+
     /// Eigenvalues in nondecreasing order (`None` if the eigen solver fails, e.g. non-finite input).
     pub fn eigenvalues(&self) -> Option<Vec<f64>> {
         if !self.is_finite() {

@@ -34,119 +34,129 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
     let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market)?;
     let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
-    let as_of = g.as_of.map(|t| t.to_string()).unwrap_or_default();
-    Ok(match format {
-        TableFormat::Json | TableFormat::Csv => json(&BookJson {
+    if format != TableFormat::Table {
+        return json(&BookJson {
             greeks: &g,
             scenarios: &sc,
-        })?,
-        TableFormat::Table => {
-            let mut out = format!(
-                "Portfolio Greeks — {}   as of {as_of}\nSpot: {}\n(delta in coins = dU/dS; gamma per USD; vega USD per vol point; theta USD per day; options at the IV of their mark)\n\n",
-                pf.name.as_deref().unwrap_or("book"),
-                g.spot.iter().map(|(c, s)| format!("{c} {s:.2}")).collect::<Vec<_>>().join(", ")
-            );
-            let mut t = Table::new([
-                "position",
-                "venue",
-                "size",
-                "value USD",
-                "delta",
-                "delta USD",
-                "adj delta",
-                "gamma",
-                "vega",
-                "theta",
-            ]);
-            for l in &g.lines {
-                let (p, r) = (&l.position, &l.risk);
-                t.row([
-                    p.name.clone(),
-                    p.venue.clone(),
-                    format!("{}", p.size),
-                    usd(r.value_usd),
-                    format!("{:.4}", r.delta),
-                    usd(r.delta_usd),
-                    format!("{:.4}", r.delta_premium_adjusted),
-                    format!("{:.3e}", r.gamma),
-                    format!("{:.2}", r.vega),
-                    format!("{:.2}", r.theta),
-                ]);
-            }
-            out += &t.render();
-            let totals_table = |title: &str, rows: Vec<(String, &GreeksTotals)>| {
-                let mut t = Table::new([
-                    title,
-                    "value USD",
-                    "delta",
-                    "delta USD",
-                    "adj delta",
-                    "Δ USD per 1%",
-                    "vega",
-                    "theta",
-                ]);
-                for (k, v) in rows {
-                    t.row([
-                        k,
-                        usd(v.value_usd),
-                        if v.delta.is_finite() {
-                            format!("{:.4}", v.delta)
-                        } else {
-                            "—".into()
-                        },
-                        usd(v.delta_usd),
-                        if v.delta_premium_adjusted.is_finite() {
-                            format!("{:.4}", v.delta_premium_adjusted)
-                        } else {
-                            "—".into()
-                        },
-                        usd(v.gamma_usd_1pct),
-                        format!("{:.2}", v.vega),
-                        format!("{:.2}", v.theta),
-                    ]);
-                }
-                t.render()
-            };
-            let mut rows: Vec<(String, &GreeksTotals)> =
-                g.by_underlying.iter().map(|(k, v)| (k.clone(), v)).collect();
-            rows.push(("total (USD)".into(), &g.total));
-            out += "\nBy underlying\n";
-            out += &totals_table("underlying", rows);
-            out += "\nBy expiry bucket\n";
-            out += &totals_table(
-                "underlying / expiry",
-                g.by_expiry
-                    .iter()
-                    .map(|((c, b), v)| (format!("{c} {b}"), v))
-                    .collect(),
-            );
-            out += "\nBy venue\n";
-            out += &totals_table(
-                "underlying / venue",
-                g.by_venue
-                    .iter()
-                    .map(|((c, ven), v)| (format!("{c} {ven}"), v))
-                    .collect(),
-            );
-            out += "\nScenario P&L (USD, full revaluation; spot moves shift every forward of the coin by the same %)\n";
-            let mut header = vec!["scenario".to_string()];
-            header.extend(g.by_underlying.keys().cloned());
-            header.push("total".into());
-            let mut t = Table::new(header);
-            for s in &sc {
-                let mut r = vec![shock_label(s.shock.spot, s.shock.vol)];
-                r.extend(
-                    g.by_underlying
-                        .keys()
-                        .map(|k| usd(s.by_underlying.get(k).copied().unwrap_or(0.0))),
-                );
-                r.push(usd(s.total));
-                t.row(r);
-            }
-            out += &t.render();
-            out
+        });
+    }
+    let as_of = g.as_of.map(|t| t.to_string()).unwrap_or_default();
+    let mut out = format!(
+        "Portfolio Greeks — {}   as of {as_of}\nSpot: {}\n(delta in coins = dU/dS; gamma per USD; vega USD per vol point; theta USD per day; options at the IV of their mark)\n\n",
+        pf.name.as_deref().unwrap_or("book"),
+        g.spot.iter().map(|(c, s)| format!("{c} {s:.2}")).collect::<Vec<_>>().join(", ")
+    );
+    out += &positions_table(&g);
+    let mut rows: Vec<(String, &GreeksTotals)> =
+        g.by_underlying.iter().map(|(k, v)| (k.clone(), v)).collect();
+    rows.push(("total (USD)".into(), &g.total));
+    out += "\nBy underlying\n";
+    out += &totals_table("underlying", rows);
+    out += "\nBy expiry bucket\n";
+    out += &totals_table(
+        "underlying / expiry",
+        g.by_expiry
+            .iter()
+            .map(|((c, b), v)| (format!("{c} {b}"), v))
+            .collect(),
+    );
+    out += "\nBy venue\n";
+    out += &totals_table(
+        "underlying / venue",
+        g.by_venue
+            .iter()
+            .map(|((c, ven), v)| (format!("{c} {ven}"), v))
+            .collect(),
+    );
+    out +=
+        "\nScenario P&L (USD, full revaluation; spot moves shift every forward of the coin by the same %)\n";
+    out += &scenario_table(&g, &sc);
+    Ok(out)
+}
+
+/// One row per position: size, value and Greeks.
+fn positions_table(g: &BookGreeks) -> String {
+    let mut t = Table::new([
+        "position",
+        "venue",
+        "size",
+        "value USD",
+        "delta",
+        "delta USD",
+        "adj delta",
+        "gamma",
+        "vega",
+        "theta",
+    ]);
+    for l in &g.lines {
+        let (p, r) = (&l.position, &l.risk);
+        t.row([
+            p.name.clone(),
+            p.venue.clone(),
+            format!("{}", p.size),
+            usd(r.value_usd),
+            format!("{:.4}", r.delta),
+            usd(r.delta_usd),
+            format!("{:.4}", r.delta_premium_adjusted),
+            format!("{:.3e}", r.gamma),
+            format!("{:.2}", r.vega),
+            format!("{:.2}", r.theta),
+        ]);
+    }
+    t.render()
+}
+
+/// Totals by a grouping; coin-denominated Greeks that do not add across coins show "—".
+fn totals_table(title: &str, rows: Vec<(String, &GreeksTotals)>) -> String {
+    let coins = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.4}")
+        } else {
+            "—".into()
         }
-    })
+    };
+    let mut t = Table::new([
+        title,
+        "value USD",
+        "delta",
+        "delta USD",
+        "adj delta",
+        "Δ USD per 1%",
+        "vega",
+        "theta",
+    ]);
+    for (k, v) in rows {
+        t.row([
+            k,
+            usd(v.value_usd),
+            coins(v.delta),
+            usd(v.delta_usd),
+            coins(v.delta_premium_adjusted),
+            usd(v.gamma_usd_1pct),
+            format!("{:.2}", v.vega),
+            format!("{:.2}", v.theta),
+        ]);
+    }
+    t.render()
+}
+
+/// Scenario P&L per underlying and in total.
+fn scenario_table(g: &BookGreeks, sc: &[ScenarioPnl]) -> String {
+    let mut header = vec!["scenario".to_string()];
+    header.extend(g.by_underlying.keys().cloned());
+    header.push("total".into());
+    let mut t = Table::new(header);
+    for s in sc {
+        let mut r = vec![shock_label(s.shock.spot, s.shock.vol)];
+        r.extend(
+            g.by_underlying
+                .keys()
+                .map(|k| usd(s.by_underlying.get(k).copied().unwrap_or(0.0))),
+        );
+        r.push(usd(s.total));
+        t.row(r);
+    }
+    t.render()
 }
 
 pub fn hedge(a: &HedgeArgs) -> Result<String> {

@@ -41,6 +41,30 @@ fn table(r: &PortfolioReport) -> String {
         usd(r.cash_usd),
         pct(p.current_cash)
     );
+    out += &format!("Holdings, risk contributions and target ({}", r.target.method);
+    if let Some(v) = &r.target.vol_target {
+        out += &format!(
+            ", vol target {} → scale ×{:.3}{}",
+            pct(v.target),
+            v.scale,
+            if v.leverage_capped { ", capped" } else { "" }
+        );
+    }
+    out += ")\n";
+    out += &holdings_table(r);
+    out += &format!(
+        "\nRisk now: annual volatility {}, max drawdown {} over the window\n",
+        pct(r.current_risk.volatility_annual),
+        pct(r.current_risk.drawdown.max_drawdown)
+    );
+    out += &tail_table(&r.current_risk);
+    out += &rebalance_section(r);
+    out
+}
+
+/// Each holding and cash: units, price, value, weight, vol, risk contribution, target, drift.
+fn holdings_table(r: &PortfolioReport) -> String {
+    let p = &r.plan;
     let vols = r.covariance.volatilities();
     let vals = r.values();
     let mut t = Table::new([
@@ -81,28 +105,17 @@ fn table(r: &PortfolioReport) -> String {
         pp(p.current_cash - r.target.cash),
         pct(0.0),
     ]);
-    out += &format!("Holdings, risk contributions and target ({}", r.target.method);
-    if let Some(v) = &r.target.vol_target {
-        out += &format!(
-            ", vol target {} → scale ×{:.3}{}",
-            pct(v.target),
-            v.scale,
-            if v.leverage_capped { ", capped" } else { "" }
-        );
-    }
-    out += ")\n";
-    out += &t.render();
-    out += &format!(
-        "\nRisk now: annual volatility {}, max drawdown {} over the window\n",
-        pct(r.current_risk.volatility_annual),
-        pct(r.current_risk.drawdown.max_drawdown)
-    );
-    out += &tail_table(&r.current_risk);
+    t.render()
+}
+
+/// The band, and when it is breached, the trades, fees and the risk after them.
+fn rebalance_section(r: &PortfolioReport) -> String {
+    let p = &r.plan;
     let band = match r.band {
         Band::Relative(b) => format!("relative band {} of target", pct(b)),
         Band::Absolute(b) => format!("absolute band ±{:.2} pp", 100.0 * b),
     };
-    out += &format!("\nRebalance ({band}, fee {} bps): ", r.fee_bps);
+    let mut out = format!("\nRebalance ({band}, fee {} bps): ", r.fee_bps);
     if !p.rebalance {
         out += "every weight is inside the band — no trades.\n";
         return out;

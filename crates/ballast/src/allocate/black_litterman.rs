@@ -10,6 +10,7 @@
 
 use super::AllocateError;
 use crate::estimate::Covariance;
+use crate::linalg::dot;
 use crate::message::Num;
 use crate::SymMatrix;
 
@@ -60,32 +61,6 @@ pub struct BlPosterior {
     pub weights: Vec<f64>,
 }
 
-/// Solve the small dense system A x = b (Gaussian elimination, partial pivoting).
-fn solve_small(mut a: Vec<Vec<f64>>, mut b: Vec<f64>) -> Option<Vec<f64>> {
-    let k = b.len();
-    for c in 0..k {
-        let piv = (c..k).max_by(|&x, &y| a[x][c].abs().total_cmp(&a[y][c].abs()))?;
-        if a[piv][c].abs() < 1e-300 {
-            return None;
-        }
-        a.swap(c, piv);
-        b.swap(c, piv);
-        for r in c + 1..k {
-            let f = a[r][c] / a[c][c];
-            for cc in c..k {
-                a[r][cc] -= f * a[c][cc];
-            }
-            b[r] -= f * b[c];
-        }
-    }
-    let mut x = vec![0.0; k];
-    for r in (0..k).rev() {
-        let s: f64 = (r + 1..k).map(|c| a[r][c] * x[c]).sum();
-        x[r] = (b[r] - s) / a[r][r];
-    }
-    Some(x)
-}
-
 impl BlackLitterman {
     /// Compute the posterior for the (annualised) prior covariance `cov`.
     ///
@@ -107,78 +82,35 @@ impl BlackLitterman {
             return bad(format!("views: P must be {k}×{n} to match Q and the assets"));
         }
         let s = &cov.matrix;
-        let prior = match (&self.prior_returns, &self.market_weights) {
-            (Some(pi), _) if pi.len() == n => pi.clone(),
-            (Some(_), _) => return bad("prior returns have the wrong length".into()),
-            (None, w) => {
-                let w = w.clone().unwrap_or_else(|| vec![1.0; n]);
-                if w.len() != n {
-                    return bad("market weights have the wrong length".into());
-                }
-                let tot: f64 = w.iter().sum();
-                let w: Vec<f64> = w.iter().map(|v| v / tot).collect();
-                s.mul_vec(&w)
-                    .iter()
-                    .map(|v| self.delta * v + self.risk_free)
-                    .collect()
-            }
-        };
-        // τ Σ Pᵀ (N×k) and P τΣ Pᵀ (k×k)
+        let prior = self.prior(s)?;
+        // τ Σ Pᵀ (k columns of length N) and P τΣ Pᵀ (k×k)
         let ts_pt: Vec<Vec<f64>> = self
             .p
             .iter()
             .map(|row| s.mul_vec(row).iter().map(|v| self.tau * v).collect())
             .collect();
         let p_ts_pt: Vec<Vec<f64>> = (0..k)
-            .map(|i| {
-                (0..k)
-                    .map(|j| self.p[i].iter().zip(&ts_pt[j]).map(|(a, b)| a * b).sum())
-                    .collect()
-            })
+            .map(|i| (0..k).map(|j| dot(&self.p[i], &ts_pt[j])).collect())
             .collect();
-        let omega: Vec<f64> = match &self.omega {
-            ViewUncertainty::Default => (0..k).map(|i| p_ts_pt[i][i]).collect(),
-            ViewUncertainty::Explicit(d) => {
-                if d.len() != k || d.iter().any(|v| !(*v > 0.0)) {
-                    return bad(format!("Ω needs {k} positive view variances"));
-                }
-                d.clone()
-            }
-            ViewUncertainty::Idzorek(conf) => {
-                if conf.len() != k || conf.iter().any(|c| !(0.0..=1.0).contains(c)) {
-                    return bad(format!("Idzorek needs {k} view confidences in [0, 1]"));
-                }
-                conf.iter()
-                    .enumerate()
-                    .map(|(i, &c)| {
-                        if c == 0.0 {
-                            1e6
-                        } else {
-                            p_ts_pt[i][i] * (1.0 - c) / c
-                        }
-                    })
-                    .collect()
-            }
-        };
-        let mut a = p_ts_pt.clone();
+        let omega = self.view_variances(&p_ts_pt)?;
+        // A = P τΣ Pᵀ + Ω: positive definite when every view variance is positive
+        let mut a = SymMatrix::zeros(k);
         for i in 0..k {
-            a[i][i] += omega[i];
+            for j in i..k {
+                let diag = if i == j { omega[i] } else { 0.0 };
+                a.set_sym(i, j, 0.5 * (p_ts_pt[i][j] + p_ts_pt[j][i]) + diag);
+            }
         }
-        let resid: Vec<f64> = (0..k)
-            .map(|i| self.q[i] - self.p[i].iter().zip(&prior).map(|(a, b)| a * b).sum::<f64>())
-            .collect();
+        let resid: Vec<f64> = (0..k).map(|i| self.q[i] - dot(&self.p[i], &prior)).collect();
         let singular =
             || AllocateError::BadParameter("the views are linearly dependent or Ω is singular".into());
-        let sol = solve_small(a.clone(), resid).ok_or_else(singular)?;
+        let sol = a.solve(&resid).ok_or_else(singular)?;
         let returns: Vec<f64> = (0..n)
             .map(|i| prior[i] + (0..k).map(|j| ts_pt[j][i] * sol[j]).sum::<f64>())
             .collect();
         // M = τΣ − τΣPᵀ A⁻¹ PτΣ, symmetrised; Σ_BL = Σ + M
-        let mut x_cols: Vec<Vec<f64>> = Vec::with_capacity(n); // A⁻¹ (PτΣ)[:, c]
-        for c in 0..n {
-            let rhs: Vec<f64> = (0..k).map(|j| ts_pt[j][c]).collect();
-            x_cols.push(solve_small(a.clone(), rhs).ok_or_else(singular)?);
-        }
+        let pts_cols: Vec<Vec<f64>> = (0..n).map(|c| (0..k).map(|j| ts_pt[j][c]).collect()).collect();
+        let x_cols = a.solve_columns(&pts_cols).ok_or_else(singular)?; // A⁻¹ (PτΣ)[:, c]
         let mut post = SymMatrix::zeros(n);
         for i in 0..n {
             for j in i..n {
@@ -251,4 +183,60 @@ pub fn views_from_pairs(
         q.push(*v);
     }
     Ok((p, q))
+}
+
+impl BlackLitterman {
+    /// The prior returns: given, or implied by the market weights (equal if none) as
+    /// Π = δ Σ w + r_f.
+    fn prior(&self, s: &SymMatrix) -> Result<Vec<f64>, AllocateError> {
+        let n = s.dim();
+        let bad = |m: &str| Err(AllocateError::BadParameter(m.into()));
+        match (&self.prior_returns, &self.market_weights) {
+            (Some(pi), _) if pi.len() == n => Ok(pi.clone()),
+            (Some(_), _) => bad("prior returns have the wrong length"),
+            (None, w) => {
+                let w = w.clone().unwrap_or_else(|| vec![1.0; n]);
+                if w.len() != n {
+                    return bad("market weights have the wrong length");
+                }
+                let tot: f64 = w.iter().sum();
+                let w: Vec<f64> = w.iter().map(|v| v / tot).collect();
+                Ok(s.mul_vec(&w)
+                    .iter()
+                    .map(|v| self.delta * v + self.risk_free)
+                    .collect())
+            }
+        }
+    }
+
+    /// The diagonal of Ω from the view uncertainty rule, given P τΣ Pᵀ.
+    fn view_variances(&self, p_ts_pt: &[Vec<f64>]) -> Result<Vec<f64>, AllocateError> {
+        let k = p_ts_pt.len();
+        let bad = |m: String| Err(AllocateError::BadParameter(m));
+        match &self.omega {
+            ViewUncertainty::Default => Ok((0..k).map(|i| p_ts_pt[i][i]).collect()),
+            ViewUncertainty::Explicit(d) => {
+                if d.len() != k || d.iter().any(|v| !(*v > 0.0 && v.is_finite())) {
+                    return bad(format!("Ω needs {k} positive view variances"));
+                }
+                Ok(d.clone())
+            }
+            ViewUncertainty::Idzorek(conf) => {
+                if conf.len() != k || conf.iter().any(|c| !(0.0..=1.0).contains(c)) {
+                    return bad(format!("Idzorek needs {k} view confidences in [0, 1]"));
+                }
+                Ok(conf
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| {
+                        if c == 0.0 {
+                            1e6
+                        } else {
+                            p_ts_pt[i][i] * (1.0 - c) / c
+                        }
+                    })
+                    .collect())
+            }
+        }
+    }
 }

@@ -15,6 +15,7 @@ use super::conic::{Conic, Solution};
 use super::{check_cov, AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::estimate::Covariance;
 use crate::message::Num;
+use crate::SymMatrix;
 
 /// What to optimise.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -128,112 +129,135 @@ pub fn mean_variance(
     cov.validate()?;
     check_mu(mu, cov)?;
     cons.validate(&cov.assets)?;
+    let (w, sol) = match objective {
+        MvObjective::MaxSharpe => max_sharpe(mu, cov, cons, risk_free)?,
+        other => direct(mu, cov, cons, other)?,
+    };
+    Ok(describe(objective, mu, cov, w, risk_free, &sol))
+}
+
+/// Add `scale`·wᵀΣw to the objective (over the first N variables).
+fn add_quadratic(c: &mut Conic, sigma: &SymMatrix, scale: f64) {
+    let n = sigma.dim();
+    for i in 0..n {
+        for j in i..n {
+            c.add_p(i, j, scale * sigma.get(i, j));
+        }
+    }
+}
+
+/// Max-Sharpe by the homogenised problem (Cornuéjols & Tütüncü, *Optimization Methods in
+/// Finance*, 2007; as PyPortfolioOpt): minimise yᵀΣy subject
+/// to (μ − r_f)ᵀy = 1 and the constraints scaled by κ ≥ 0; w = y / κ.
+fn max_sharpe(
+    mu: &[f64],
+    cov: &Covariance,
+    cons: &Constraints,
+    risk_free: f64,
+) -> Result<(Vec<f64>, Solution), AllocateError> {
+    let n = cov.dim();
+    let (nv, _, _) = cons.layout(n);
+    let excess: Vec<f64> = mu.iter().map(|m| m - risk_free).collect();
+    if excess.iter().all(|e| *e <= 0.0) {
+        return Err(AllocateError::NoPositiveExcessReturn { risk_free });
+    }
+    if cons.cost > 0.0 || cons.l2 > 0.0 {
+        return Err(AllocateError::BadParameter(
+            "max-Sharpe does not take costs or L2 penalties; use utility or efficient-risk".into(),
+        ));
+    }
+    let k = nv; // κ
+    let mut c = Conic::new(nv + 1);
+    add_quadratic(&mut c, &cov.matrix, 2.0);
+    c.eq((0..n).map(|i| (i, excess[i])).collect(), 1.0);
+    c.labels.push("excess return normalisation".into());
+    cons.apply(&mut c, n, Some(k));
+    c.le(vec![(k, -1.0)], 0.0);
+    let sol = solve(&c, "max-Sharpe", &screening(cons, cov, Some(&excess)))?;
+    let x = &sol.x;
+    if !(x[k] > 1e-12) {
+        return Err(AllocateError::NoPositiveExcessReturn { risk_free });
+    }
+    Ok((x[..n].iter().map(|y| y / x[k]).collect(), sol))
+}
+
+/// Min-variance, efficient return, efficient risk and utility: one conic problem over the
+/// weights (max-Sharpe is passed on to [`max_sharpe`]).
+fn direct(
+    mu: &[f64],
+    cov: &Covariance,
+    cons: &Constraints,
+    objective: MvObjective,
+) -> Result<(Vec<f64>, Solution), AllocateError> {
     let n = cov.dim();
     let (nv, _, _) = cons.layout(n);
     let sigma = &cov.matrix;
-    let add_quadratic = |c: &mut Conic, scale: f64| {
-        for i in 0..n {
-            for j in i..n {
-                c.add_p(i, j, scale * sigma.get(i, j));
+    let mut c = Conic::new(nv);
+    cons.apply(&mut c, n, None);
+    let what = match objective {
+        MvObjective::MaxSharpe => return max_sharpe(mu, cov, cons, 0.0),
+        MvObjective::MinVariance => {
+            add_quadratic(&mut c, sigma, 2.0);
+            "min-variance"
+        }
+        MvObjective::EfficientReturn(target) => {
+            if !target.is_finite() {
+                return Err(AllocateError::BadParameter("target return must be finite".into()));
             }
+            add_quadratic(&mut c, sigma, 2.0);
+            c.le((0..n).map(|i| (i, -mu[i])).collect(), -target);
+            c.labels.push(format!("expected return ≥ {}", Num(target)));
+            "efficient-return"
+        }
+        MvObjective::EfficientRisk(target) => {
+            if !(target > 0.0 && target.is_finite()) {
+                return Err(AllocateError::BadParameter(format!(
+                    "target volatility {} must be > 0",
+                    Num(target)
+                )));
+            }
+            let l = sigma.cholesky_lower().ok_or(AllocateError::Covariance(
+                crate::estimate::EstimateError::NotPositiveDefinite {
+                    min_eigenvalue: f64::NAN,
+                },
+            ))?;
+            // ‖Lᵀ w‖ ≤ target
+            let mut rows = vec![(Vec::new(), target)];
+            for r in 0..n {
+                rows.push(((r..n).map(|i| (i, -l[i * n + r])).collect(), 0.0));
+            }
+            c.soc(rows);
+            c.labels.push(format!("volatility ≤ {}", Num(target)));
+            for i in 0..n {
+                c.q[i] -= mu[i];
+            }
+            "efficient-risk"
+        }
+        MvObjective::Utility(delta) => {
+            if !(delta > 0.0 && delta.is_finite()) {
+                return Err(AllocateError::BadParameter(format!(
+                    "risk aversion {} must be > 0",
+                    Num(delta)
+                )));
+            }
+            add_quadratic(&mut c, sigma, delta);
+            for i in 0..n {
+                c.q[i] -= mu[i];
+            }
+            "utility"
         }
     };
-    let (w, sol) = match objective {
-        MvObjective::MaxSharpe => {
-            let excess: Vec<f64> = mu.iter().map(|m| m - risk_free).collect();
-            if excess.iter().all(|e| *e <= 0.0) {
-                return Err(AllocateError::NoPositiveExcessReturn { risk_free });
-            }
-            if cons.cost > 0.0 || cons.l2 > 0.0 {
-                return Err(AllocateError::BadParameter(
-                    "max-Sharpe does not take costs or L2 penalties; use utility or efficient-risk".into(),
-                ));
-            }
-            let k = nv; // κ
-            let mut c = Conic::new(nv + 1);
-            add_quadratic(&mut c, 2.0);
-            c.eq((0..n).map(|i| (i, excess[i])).collect(), 1.0);
-            c.labels.push("excess return normalisation".into());
-            cons.apply(&mut c, n, Some(k));
-            c.le(vec![(k, -1.0)], 0.0);
-            let excess_ref: &[f64] = &excess;
-            let sol = solve(&c, "max-Sharpe", &screening(cons, cov, Some(excess_ref)))?;
-            let x = &sol.x;
-            if !(x[k] > 1e-12) {
-                return Err(AllocateError::NoPositiveExcessReturn { risk_free });
-            }
-            (x[..n].iter().map(|y| y / x[k]).collect::<Vec<f64>>(), sol)
+    let uses_mu = !matches!(objective, MvObjective::MinVariance);
+    let sol = match solve(&c, what, &screening(cons, cov, uses_mu.then_some(mu))) {
+        Err(AllocateError::Infeasible(m)) => {
+            return Err(match objective {
+                MvObjective::EfficientReturn(target) => unreachable_return(mu, cov, cons, target, m),
+                _ => AllocateError::Infeasible(m),
+            })
         }
-        other => {
-            let mut c = Conic::new(nv);
-            cons.apply(&mut c, n, None);
-            match other {
-                MvObjective::MinVariance => add_quadratic(&mut c, 2.0),
-                MvObjective::EfficientReturn(target) => {
-                    if !target.is_finite() {
-                        return Err(AllocateError::BadParameter("target return must be finite".into()));
-                    }
-                    add_quadratic(&mut c, 2.0);
-                    c.le((0..n).map(|i| (i, -mu[i])).collect(), -target);
-                    c.labels.push(format!("expected return ≥ {}", Num(target)));
-                }
-                MvObjective::EfficientRisk(target) => {
-                    if !(target > 0.0 && target.is_finite()) {
-                        return Err(AllocateError::BadParameter(format!(
-                            "target volatility {} must be > 0",
-                            Num(target)
-                        )));
-                    }
-                    let l = sigma.cholesky_lower().ok_or(AllocateError::Covariance(
-                        crate::estimate::EstimateError::NotPositiveDefinite {
-                            min_eigenvalue: f64::NAN,
-                        },
-                    ))?;
-                    // ‖Lᵀ w‖ ≤ target
-                    let mut rows = vec![(Vec::new(), target)];
-                    for r in 0..n {
-                        rows.push(((r..n).map(|i| (i, -l[i * n + r])).collect(), 0.0));
-                    }
-                    c.soc(rows);
-                    c.labels.push(format!("volatility ≤ {}", Num(target)));
-                    for i in 0..n {
-                        c.q[i] -= mu[i];
-                    }
-                }
-                MvObjective::Utility(delta) => {
-                    if !(delta > 0.0 && delta.is_finite()) {
-                        return Err(AllocateError::BadParameter(format!(
-                            "risk aversion {} must be > 0",
-                            Num(delta)
-                        )));
-                    }
-                    add_quadratic(&mut c, delta);
-                    for i in 0..n {
-                        c.q[i] -= mu[i];
-                    }
-                }
-                MvObjective::MaxSharpe => unreachable!(),
-            }
-            let what = match other {
-                MvObjective::MinVariance => "min-variance",
-                MvObjective::EfficientReturn(_) => "efficient-return",
-                MvObjective::EfficientRisk(_) => "efficient-risk",
-                _ => "utility",
-            };
-            let uses_mu = !matches!(other, MvObjective::MinVariance);
-            let sol = match solve(&c, what, &screening(cons, cov, uses_mu.then_some(mu))) {
-                Err(AllocateError::Infeasible(m)) => {
-                    return Err(match objective {
-                        MvObjective::EfficientReturn(target) => unreachable_return(mu, cov, cons, target, m),
-                        _ => AllocateError::Infeasible(m),
-                    })
-                }
-                other => other?,
-            };
-            (sol.x[..n].to_vec(), sol)
-        }
+        other => other?,
     };
-    Ok(describe(objective, mu, cov, w, risk_free, &sol))
+    Ok((sol.x[..n].to_vec(), sol))
 }
 
 /// The error for an efficient-return target no portfolio reaches: the highest expected return

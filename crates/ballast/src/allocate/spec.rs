@@ -324,14 +324,7 @@ fn build_method(
         Method::MinVariance => A::MinVariance,
         Method::MaxSharpe => A::MaxSharpe,
         Method::EfficientReturn => A::EfficientReturn {
-            target_return: in_range(
-                "target_return",
-                need(o.target_return, "target_return")?,
-                -1.0,
-                10.0,
-                Ends::Closed,
-                "0.5 for 50 % a year",
-            )?,
+            target_return: target_return(need(o.target_return, "target_return")?)?,
         },
         Method::EfficientRisk => A::EfficientRisk {
             target_vol: in_range(
@@ -370,66 +363,72 @@ fn build_method(
         },
         Method::MinCvar => A::MinCvar {
             beta: in_range("beta", o.beta.unwrap_or(0.95), 0.0, 1.0, Ends::Open, "0.95")?,
-            target_return: o
-                .target_return
-                .map(|r| {
-                    in_range(
-                        "target_return",
-                        r,
-                        -1.0,
-                        10.0,
-                        Ends::Closed,
-                        "0.5 for 50 % a year",
-                    )
-                })
-                .transpose()?,
+            target_return: o.target_return.map(target_return).transpose()?,
         },
-        Method::BlackLitterman => {
-            let views = o.views.as_ref().ok_or_else(|| {
-                AllocateError::BadParameter("method = 'black-litterman' needs views (a [..views] table, or --views BTC=0.2,ETH-SOL=0.1)".into())
-            })?;
-            if views.is_empty() {
-                return bad("views is empty: give at least one view".into());
-            }
-            for (k, v) in views {
-                in_range(
-                    &format!("views: {k}"),
-                    *v,
-                    -10.0,
-                    10.0,
-                    Ends::Closed,
-                    "0.2 for 20 % a year",
-                )?;
-            }
-            if let Some(c) = &o.view_confidences {
-                if c.len() != views.len() {
-                    return bad(format!(
-                        "{} view confidence{} for {} view{}: give one per view, in the views' order ({})",
-                        c.len(),
-                        if c.len() == 1 { "" } else { "s" },
-                        views.len(),
-                        if views.len() == 1 { "" } else { "s" },
-                        views.keys().cloned().collect::<Vec<_>>().join(", ")
-                    ));
-                }
-                for x in c {
-                    in_range("view confidence", *x, 0.0, 1.0, Ends::Closed, "0.6")?;
-                }
-            }
-            A::BlackLitterman {
-                views: views.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-                confidences: o.view_confidences.clone(),
-                tau: in_range("tau", o.tau.unwrap_or(0.05), 0.0, 1.0, Ends::OpenLow, "0.05")?,
-                risk_aversion: in_range(
-                    "risk_aversion",
-                    o.risk_aversion.unwrap_or(2.5),
-                    0.0,
-                    1e6,
-                    Ends::OpenLow,
-                    "2.5",
-                )?,
-            }
+        Method::BlackLitterman => black_litterman(o)?,
+    })
+}
+
+/// An annual target return in [-1, 10].
+fn target_return(r: f64) -> Result<f64, AllocateError> {
+    in_range(
+        "target_return",
+        r,
+        -1.0,
+        10.0,
+        Ends::Closed,
+        "0.5 for 50 % a year",
+    )
+}
+
+/// Black-Litterman: views (absolute or "A-B" relative) in range, one confidence per view, τ, δ.
+fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateError> {
+    let views = o.views.as_ref().ok_or_else(|| {
+        AllocateError::BadParameter(
+            "method = 'black-litterman' needs views (a [..views] table, or --views BTC=0.2,ETH-SOL=0.1)"
+                .into(),
+        )
+    })?;
+    if views.is_empty() {
+        return bad("views is empty: give at least one view".into());
+    }
+    for (k, v) in views {
+        in_range(
+            &format!("views: {k}"),
+            *v,
+            -10.0,
+            10.0,
+            Ends::Closed,
+            "0.2 for 20 % a year",
+        )?;
+    }
+    if let Some(c) = &o.view_confidences {
+        if c.len() != views.len() {
+            return bad(format!(
+                "{} view confidence{} for {} view{}: give one per view, in the views' order ({})",
+                c.len(),
+                if c.len() == 1 { "" } else { "s" },
+                views.len(),
+                if views.len() == 1 { "" } else { "s" },
+                views.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
         }
+        for x in c {
+            in_range("view confidence", *x, 0.0, 1.0, Ends::Closed, "0.6")?;
+        }
+    }
+    Ok(AllocationMethod::BlackLitterman {
+        views: views.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        confidences: o.view_confidences.clone(),
+        tau: in_range("tau", o.tau.unwrap_or(0.05), 0.0, 1.0, Ends::OpenLow, "0.05")?,
+        risk_aversion: in_range(
+            "risk_aversion",
+            o.risk_aversion.unwrap_or(2.5),
+            0.0,
+            1e6,
+            Ends::OpenLow,
+            "2.5",
+        )?,
     })
 }
 

@@ -9,6 +9,7 @@ mod deribit_greeks;
 mod estimators_extra;
 mod hedge;
 mod layers;
+mod options_consistency;
 mod price_formats;
 mod properties;
 mod reference_black_litterman;
