@@ -310,7 +310,7 @@ impl Serialize for Point<'_> {
 }
 
 /// JSON: `points` [{`expected_return_annual`, `volatility_annual`, `sharpe`, `weights`}],
-/// `max_sharpe` (the same, or null), `expected_returns` {asset: μ}, `estimator`, `window`.
+/// `max_sharpe` (the same, or null), `expected_returns` {asset: μ}, `covariance` ([`CovarianceInfo`](crate::estimate::CovarianceInfo)), `window`.
 impl Serialize for FrontierReport {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let a = &self.covariance.assets;
@@ -319,7 +319,7 @@ impl Serialize for FrontierReport {
         m.serialize_entry("points", &pts)?;
         m.serialize_entry("max_sharpe", &self.max_sharpe.as_ref().map(|p| Point(p, a)))?;
         m.serialize_entry("expected_returns", &AssetMap::new(a, &self.expected_returns))?;
-        m.serialize_entry("estimator", self.covariance.estimator)?;
+        m.serialize_entry("covariance", &self.covariance.info())?;
         m.serialize_entry("window", &self.window)?;
         m.end()
     }

@@ -20,6 +20,15 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(value)? + "\n")
 }
 
+/// A note when the covariance was replaced by its nearest positive-definite repair.
+pub fn repair_note(c: &ballast::estimate::CovarianceInfo) -> String {
+    c.repaired_min_eigenvalue.map_or(String::new(), |l| {
+        format!(
+            "Covariance repaired to the nearest positive-definite matrix (smallest eigenvalue was {l:.3e}; --repair-psd)\n"
+        )
+    })
+}
+
 /// The window line printed above tables (and the assets dropped, if any).
 pub fn window_line(w: &WindowInfo) -> String {
     let mut s = format!(

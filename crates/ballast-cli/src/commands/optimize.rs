@@ -1,6 +1,6 @@
 //! `ballast optimize` and `ballast frontier`
 
-use super::{json, window_line};
+use super::{json, repair_note, window_line};
 use crate::args::{Format, FrontierArgs, OptimizeArgs};
 use crate::input;
 use crate::table::{fixed, pct, plural, Table};
@@ -17,10 +17,10 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
         &input::covariance(&a.cov),
         &spec,
     )?;
-    if let Some(l) = r.allocation.repaired {
+    if let Some(l) = r.allocation.covariance.repaired_min_eigenvalue {
         eprintln!(
             "warning: the {} covariance is not positive definite (smallest eigenvalue {l:.3e}); using its nearest positive-definite repair (--repair-psd)",
-            r.allocation.estimator
+            r.allocation.covariance.estimator
         );
     }
     match a.window.format {
@@ -51,7 +51,7 @@ fn table(r: &OptimizeReport) -> String {
                 s
             })
             .unwrap_or_default(),
-        a.estimator,
+        a.covariance.estimator,
         plural(a.assets.len(), "asset")
     );
     out += &window_line(&r.window);
@@ -159,11 +159,7 @@ pub fn summary(a: &Allocation) -> String {
         },
     };
     out += &format!("Solver: {status}\n");
-    if let Some(l) = a.repaired {
-        out += &format!(
-            "Covariance repaired to the nearest positive-definite matrix (smallest eigenvalue was {l:.3e})\n"
-        );
-    }
+    out += &repair_note(&a.covariance);
     out
 }
 
@@ -196,6 +192,7 @@ pub fn frontier(a: &FrontierArgs) -> Result<String> {
                 r.covariance.estimator
             );
             out += &window_line(&r.window);
+            out += &repair_note(&r.covariance.info());
             out += "\n";
             let mut t = Table::new(["point", "exp. return", "volatility", "Sharpe", "largest weights"]);
             for (k, p) in r.points.iter().enumerate() {

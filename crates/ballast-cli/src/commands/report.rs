@@ -1,6 +1,6 @@
 //! `ballast report PORTFOLIO.toml` — the main job.
 
-use super::{json, tail_table, window_line};
+use super::{json, repair_note, tail_table, window_line};
 use crate::args::{Format, ReportArgs};
 use crate::table::{num, pct, plural, pp, usd, Table};
 use anyhow::Result;
@@ -27,6 +27,7 @@ fn table(r: &PortfolioReport) -> String {
     );
     out += &format!("Data: {}\n", r.prices_file);
     out += &window_line(&r.window);
+    out += &repair_note(&r.covariance.info());
     out += &format!(
         "Covariance: {}{}, annualised ×365\n\n",
         r.covariance.estimator,

@@ -1,6 +1,6 @@
 //! `ballast risk`
 
-use super::{json, tail_table, window_line};
+use super::{json, repair_note, tail_table, window_line};
 use crate::args::{Format, RiskArgs};
 use crate::input;
 use crate::table::{pct, plural, Table};
@@ -25,9 +25,10 @@ pub fn run(a: &RiskArgs) -> Result<String> {
             let mut out = format!(
                 "Risk of {} ({} covariance)\n",
                 plural(s.assets.len(), "asset"),
-                s.estimator
+                s.covariance.estimator
             );
             out += &window_line(&r.window);
+            out += &repair_note(&s.covariance);
             let date = |d: Option<jiff::civil::Date>| d.map(|d| d.to_string()).unwrap_or_default();
             out += &format!(
                 "\nAnnual volatility {}   max drawdown {} ({} → {})\n\n",

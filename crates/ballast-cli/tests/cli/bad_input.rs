@@ -384,3 +384,40 @@ fn singular_covariance_is_an_error_unless_repair_is_asked_for() {
         "{e}"
     );
 }
+
+#[test]
+fn every_command_says_when_the_covariance_was_repaired() {
+    // C is exactly 2 × A: the sample covariance is singular
+    let mut s = String::from("date,A,B,C\n");
+    for line in wide(40).lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let a: f64 = f[1].parse().unwrap();
+        s += &format!("{},{},{},{}\n", f[0], f[1], f[2], 2.0 * a);
+    }
+    let dir = scratch();
+    let p = write(&dir, "prices.csv", &s);
+    let base = ["--prices", p.as_str(), "--window", "20", "--repair-psd"];
+    let commands: [(&str, &[&str]); 4] = [
+        ("optimize", &["--method", "min-variance"]),
+        ("risk", &["--weights", "A=0.5,B=0.3,C=0.2"]),
+        ("frontier", &["--points", "5"]),
+        ("covariance", &[]),
+    ];
+    for (cmd, extra) in commands {
+        let args: Vec<&str> = [&[cmd][..], &base, extra].concat();
+        let v = run_json(&[&args[..], &["--format", "json"]].concat());
+        let info = match cmd {
+            "optimize" => &v["allocation"]["covariance"],
+            "covariance" => &v,
+            _ => &v["covariance"],
+        };
+        assert!(info["repaired_min_eigenvalue"].is_number(), "{cmd}: {v}");
+        let out = run(&args);
+        assert!(out.status.success());
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            table.contains("epaired to the nearest positive-definite"),
+            "{cmd}: {table}"
+        );
+    }
+}

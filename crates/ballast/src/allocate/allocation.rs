@@ -2,7 +2,7 @@
 
 use super::{AllocateError, Method};
 use crate::data::AssetMap;
-use crate::estimate::Covariance;
+use crate::estimate::{Covariance, CovarianceInfo};
 use crate::risk::risk_contributions;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -140,12 +140,8 @@ pub struct Allocation {
     pub status: SolveStatus,
     /// Solver diagnostics (iterative and conic methods).
     pub solver: Option<SolverReport>,
-    /// The covariance estimator used (`"ledoit-wolf"`, ...).
-    pub estimator: &'static str,
-    /// Its shrinkage intensity, for shrinkage estimators.
-    pub shrinkage: Option<f64>,
-    /// Smallest eigenvalue before a nearest-positive-definite repair, if one was made.
-    pub repaired: Option<f64>,
+    /// The covariance estimate behind it (estimator, shrinkage, repair).
+    pub covariance: CovarianceInfo,
     /// The volatility-target overlay, if any.
     pub vol_target: Option<VolTargetReport>,
     /// Momentum selection and tilt, if any.
@@ -227,9 +223,7 @@ impl Allocation {
                 SolveStatus::ClosedForm
             },
             solver,
-            estimator: cov.estimator,
-            shrinkage: cov.shrinkage,
-            repaired: cov.repaired,
+            covariance: cov.info(),
             vol_target: None,
             momentum: None,
             details: MethodDetails::None,
@@ -282,20 +276,7 @@ impl Serialize for Allocation {
         m.serialize_entry("risk_free", &self.risk_free)?;
         m.serialize_entry("status", &self.status)?;
         m.serialize_entry("solver", &self.solver)?;
-        #[derive(serde::Serialize)]
-        struct Cov {
-            estimator: &'static str,
-            shrinkage: Option<f64>,
-            repaired_min_eigenvalue: Option<f64>,
-        }
-        m.serialize_entry(
-            "covariance",
-            &Cov {
-                estimator: self.estimator,
-                shrinkage: self.shrinkage,
-                repaired_min_eigenvalue: self.repaired,
-            },
-        )?;
+        m.serialize_entry("covariance", &self.covariance)?;
         if let Some(v) = &self.vol_target {
             #[derive(serde::Serialize)]
             struct Vt<'a> {

@@ -24,7 +24,29 @@ pub struct Covariance {
     pub repaired: Option<f64>,
 }
 
+/// Which estimate a result rests on. JSON: `estimator`, `shrinkage` (δ or null),
+/// `repaired_min_eigenvalue` (the smallest eigenvalue before a nearest-positive-definite repair,
+/// or null when none was needed).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CovarianceInfo {
+    /// The estimator's name (`sample`, `ledoit-wolf`, ...).
+    pub estimator: &'static str,
+    /// Its shrinkage intensity δ ∈ [0, 1], for shrinkage estimators.
+    pub shrinkage: Option<f64>,
+    /// Smallest eigenvalue before the repair, if one was made.
+    pub repaired_min_eigenvalue: Option<f64>,
+}
+
 impl Covariance {
+    /// The estimator, shrinkage and repair behind this matrix.
+    pub fn info(&self) -> CovarianceInfo {
+        CovarianceInfo {
+            estimator: self.estimator,
+            shrinkage: self.shrinkage,
+            repaired_min_eigenvalue: self.repaired,
+        }
+    }
+
     /// Build from an annualised matrix (e.g. one supplied by the user). Checks shape and finiteness.
     pub fn from_matrix(
         assets: Vec<String>,

@@ -13,7 +13,7 @@ mod volatility;
 use crate::message::Num;
 
 pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, ExpectedReturns, MuMethod};
-pub use covariance::{Covariance, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
+pub use covariance::{Covariance, CovarianceInfo, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
     GARCH_MIN_OBSERVATIONS, MAX_FORECAST_DAYS,

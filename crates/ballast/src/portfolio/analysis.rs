@@ -187,7 +187,7 @@ impl PortfolioReport {
     }
 }
 
-/// JSON: `name`, `as_of`, `prices`, `estimator`, `shrinkage`, `window`, `value_usd`,
+/// JSON: `name`, `as_of`, `prices`, `covariance` ([`CovarianceInfo`](crate::estimate::CovarianceInfo)), `window`, `value_usd`,
 /// `cash_usd`, `cash_weight`, `holdings` [{`asset`, `units`, `price`, `value_usd`, `weight`,
 /// `target_weight`, `drift`, `volatility_annual`, `risk_contribution`,
 /// `target_risk_contribution`}], `weights`, `risk_contributions`, `volatility_annual`, `risk`
@@ -238,8 +238,7 @@ impl Serialize for PortfolioReport {
         m.serialize_entry("name", &self.name)?;
         m.serialize_entry("as_of", &self.as_of)?;
         m.serialize_entry("prices", &self.prices_file)?;
-        m.serialize_entry("estimator", self.covariance.estimator)?;
-        m.serialize_entry("shrinkage", &self.covariance.shrinkage)?;
+        m.serialize_entry("covariance", &self.covariance.info())?;
         m.serialize_entry("window", &self.window)?;
         m.serialize_entry("value_usd", &p.value_usd)?;
         m.serialize_entry("cash_usd", &self.cash_usd)?;

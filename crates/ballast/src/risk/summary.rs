@@ -5,7 +5,7 @@ use super::{
     VarMethod,
 };
 use crate::data::{AssetMap, Returns};
-use crate::estimate::Covariance;
+use crate::estimate::{Covariance, CovarianceInfo};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -29,8 +29,8 @@ pub struct RiskSummary {
     pub assets: Vec<String>,
     /// The weights measured (fractions of value; the rest is cash at zero return).
     pub weights: Vec<f64>,
-    /// The covariance estimator of the volatility and contributions.
-    pub estimator: &'static str,
+    /// The covariance estimate behind the volatility and contributions.
+    pub covariance: CovarianceInfo,
     /// Annual volatility √(w'Σw), Σ the annualised covariance given.
     pub volatility_annual: f64,
     /// Percent risk contributions (sum to 1).
@@ -106,7 +106,7 @@ pub fn risk_summary(
     Ok(RiskSummary {
         assets: cov.assets.clone(),
         weights: w.to_vec(),
-        estimator: cov.estimator,
+        covariance: cov.info(),
         volatility_annual: rc.volatility,
         risk_contributions: rc.percent,
         component_contributions: rc.component,
@@ -152,7 +152,7 @@ fn tails(list: &[TailLoss], scale: f64) -> BTreeMap<&'static str, BTreeMap<Strin
     m
 }
 
-/// JSON: `weights` {asset: w}, `estimator`, `volatility_annual`, `var` and `cvar` as
+/// JSON: `weights` {asset: w}, `covariance` ([`CovarianceInfo`]), `volatility_annual`, `var` and `cvar` as
 /// `{method: {confidence: loss}}` (methods `historical`, `gaussian`, and under `var`
 /// `cornish_fisher`; confidences as strings, `"0.95"`), `max_drawdown`, `max_drawdown_peak`,
 /// `max_drawdown_trough` (dates), `risk_contributions`, `volatility_contributions_annual`,
@@ -163,7 +163,7 @@ impl Serialize for RiskSummary {
         let a = &self.assets;
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("weights", &AssetMap::new(a, &self.weights))?;
-        m.serialize_entry("estimator", self.estimator)?;
+        m.serialize_entry("covariance", &self.covariance)?;
         m.serialize_entry("volatility_annual", &self.volatility_annual)?;
         m.serialize_entry("var", &tails(&self.var, 1.0))?;
         m.serialize_entry("cvar", &tails(&self.cvar, 1.0))?;
