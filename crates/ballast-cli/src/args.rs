@@ -30,9 +30,9 @@ pub struct Cli {
 pub enum Command {
     /// The main job: value, weights, risk, target weights and trade list of a portfolio file.
     Report(ReportArgs),
-    /// Target weights: inverse-vol, erc, risk-budget, hrp, herc, min-cvar, black-litterman or
-    /// mean-variance (min-variance, max-sharpe, efficient-return, efficient-risk, utility),
-    /// with an optional vol target.
+    /// Target weights by any allocation method (--method lists them: risk parity and budgets,
+    /// mean-variance, Black-Litterman, HRP/HERC, min-CVaR), under bounds or a constraints file,
+    /// with optional momentum and a vol target.
     Optimize(Box<OptimizeArgs>),
     /// Risk of given weights: volatility, risk contributions, VaR/CVaR, max drawdown.
     Risk(RiskArgs),

@@ -4,17 +4,24 @@
 //!
 //! | module | concept |
 //! |---|---|
-//! | [`data`] | price panels with real listing gaps, windows, simple/log returns, CSV loaders |
-//! | [`estimate`] | covariance estimators (sample, EWMA, Ledoit–Wolf, OAS, CCC), annualised ×365; GARCH(1,1); expected returns; momentum |
-//! | [`risk`] | volatility, Euler risk contributions, VaR/CVaR (historical, Gaussian, Cornish–Fisher), drawdown |
-//! | [`allocate`] | inverse volatility, equal risk contribution, risk budgeting, volatility targeting, mean-variance, Black–Litterman, HRP/HERC, min-CVaR; `AllocationSpec` |
-//! | [`rebalance`] | current vs target weights, drift bands, trade lists with fees |
-//! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) |
-//! | [`backtest`] | walk-forward backtests: rebalancing policies, costs, funding, metrics, PSR/DSR/PBO, attribution |
+//! | [`names`] | the names of every configuration choice, as files, flags and output spell them |
 //! | [`instrument`] | spot, perpetuals, futures, options; Deribit instrument names |
-//! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility, SVI surfaces, position valuation |
-//! | [`hedge`] | least-cost trades that make a book delta/gamma/vega neutral (LP, Clarabel) |
+//! | [`data`] | price panels with real listing gaps, windows, simple/log returns |
+//! | [`estimate`] | covariance estimators (sample, EWMA, Ledoit–Wolf, OAS, CCC), annualised ×365; GARCH(1,1); expected returns; momentum; typed estimator settings |
+//! | [`risk`] | volatility, Euler risk contributions, VaR / expected shortfall (historical, Gaussian, Cornish–Fisher), drawdown |
+//! | [`allocate`] | every allocation method (equal weight, inverse volatility, ERC, risk budgets, mean-variance, Black–Litterman, HRP/HERC, min-CVaR), constraints, volatility targeting; the [`allocate::AllocationSpec`] request and its pipeline |
+//! | [`rebalance`] | current vs target weights, drift bands, trades to target with fees |
 //! | [`market`] | a market snapshot: spot index, option quotes, forwards, futures prices |
+//! | [`pricing`] | Black-76 / BSM prices and Greeks in Deribit units, implied volatility, chain Greeks, SVI surfaces |
+//! | [`book`] | positions valued at the mark, book Greeks, scenario P&L by full revaluation |
+//! | [`hedge`] | least-cost trades that make a book delta/gamma/vega neutral (LP, Clarabel) |
+//! | [`analysis`] | requests on a window of prices: optimize, risk, covariance, frontier, GARCH |
+//! | [`portfolio`] | the portfolio file (holdings, cash, target, rebalancing band) and its report |
+//! | [`backtest`] | walk-forward backtests: rebalancing policies, costs, funding, metrics, PSR/DSR/PBO, attribution |
+//! | [`io`] | every file read: prices, option chains, funding, futures, TOML files |
+//!
+//! Every result derives `Serialize`: what the `ballast` command prints with `--format json` is
+//! the result's serialisation, so any front end gets the same numbers under the same keys.
 //!
 //! Conventions (matching the peer references): simple daily returns, 365 periods per year, sample
 //! covariance with ddof = 1, confidence levels written as 0.95 / 0.99, losses reported as positive
@@ -36,6 +43,35 @@
 //! assert!(erc.risk_contributions.iter().all(|rc| (rc - 1.0 / 3.0).abs() < 1e-10));
 //! let risk = risk_summary(&returns, &cov, &erc.weights, &[0.95, 0.99])?;
 //! assert!(risk.cvar[0].loss >= risk.var[0].loss);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The same request the command line makes (`ballast optimize --assets BTC,ETH,SOL --window 365
+//! --method erc --cov ledoit-wolf --vol-target 0.4`):
+//!
+//! ```
+//! use ballast::allocate::{AllocationOptions, AllocationSpec, Method};
+//! use ballast::analysis::{optimize, WindowRequest};
+//! use ballast::estimate::{CovarianceMethod, CovarianceSpec};
+//! use ballast::io::read_prices;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let panel = read_prices(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/crypto_daily_close.csv"))?;
+//! let window = WindowRequest {
+//!     assets: Some(vec!["BTC".into(), "ETH".into(), "SOL".into()]),
+//!     window: 365,
+//!     ..WindowRequest::default()
+//! };
+//! let spec = AllocationSpec::try_from(AllocationOptions {
+//!     vol_target: Some(0.4),
+//!     ..AllocationOptions::new(Method::Erc)
+//! })?;
+//! let covariance = CovarianceSpec::of(CovarianceMethod::LedoitWolf);
+//! let report = optimize(&panel, &window, &covariance, &spec)?;
+//! assert!((report.allocation.volatility_annual - 0.4).abs() < 1e-9);
+//! let json = serde_json::to_string_pretty(&report)?; // what `ballast optimize --format json` prints
+//! # assert!(json.contains("\"vol_target\""));
 //! # Ok(())
 //! # }
 //! ```

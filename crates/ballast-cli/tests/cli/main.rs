@@ -6,5 +6,6 @@ mod common;
 mod extremes;
 mod greeks;
 mod one_engine;
+mod readme;
 mod reference;
 mod report;

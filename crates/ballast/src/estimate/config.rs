@@ -9,23 +9,24 @@ use super::{
 use crate::data::Returns;
 use serde::{Deserialize, Serialize};
 
-/// The covariance estimators, by name.
+/// The covariance estimators, by name: [`SampleCovariance`], [`Ewma`], [`LedoitWolf`] (to a
+/// scaled identity or to constant correlation), [`Oas`] and [`ccc_covariance`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum CovarianceMethod {
-    /// Sample covariance, ddof = 1 ([`SampleCovariance`]).
+    /// Sample covariance, ddof = 1.
     #[default]
     Sample,
-    /// RiskMetrics EWMA, zero mean ([`Ewma`]; decay `ewma_lambda`, default 0.94).
+    /// RiskMetrics EWMA, zero mean (decay `ewma_lambda`, default 0.94).
     Ewma,
-    /// Ledoit–Wolf towards a scaled identity ([`LedoitWolf`], scikit-learn's).
+    /// Ledoit–Wolf towards a scaled identity (scikit-learn's).
     LedoitWolf,
     /// Ledoit–Wolf towards constant correlation (PyPortfolioOpt's).
     LedoitWolfCc,
-    /// Oracle approximating shrinkage ([`Oas`]).
+    /// Oracle approximating shrinkage (scikit-learn's).
     Oas,
-    /// Constant conditional correlation with EWMA volatilities ([`ccc_covariance`]).
+    /// Constant conditional correlation with EWMA volatilities.
     CccEwma,
     /// Constant conditional correlation with GARCH(1,1) volatility forecasts.
     CccGarch,
@@ -182,15 +183,16 @@ impl CovarianceSpec {
     }
 }
 
-/// The expected-return estimators, by name.
+/// The expected-return estimators, by name: [`historical_mean`], [`ewma_mean`],
+/// [`james_stein_mean`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum MuMethod {
-    /// Arithmetic mean × 365 ([`historical_mean`]).
+    /// Arithmetic mean × 365.
     #[default]
     Historical,
-    /// Exponentially weighted mean × 365 ([`ewma_mean`]; decay `mu_lambda`, default 0.97).
+    /// Exponentially weighted mean × 365 (decay `mu_lambda`, default 0.97).
     Ewma,
     /// James–Stein shrinkage of the historical means towards their grand mean.
     JamesStein,
