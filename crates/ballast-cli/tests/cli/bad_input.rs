@@ -171,15 +171,21 @@ fn gap_inside_window_names_asset_and_date_unless_dropped() {
     assert_eq!(v["window"]["dropped_incomplete"], serde_json::json!(["B"]));
 }
 
-#[test]
-fn singular_and_constant_covariance() {
-    // C is exactly 2 × A: perfectly collinear returns
+/// Prices whose column C is exactly 2 × A: perfectly collinear returns, a singular sample
+/// covariance.
+fn collinear() -> String {
     let mut s = String::from("date,A,B,C\n");
     for line in wide(40).lines().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
         let a: f64 = f[1].parse().unwrap();
         s += &format!("{},{},{},{}\n", f[0], f[1], f[2], 2.0 * a);
     }
+    s
+}
+
+#[test]
+fn singular_and_constant_covariance() {
+    let s = collinear();
     let e = cov_err(&s, &[]);
     assert!(e.contains("not positive definite"), "{e}");
     let mut s = String::from("date,A,B\n");
@@ -387,13 +393,7 @@ fn singular_covariance_is_an_error_unless_repair_is_asked_for() {
 
 #[test]
 fn every_command_says_when_the_covariance_was_repaired() {
-    // C is exactly 2 × A: the sample covariance is singular
-    let mut s = String::from("date,A,B,C\n");
-    for line in wide(40).lines().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        let a: f64 = f[1].parse().unwrap();
-        s += &format!("{},{},{},{}\n", f[0], f[1], f[2], 2.0 * a);
-    }
+    let s = collinear();
     let dir = scratch();
     let p = write(&dir, "prices.csv", &s);
     let base = ["--prices", p.as_str(), "--window", "20", "--repair-psd"];
