@@ -5,11 +5,11 @@
 //! |---|---|---|
 //! | wide | a date column, then one column per coin | `date,BTC,ETH,SOL` |
 //! | long | date, a name column (`asset`, `symbol`, `coin`, `ticker`) and `close` or `price`, in any order | `date,symbol,price` |
-//! | one coin's bars (OHLCV) | a date column and `close` with `open`/`high`/`low`/`volume` (Yahoo, Binance, CryptoDataDownload exports) | `Date,Open,High,Low,Close,Adj Close,Volume` |
+//! | one coin's bars (OHLCV) | a date column and `close` with `open`/`high`/`low`/`volume` (Yahoo, Binance, CryptoDataDownload exports), or `price` with `market_cap`/`total_volume` (CoinGecko) | `Date,Open,High,Low,Close,Adj Close,Volume`, `snapped_at,price,market_cap,total_volume` |
 //! | a folder of OHLCV files | one file per coin, named after it | `crypto_daily_ohlcv/BTC.csv` |
 //!
-//! A single coin's bars are named after the file (`BTC-USD.csv`, `Binance_BTCUSDT_d.csv` →
-//! `BTC`) and read at their close (or the [`PriceField`] asked for). Delimiters `,`, `;` and tab
+//! A single coin's bars are named after the file, in capitals (`BTC-USD.csv`,
+//! `Binance_BTCUSDT_d.csv`, `btc-usd-max.csv` → `BTC`) and read at their close (or the [`PriceField`] asked for). Delimiters `,`, `;` and tab
 //! are recognised; so are a banner line above the header (CryptoDataDownload) and files sorted
 //! newest first (the usual export order), which are turned around. Dates are `YYYY-MM-DD` or
 //! midnight-UTC timestamps (see [`super::dates`]).
@@ -73,15 +73,18 @@ const DATE_HEADERS: &[&str] = &[
     "day",
     "open_time",
     "open time",
+    "snapped_at",
 ];
 const NAME_HEADERS: &[&str] = &["asset", "symbol", "coin", "ticker"];
-const BAR_HEADERS: &[&str] = &["open", "high", "low", "volume"];
+/// Columns that mark one coin's bars: OHLCV, or CoinGecko's `price,market_cap,total_volume`.
+const BAR_HEADERS: &[&str] = &["open", "high", "low", "volume", "market_cap", "total_volume"];
 const QUOTE_VOLUME_HEADERS: &[&str] = &[
     "volume_quote",
     "quote_volume",
     "volume usdt",
     "volume usd",
     "volume_usd",
+    "total_volume",
 ];
 
 /// Load a price file, or a folder of one-coin OHLCV files, at the close.
@@ -313,17 +316,19 @@ fn build(
     })
 }
 
-/// A coin's name from its file: `BTC.csv`, `BTC-USD.csv`, `Binance_BTCUSDT_d.csv` → `BTC`.
+/// A coin's name from its file, in capitals: `BTC.csv`, `BTC-USD.csv`,
+/// `Binance_BTCUSDT_d.csv`, `btc-usd-max.csv` (CoinGecko) → `BTC`.
 pub(crate) fn coin_from_file(file: &str) -> String {
     let stem = Path::new(file)
         .file_stem()
         .and_then(|s| s.to_str())
-        .unwrap_or(file);
-    let mut s = stem;
-    for p in ["Binance_", "binance_", "Coinbase_", "Bitstamp_", "Kraken_"] {
+        .unwrap_or(file)
+        .to_uppercase();
+    let mut s = stem.as_str();
+    for p in ["BINANCE_", "COINBASE_", "BITSTAMP_", "KRAKEN_"] {
         s = s.strip_prefix(p).unwrap_or(s);
     }
-    for suffix in ["_d", "_1d", "_daily", "-daily"] {
+    for suffix in ["_D", "_1D", "_DAILY", "-DAILY", "-MAX"] {
         s = s.strip_suffix(suffix).unwrap_or(s);
     }
     coin_name(s)

@@ -69,6 +69,14 @@ fn exports_of_coingecko_yahoo_and_european_spreadsheets() {
     assert_eq!(p.assets(), &["BTC".to_string()]);
     assert_eq!(p.price(0, 0), Some(1.5));
     assert_eq!(p.price(1, 0), None);
+    // CoinGecko: one coin's price, market cap and volume, "… UTC" midnight timestamps
+    let p = load(
+        "snapped_at,price,market_cap,total_volume\n2025-03-21 00:00:00 UTC,84000.1,1.6e12,3e10\n\
+         2025-03-22 00:00:00 UTC,84500.2,1.61e12,2.9e10\n",
+        "/tmp/btc-usd-max.csv",
+    );
+    assert_eq!(p.assets(), &["BTC".to_string()]);
+    assert_eq!(p.price(1, 0), Some(84500.2));
     // `;`-delimited
     let p = load("date;BTC;ETH\n2025-03-22;100;10\n2025-03-23;101;11\n", "eu.csv");
     assert_eq!(p.assets().len(), 2);
