@@ -2,7 +2,7 @@
 
 use crate::args::{CovArgs, OptimizeArgs, WindowArgs};
 use anyhow::{bail, Context, Result};
-use ballast::allocate::{AllocationOptions, AllocationSpec, MomentumSpec};
+use ballast::allocate::{AllocationOptions, AllocationSpec, MomentumSpec, Views};
 use ballast::analysis::WindowRequest;
 use ballast::data::PricePanel;
 use ballast::estimate::CovarianceSpec;
@@ -72,27 +72,13 @@ pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
             .map(|s| Ok(parse_pairs(s, flag)?.into_iter().collect()))
             .transpose()
     };
-    // confidences follow --views as written; the request keeps views (and so confidences)
-    // in name order
-    let (views, view_confidences) = match (&a.views, &a.view_confidences) {
-        (Some(v), Some(c)) => {
-            let pairs = parse_pairs(v, "--views")?;
-            if c.len() != pairs.len() {
-                bail!(
-                    "--view-confidences: {} value{} for {} view{}; give one per view, in the order of --views",
-                    c.len(),
-                    if c.len() == 1 { "" } else { "s" },
-                    pairs.len(),
-                    if pairs.len() == 1 { "" } else { "s" }
-                );
-            }
-            let mut both: Vec<((String, f64), f64)> = pairs.into_iter().zip(c.iter().copied()).collect();
-            both.sort_by(|x, y| x.0 .0.cmp(&y.0 .0));
-            let conf = both.iter().map(|p| p.1).collect();
-            (Some(both.into_iter().map(|p| p.0).collect()), Some(conf))
-        }
-        (v, c) => (map(v, "--views")?, c.clone()),
-    };
+    // views keep the order written, so --view-confidences pair with them as given
+    let views = a
+        .views
+        .as_deref()
+        .map(|v| parse_pairs(v, "--views").map(Views))
+        .transpose()?;
+    let view_confidences = a.view_confidences.clone();
     let momentum = (a.momentum_top.is_some() || a.momentum_tilt.is_some() || a.momentum_lookback.is_some())
         .then(|| MomentumSpec {
             top: a.momentum_top,

@@ -38,6 +38,11 @@ fn requests() -> Vec<(Vec<&'static str>, &'static str)> {
             vec!["--method", "black-litterman", "--views", "BTC=0.2,ETH-SOL=0.1", "--view-confidences", "0.6,0.3"],
             "method = \"black-litterman\"\nview_confidences = [0.6, 0.3]\n[target.views]\nBTC = 0.2\n\"ETH-SOL\" = 0.1",
         ),
+        // views out of name order: confidences pair with the views as written, on both paths
+        (
+            vec!["--method", "black-litterman", "--views", "SOL=0.5,BTC=0.1", "--view-confidences", "0.9,0.1"],
+            "method = \"black-litterman\"\nview_confidences = [0.9, 0.1]\n[target.views]\nSOL = 0.5\nBTC = 0.1",
+        ),
         (
             vec!["--method", "erc", "--momentum-top", "5", "--momentum-tilt", "0.5", "--momentum-lookback", "60"],
             "method = \"erc\"\nmomentum = { top = 5, tilt = 0.5, lookback = 60 }",

@@ -38,7 +38,7 @@ pub use method::{AllocationMethod, Method};
 pub use min_cvar::{min_cvar, CvarPortfolio};
 pub use pipeline::Selection;
 pub use risk_budget::RiskBudgeting;
-pub use spec::{AllocationOptions, AllocationSpec, MomentumSpec};
+pub use spec::{AllocationOptions, AllocationSpec, MomentumSpec, Views};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 
 use crate::estimate::Covariance;

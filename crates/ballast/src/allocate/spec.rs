@@ -52,6 +52,46 @@ fn default_lookback() -> usize {
     90
 }
 
+/// Black-Litterman views in the order they are written (a TOML/JSON table, or `--views`):
+/// `BTC = 0.2` (absolute), `"ETH-SOL" = 0.05` (relative), annual returns. Confidences pair with
+/// the views in this order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Views(pub Vec<(String, f64)>);
+
+impl Serialize for Views {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Views {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Views;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of views such as { BTC = 0.2, \"ETH-SOL\" = 0.05 }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Views, A::Error> {
+                let mut views: Vec<(String, f64)> = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, f64>()? {
+                    if views.iter().any(|(name, _)| *name == k) {
+                        return Err(serde::de::Error::custom(format!("view '{k}' is given twice")));
+                    }
+                    views.push((k, v));
+                }
+                Ok(Views(views))
+            }
+        }
+        d.deserialize_map(InOrder)
+    }
+}
+
 /// Every option of an allocation request, by the name files and flags use; what a request
 /// looks like before it is checked. [`AllocationSpec::try_from`] checks it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,8 +128,8 @@ pub struct AllocationOptions {
     /// CVaR confidence β (min-cvar, default 0.95).
     pub beta: Option<f64>,
     /// Black-Litterman views: `BTC = 0.2` (absolute), `"ETH-SOL" = 0.05` (relative), annual.
-    pub views: Option<BTreeMap<String, f64>>,
-    /// Idzorek confidences in [0, 1], one per view in the views' (sorted) order.
+    pub views: Option<Views>,
+    /// Idzorek confidences in [0, 1], one per view, in the order the views are written.
     pub view_confidences: Option<Vec<f64>>,
     /// Black-Litterman τ (default 0.05).
     pub tau: Option<f64>,
@@ -389,10 +429,15 @@ fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateEr
                 .into(),
         )
     })?;
-    if views.is_empty() {
+    if views.0.is_empty() {
         return bad("views is empty: give at least one view".into());
     }
-    for (k, v) in views {
+    for (k, (name, _)) in views.0.iter().enumerate() {
+        if views.0[..k].iter().any(|(other, _)| other == name) {
+            return bad(format!("views: '{name}' is given twice"));
+        }
+    }
+    for (k, v) in &views.0 {
         in_range(
             &format!("views: {k}"),
             *v,
@@ -403,14 +448,14 @@ fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateEr
         )?;
     }
     if let Some(c) = &o.view_confidences {
-        if c.len() != views.len() {
+        if c.len() != views.0.len() {
             return bad(format!(
                 "{} view confidence{} for {} view{}: give one per view, in the views' order ({})",
                 c.len(),
                 if c.len() == 1 { "" } else { "s" },
-                views.len(),
-                if views.len() == 1 { "" } else { "s" },
-                views.keys().cloned().collect::<Vec<_>>().join(", ")
+                views.0.len(),
+                if views.0.len() == 1 { "" } else { "s" },
+                views.0.iter().map(|v| v.0.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
         for x in c {
@@ -418,7 +463,7 @@ fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateEr
         }
     }
     Ok(AllocationMethod::BlackLitterman {
-        views: views.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        views: views.0.clone(),
         confidences: o.view_confidences.clone(),
         tau: in_range("tau", o.tau.unwrap_or(0.05), 0.0, 1.0, Ends::OpenLow, "0.05")?,
         risk_aversion: in_range(

@@ -201,4 +201,24 @@ impl Returns {
         }
         out
     }
+
+    /// Simple returns of the portfolio rebalanced to `weights` every period, whatever the
+    /// kind of these returns: `Σ_i w_i R_i,t` with `R = r` (simple) or `R = exp(r) − 1` (log).
+    /// This is the series whose product is the portfolio's wealth path (drawdowns).
+    pub fn simple_portfolio(&self, weights: &[f64]) -> Vec<f64> {
+        match self.kind {
+            ReturnKind::Simple => self.portfolio(weights),
+            ReturnKind::Log => {
+                let mut out = vec![0.0; self.n_periods()];
+                for (j, &w) in weights.iter().enumerate() {
+                    if w != 0.0 {
+                        for (o, r) in out.iter_mut().zip(self.column(j)) {
+                            *o += w * r.exp_m1();
+                        }
+                    }
+                }
+                out
+            }
+        }
+    }
 }

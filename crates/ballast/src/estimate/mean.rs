@@ -1,7 +1,7 @@
 //! Expected-return estimators, annualised.
 
 use super::EstimateError;
-use crate::data::Returns;
+use crate::data::{ReturnKind, Returns};
 
 /// Historical arithmetic mean × periods per year (PyPortfolioOpt
 /// `mean_historical_return(compounding=False, frequency=365)`). Length N, annual.
@@ -95,7 +95,8 @@ pub fn james_stein_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
 }
 
 /// Volatility-adjusted momentum per asset: the trailing simple return over the last `lookback`
-/// periods divided by the annualised volatility over the same periods (a Sharpe-like signal).
+/// periods (compounded: Π(1 + r) − 1, or exp(Σr) − 1 for log returns) divided by the annualised
+/// volatility over the same periods (a Sharpe-like signal).
 ///
 /// # Errors
 /// `lookback` < 2 or longer than the window.
@@ -112,7 +113,10 @@ pub fn vol_adjusted_momentum(returns: &Returns, lookback: usize) -> Result<Vec<f
     Ok((0..returns.n_assets())
         .map(|j| {
             let r = &returns.column(j)[t - lookback..];
-            let growth = r.iter().fold(1.0, |g, x| g * (1.0 + x)) - 1.0;
+            let growth = match returns.kind() {
+                ReturnKind::Simple => r.iter().fold(1.0, |g, x| g * (1.0 + x)) - 1.0,
+                ReturnKind::Log => r.iter().sum::<f64>().exp_m1(),
+            };
             let m = r.iter().sum::<f64>() / lookback as f64;
             let sd = (r.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (lookback as f64 - 1.0)).sqrt()
                 * ppy.sqrt();

@@ -102,7 +102,8 @@ pub fn risk_summary(
     use VarMethod::*;
     let var = tails(&[Historical, Gaussian, CornishFisher], false)?;
     let cvar = tails(&[Historical, Gaussian], true)?;
-    let drawdown = max_drawdown(&rp);
+    // the wealth path compounds simple returns, also when the statistics use log returns
+    let drawdown = max_drawdown(&returns.simple_portfolio(w));
     Ok(RiskSummary {
         assets: cov.assets.clone(),
         weights: w.to_vec(),

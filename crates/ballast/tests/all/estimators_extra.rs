@@ -89,3 +89,34 @@ fn signal_tilt_keeps_the_sum_and_orders_by_the_signal() {
     assert!(signal_tilt(&w, &sig, -1.0).is_err());
     assert!(signal_tilt(&w, &sig[..3], 1.0).is_err());
 }
+
+#[test]
+fn drawdown_and_momentum_follow_the_price_path_for_log_returns_too() {
+    use ballast::data::{ReturnKind, WindowSpec};
+    let panel = ballast::io::read_prices(data_path("crypto_daily_close.csv")).unwrap();
+    let w = panel
+        .window(&WindowSpec {
+            assets: Some(vec!["BTC".into(), "ETH".into(), "SOL".into()]),
+            returns: 365,
+            ..WindowSpec::default()
+        })
+        .unwrap();
+    let (simple, log) = (w.returns(ReturnKind::Simple), w.returns(ReturnKind::Log));
+    let weights = [0.5, 0.3, 0.2];
+    let (a, b) = (simple.simple_portfolio(&weights), log.simple_portfolio(&weights));
+    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-14));
+    let dd = |r: &ballast::data::Returns| {
+        let cov = SampleCovariance::default().fit(r).unwrap();
+        ballast::risk::risk_summary(r, &cov, &weights, &[0.95]).unwrap().drawdown.max_drawdown
+    };
+    assert!((dd(&simple) - dd(&log)).abs() < 1e-12);
+    let (ms, ml) = (
+        vol_adjusted_momentum(&simple, 90).unwrap(),
+        vol_adjusted_momentum(&log, 90).unwrap(),
+    );
+    // the same compounded return; only the volatility differs (of simple vs log returns)
+    for j in 0..3 {
+        assert_eq!(ms[j].signum(), ml[j].signum());
+        assert!((ms[j] / ml[j] - 1.0).abs() < 0.05, "{} vs {}", ms[j], ml[j]);
+    }
+}
