@@ -90,3 +90,32 @@ fn report_without_breach_proposes_no_trades() {
         v["risk_after"]["volatility_annual"]
     );
 }
+
+#[test]
+fn one_covariance_estimate_per_report_with_momentum() {
+    // momentum keeps 4 of the 8 coins; the target is measured on the block of the report's
+    // own (Ledoit-Wolf) estimate, so the risk after the trades is the target's
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
+    let text = text
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
+        .replace("max_weight = 0.35", "max_weight = 0.35\nmomentum = { top = 4, lookback = 90 }");
+    let p = write(&dir, "p.toml", &text);
+    let v = run_json(&["report", &p, "--format", "json"]);
+    let kept = v["target"]["weights"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|w| f(w) > 0.0)
+        .count();
+    assert_eq!(kept, 4);
+    assert_eq!(v["target"]["covariance"], v["covariance"]);
+    let (target, after) = (
+        f(&v["target"]["volatility_annual"]),
+        f(&v["risk_after"]["volatility_annual"]),
+    );
+    assert!((target - 0.45).abs() < 1e-9 && (after - target).abs() < 1e-9, "{target} vs {after}");
+}

@@ -59,7 +59,9 @@ impl AllocationSpec {
     }
 
     /// Momentum selection (the `top` coins by volatility-adjusted momentum, if asked) and the
-    /// covariance of what is kept.
+    /// covariance of what is kept: the block of the whole universe's estimate, so that the
+    /// kept coins' risk is measured as it is for every other coin of the universe (a
+    /// shrinkage estimator refitted on the kept coins alone would shrink differently).
     ///
     /// # Errors
     /// A momentum look-back longer than the window; the estimator's errors.
@@ -77,20 +79,24 @@ impl AllocationSpec {
             }
             None => None,
         };
-        let returns = match (self.momentum.and_then(|m| m.top), &scores) {
+        let universe = estimator.fit(returns)?;
+        let (returns, covariance) = match (self.momentum.and_then(|m| m.top), &scores) {
             (Some(k), Some(s)) if k < returns.n_assets() => {
                 let mut order: Vec<usize> = (0..s.len()).collect();
                 order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
                 order.truncate(k);
                 order.sort_unstable();
                 let names: Vec<String> = order.iter().map(|&i| returns.assets()[i].clone()).collect();
-                returns
+                let kept = returns
                     .select(&names)
-                    .map_err(|e| AllocateError::BadParameter(e.to_string()))?
+                    .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
+                let block = universe.select(&names).ok_or_else(|| {
+                    AllocateError::BadParameter("momentum: the kept coins are not in the covariance".into())
+                })?;
+                (kept, block)
             }
-            _ => returns.clone(),
+            _ => (returns.clone(), universe),
         };
-        let covariance = estimator.fit(&returns)?;
         Ok(Selection {
             returns,
             covariance,
