@@ -107,8 +107,9 @@ pub fn position_value(p: &Position, m: &MarketSnapshot, shock: Shock) -> Result<
             Ok(match margining {
                 // coins × price change
                 Margining::Linear => p.size * px * x,
-                // USD notional N: coin P&L N(1/P − 1/P′) worth N(P′/P − 1) USD
-                Margining::Inverse => p.size * x,
+                // USD notional N at contract price P: the coin P&L N(1/P − 1/P′) with
+                // P′ = P(1 + x), worth N·(S/P)·x USD at the shocked spot S′ = S(1 + x)
+                Margining::Inverse => p.size * m.spot(p.instrument.coin())? / px * x,
             })
         }
         Instrument::Option { .. } => {
@@ -165,9 +166,11 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
             }
             let s = m.spot(coin)?;
             let px = linear_price(p, m)?;
+            // coins of underlying per unit move of the index (every price of the coin moving
+            // by the same percentage); inverse: notional / contract price, as Deribit
             let delta = match margining {
                 Margining::Linear => n * px / s,
-                Margining::Inverse => n / s,
+                Margining::Inverse => n / px,
             };
             PositionRisk {
                 delta,

@@ -141,3 +141,29 @@ fn unknown_and_expired_positions_are_errors_naming_them() {
     assert!(e.contains("no spot price for SOL"), "{e}");
     assert!(Position::new("BTC-26JUN26-80000-Q", 1.0, "deribit").is_err());
 }
+
+#[test]
+fn inverse_futures_pay_their_coin_pnl_at_spot() {
+    // a USD notional N at contract price F earns N(1/F − 1/F′) coins, worth that × S′ USD;
+    // Deribit's position delta in coins is N / F
+    let m = market();
+    for name in ["BTC-26JUN26", "BTC-PERPETUAL", "ETH-PERPETUAL"] {
+        let n = 30_000.0;
+        let p = Position::new(name, n, "deribit").unwrap();
+        let coin = p.instrument.coin().to_string();
+        let s = m.spot(&coin).unwrap();
+        let f = m
+            .futures
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| m.spot(&coin).unwrap());
+        let r = position_risk(&p, &m).unwrap();
+        assert!((r.delta - n / f).abs() < 1e-12 * (n / f), "{name}: delta {} vs {}", r.delta, n / f);
+        for x in [-0.3, -0.05, 0.01, 0.2] {
+            let coins = n * (1.0 / f - 1.0 / (f * (1.0 + x)));
+            let want = coins * s * (1.0 + x);
+            let got = position_value(&p, &m, Shock { spot: x, vol: 0.0 }).unwrap();
+            assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{name} {x}: {got} vs {want}");
+        }
+    }
+}
