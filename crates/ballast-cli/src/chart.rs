@@ -2,6 +2,7 @@
 
 use anyhow::{anyhow, Context, Result};
 use ballast::pricing::surface::{SmileSlice, VolSurface};
+use ballast::pricing::DAYS_PER_YEAR;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -92,7 +93,7 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
     let mut panels: Vec<(String, Vec<&SmileSlice>)> = Vec::new();
     for s in surfaces {
         let fitted: Vec<&SmileSlice> = s.slices.iter().filter(|sl| sl.fit.is_ok()).collect();
-        let (short, long): (Vec<_>, Vec<_>) = fitted.into_iter().partition(|sl| sl.time * 365.0 <= 30.0);
+        let (short, long): (Vec<_>, Vec<_>) = fitted.into_iter().partition(|sl| sl.time * DAYS_PER_YEAR <= 30.0);
         for (name, group) in [
             ("expiries up to 30 days", short),
             ("expiries beyond 30 days", long),
@@ -116,7 +117,7 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
                 let label = format!(
                     "{} ({:.0} d, fit RMSE {rmse:.2} pts)",
                     sl.expiry.strftime("%d %b %y"),
-                    sl.time * 365.0
+                    sl.time * DAYS_PER_YEAR
                 );
                 (label, Mark::Line(COLORS[i % COLORS.len()], 3))
             })

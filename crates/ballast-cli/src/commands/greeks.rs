@@ -5,7 +5,7 @@ use crate::args::{GreeksArgs, TableFormat};
 use crate::table::{plural, Table};
 use anyhow::Result;
 use ballast::io::read_option_chain;
-use ballast::pricing::{value_chain, ChainGreeksRecord, QuoteGreeks, VolSource};
+use ballast::pricing::{value_chain, ChainGreeksRecord, QuoteGreeks, VolSource, DAYS_PER_YEAR};
 
 /// Widest error text shown in the table (the full text is in JSON and CSV).
 const ERROR_WIDTH: usize = 60;
@@ -21,6 +21,14 @@ pub fn run(a: &GreeksArgs) -> Result<String> {
     let valued = value_chain(read_option_chain(chain)?, a.as_of, &file);
     let records: Vec<ChainGreeksRecord> = valued.iter().map(|(n, v)| ChainGreeksRecord::new(n, v)).collect();
     let errors = valued.iter().filter(|(_, v)| v.is_err()).count();
+    if errors == valued.len() {
+        let first = valued.iter().find_map(|(_, v)| v.as_ref().err());
+        anyhow::bail!(
+            "no option of {file} could be valued ({}); first error: {}",
+            plural(errors, "row"),
+            first.map_or("the chain is empty", String::as_str)
+        );
+    }
     if errors > 0 {
         eprintln!(
             "{} of {} could not be valued (see the error column)",
@@ -57,6 +65,8 @@ fn table(file: &str, valued: &[(String, Result<QuoteGreeks, String>)], errors: u
         "vega",
         "theta",
     ]);
+    // a value that is not a number prints as "–", never as NaN
+    let fin = |x: f64, text: String| if x.is_finite() { text } else { "–".into() };
     let mut from_mark = 0;
     for (n, r) in valued {
         match r {
@@ -64,7 +74,7 @@ fn table(file: &str, valued: &[(String, Result<QuoteGreeks, String>)], errors: u
                 from_mark += usize::from(q.vol_source == VolSource::ImpliedFromMark);
                 t.row([
                     n.clone(),
-                    format!("{:.3}", q.time * 365.0),
+                    format!("{:.3}", q.time * DAYS_PER_YEAR),
                     format!("{:.2}", q.forward),
                     format!(
                         "{:.2}%{}",
@@ -75,13 +85,13 @@ fn table(file: &str, valued: &[(String, Result<QuoteGreeks, String>)], errors: u
                             ""
                         }
                     ),
-                    format!("{:.2}", q.greeks.price),
-                    format!("{:.8}", q.price_coin),
-                    format!("{:.5}", q.greeks.delta),
-                    format!("{:.5}", q.premium_adjusted_delta),
-                    format!("{:.3e}", q.greeks.gamma),
-                    format!("{:.4}", q.greeks.vega),
-                    format!("{:.4}", q.greeks.theta),
+                    fin(q.greeks.price, format!("{:.2}", q.greeks.price)),
+                    fin(q.price_coin, format!("{:.8}", q.price_coin)),
+                    fin(q.greeks.delta, format!("{:.5}", q.greeks.delta)),
+                    fin(q.premium_adjusted_delta, format!("{:.5}", q.premium_adjusted_delta)),
+                    fin(q.greeks.gamma, format!("{:.3e}", q.greeks.gamma)),
+                    fin(q.greeks.vega, format!("{:.4}", q.greeks.vega)),
+                    fin(q.greeks.theta, format!("{:.4}", q.greeks.theta)),
                 ])
             }
             Err(e) => {

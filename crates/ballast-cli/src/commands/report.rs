@@ -29,12 +29,13 @@ fn table(r: &PortfolioReport) -> String {
     out += &window_line(&r.window);
     out += &repair_note(&r.covariance.info());
     out += &format!(
-        "Covariance: {}{}, annualised ×365\n\n",
+        "Covariance: {}{}, annualised ×{}\n\n",
         r.covariance.estimator,
         r.covariance
             .shrinkage
             .map(|d| format!(" (shrinkage δ = {d:.4})"))
             .unwrap_or_default(),
+        r.covariance.periods_per_year,
     );
     out += &format!(
         "Portfolio value {} USD, of which cash {} USD ({})\n\n",

@@ -5,6 +5,7 @@ use crate::table::Table;
 use anyhow::{bail, Result};
 use ballast::io::read_option_chain;
 use ballast::pricing::surface::{fit_surfaces, VolSurface};
+use ballast::pricing::DAYS_PER_YEAR;
 
 fn date(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M").to_string()
@@ -57,7 +58,7 @@ fn to_table(s: &VolSurface) -> String {
     for sl in &s.slices {
         let mut r = vec![
             date(sl.expiry),
-            format!("{:.2}", sl.time * 365.0),
+            format!("{:.2}", sl.time * DAYS_PER_YEAR),
             format!("{:.2}", sl.forward),
             sl.points.len().to_string(),
         ];

@@ -255,3 +255,29 @@ fn portfolio_greeks_and_hedge_on_the_example_book() {
     let e = run_err(&["greeks", "examples/portfolio.toml"]);
     assert!(e.contains("[market]"), "{e}");
 }
+
+#[test]
+fn absurd_chain_rows_are_errors_and_an_unvaluable_chain_fails() {
+    let text = std::fs::read_to_string(data("deribit_BTC_options_2026-04-13.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let col = |name: &str| header.split(',').position(|h| h == name).unwrap();
+    let (iv, rate) = (col("mark_iv"), col("interest_rate"));
+    let set = |line: &str, k: usize, v: &str| {
+        let mut f: Vec<String> = line.split(',').map(String::from).collect();
+        f[k] = v.into();
+        f.join(",")
+    };
+    let rows: Vec<&str> = lines.take(2).collect();
+    let dir = scratch();
+    let mixed = format!("{header}\n{}\n{}\n", rows[0], set(rows[1], iv, "1e308"));
+    let p = write(&dir, "mixed.csv", &mixed);
+    let v = run_json(&["greeks", "--chain", &p, "--format", "json"]);
+    let e = v[1]["error"].as_str().unwrap();
+    assert!(e.contains("mark_iv 1e308") && e.contains("percent"), "{e}");
+    assert!(v[0]["error"].is_null());
+    let none = format!("{header}\n{}\n{}\n", set(rows[0], iv, "-5"), set(rows[1], rate, "7"));
+    let p = write(&dir, "none.csv", &none);
+    let e = run_err(&["greeks", "--chain", &p]);
+    assert!(e.contains("no option of") && e.contains("could be valued"), "{e}");
+}

@@ -120,6 +120,22 @@ fn parse_row(
     if mark_price < 0.0 {
         return Err(format!("mark_price {mark_price} is negative"));
     }
+    let mark_iv = optional(0)?;
+    if let Some(iv) = mark_iv {
+        if !(iv > 0.0 && iv <= 1000.0) {
+            return Err(format!(
+                "mark_iv {} is not an implied volatility in percent (0 < mark_iv ≤ 1000, e.g. 55.3)",
+                crate::message::Num(iv)
+            ));
+        }
+    }
+    let rate = optional(1)?.unwrap_or(0.0);
+    if rate.abs() > 1.0 {
+        return Err(format!(
+            "interest_rate {} is not an annual rate (between -1 and 1, e.g. 0.05)",
+            crate::message::Num(rate)
+        ));
+    }
     let timestamp: Timestamp = cell(c_ts)
         .parse()
         .map_err(|_| format!("timestamp '{}' is not ISO 8601 UTC", cell(c_ts)))?;
@@ -130,10 +146,10 @@ fn parse_row(
         forward,
         priced_on_index,
         mark_price,
-        mark_iv: optional(0)?.map(|v| v / 100.0),
+        mark_iv: mark_iv.map(|v| v / 100.0),
         mark_tick,
         iv_tick,
-        rate: optional(1)?.unwrap_or(0.0),
+        rate,
         open_interest: optional(2)?,
         bid: optional(3)?,
         ask: optional(4)?,
