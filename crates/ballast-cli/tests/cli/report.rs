@@ -119,3 +119,16 @@ fn one_covariance_estimate_per_report_with_momentum() {
     );
     assert!((target - 0.45).abs() < 1e-9 && (after - target).abs() < 1e-9, "{target} vs {after}");
 }
+
+#[test]
+fn a_report_refuses_derivatives_it_would_leave_out() {
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
+    let text = text.replace(
+        "prices = \"../../shared/data/crypto_daily_close.csv\"",
+        &format!("prices = {:?}", prices()),
+    ) + "\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -500.0\n";
+    let p = write(&dir, "p.toml", &text);
+    let e = run_err(&["report", &p]);
+    assert!(e.contains("p.toml") && e.contains("[[position]]") && e.contains("greeks"), "{e}");
+}

@@ -55,10 +55,21 @@ pub struct PortfolioReport {
 /// risk after trades.
 ///
 /// # Errors
-/// Missing `[data]` or `[target]`, a bad universe (duplicate or negative holdings, fewer than
+/// Derivative `[[position]]`s (the report would leave them out), missing `[data]` or
+/// `[target]`, a bad universe (duplicate or negative holdings, fewer than
 /// two coins), window and estimation errors, the allocation's errors (settings named as
 /// `[target]` keys), a non-positive portfolio value.
 pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport> {
+    if !pf.positions.is_empty() {
+        return Err(pf
+            .invalid(format!(
+                "the file has {} derivative [[position]] {}: the report values spot holdings and cash only and would leave {} out; run `greeks` or `hedge` on it for the derivatives, and give the report a file of [[holding]]s",
+                pf.positions.len(),
+                if pf.positions.len() == 1 { "entry" } else { "entries" },
+                if pf.positions.len() == 1 { "it" } else { "them" }
+            ))
+            .into());
+    }
     let data = pf.data()?;
     let target = pf.target()?;
     let (assets, units) = universe(pf)?;
