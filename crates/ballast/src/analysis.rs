@@ -146,7 +146,8 @@ pub struct RiskReport {
 ///
 /// # Errors
 /// Weights that do not sum to 1 (unless `normalize`), duplicate or unknown assets, a window
-/// that drops a held asset, bad confidences or value, window and estimation errors.
+/// that names its own assets or drops a held asset (the weights name the assets), bad
+/// confidences or value, window and estimation errors.
 pub fn risk(
     panel: &PricePanel,
     window: &WindowRequest,
@@ -195,6 +196,11 @@ pub fn risk(
                 Num(v)
             )));
         }
+    }
+    if window.assets.is_some() {
+        return Err(bad(
+            "the assets are those of the weights; an asset list (--assets) is not used here".into(),
+        ));
     }
     let window = WindowRequest {
         assets: Some(weights.iter().map(|p| p.0.clone()).collect()),
@@ -358,7 +364,8 @@ pub struct GarchReport {
 /// Fit GARCH(1,1) to one asset's returns on a window of `panel` and forecast `horizon` days.
 ///
 /// # Errors
-/// Window errors, a horizon outside 1..=3650, fewer than
+/// A window that names assets or drops incomplete ones (`asset` is the asset), window errors,
+/// a horizon outside 1..=3650, fewer than
 /// [`crate::estimate::GARCH_MIN_OBSERVATIONS`] returns, a constant series (named).
 pub fn garch(
     panel: &PricePanel,
@@ -367,6 +374,12 @@ pub fn garch(
     dist: GarchDist,
     horizon: usize,
 ) -> Result<GarchReport> {
+    if window.assets.is_some() || window.drop_incomplete {
+        return Err(crate::data::DataError::Invalid(format!(
+            "GARCH models one asset ('{asset}'); an asset list (--assets) or dropping incomplete assets is not used here"
+        ))
+        .into());
+    }
     let window = WindowRequest {
         assets: Some(vec![asset.to_string()]),
         ..window.clone()

@@ -421,3 +421,12 @@ fn every_command_says_when_the_covariance_was_repaired() {
         );
     }
 }
+
+#[test]
+fn options_a_command_does_not_use_are_errors() {
+    let p = prices();
+    let e = run_err(&["risk", "--prices", &p, "--weights", "BTC=0.5,ETH=0.5", "--assets", "SOL"]);
+    assert!(e.contains("--assets") && e.contains("weights"), "{e}");
+    let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--assets", "SOL"]);
+    assert!(e.contains("--assets") && e.contains("'BTC'"), "{e}");
+}
