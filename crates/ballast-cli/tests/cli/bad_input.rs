@@ -430,3 +430,18 @@ fn options_a_command_does_not_use_are_errors() {
     let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--assets", "SOL"]);
     assert!(e.contains("--assets") && e.contains("'BTC'"), "{e}");
 }
+
+#[test]
+fn turnover_and_costs_without_current_weights_say_what_to_give() {
+    let dir = scratch();
+    let c = write(&dir, "c.toml", "max_turnover = 0.5\n");
+    let p = prices();
+    for cmd in ["optimize", "frontier"] {
+        let mut args = vec![cmd, "--prices", p.as_str(), "--assets", "BTC,ETH,SOL", "--constraints", c.as_str()];
+        if cmd == "optimize" {
+            args.extend(["--method", "min-variance"]);
+        }
+        let e = run_err(&args);
+        assert!(e.contains("current weights") && e.contains("current = {"), "{cmd}: {e}");
+    }
+}

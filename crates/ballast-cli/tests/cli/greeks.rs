@@ -154,16 +154,9 @@ fn bad_rows_get_their_own_error_and_the_rest_is_valued() {
     assert!(err(5).contains("below intrinsic"), "{}", err(5));
     assert!(err(6).contains("no-arbitrage maximum"), "{}", err(6));
     // the same file valued after the June expiry: every row is an error, no panic
-    let v = run_json(&[
-        "greeks",
-        "--chain",
-        &p,
-        "--as-of",
-        "2026-07-01T00:00:00Z",
-        "--format",
-        "json",
-    ]);
-    assert!(v.as_array().unwrap().iter().all(|o| o["error"].is_string()));
+    // after every expiry nothing can be valued: an error, not a table of errors
+    let e = run_err(&["greeks", "--chain", &p, "--as-of", "2026-07-01T00:00:00Z"]);
+    assert!(e.contains("no option of") && e.contains("expired"), "{e}");
     let e = usage_err(&["greeks", "--chain", &p, "--as-of", "tomorrow"]);
     assert!(e.contains("--as-of"), "{e}");
     let e = run_err(&["greeks", "--chain", "/no/such/chain.csv"]);

@@ -105,7 +105,7 @@ impl Constraints {
         }
         if (self.max_turnover.is_some() || self.cost > 0.0) && self.current.is_none() {
             return Err(AllocateError::BadParameter(
-                "turnover limits and costs need the current weights".into(),
+                "turnover limits and costs are measured from the current weights: give them in the constraints (current = { BTC = 0.5, ETH = 0.5 }); a portfolio file and a backtest use their holdings".into(),
             ));
         }
         for (name, v) in [("max_gross", self.max_gross), ("max_turnover", self.max_turnover)] {

@@ -55,7 +55,9 @@ impl AllocationSpec {
             }
             _ => {}
         }
-        self.constraints_over(assets, None, true).map(|_| ())
+        // the names only: the current weights are the front end's to give
+        let zeros = vec![0.0; assets.len()];
+        self.constraints_over(assets, Some(&zeros), true).map(|_| ())
     }
 
     /// Momentum selection (the `top` coins by volatility-adjusted momentum, if asked) and the
@@ -210,7 +212,8 @@ impl AllocationSpec {
     }
 
     /// The constraints over `assets`, with `current` weights for turnover and costs unless the
-    /// request gives its own (all cash when neither does).
+    /// request gives its own (when neither does, turnover limits and costs are an error that
+    /// says to give them).
     fn constraints_over(
         &self,
         assets: &[String],
@@ -218,9 +221,10 @@ impl AllocationSpec {
         strict: bool,
     ) -> Result<Constraints, AllocateError> {
         let mut spec = self.constraints.clone();
-        if spec.current.is_none() && (spec.max_turnover.is_some() || spec.cost > 0.0) {
-            let w = current.map_or_else(|| vec![0.0; assets.len()], <[f64]>::to_vec);
-            spec.current = Some(assets.iter().cloned().zip(w).collect());
+        if let (None, Some(w)) = (&spec.current, current) {
+            if spec.max_turnover.is_some() || spec.cost > 0.0 {
+                spec.current = Some(assets.iter().cloned().zip(w.iter().copied()).collect());
+            }
         }
         if strict {
             spec.resolve(assets)
