@@ -93,7 +93,8 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
     let mut panels: Vec<(String, Vec<&SmileSlice>)> = Vec::new();
     for s in surfaces {
         let fitted: Vec<&SmileSlice> = s.slices.iter().filter(|sl| sl.fit.is_ok()).collect();
-        let (short, long): (Vec<_>, Vec<_>) = fitted.into_iter().partition(|sl| sl.time * DAYS_PER_YEAR <= 30.0);
+        let (short, long): (Vec<_>, Vec<_>) =
+            fitted.into_iter().partition(|sl| sl.time * DAYS_PER_YEAR <= 30.0);
         for (name, group) in [
             ("expiries up to 30 days", short),
             ("expiries beyond 30 days", long),

@@ -179,16 +179,7 @@ pub fn risk(
             "the weights sum to {sum:.6}, not 1; fix them or normalise (--normalize)"
         )));
     }
-    if confidences.is_empty() || confidences.len() > 20 {
-        return Err(bad(
-            "give between 1 and 20 confidence levels (e.g. 0.95,0.99)".into()
-        ));
-    }
-    for c in confidences {
-        if !(*c > 0.0 && *c < 1.0) {
-            return Err(RiskError::BadConfidence(*c).into());
-        }
-    }
+    crate::risk::check_confidences(confidences)?;
     if let Some(v) = value_usd {
         if !(v.is_finite() && v > 0.0 && v <= 1e15) {
             return Err(bad(format!(

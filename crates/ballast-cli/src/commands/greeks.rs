@@ -88,7 +88,10 @@ fn table(file: &str, valued: &[(String, Result<QuoteGreeks, String>)], errors: u
                     fin(q.greeks.price, format!("{:.2}", q.greeks.price)),
                     fin(q.price_coin, format!("{:.8}", q.price_coin)),
                     fin(q.greeks.delta, format!("{:.5}", q.greeks.delta)),
-                    fin(q.premium_adjusted_delta, format!("{:.5}", q.premium_adjusted_delta)),
+                    fin(
+                        q.premium_adjusted_delta,
+                        format!("{:.5}", q.premium_adjusted_delta),
+                    ),
                     fin(q.greeks.gamma, format!("{:.3e}", q.greeks.gamma)),
                     fin(q.greeks.vega, format!("{:.4}", q.greeks.vega)),
                     fin(q.greeks.theta, format!("{:.4}", q.greeks.theta)),

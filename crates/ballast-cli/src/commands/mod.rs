@@ -52,11 +52,16 @@ pub fn window_line(w: &WindowInfo) -> String {
 pub fn tail_table(s: &RiskSummary) -> String {
     let mut confs: Vec<f64> = s.var.iter().map(|t| t.confidence).collect();
     confs.dedup();
+    // 0.57 → "57%", 0.995 → "99.5%" (no floating-point tail)
+    let level = |c: f64| {
+        let s = format!("{:.4}", 100.0 * c);
+        format!("{}%", s.trim_end_matches('0').trim_end_matches('.'))
+    };
     let mut header = vec!["1-day loss".to_string()];
-    for c in &confs {
-        header.push(format!("{}%", 100.0 * c));
+    for &c in &confs {
+        header.push(level(c));
         if s.value_usd.is_some() {
-            header.push(format!("{}% USD", 100.0 * c));
+            header.push(format!("{} USD", level(c)));
         }
     }
     let mut t = Table::new(header);

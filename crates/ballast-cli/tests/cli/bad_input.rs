@@ -425,7 +425,15 @@ fn every_command_says_when_the_covariance_was_repaired() {
 #[test]
 fn options_a_command_does_not_use_are_errors() {
     let p = prices();
-    let e = run_err(&["risk", "--prices", &p, "--weights", "BTC=0.5,ETH=0.5", "--assets", "SOL"]);
+    let e = run_err(&[
+        "risk",
+        "--prices",
+        &p,
+        "--weights",
+        "BTC=0.5,ETH=0.5",
+        "--assets",
+        "SOL",
+    ]);
     assert!(e.contains("--assets") && e.contains("weights"), "{e}");
     let e = run_err(&["garch", "--prices", &p, "--asset", "BTC", "--assets", "SOL"]);
     assert!(e.contains("--assets") && e.contains("'BTC'"), "{e}");
@@ -437,11 +445,46 @@ fn turnover_and_costs_without_current_weights_say_what_to_give() {
     let c = write(&dir, "c.toml", "max_turnover = 0.5\n");
     let p = prices();
     for cmd in ["optimize", "frontier"] {
-        let mut args = vec![cmd, "--prices", p.as_str(), "--assets", "BTC,ETH,SOL", "--constraints", c.as_str()];
+        let mut args = vec![
+            cmd,
+            "--prices",
+            p.as_str(),
+            "--assets",
+            "BTC,ETH,SOL",
+            "--constraints",
+            c.as_str(),
+        ];
         if cmd == "optimize" {
             args.extend(["--method", "min-variance"]);
         }
         let e = run_err(&args);
-        assert!(e.contains("current weights") && e.contains("current = {"), "{cmd}: {e}");
+        assert!(
+            e.contains("current weights") && e.contains("current = {"),
+            "{cmd}: {e}"
+        );
     }
+}
+
+#[test]
+fn confidence_levels_are_checked_once_for_every_path() {
+    let p = prices();
+    let base = ["risk", "--prices", p.as_str(), "--weights", "BTC=1"];
+    let e = run_err(&[&base[..], &["--confidence", "0.99,0.95,0.99"]].concat());
+    assert!(e.contains("0.99 is given twice"), "{e}");
+    let e = run_err(&[&base[..], &["--confidence", "95"]].concat());
+    assert!(e.contains("looks like a percentage") && e.contains("0.95"), "{e}");
+    let out = run(&[&base[..], &["--confidence", "0.57,0.995"]].concat());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains(" 57%") && table.contains("99.5%"), "{table}");
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
+        .unwrap()
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
+        .replace("confidence = [0.95, 0.99]", "confidence = [95]");
+    let f = write(&dir, "p.toml", &text);
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("p.toml") && e.contains("[risk] confidence"), "{e}");
 }

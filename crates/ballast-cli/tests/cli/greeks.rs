@@ -269,7 +269,11 @@ fn absurd_chain_rows_are_errors_and_an_unvaluable_chain_fails() {
     let e = v[1]["error"].as_str().unwrap();
     assert!(e.contains("mark_iv 1e308") && e.contains("percent"), "{e}");
     assert!(v[0]["error"].is_null());
-    let none = format!("{header}\n{}\n{}\n", set(rows[0], iv, "-5"), set(rows[1], rate, "7"));
+    let none = format!(
+        "{header}\n{}\n{}\n",
+        set(rows[0], iv, "-5"),
+        set(rows[1], rate, "7")
+    );
     let p = write(&dir, "none.csv", &none);
     let e = run_err(&["greeks", "--chain", &p]);
     assert!(e.contains("no option of") && e.contains("could be valued"), "{e}");

@@ -102,7 +102,10 @@ fn one_covariance_estimate_per_report_with_momentum() {
             "prices = \"../../shared/data/crypto_daily_close.csv\"",
             &format!("prices = {:?}", prices()),
         )
-        .replace("max_weight = 0.35", "max_weight = 0.35\nmomentum = { top = 4, lookback = 90 }");
+        .replace(
+            "max_weight = 0.35",
+            "max_weight = 0.35\nmomentum = { top = 4, lookback = 90 }",
+        );
     let p = write(&dir, "p.toml", &text);
     let v = run_json(&["report", &p, "--format", "json"]);
     let kept = v["target"]["weights"]
@@ -117,7 +120,10 @@ fn one_covariance_estimate_per_report_with_momentum() {
         f(&v["target"]["volatility_annual"]),
         f(&v["risk_after"]["volatility_annual"]),
     );
-    assert!((target - 0.45).abs() < 1e-9 && (after - target).abs() < 1e-9, "{target} vs {after}");
+    assert!(
+        (target - 0.45).abs() < 1e-9 && (after - target).abs() < 1e-9,
+        "{target} vs {after}"
+    );
 }
 
 #[test]
@@ -130,5 +136,8 @@ fn a_report_refuses_derivatives_it_would_leave_out() {
     ) + "\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -500.0\n";
     let p = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &p]);
-    assert!(e.contains("p.toml") && e.contains("[[position]]") && e.contains("greeks"), "{e}");
+    assert!(
+        e.contains("p.toml") && e.contains("[[position]]") && e.contains("greeks"),
+        "{e}"
+    );
 }

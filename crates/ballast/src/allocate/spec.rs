@@ -455,7 +455,12 @@ fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateEr
                 if c.len() == 1 { "" } else { "s" },
                 views.0.len(),
                 if views.0.len() == 1 { "" } else { "s" },
-                views.0.iter().map(|v| v.0.as_str()).collect::<Vec<_>>().join(", ")
+                views
+                    .0
+                    .iter()
+                    .map(|v| v.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         for x in c {

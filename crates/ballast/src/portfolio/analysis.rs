@@ -94,6 +94,8 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
         .map_err(|e| pf.invalid(format!("[data] estimator: {e}")))?;
     let prices = window.last_prices();
     let confidences = pf.risk.confidence.clone();
+    crate::risk::check_confidences(&confidences)
+        .map_err(|e| pf.invalid(format!("[risk] confidence: {e}")))?;
     let value: f64 = units.iter().zip(&prices).map(|(u, p)| u * p).sum::<f64>() + pf.cash_usd;
     if !(value > 0.0) {
         return Err(pf

@@ -13,7 +13,7 @@ use crate::message::Num;
 
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};
-pub use summary::{risk_summary, RiskSummary, TailLoss};
+pub use summary::{check_confidences, risk_summary, RiskSummary, TailLoss};
 pub use var::{
     cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, moments,
     normal_quantile, Moments, VarMethod,

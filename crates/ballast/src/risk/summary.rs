@@ -52,6 +52,34 @@ pub struct RiskSummary {
     pub value_usd: Option<f64>,
 }
 
+/// Check confidence levels: between 1 and 20 of them, each strictly inside (0, 1), none twice.
+///
+/// # Errors
+/// [`RiskError::BadConfidence`] for a level outside (0, 1); [`RiskError::Invalid`] for none,
+/// too many, or a repeated level.
+pub fn check_confidences(confidences: &[f64]) -> Result<(), RiskError> {
+    if confidences.is_empty() || confidences.len() > 20 {
+        return Err(RiskError::Invalid(
+            "give between 1 and 20 confidence levels (e.g. 0.95, 0.99)".into(),
+        ));
+    }
+    for (k, &c) in confidences.iter().enumerate() {
+        if c > 1.0 && c < 100.0 {
+            return Err(RiskError::Invalid(format!(
+                "confidence level {c} looks like a percentage: write fractions, {} for {c} %",
+                c / 100.0
+            )));
+        }
+        if !(c > 0.0 && c < 1.0) {
+            return Err(RiskError::BadConfidence(c));
+        }
+        if confidences[..k].contains(&c) {
+            return Err(RiskError::Invalid(format!("confidence level {c} is given twice")));
+        }
+    }
+    Ok(())
+}
+
 /// Compute [`RiskSummary`] for weights `w` (fractions of portfolio value; any remainder is
 /// cash at zero return) on `returns` (T×N) with the annualised covariance `cov` of the same
 /// assets, at each confidence level (e.g. `[0.95, 0.99]`).
@@ -65,6 +93,7 @@ pub fn risk_summary(
     w: &[f64],
     confidences: &[f64],
 ) -> Result<RiskSummary, RiskError> {
+    check_confidences(confidences)?;
     if w.len() != returns.n_assets() {
         return Err(RiskError::WeightLength {
             expected: returns.n_assets(),

@@ -158,12 +158,20 @@ fn inverse_futures_pay_their_coin_pnl_at_spot() {
             .copied()
             .unwrap_or_else(|| m.spot(&coin).unwrap());
         let r = position_risk(&p, &m).unwrap();
-        assert!((r.delta - n / f).abs() < 1e-12 * (n / f), "{name}: delta {} vs {}", r.delta, n / f);
+        assert!(
+            (r.delta - n / f).abs() < 1e-12 * (n / f),
+            "{name}: delta {} vs {}",
+            r.delta,
+            n / f
+        );
         for x in [-0.3, -0.05, 0.01, 0.2] {
             let coins = n * (1.0 / f - 1.0 / (f * (1.0 + x)));
             let want = coins * s * (1.0 + x);
             let got = position_value(&p, &m, Shock { spot: x, vol: 0.0 }).unwrap();
-            assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{name} {x}: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-9 * want.abs().max(1.0),
+                "{name} {x}: {got} vs {want}"
+            );
         }
     }
 }

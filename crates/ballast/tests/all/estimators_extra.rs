@@ -107,7 +107,10 @@ fn drawdown_and_momentum_follow_the_price_path_for_log_returns_too() {
     assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-14));
     let dd = |r: &ballast::data::Returns| {
         let cov = SampleCovariance::default().fit(r).unwrap();
-        ballast::risk::risk_summary(r, &cov, &weights, &[0.95]).unwrap().drawdown.max_drawdown
+        ballast::risk::risk_summary(r, &cov, &weights, &[0.95])
+            .unwrap()
+            .drawdown
+            .max_drawdown
     };
     assert!((dd(&simple) - dd(&log)).abs() < 1e-12);
     let (ms, ml) = (
