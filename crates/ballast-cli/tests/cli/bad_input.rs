@@ -256,7 +256,7 @@ fn weights_and_budgets() {
         "--confidence",
         "95",
     ]);
-    assert!(e.contains("between 0 and 1"), "{e}");
+    assert!(e.contains("looks like a percentage"), "{e}");
     let e = run_err(&[
         "optimize",
         "--prices",
