@@ -7,6 +7,7 @@ mod common;
 mod data_errors;
 mod deribit_greeks;
 mod estimators_extra;
+mod fuzz_regressions;
 mod hedge;
 mod layers;
 mod options_consistency;
