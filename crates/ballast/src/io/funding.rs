@@ -60,6 +60,17 @@ pub fn read_funding_str(text: &str, file: &str) -> Result<FundingRates, IoError>
                     format!("funding rate '{}' is not a number", &rec[c_rate]),
                 )
             })?;
+        // a rate per 8-hour interval as a fraction: exchanges cap it far below 100 %
+        if rate.abs() > 1.0 {
+            return Err(t.bad(
+                *line,
+                c_rate,
+                format!(
+                    "funding rate {} is not a fraction per interval (|rate| ≤ 1, e.g. 0.0001 for 0.01 %)",
+                    &rec[c_rate]
+                ),
+            ));
+        }
         let day = ts.to_zoned(jiff::tz::TimeZone::UTC).date();
         *out.daily
             .entry(perp_coin(&rec[c_sym]).to_string())

@@ -50,12 +50,15 @@ pub fn read_futures_prices_str(
         let px: f64 = rec[c_px]
             .parse()
             .ok()
-            .filter(|p: &f64| p.is_finite() && *p > 0.0)
+            .filter(|p: &f64| (super::prices::MIN_PRICE..=super::prices::MAX_PRICE).contains(p))
             .ok_or_else(|| {
                 t.bad(
                     *line,
                     c_px,
-                    format!("price '{}' is not a positive number", &rec[c_px]),
+                    format!(
+                        "price '{}' is not a positive number of USD between 1e-12 and 1e12",
+                        &rec[c_px]
+                    ),
                 )
             })?;
         let e = best.entry(rec[c_name].to_string()).or_insert((ts, px));

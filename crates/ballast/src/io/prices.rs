@@ -76,6 +76,13 @@ const DATE_HEADERS: &[&str] = &[
     "snapped_at",
 ];
 const NAME_HEADERS: &[&str] = &["asset", "symbol", "coin", "ticker"];
+/// Prices outside [`MIN_PRICE`, `MAX_PRICE`] (USD per coin) are refused: far beyond any
+/// traded coin, and enough to keep every return and value finite.
+pub(super) const MIN_PRICE: f64 = 1e-12;
+pub(super) const MAX_PRICE: f64 = 1e12;
+/// The largest daily traded amount read, USD.
+const MAX_VOLUME: f64 = 1e15;
+
 /// Columns that mark one coin's bars: OHLCV, or CoinGecko's `price,market_cap,total_volume`.
 const BAR_HEADERS: &[&str] = &["open", "high", "low", "volume", "market_cap", "total_volume"];
 const QUOTE_VOLUME_HEADERS: &[&str] = &[
@@ -528,7 +535,17 @@ fn parse_cell(
             column,
             format!("{asset}: price {s} is not positive (leave the cell empty for 'no price')"),
         )),
+        Cell::Price if !(MIN_PRICE..=MAX_PRICE).contains(&v) => Err(t.bad(
+            line,
+            column,
+            format!("{asset}: price {s} is outside the range Ballast reads (1e-12 to 1e12 USD per coin)"),
+        )),
         Cell::Volume if v < 0.0 => Err(t.bad(line, column, format!("{asset}: volume {s} is negative"))),
+        Cell::Volume if v > MAX_VOLUME => Err(t.bad(
+            line,
+            column,
+            format!("{asset}: volume {s} is larger than any market's (at most 1e15 USD a day)"),
+        )),
         _ => Ok(Some(v)),
     }
 }

@@ -139,10 +139,14 @@ fn odd_file_names_name_a_single_coins_bars() {
 
 #[test]
 fn huge_tiny_and_non_finite_prices() {
+    // prices outside 1e-12 ..= 1e12 USD are refused, so every return stays finite
     for (cell, ok) in [
-        ("1e308", true),
-        ("1.7976931348623157e308", true),
-        ("4.9e-324", true),
+        ("1e308", false),
+        ("1.7976931348623157e308", false),
+        ("4.9e-324", false),
+        ("1e12", true),
+        ("1e-12", true),
+        ("1.0000001e12", false),
         ("1e309", false),
         ("-1e309", false),
         ("NaN", false),
@@ -153,12 +157,12 @@ fn huge_tiny_and_non_finite_prices() {
         ("\u{661}", false),
         (
             "99999999999999999999999999999999999999999999999999999999999999",
-            true,
+            false,
         ),
     ] {
-        let text = format!("date,BTC\n2024-01-01,1\n2024-01-02,{cell}\n2024-01-03,1e-300\n");
+        let text = format!("date,BTC\n2024-01-01,1\n2024-01-02,{cell}\n2024-01-03,1e-12\n");
         assert_eq!(read_prices_str(&text, "p.csv").is_ok(), ok, "{cell}");
-        // a window over them: returns may overflow to inf (1e308 / 1e-300); no panic either way
+        // a window over them: the largest return (1e12 / 1e-12) is finite; no panic either way
         if let Ok(panel) = read_prices_str(&text, "p.csv") {
             for returns in 0..4 {
                 let _ = panel
@@ -212,14 +216,17 @@ fn chains_with_multi_byte_names_and_extreme_numbers() {
 #[test]
 fn funding_and_futures_with_extreme_values() {
     let funding = "funding_time,symbol,funding_rate\n\
-                   2024-01-01T00:00:00Z,\u{1f600}USDT,1e308\n\
-                   2024-01-01T08:00:00Z,\u{1f600}USDT,1e308\n\
+                   2024-01-01T00:00:00Z,\u{1f600}USDT,1\n\
+                   2024-01-01T08:00:00Z,\u{1f600}USDT,-1\n\
                    2024-01-02T00:00:00Z,USDT,-1e-320\n\
                    2024-01-03T00:00:00Z,-PERPETUAL,0\n";
     assert!(read_funding_str(funding, "f.csv").is_ok());
+    // a rate above 100 % per interval is not a funding rate
+    let funding = "funding_time,symbol,funding_rate\n2024-01-01T00:00:00Z,BTCUSDT,1e308\n";
+    assert!(read_funding_str(funding, "f.csv").is_err());
     let futures = "timestamp,instrument_name,price\n\
-                   2024-01-01T00:00:00Z,BTC-PERPETUAL,1e308\n\
-                   2024-01-02T00:00:00Z,\u{e9},4.9e-324\n\
+                   2024-01-01T00:00:00Z,BTC-PERPETUAL,1e12\n\
+                   2024-01-02T00:00:00Z,\u{e9},1e-12\n\
                    2024-01-01T00:00:00Z,\u{e9},1\n";
     assert_eq!(
         read_futures_prices_str(futures, "f.csv", None)
@@ -283,12 +290,19 @@ fn instrument_names_with_multi_byte_characters() {
 }
 
 #[test]
-fn position_sizes_must_be_finite() {
+fn position_sizes_must_be_finite_and_bounded() {
     for name in ["BTC", "BTC-PERPETUAL", "BTC-27DEC24-60000-C", "\u{e9}"] {
-        for size in [f64::NAN, -f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        for size in [
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+        ] {
             assert!(Position::new(name, size, "\u{1f600}").is_err(), "{name} {size}");
         }
-        for size in [0.0, -0.0, f64::MAX, f64::MIN, f64::MIN_POSITIVE, 5e-324] {
+        for size in [0.0, -0.0, 1e12, -1e12, f64::MIN_POSITIVE, 5e-324] {
             assert_eq!(
                 Position::new(name, size, "").is_ok(),
                 name != "\u{e9}",
