@@ -7,6 +7,7 @@ use ballast::analysis::WindowRequest;
 use ballast::data::PricePanel;
 use ballast::estimate::CovarianceSpec;
 use ballast::io::{read_prices_with, PriceField};
+use ballast::names::field_names;
 use std::collections::BTreeMap;
 
 /// The price panel of `--prices`.
@@ -113,48 +114,45 @@ pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
         momentum,
         ..AllocationOptions::new(a.method)
     };
-    AllocationSpec::try_from(options).map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))
+    Ok(AllocationSpec::try_from(options)?)
 }
 
 /// A request error in the spelling of the flags: the library names options as files do
-/// (`target_vol`); on the command line they are `--target-vol`.
+/// (`target_vol`, `ewma_lambda`); on the command line they are `--target-vol`. The keys are the
+/// library's own (`names::field_names` of the request types), so a new option needs no edit
+/// here. A key with an underscore is unambiguous and always renamed; a one-word key (`views`,
+/// `tau`) only where it stands as a key: before ` =`, ` is`, ` /`, `,`, `)` or after `needs `.
 pub fn flag_names(message: &str) -> String {
-    const KEYS: [&str; 18] = [
-        "view_confidences",
-        "target_return",
-        "target_vol",
-        "risk_aversion",
-        "risk_free",
-        "mu_lambda",
-        "leaf_order",
-        "vol_target",
-        "max_leverage",
-        "min_weight",
-        "max_weight",
-        "budgets",
-        "linkage",
-        "clusters",
-        "views",
-        "beta",
-        "tau",
-        "mu",
-    ];
-    let mut out = message.to_string();
-    for key in KEYS {
-        let flag = format!("--{}", key.replace('_', "-"));
-        for (before, after) in [
-            ("", " ="),
-            ("", " is only"),
-            ("needs ", ""),
-            ("", " is not used"),
-            ("with ", ""),
-        ] {
-            let from = format!("{before}{key}{after}");
-            if out.starts_with(&from) || out.contains(&format!(" {from}")) {
-                out = out.replace(&from, &format!("{before}{flag}{after}"));
-            }
+    let keys: Vec<&str> = field_names::<AllocationOptions>()
+        .iter()
+        .chain(field_names::<CovarianceSpec>())
+        .copied()
+        .chain(["points"])
+        .filter(|k| !matches!(*k, "method" | "constraints" | "momentum" | "estimator"))
+        .collect();
+    let mut out = String::with_capacity(message.len() + 16);
+    let mut rest = message;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_lowercase() || c == '_') {
+        let (before, word_on) = rest.split_at(start);
+        out.push_str(before);
+        let len = word_on
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(word_on.len());
+        let (word, after) = word_on.split_at(len);
+        let attached = out.ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '\'');
+        let as_key = word.contains('_')
+            || [" =", " is", " /", ",", ")"].iter().any(|p| after.starts_with(p))
+            || out.ends_with("needs ")
+            || out.ends_with("/ ");
+        if !attached && as_key && keys.contains(&word) {
+            out.push_str("--");
+            out.push_str(&word.replace('_', "-"));
+        } else {
+            out.push_str(word);
         }
+        rest = after;
     }
+    out.push_str(rest);
     out.replace("method = '", "--method '")
         .replace(
             "momentum needs top = K (select the K best coins) and/or tilt = κ > 0",
@@ -164,5 +162,4 @@ pub fn flag_names(message: &str) -> String {
         .replace("momentum lookback = ", "--momentum-lookback = ")
         .replace("momentum top = ", "--momentum-top = ")
         .replace("momentum tilt = ", "--momentum-tilt = ")
-        .replace("points = ", "--points = ")
 }

@@ -16,6 +16,16 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    // commands configured by flags name options as flags in their messages; those configured
+    // by a file keep the file's keys
+    let by_flags = matches!(
+        cli.command,
+        args::Command::Optimize(_)
+            | args::Command::Risk(_)
+            | args::Command::Covariance(_)
+            | args::Command::Frontier(_)
+            | args::Command::Garch(_)
+    );
     let result = match &cli.command {
         args::Command::Report(a) => commands::report::run(a),
         args::Command::Optimize(a) => commands::optimize::run(a),
@@ -43,7 +53,12 @@ fn main() -> ExitCode {
             }
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            let message = format!("{e:#}");
+            if by_flags {
+                eprintln!("error: {}", input::flag_names(&message));
+            } else {
+                eprintln!("error: {message}");
+            }
             ExitCode::FAILURE
         }
     }

@@ -16,6 +16,16 @@ impl<'de> Deserializer<'de> for &mut Capture {
         Err(de::Error::custom("not an enum"))
     }
 
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.0 = fields;
+        Err(de::Error::custom("captured"))
+    }
+
     fn deserialize_enum<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -28,13 +38,21 @@ impl<'de> Deserializer<'de> for &mut Capture {
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
-        unit unit_struct newtype_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit unit_struct newtype_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 
 /// Every name of an enum that derives `Deserialize` (in declaration order); empty for other
 /// types.
 pub fn variant_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    let mut c = Capture(&[]);
+    let _ = T::deserialize(&mut c);
+    c.0
+}
+
+/// Every key of a struct that derives `Deserialize` (in declaration order): the keys a file
+/// section takes, and so the options a front end offers. Empty for other types.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
     let mut c = Capture(&[]);
     let _ = T::deserialize(&mut c);
     c.0
@@ -75,5 +93,12 @@ mod tests {
         assert_eq!(variant_name(&Demo::LedoitWolf), "ledoit-wolf");
         assert_eq!(list::<Demo>(), "ledoit-wolf, oas");
         assert!(variant_names::<f64>().is_empty());
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Keys {
+            ewma_lambda: f64,
+            repair_psd: bool,
+        }
+        assert_eq!(field_names::<Keys>(), &["ewma_lambda", "repair_psd"]);
     }
 }

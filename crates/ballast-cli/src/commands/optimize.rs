@@ -176,8 +176,7 @@ pub fn frontier(a: &FrontierArgs) -> Result<String> {
         &cons,
         a.points,
         a.risk_free,
-    )
-    .map_err(|e| anyhow::anyhow!(input::flag_names(&e.to_string())))?;
+    )?;
     if let Some(path) = &a.out {
         crate::chart::frontier_svg(path, &r)?;
         eprintln!("wrote {}", path.display());

@@ -488,3 +488,58 @@ fn confidence_levels_are_checked_once_for_every_path() {
     let e = run_err(&["report", &f]);
     assert!(e.contains("p.toml") && e.contains("[risk] confidence"), "{e}");
 }
+
+#[test]
+fn flag_commands_name_options_as_flags_in_every_message() {
+    let p = prices();
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--tau", "0.1"],
+            "--views / --tau / --view-confidences is only used",
+        ),
+        (
+            &["--method", "herc", "--clusters", "50", "--assets", "BTC,ETH"],
+            "--clusters = 50",
+        ),
+        (
+            &["--cov", "sample", "--ewma-lambda", "0.9"],
+            "--ewma-lambda is only used",
+        ),
+        (
+            &[
+                "--momentum-top",
+                "3",
+                "--momentum-lookback",
+                "1000",
+                "--window",
+                "365",
+            ],
+            "--momentum-lookback = 1000",
+        ),
+        (&["--method", "risk-budget"], "needs --budgets"),
+        (
+            &["--vol-target", "0.4", "--max-leverage", "500"],
+            "--max-leverage = 500",
+        ),
+    ];
+    for (extra, want) in cases {
+        let e = run_err(&[&["optimize", "--prices", p.as_str()][..], extra].concat());
+        assert!(e.contains(want), "{extra:?}: {e}");
+        assert!(
+            !e.contains("looks like a percentage") || extra[0] != "--vol-target",
+            "{e}"
+        );
+    }
+    // a file keeps its keys
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
+        .unwrap()
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
+        .replace("max_leverage = 1.0", "max_leverage = 500");
+    let f = write(&dir, "p.toml", &text);
+    let e = run_err(&["report", &f]);
+    assert!(e.contains("max_leverage = 500") && !e.contains("--"), "{e}");
+}

@@ -204,7 +204,7 @@ fn bounds_from_a_constraints_file_bind_every_method_that_takes_bounds() {
         "--min-weight",
         "0.01",
     ]);
-    assert!(e.contains("give min_weight / max_weight once"), "{e}");
+    assert!(e.contains("give --min-weight / --max-weight once"), "{e}");
     // what a method cannot honour is refused, never ignored
     let g = write(
         &dir,

@@ -237,7 +237,10 @@ fn in_range(
         return Ok(value);
     }
     let shown = Num(value);
-    let hint = if value.is_finite() && value > hi && value / 100.0 <= hi && value / 100.0 > lo {
+    // only rates and fractions are written as percentages by mistake (a leverage of 500 is not)
+    let percent_like = example.contains('%') || hi <= 1.0;
+    let hint = if percent_like && value.is_finite() && value > hi && value / 100.0 <= hi && value / 100.0 > lo
+    {
         format!(
             "; {value} looks like a percentage: write fractions, {} for {value} %",
             value / 100.0
@@ -354,7 +357,7 @@ fn build_method(
         Method::RiskBudget => {
             let b = o.budgets.as_ref().ok_or_else(|| {
                 AllocateError::BadParameter(
-                    "method = 'risk-budget' needs budgets = { BTC = 0.5, ... }".into(),
+                    "method = 'risk-budget' needs budgets: one per coin, > 0, summing to 1 (e.g. BTC = 0.5, ETH = 0.5)".into(),
                 )
             })?;
             A::RiskBudget {
@@ -508,7 +511,10 @@ fn merged_constraints(o: &AllocationOptions) -> Result<ConstraintsSpec, Allocate
     if (c.min_weight.is_some() && o.min_weight.is_some())
         || (c.max_weight.is_some() && o.max_weight.is_some())
     {
-        return bad("give min_weight / max_weight once: at the top or in the constraints".into());
+        return bad(
+            "give min_weight / max_weight once: with the method's options or in the constraints, not both"
+                .into(),
+        );
     }
     c.min_weight = c.min_weight.or(o.min_weight);
     c.max_weight = c.max_weight.or(o.max_weight);
