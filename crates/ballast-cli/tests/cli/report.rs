@@ -141,3 +141,22 @@ fn a_report_refuses_derivatives_it_would_leave_out() {
         "{e}"
     );
 }
+
+#[test]
+fn every_report_error_names_the_file() {
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
+        .unwrap()
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        );
+    for (from, to, want) in [
+        ("asset = \"BTC\"", "asset = \"BTX\"", "unknown asset 'BTX'"),
+        ("max_weight = 0.35", "max_weight = 0.1", "[target] infeasible"),
+    ] {
+        let f = write(&dir, "p.toml", &text.replace(from, to));
+        let e = run_err(&["report", &f]);
+        assert!(e.contains("p.toml: ") && e.contains(want), "{e}");
+    }
+}

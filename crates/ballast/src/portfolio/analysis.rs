@@ -1,6 +1,6 @@
 //! The main job: value, risk, target and trades of a portfolio file on a price panel.
 
-use super::PortfolioFile;
+use super::{PortfolioError, PortfolioFile};
 use crate::allocate::{AllocateError, Allocation};
 use crate::data::{AssetMap, PricePanel, ReturnKind, WindowInfo, WindowSpec, MAX_WINDOW};
 use crate::estimate::Covariance;
@@ -81,12 +81,17 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
             ))
             .into());
     }
-    let window = panel.window(&WindowSpec {
-        assets: Some(assets.clone()),
-        returns: data.window,
-        end: data.end,
-        ..WindowSpec::default()
-    })?;
+    let window = panel
+        .window(&WindowSpec {
+            assets: Some(assets.clone()),
+            returns: data.window,
+            end: data.end,
+            ..WindowSpec::default()
+        })
+        .map_err(|error| PortfolioError::Window {
+            file: pf.source.clone(),
+            error,
+        })?;
     let returns = window.returns(ReturnKind::Simple);
     let estimator = data.covariance();
     let cov = estimator
@@ -105,14 +110,13 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     let current: Vec<f64> = units.iter().zip(&prices).map(|(u, p)| u * p / value).collect();
     let mut current_risk = risk_summary(&returns, &cov, &current, &confidences)?;
     current_risk.value_usd = Some(value);
-    let in_target = |e: AllocateError| -> Error {
-        match e {
-            // settings in the file: say which section
-            AllocateError::BadParameter(m) | AllocateError::BadBudgets(m) => {
-                pf.invalid(format!("[target] {m}")).into()
-            }
-            other => other.into(),
+    // every allocation error names the file and its section
+    let in_target = |error: AllocateError| -> Error {
+        PortfolioError::Target {
+            file: pf.source.clone(),
+            error,
         }
+        .into()
     };
     target.check_universe(&assets).map_err(in_target)?;
     let alloc = target

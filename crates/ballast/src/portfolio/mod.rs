@@ -61,6 +61,23 @@ pub enum PortfolioError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// The `[target]` allocation failed (infeasible constraints, no asset above the risk-free
+    /// rate, a solver that stopped, ...).
+    #[error("{file}: [target] {error}")]
+    Target {
+        /// The portfolio file.
+        file: String,
+        /// The allocation's error (in the message, so not also a `source()`).
+        error: crate::allocate::AllocateError,
+    },
+    /// The holdings' window could not be cut (an unknown coin, a gap, a window too long).
+    #[error("{file}: [[holding]] / [data]: {error}")]
+    Window {
+        /// The portfolio file.
+        file: String,
+        /// The window's error (in the message, so not also a `source()`).
+        error: crate::data::DataError,
+    },
 }
 
 /// A parsed portfolio file.
