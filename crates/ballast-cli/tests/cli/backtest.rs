@@ -114,11 +114,26 @@ fn bad_strategy_files_are_named() {
     assert!(e.contains("longer than the data"), "{e}");
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = \"fortnightly\""));
     assert!(
-        e.contains("a calendar name (\"daily\", \"weekly\", \"monthly\", \"quarterly\")"),
+        e.contains(
+            "unknown variant `fortnightly`, expected one of `daily`, `weekly`, `monthly`, `quarterly`"
+        ),
         "{e}"
     );
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { calendar = \"\" }"));
-    assert!(e.contains("a calendar name"), "{e}");
+    assert!(e.contains("unknown variant ``"), "{e}");
+    let e = bt_err(&GOOD.replace(
+        "window = 60",
+        "window = 60\nrebalance = { calendar = \"daily\", treshold_type = \"relative\" }",
+    ));
+    assert!(
+        e.contains("unknown field `treshold_type`") && e.contains("line 7"),
+        "{e}"
+    );
+    let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = 5"));
+    assert!(
+        e.contains("a calendar name") && e.contains("table of rebalancing rules"),
+        "{e}"
+    );
     let e = bt_err(&format!("{GOOD}\n[costs]\nfee_bps = -5.0\n"));
     assert!(e.contains("fee_bps = -5: costs must be ≥ 0"), "{e}");
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\ninstrument = \"perp\""));
@@ -143,7 +158,10 @@ fn bad_strategy_files_are_named() {
         "{e}"
     );
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { every = \"month\" }"));
-    assert!(e.contains("a calendar name") && e.contains("threshold"), "{e}");
+    assert!(
+        e.contains("unknown field `every`") && e.contains("`threshold`"),
+        "{e}"
+    );
     let e = bt_err("[data]\nprices = \"PRICES\"\n");
     assert!(e.contains("no [[strategy]]"), "{e}");
     let e = run_err(&["backtest", "/no/such/strategy.toml"]);

@@ -209,17 +209,35 @@ pub enum Calendar {
     Quarterly,
 }
 
-/// `rebalance = "monthly"` or a table.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(
-    untagged,
-    expecting = "a calendar name (\"daily\", \"weekly\", \"monthly\", \"quarterly\") or a table with keys among calendar, dates, threshold, threshold_type, risk_drift, vol_trigger, min_trade"
-)]
+/// `rebalance = "monthly"` or a table. A name is read as a [`Calendar`], a table as
+/// [`RebalanceRules`], so a misspelt name or key gets that type's own error (the unknown key
+/// and the keys it takes).
+#[derive(Debug, Clone, PartialEq)]
 pub enum RebalanceSpec {
     /// Every check date of a calendar.
     Calendar(Calendar),
     /// A calendar or listed dates, with optional triggers.
     Rules(RebalanceRules),
+}
+
+impl<'de> Deserialize<'de> for RebalanceSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{value::MapAccessDeserializer, IntoDeserializer, MapAccess, Visitor};
+        struct NameOrTable;
+        impl<'de> Visitor<'de> for NameOrTable {
+            type Value = RebalanceSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a calendar name (\"daily\", \"weekly\", \"monthly\", \"quarterly\") or a table of rebalancing rules")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RebalanceSpec, E> {
+                Calendar::deserialize(v.into_deserializer()).map(RebalanceSpec::Calendar)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RebalanceSpec, A::Error> {
+                RebalanceRules::deserialize(MapAccessDeserializer::new(map)).map(RebalanceSpec::Rules)
+            }
+        }
+        d.deserialize_any(NameOrTable)
+    }
 }
 
 impl Default for RebalanceSpec {
