@@ -44,6 +44,7 @@ pub enum Command {
     Garch(GarchArgs),
     /// Portfolio Greeks and scenario P&L of a book (PORTFOLIO), or Greeks of every option in a
     /// Deribit chain (--chain).
+    #[command(arg_required_else_help = true)]
     Greeks(GreeksArgs),
     /// Least-cost trades that bring the book's chosen Greeks (per underlying) inside bands.
     Hedge(HedgeArgs),
@@ -86,7 +87,7 @@ pub struct HedgeArgs {
     #[arg(long, value_name = "GREEK=X,...")]
     pub band: Option<String>,
     /// Fee on perpetual/future notional, basis points.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     pub fee_bps: f64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -5,7 +5,6 @@ use crate::args::{Format, GarchArgs};
 use crate::input;
 use crate::table::{pct, Table};
 use anyhow::Result;
-use ballast::estimate::GarchDist;
 
 pub fn run(a: &GarchArgs) -> Result<String> {
     let panel = input::panel(&a.window)?;
@@ -17,7 +16,7 @@ pub fn run(a: &GarchArgs) -> Result<String> {
             let mut out = format!(
                 "GARCH(1,1) of {} daily returns (constant mean, {} innovations, arch conventions, percent units)\n",
                 r.asset,
-                if r.dist == GarchDist::Normal { "normal" } else { "Student-t" }
+                ballast::names::variant_name(&r.dist)
             );
             out += &window_line(&r.window);
             out += "\n";

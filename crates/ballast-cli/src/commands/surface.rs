@@ -76,8 +76,9 @@ fn to_table(s: &VolSurface) -> String {
                     format!("no ({:.1e})", f.min_density)
                 },
             ]),
+            // the fit without its smile measures (as in JSON: null)
             (Ok(f), None) => r.extend([
-                pct(f.params.vol(0.0, sl.time)),
+                "—".into(),
                 "—".into(),
                 "—".into(),
                 "—".into(),

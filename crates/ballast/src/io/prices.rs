@@ -474,10 +474,15 @@ fn read_long(t: &CsvTable, date: usize, name: usize, value: usize, cell: Cell) -
     obs.sort_by_key(|o| (o.1, o.0));
     for w in obs.windows(2) {
         if w[0].1 == w[1].1 && w[0].0 == w[1].0 {
-            return Err(IoError::DuplicateDate {
+            return Err(IoError::Format {
                 file: t.file.clone(),
-                line: w[0].3.max(w[1].3),
-                date: w[1].0,
+                message: format!(
+                    "lines {} and {}: two prices of {} on {}; keep one row per asset and date",
+                    w[0].3.min(w[1].3),
+                    w[0].3.max(w[1].3),
+                    assets[w[0].1],
+                    w[0].0
+                ),
             });
         }
     }

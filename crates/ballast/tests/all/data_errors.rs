@@ -100,7 +100,7 @@ fn loader_errors_carry_file_line_column() {
         ("date,A,B\n", "no data rows"),
         (
             "date,asset,close\n2024-01-01,A,1\n2024-01-01,A,2\n",
-            "duplicate date",
+            "lines 2 and 3: two prices of A on 2024-01-01",
         ),
     ];
     for (text, needle) in cases {
