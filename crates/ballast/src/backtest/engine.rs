@@ -341,7 +341,12 @@ impl<'a> Book<'a> {
             reason: format!("portfolio value {nav:.2} USD ≤ 0: positions closed, no more trades"),
         });
         let zero = vec![0.0; self.units.len()];
-        self.trade_to(t, &zero, TradeReason::WipedOut, day, run);
+        if let Err(reason) = self.trade_to(t, &zero, TradeReason::WipedOut, day, run) {
+            run.failures.push(Failure {
+                date: self.m.dates()[t],
+                reason,
+            });
+        }
         self.target = zero;
     }
 
@@ -388,14 +393,19 @@ impl<'a> Book<'a> {
     fn rebalance(&mut self, t: usize, nav: f64, trigger: Trigger, day: &mut Day, run: &mut StrategyRun) {
         match self.decide(t, nav) {
             Ok(None) => {}
-            Ok(Some(event)) => {
-                self.invested = true;
-                self.target = event.weights.clone();
-                self.vol_ref = event.volatility;
-                let target = self.target.clone();
-                self.trade_to(t, &target, TradeReason::Rebalance, day, run);
-                run.rebalances.push(RebalanceEvent { trigger, ..event });
-            }
+            Ok(Some(event)) => match self.trade_to(t, &event.weights, TradeReason::Rebalance, day, run) {
+                Ok(()) => {
+                    self.invested = true;
+                    self.target = event.weights.clone();
+                    self.vol_ref = event.volatility;
+                    run.rebalances.push(RebalanceEvent { trigger, ..event });
+                }
+                // positions are kept, as when the allocator fails
+                Err(reason) => run.failures.push(Failure {
+                    date: self.m.dates()[t],
+                    reason,
+                }),
+            },
             Err(e) => run.failures.push(Failure {
                 date: self.m.dates()[t],
                 reason: e,
@@ -469,7 +479,8 @@ impl<'a> Book<'a> {
     }
 
     /// Trade to `target` weights at row `t`'s closes, paying costs from cash
-    /// ([`trades_to_target`] with the strategy's fee, spread and impact).
+    /// ([`trades_to_target`] with the strategy's fee, spread and impact). When no trade pays
+    /// for itself (costs above the book's value) nothing trades and the reason is returned.
     fn trade_to(
         &mut self,
         t: usize,
@@ -477,7 +488,7 @@ impl<'a> Book<'a> {
         reason: TradeReason,
         day: &mut Day,
         run: &mut StrategyRun,
-    ) {
+    ) -> Result<(), String> {
         let (m, s) = (self.m, self.s);
         let n = self.units.len();
         let nav = self.nav();
@@ -493,7 +504,8 @@ impl<'a> Book<'a> {
             .collect();
         let tt = trades_to_target(&held, nav, target, s.policy.min_trade * nav, |i, x| {
             trade_cost(&s.costs, x, impact[i])
-        });
+        })
+        .map_err(|e| e.to_string())?;
         for i in 0..n {
             let (x, cost) = (tt.trades[i], tt.costs[i]);
             if x == 0.0 || !self.last_px[i].is_finite() {
@@ -519,6 +531,7 @@ impl<'a> Book<'a> {
                 reason,
             });
         }
+        Ok(())
     }
 
     /// The day's close: weights, cash, value, flows. Returns the value.

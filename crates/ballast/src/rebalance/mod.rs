@@ -149,42 +149,110 @@ pub struct TargetTrades {
 /// to `target` weights of the value left after paying for them.
 ///
 /// # Formula
-/// x_i = w*_i·V_net − h_i with V_net = V − Σ_i c_i(x_i), solved by fixed-point iteration from
-/// V_net = V (a contraction while marginal costs stay below 1); trades smaller than
+/// x_i = w*_i·V_net − h_i with V_net = V − Σ_i c_i(x_i). Solved by fixed-point iteration from
+/// V_net = V, a contraction while marginal costs stay below 1 (fees and spreads); when it does
+/// not settle (large market impact), by bisection of V_net on [0, V]. Trades smaller than
 /// `min_trade_usd` are skipped unless they close a position (target 0).
+///
+/// # Errors
+/// [`RebalanceError::Invalid`] when no V_net in [0, V] pays for its own trades (the costs of
+/// reaching the target exceed the book's value), or a cost is not a finite number.
 pub fn trades_to_target(
     held: &[f64],
     value: f64,
     target: &[f64],
     min_trade_usd: f64,
     cost: impl Fn(usize, f64) -> f64,
-) -> TargetTrades {
+) -> Result<TargetTrades, RebalanceError> {
     let n = held.len();
-    let mut x = vec![0.0; n];
+    let trades_at = |net: f64| -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                let d = target[i] * net - held[i];
+                if d.abs() <= 1e-12 * value.abs() || (d.abs() < min_trade_usd && target[i] != 0.0) {
+                    0.0
+                } else {
+                    d
+                }
+            })
+            .collect()
+    };
+    let total = |x: &[f64]| (0..n).map(|i| cost(i, x[i])).sum::<f64>();
+    let tol = 1e-12 * value.abs();
+    let mut x = trades_at(value);
     let mut net = value;
+    let mut settled = false;
     for _ in 0..100 {
-        for i in 0..n {
-            let want = target[i] * net;
-            let d = want - held[i];
-            x[i] = if d.abs() <= 1e-12 * value.abs() || (d.abs() < min_trade_usd && target[i] != 0.0) {
-                0.0
-            } else {
-                d
-            };
+        x = trades_at(net);
+        let next = value - total(&x);
+        if !next.is_finite() {
+            break;
         }
-        let next = value - (0..n).map(|i| cost(i, x[i])).sum::<f64>();
-        let done = (next - net).abs() <= 1e-12 * value.abs();
+        let done = (next - net).abs() <= tol;
         net = next;
         if done {
+            settled = true;
             break;
         }
     }
-    let costs = (0..n).map(|i| cost(i, x[i])).collect();
-    TargetTrades {
+    // a book worth something cannot settle on a negative value (that "solution" sells what
+    // it means to buy); a wiped-out book closing its positions can
+    if !settled || (value > 0.0 && net < 0.0) {
+        (x, net) = bisect_net_value(value, tol, &trades_at, &total)?;
+    }
+    let costs: Vec<f64> = (0..n).map(|i| cost(i, x[i])).collect();
+    if x.iter().chain(&costs).any(|v| !v.is_finite()) || !net.is_finite() {
+        return Err(RebalanceError::Invalid(
+            "the trades to target or their costs are not finite numbers".into(),
+        ));
+    }
+    Ok(TargetTrades {
         trades: x,
         costs,
         net_value: net,
+    })
+}
+
+/// The net value v ∈ [0, V] with v = V − C(x(v)), by bisection of f(v) = v − V + C(x(v))
+/// (f(V) = C ≥ 0; a root exists when f(0) < 0).
+fn bisect_net_value(
+    value: f64,
+    tol: f64,
+    trades_at: &dyn Fn(f64) -> Vec<f64>,
+    total: &dyn Fn(&[f64]) -> f64,
+) -> Result<(Vec<f64>, f64), RebalanceError> {
+    let f = |v: f64| v - value + total(&trades_at(v));
+    let too_costly = || {
+        RebalanceError::Invalid(format!(
+            "the costs of trading to the target would exceed the book's value ({value:.2} USD): no trade (check the impact coefficient and the volumes)"
+        ))
+    };
+    if !(value > 0.0) || !(f(0.0) < 0.0) {
+        return Err(too_costly());
     }
+    let (mut lo, mut hi) = (0.0, value);
+    for _ in 0..200 {
+        if hi - lo <= tol {
+            break;
+        }
+        let mid = 0.5 * (lo + hi);
+        let fm = f(mid);
+        if !fm.is_finite() {
+            return Err(too_costly());
+        }
+        if fm < 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let x = trades_at(lo);
+    let net = value - total(&x);
+    // a root, not a jump of the cost function (a fixed charge no trade can pay for)
+    if !((net - lo).abs() <= 1e-6 * value) {
+        return Err(too_costly());
+    }
+    Ok((x, net))
 }
 
 /// Inputs of a rebalance decision.
@@ -294,7 +362,7 @@ pub fn plan(inp: &RebalanceInput<'_>) -> Result<RebalancePlan, RebalanceError> {
     if rebalance {
         let tt = trades_to_target(&holdings, value, inp.target, inp.min_trade_usd, |_, x| {
             fee * x.abs()
-        });
+        })?;
         for i in 0..n {
             let x = tt.trades[i];
             if x == 0.0 {

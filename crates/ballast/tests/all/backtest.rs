@@ -432,3 +432,39 @@ max_leverage = 20.0
     // funding data was missing every day the position was held, and that is reported
     assert!(run.funding_missing.iter().any(|(a, d)| a == "BTC" && *d > 0));
 }
+
+#[test]
+fn trades_to_target_settle_under_heavy_impact_or_refuse() {
+    use ballast::rebalance::trades_to_target;
+    // a book of 1e6 USD in cash buying two coins; impact b·|x|^1.5 large enough that the
+    // fixed point V_net = V − C(x(V_net)) diverges
+    let held = [0.0, 0.0];
+    let target = [0.5, 0.5];
+    for b in [1e-6, 1e-4, 3e-4] {
+        let tt = trades_to_target(&held, 1e6, &target, 0.0, |_, x: f64| b * x.abs().powf(1.5)).unwrap();
+        let c: f64 = tt.costs.iter().sum();
+        assert!(tt.net_value.is_finite() && tt.net_value > 0.0, "b = {b}: {tt:?}");
+        assert!(
+            (tt.net_value - (1e6 - c)).abs() <= 1e-6,
+            "b = {b}: {} vs {}",
+            tt.net_value,
+            1e6 - c
+        );
+        for i in 0..2 {
+            assert!(
+                (tt.trades[i] - 0.5 * tt.net_value).abs() <= 1e-3 * tt.net_value,
+                "b = {b}: {tt:?}"
+            );
+        }
+    }
+    // costs that exceed any value the book could keep: an error, not NaN
+    let e = trades_to_target(
+        &held,
+        1e6,
+        &target,
+        0.0,
+        |_, x: f64| if x != 0.0 { 2e6 } else { 0.0 },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("exceed the book's value"), "{e}");
+}
