@@ -23,6 +23,28 @@ pub(crate) const COLORS: [RGBColor; 12] = [
     RGBColor(128, 0, 0),
 ];
 
+/// Check a chart's file name and create its folder: charts are SVG, so the name must end in
+/// `.svg` (a `.png` would hold SVG text).
+pub(crate) fn prepare_svg_path(path: &Path) -> Result<()> {
+    if path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+        != Some("svg")
+    {
+        anyhow::bail!(
+            "{}: charts are written as SVG; give a file name ending in .svg (render it to PNG with e.g. rsvg-convert)",
+            path.display()
+        );
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    Ok(())
+}
+
 /// Width of the panel right of a plot that lists its legend (so the legend covers no data).
 pub(crate) const LEGEND_W: u32 = 300;
 
@@ -105,6 +127,7 @@ pub fn smiles_svg(path: &Path, surfaces: &[VolSurface]) -> Result<()> {
         }
     }
     let n = panels.len().max(1);
+    prepare_svg_path(path)?;
     let root = SVGBackend::new(path, (1000 + LEGEND_W, 460 * n as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     for ((title, slices), area) in panels.iter().zip(root.split_evenly((n, 1))) {
@@ -239,6 +262,7 @@ pub fn frontier_svg(path: &Path, r: &ballast::analysis::FrontierReport) -> Resul
     let (y0, y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
+    prepare_svg_path(path)?;
     let root = SVGBackend::new(path, (1000 + LEGEND_W, 640)).into_drawing_area();
     root.fill(&WHITE)?;
     let (plot, panel) = root.split_horizontally(1000);

@@ -146,7 +146,15 @@ fn bad_strategy_files_are_named() {
     ));
     assert!(e.contains("after the data ends"), "{e}");
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { threshold = -0.05 }"));
-    assert!(e.contains("threshold = -0.05 must be > 0"), "{e}");
+    assert!(
+        e.contains("threshold = -0.05 must be a fraction between 0 and 1"),
+        "{e}"
+    );
+    let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { threshold = 5 }"));
+    assert!(
+        e.contains("5 looks like a percentage") && e.contains("0.05"),
+        "{e}"
+    );
     let e = bt_err(&GOOD.replace("window = 60", "window = 60\nrebalance = { dates = [] }"));
     assert!(e.contains("dates = [] has no dates"), "{e}");
     let e = bt_err(&GOOD.replace(

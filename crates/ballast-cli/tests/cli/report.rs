@@ -160,3 +160,21 @@ fn every_report_error_names_the_file() {
         assert!(e.contains("p.toml: ") && e.contains(want), "{e}");
     }
 }
+
+#[test]
+fn a_band_written_as_a_percentage_is_refused() {
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
+        .unwrap()
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
+        .replace("band = 0.05 ", "band = 5 ");
+    let f = write(&dir, "p.toml", &text);
+    let e = run_err(&["report", &f]);
+    assert!(
+        e.contains("p.toml") && e.contains("band = 5") && e.contains("0.05"),
+        "{e}"
+    );
+}

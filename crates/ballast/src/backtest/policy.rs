@@ -98,11 +98,13 @@ impl Policy {
             ("vol_trigger", rules.vol_trigger),
         ] {
             if let Some(x) = v {
-                if !(x > 0.0 && x.is_finite() && x <= 100.0) {
+                if x == 0.0 {
                     return bad(format!(
-                        "{name} = {} must be > 0 and at most 100 (a fraction, e.g. 0.05)",
-                        Num(x)
+                        "{name} = 0 never lets a weight drift: give a fraction > 0 (e.g. 0.05)"
                     ));
+                }
+                if let Err(e) = Band::check_width(name, x) {
+                    return bad(e.to_string());
                 }
             }
         }

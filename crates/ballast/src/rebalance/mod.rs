@@ -6,6 +6,7 @@
 //! to the value net of the costs of reaching it ([`trades_to_target`]).
 
 use crate::data::AssetMap;
+use crate::message::Num;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -47,6 +48,32 @@ impl Band {
             BandKind::Absolute => Band::Absolute(width),
             BandKind::Relative => Band::Relative(width),
         }
+    }
+
+    /// Check a width: a fraction in [0, 1] (0.05 = 5 points, or 5 % of the target), with the
+    /// fix when it looks like a percentage.
+    ///
+    /// # Errors
+    /// [`RebalanceError::Invalid`] naming `key` for a width that is negative, not finite or
+    /// above 1.
+    pub fn check_width(key: &str, width: f64) -> Result<(), RebalanceError> {
+        if (0.0..=1.0).contains(&width) {
+            return Ok(());
+        }
+        let hint = if width > 1.0 && width <= 100.0 {
+            format!(
+                "; {} looks like a percentage: write fractions, {} for {} %",
+                Num(width),
+                Num(width / 100.0),
+                Num(width)
+            )
+        } else {
+            String::new()
+        };
+        Err(RebalanceError::Invalid(format!(
+            "{key} = {} must be a fraction between 0 and 1 (e.g. 0.05){hint}",
+            Num(width)
+        )))
     }
 
     /// Its width.
@@ -422,10 +449,7 @@ fn check(inp: &RebalanceInput<'_>) -> Result<(), RebalanceError> {
     if !(inp.fee_bps.is_finite() && (0.0..10_000.0).contains(&inp.fee_bps)) {
         return Err(invalid(format!("fee_bps {} must be in [0, 10000)", inp.fee_bps)));
     }
-    let band = inp.band.width();
-    if !(band.is_finite() && band >= 0.0) {
-        return Err(invalid(format!("band {band} must be ≥ 0")));
-    }
+    Band::check_width("band", inp.band.width())?;
     if !(inp.cash.is_finite() && inp.min_trade_usd.is_finite() && inp.min_trade_usd >= 0.0) {
         return Err(invalid(
             "cash and min_trade_usd must be finite (min_trade_usd ≥ 0)".into(),
