@@ -4,13 +4,13 @@ use super::{json, repair_note, tail_table, window_line};
 use crate::args::{Format, ReportArgs};
 use crate::table::{num, pct, plural, pp, usd, Table};
 use anyhow::Result;
-use ballast::io::{read_portfolio, read_prices};
+use ballast::io::{read_portfolio, read_portfolio_prices};
 use ballast::portfolio::{analyze, PortfolioReport};
 use ballast::rebalance::Band;
 
 pub fn run(a: &ReportArgs) -> Result<String> {
     let pf = read_portfolio(&a.portfolio)?;
-    let panel = read_prices(pf.prices_path()?)?;
+    let panel = read_portfolio_prices(&pf)?;
     let r = analyze(&pf, &panel)?;
     match a.format {
         Format::Json => json(&r),

@@ -543,3 +543,27 @@ fn flag_commands_name_options_as_flags_in_every_message() {
     let e = run_err(&["report", &f]);
     assert!(e.contains("max_leverage = 500") && !e.contains("--"), "{e}");
 }
+
+#[test]
+fn a_bad_data_file_is_named_with_the_setting_that_names_it() {
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
+    // a path written relative to the working directory instead of the file
+    let f = write(&dir, "p.toml", &text.replace("../../shared", "../shared"));
+    let e = run_err(&["report", &f]);
+    assert!(
+        e.contains("p.toml: [data] prices: ") && e.contains("relative path is read from the folder"),
+        "{e}"
+    );
+    let s = format!(
+        "[data]\nprices = {:?}\nfunding = {:?}\n[[strategy]]\nname = \"x\"\n[strategy.allocation]\nmethod = \"erc\"\n",
+        prices(),
+        prices()
+    );
+    let f = write(&dir, "s.toml", &s);
+    let e = run_err(&["backtest", &f]);
+    assert!(
+        e.contains("s.toml: [data] funding: ") && e.contains("funding_time"),
+        "{e}"
+    );
+}

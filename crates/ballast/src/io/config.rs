@@ -8,6 +8,7 @@ use super::{
 use crate::allocate::ConstraintsSpec;
 use crate::backtest::{Backtest, BacktestFile, MarketData};
 use crate::book::Book;
+use crate::data::PricePanel;
 use crate::instrument::Position;
 use crate::market::MarketSnapshot;
 use crate::portfolio::PortfolioFile;
@@ -68,6 +69,25 @@ pub fn parse_portfolio(text: &str, file: &str) -> Result<PortfolioFile, IoError>
     Ok(pf)
 }
 
+/// An error of a data file, said to come from `key` of the settings file `config`.
+fn named_by(config: &str, key: &str) -> impl Fn(IoError) -> IoError {
+    let (config, key) = (config.to_string(), key.to_string());
+    move |e| IoError::NamedBy {
+        config: config.clone(),
+        key: key.clone(),
+        error: Box::new(e),
+    }
+}
+
+/// The prices a portfolio file's `[data] prices` names.
+///
+/// # Errors
+/// No `[data]` section; the price file's errors, said to come from the portfolio file.
+pub fn read_portfolio_prices(pf: &PortfolioFile) -> Result<PricePanel> {
+    let path = pf.prices_path()?;
+    Ok(read_prices(&path).map_err(named_by(&pf.source, "[data] prices"))?)
+}
+
 /// Read a constraints file (`--constraints FILE.toml`).
 ///
 /// # Errors
@@ -92,18 +112,18 @@ pub fn load_backtest(path: impl AsRef<Path>) -> Result<Backtest> {
 /// As [`load_backtest`].
 pub fn load_backtest_str(text: &str, file: &str, base: &Path) -> Result<Backtest> {
     let spec: BacktestFile = parse_toml(text, file)?;
-    let prices = read_prices(resolve(base, &spec.data.prices))?;
+    let prices = read_prices(resolve(base, &spec.data.prices)).map_err(named_by(file, "[data] prices"))?;
     let volumes = spec
         .data
         .volumes
         .as_deref()
-        .map(|v| read_volumes(resolve(base, v)))
+        .map(|v| read_volumes(resolve(base, v)).map_err(named_by(file, "[data] volumes")))
         .transpose()?;
     let funding = spec
         .data
         .funding
         .as_deref()
-        .map(|f| read_funding(resolve(base, f)))
+        .map(|f| read_funding(resolve(base, f)).map_err(named_by(file, "[data] funding")))
         .transpose()?;
     let market = MarketData::new(&prices, volumes.as_ref(), funding)?;
     Ok(Backtest::from_spec(spec, file, market)?)
@@ -126,7 +146,7 @@ pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
     }
     let mut rows = Vec::new();
     for c in &market.chains {
-        rows.extend(read_option_chain(c)?);
+        rows.extend(read_option_chain(c).map_err(named_by(&pf.source, "[market] chains"))?);
     }
     let mut snap = MarketSnapshot::from_chain_rows(rows)?;
     if let Some(s) = &market.as_of {
@@ -144,7 +164,8 @@ pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
         snap.spot.insert(coin.clone(), *px);
     }
     if let Some(f) = &market.futures {
-        snap.futures = read_futures_prices(f, snap.as_of)?;
+        snap.futures =
+            read_futures_prices(f, snap.as_of).map_err(named_by(&pf.source, "[market] futures"))?;
     }
     let mut positions = Vec::new();
     for h in &pf.holdings {

@@ -17,7 +17,7 @@ mod prices;
 pub use chain::{read_option_chain, read_option_chain_str};
 pub use config::{
     load_backtest, load_backtest_str, load_book, parse_portfolio, parse_toml, read_constraints,
-    read_portfolio, read_toml,
+    read_portfolio, read_portfolio_prices, read_toml,
 };
 pub use funding::{perp_coin, read_funding, read_funding_str};
 pub use futures::{read_futures_prices, read_futures_prices_str};
@@ -32,6 +32,16 @@ use std::path::Path;
 /// From reading files. Lines and columns are 1-based.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {
+    /// A data file named by a setting of a TOML file could not be read or parsed.
+    #[error("{config}: {key}: {error}{}", if matches!(**error, IoError::Read { .. }) { " (a relative path is read from the folder of the file that names it)" } else { "" })]
+    NamedBy {
+        /// The TOML file.
+        config: String,
+        /// The setting that names the data file (`[data] prices`, ...).
+        key: String,
+        /// The data file's error.
+        error: Box<IoError>,
+    },
     /// The file cannot be read (missing, not permitted, ...).
     #[error("{file}: cannot read file: {reason}")]
     Read {
