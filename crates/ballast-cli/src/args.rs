@@ -156,7 +156,7 @@ pub struct WindowArgs {
     #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
     pub assets: Option<Vec<String>>,
     /// Number of returns in the window (the window holds N+1 price rows; at most 10000).
-    #[arg(long, default_value_t = 730, value_name = "N")]
+    #[arg(long, default_value_t = 730, value_name = "N", allow_negative_numbers = true)]
     pub window: usize,
     /// Last date of the window (default: the last date in the file).
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -253,7 +253,7 @@ pub struct OptimizeArgs {
     #[arg(long, value_enum)]
     pub leaf_order: Option<LeafOrder>,
     /// Number of clusters for herc [default: two-difference gap statistic].
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
     pub clusters: Option<usize>,
     /// CVaR confidence β for min-cvar [default: 0.95].
     #[arg(long, value_name = "X", allow_negative_numbers = true)]
@@ -276,10 +276,10 @@ pub struct OptimizeArgs {
     pub tau: Option<f64>,
     /// Keep only the K assets with the highest volatility-adjusted momentum (trailing return ÷
     /// trailing volatility over --momentum-lookback days) before allocating.
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_negative_numbers = true)]
     pub momentum_top: Option<usize>,
     /// Look-back in days for --momentum-top / --momentum-tilt [default: 90].
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     pub momentum_lookback: Option<usize>,
     /// Tilt the weights towards volatility-adjusted momentum: w ∝ w·exp(κ·z), z the
     /// cross-sectional z-score (equal-weight, inverse-vol, erc, risk-budget, hrp, herc).
@@ -298,7 +298,7 @@ pub struct GarchArgs {
     #[arg(long, value_enum, default_value_t = GarchDist::Normal)]
     pub dist: GarchDist,
     /// Forecast horizon in days (1 to 3650).
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, allow_negative_numbers = true)]
     pub horizon: usize,
 }
 
@@ -309,7 +309,7 @@ pub struct FrontierArgs {
     #[command(flatten)]
     pub cov: CovArgs,
     /// Number of frontier portfolios (2 to 500).
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, allow_negative_numbers = true)]
     pub points: usize,
     /// Write an SVG chart of the frontier.
     #[arg(long, value_name = "FILE")]

@@ -49,6 +49,12 @@ pub fn parse_pairs(s: &str, flag: &str) -> Result<Vec<(String, f64)>> {
         if k.is_empty() {
             bail!("{flag}: '{item}' has no name");
         }
+        if let Some(p) = v.strip_suffix('%').and_then(|p| p.trim().parse::<f64>().ok()) {
+            bail!(
+                "{flag}: {k}={v}: write fractions, not percentages: {k}={}",
+                p / 100.0
+            );
+        }
         let x: f64 = v
             .parse()
             .ok()

@@ -6,6 +6,7 @@ use crate::table::{plural, usd, Table};
 use anyhow::{bail, Result};
 use ballast::book::{book_greeks, scenario_pnl, BookGreeks, GreeksTotals, ScenarioPnl, STANDARD_SHOCKS};
 use ballast::hedge::{HedgeGreek, HedgeSpec};
+use ballast::instrument::Instrument;
 use ballast::io::{load_book, read_portfolio};
 use serde::Serialize;
 use std::path::Path;
@@ -98,7 +99,11 @@ fn positions_table(g: &BookGreeks) -> String {
             format!("{:.4}", r.delta),
             usd(r.delta_usd),
             format!("{:.4}", r.delta_premium_adjusted),
-            format!("{:.3e}", r.gamma),
+            if r.gamma == 0.0 {
+                "0".into()
+            } else {
+                format!("{:.3e}", r.gamma)
+            },
             format!("{:.2}", r.vega),
             format!("{:.2}", r.theta),
         ]);
@@ -219,15 +224,20 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
                 } else {
                     let mut t = Table::new(["instrument", "side", "size", "price", "cost USD"]);
                     for tr in &h.trades {
+                        // options trade in coins at a price in coin; inverse perps and
+                        // futures in USD notional at a USD price
+                        let (size, price) = match ballast::instrument::parse_deribit_name(&tr.instrument) {
+                            Ok(Instrument::Option { coin, .. }) => (
+                                format!("{:.4} {coin}", tr.size.abs()),
+                                format!("{} {coin}", tr.price),
+                            ),
+                            _ => (format!("{} USD", usd(tr.size.abs())), format!("{} USD", tr.price)),
+                        };
                         t.row([
                             tr.instrument.clone(),
-                            if tr.size > 0.0 {
-                                "buy".into()
-                            } else {
-                                "sell".into()
-                            },
-                            format!("{:.4}", tr.size.abs()),
-                            format!("{}", tr.price),
+                            if tr.size > 0.0 { "buy" } else { "sell" }.into(),
+                            size,
+                            price,
                             usd(tr.cost_usd),
                         ]);
                     }

@@ -41,7 +41,7 @@ fn table(r: &OptimizeReport) -> String {
                 if let Some(k) = m.top {
                     s += &format!(
                         ", the {} with the best {}-day momentum",
-                        plural(k, "asset"),
+                        plural(k.min(a.assets.len()), "asset"),
                         m.lookback
                     );
                 }
@@ -92,8 +92,21 @@ pub fn weights_table(a: &Allocation) -> String {
         t.row(["cash".to_string(), pct(a.cash), pct(0.0)]);
     }
     let mut out = t.render();
-    if hidden > 0 {
-        out += &format!("  ({} below 0.005 % weight not shown)\n", plural(hidden, "asset"));
+    // coins momentum left out are not "small weights"
+    let n = a.assets.len();
+    let left_out = a
+        .momentum
+        .as_ref()
+        .and_then(|m| m.top)
+        .map_or(0, |k| n.saturating_sub(k));
+    if left_out > 0 {
+        out += &format!("  ({} left out by momentum)\n", plural(left_out, "asset"));
+    }
+    if hidden > left_out {
+        out += &format!(
+            "  ({} below 0.005 % weight not shown)\n",
+            plural(hidden - left_out, "asset")
+        );
     }
     out
 }
