@@ -567,3 +567,32 @@ fn a_bad_data_file_is_named_with_the_setting_that_names_it() {
         "{e}"
     );
 }
+
+#[test]
+fn new_user_slips_get_the_fix() {
+    let p = prices();
+    let e = run_err(&["risk", "--prices", &p, "--weights", "BTC=50%,ETH=50%"]);
+    assert!(e.contains("write fractions") && e.contains("BTC=0.5"), "{e}");
+    let e = usage_err(&["optimize", "--prices", &p, "--window", "-5"]);
+    assert!(e.contains("invalid value '-5' for '--window"), "{e}");
+    let out = run(&["optimize", "--prices", &p, "--momentum-top", "100"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains("the 39 assets with the best 90-day momentum"),
+        "{table}"
+    );
+    let out = run(&["optimize", "--prices", &p, "--momentum-top", "8"]);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("(31 assets left out by momentum)"), "{table}");
+    let dir = scratch();
+    let e = run_err(&[
+        "frontier",
+        "--prices",
+        &p,
+        "--points",
+        "5",
+        "--out",
+        &dir.join("f.png").display().to_string(),
+    ]);
+    assert!(e.contains("give a file name ending in .svg"), "{e}");
+}
