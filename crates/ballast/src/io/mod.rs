@@ -10,6 +10,7 @@ mod chain;
 mod config;
 mod csv_text;
 mod dates;
+mod folder;
 mod funding;
 mod futures;
 mod prices;
