@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod extremes;
 mod greeks;
+mod messages;
 mod one_engine;
 mod readme;
 mod reference;
