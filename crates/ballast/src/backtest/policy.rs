@@ -100,7 +100,7 @@ impl Policy {
             if let Some(x) = v {
                 if x == 0.0 {
                     return bad(format!(
-                        "{name} = 0 never lets a weight drift: give a fraction > 0 (e.g. 0.05)"
+                        "{name} = 0 would fire on every check: give a fraction > 0 (e.g. 0.05)"
                     ));
                 }
                 if let Err(e) = Band::check_width(name, x) {
