@@ -117,7 +117,22 @@ pub(crate) fn find_asset(assets: &[String], asset: &str) -> Result<usize, DataEr
 pub struct PricePanel {
     dates: Vec<Date>,
     assets: Vec<String>,
+    /// Row-major dates × assets.
     values: Vec<f64>,
+    /// The same values column-major (assets × dates), so a window copies each coin's prices as
+    /// one contiguous run.
+    columns: Vec<f64>,
+}
+
+/// Column-major copy of row-major `values` (`t` rows × `n` columns).
+fn transpose(values: &[f64], t: usize, n: usize) -> Vec<f64> {
+    let mut out = vec![0.0; values.len()];
+    for r in 0..t {
+        for c in 0..n {
+            out[c * t + r] = values[r * n + c];
+        }
+    }
+    out
 }
 
 /// What to do with a selected asset that has a missing price inside the window.
@@ -281,10 +296,12 @@ impl PricePanel {
                 if zero_ok { "≥ 0" } else { "> 0" }
             )));
         }
+        let columns = transpose(&values, dates.len(), assets.len());
         Ok(Self {
             dates,
             assets,
             values,
+            columns,
         })
     }
 
@@ -324,13 +341,15 @@ impl PricePanel {
         let keep: Vec<usize> = (0..self.dates.len())
             .filter(|&r| self.values[r * n..(r + 1) * n].iter().any(|v| !v.is_nan()))
             .collect();
+        let values: Vec<f64> = keep
+            .iter()
+            .flat_map(|&r| self.values[r * n..(r + 1) * n].iter().copied())
+            .collect();
         Self {
+            columns: transpose(&values, keep.len(), n),
             dates: keep.iter().map(|&r| self.dates[r]).collect(),
             assets: self.assets.clone(),
-            values: keep
-                .iter()
-                .flat_map(|&r| self.values[r * n..(r + 1) * n].iter().copied())
-                .collect(),
+            values,
         }
     }
 
@@ -420,12 +439,30 @@ impl PricePanel {
         rows.reverse();
         let rows = &rows[..];
         let (d0, d1) = (self.dates[rows[0]], self.dates[rows[need - 1]]);
+        // each column's first missing row; rows are usually one contiguous run
+        let t_all = self.dates.len();
+        let contiguous = rows[need - 1] - rows[0] == need - 1;
+        let column = |c: usize| &self.columns[c * t_all..(c + 1) * t_all];
+        let gap: Vec<Option<usize>> = cols
+            .iter()
+            .map(|&c| {
+                let col = column(c);
+                if contiguous {
+                    col[rows[0]..rows[0] + need]
+                        .iter()
+                        .position(|v| v.is_nan())
+                        .map(|k| rows[0] + k)
+                } else {
+                    rows.iter().copied().find(|&r| col[r].is_nan())
+                }
+            })
+            .collect();
         let mut keep = Vec::with_capacity(cols.len());
         let mut dropped = Vec::new();
-        for &c in &cols {
-            match rows.iter().find(|&&r| self.price(r, c).is_none()) {
+        for (&c, &g) in cols.iter().zip(&gap) {
+            match g {
                 None => keep.push(c),
-                Some(&r) if explicit && spec.incomplete == Incomplete::Error => {
+                Some(r) if explicit && spec.incomplete == Incomplete::Error => {
                     return Err(DataError::MissingInWindow {
                         asset: self.assets[c].clone(),
                         date: self.dates[r],
@@ -442,7 +479,12 @@ impl PricePanel {
         }
         let mut prices = Vec::with_capacity(keep.len() * need);
         for &c in &keep {
-            prices.extend(rows.iter().map(|&r| self.values[r * n + c]));
+            let col = column(c);
+            if contiguous {
+                prices.extend_from_slice(&col[rows[0]..rows[0] + need]);
+            } else {
+                prices.extend(rows.iter().map(|&r| col[r]));
+            }
         }
         Ok(PriceWindow {
             dates: rows.iter().map(|&r| self.dates[r]).collect(),
