@@ -26,6 +26,17 @@ pub fn reference_path(name: &str) -> PathBuf {
     shared("BALLAST_REFERENCE_DIR", "reference").join(name)
 }
 
+/// `examples/portfolio.toml` with its price path made absolute, to be edited and written to a
+/// scratch folder.
+pub fn example_portfolio() -> String {
+    std::fs::read_to_string(root().join("examples/portfolio.toml"))
+        .unwrap()
+        .replace(
+            "prices = \"../../shared/data/crypto_daily_close.csv\"",
+            &format!("prices = {:?}", prices()),
+        )
+}
+
 /// The daily close panel.
 pub fn prices() -> String {
     data("crypto_daily_close.csv")

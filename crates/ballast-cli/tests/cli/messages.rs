@@ -59,13 +59,7 @@ fn confidence_levels_are_checked_once_for_every_path() {
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains(" 57%") && table.contains("99.5%"), "{table}");
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
-        .unwrap()
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        )
-        .replace("confidence = [0.95, 0.99]", "confidence = [95]");
+    let text = example_portfolio().replace("confidence = [0.95, 0.99]", "confidence = [95]");
     let f = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &f]);
     assert!(e.contains("p.toml") && e.contains("[risk] confidence"), "{e}");
@@ -114,13 +108,7 @@ fn flag_commands_name_options_as_flags_in_every_message() {
     }
     // a file keeps its keys
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
-        .unwrap()
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        )
-        .replace("max_leverage = 1.0", "max_leverage = 500");
+    let text = example_portfolio().replace("max_leverage = 1.0", "max_leverage = 500");
     let f = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &f]);
     assert!(e.contains("max_leverage = 500") && !e.contains("--"), "{e}");

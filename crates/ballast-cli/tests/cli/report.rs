@@ -74,13 +74,7 @@ fn report_json_is_consistent() {
 #[test]
 fn report_without_breach_proposes_no_trades() {
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
-    let text = text
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        )
-        .replace("band = 0.05 ", "band = 0.99 ");
+    let text = example_portfolio().replace("band = 0.05 ", "band = 0.99 ");
     let p = write(&dir, "p.toml", &text);
     let v = run_json(&["report", &p, "--format", "json"]);
     assert_eq!(v["rebalance"]["rebalance"], false);
@@ -96,16 +90,10 @@ fn one_covariance_estimate_per_report_with_momentum() {
     // momentum keeps 4 of the 8 coins; the target is measured on the block of the report's
     // own (Ledoit-Wolf) estimate, so the risk after the trades is the target's
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
-    let text = text
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        )
-        .replace(
-            "max_weight = 0.35",
-            "max_weight = 0.35\nmomentum = { top = 4, lookback = 90 }",
-        );
+    let text = example_portfolio().replace(
+        "max_weight = 0.35",
+        "max_weight = 0.35\nmomentum = { top = 4, lookback = 90 }",
+    );
     let p = write(&dir, "p.toml", &text);
     let v = run_json(&["report", &p, "--format", "json"]);
     let kept = v["target"]["weights"]
@@ -129,11 +117,8 @@ fn one_covariance_estimate_per_report_with_momentum() {
 #[test]
 fn a_report_refuses_derivatives_it_would_leave_out() {
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml")).unwrap();
-    let text = text.replace(
-        "prices = \"../../shared/data/crypto_daily_close.csv\"",
-        &format!("prices = {:?}", prices()),
-    ) + "\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -500.0\n";
+    let text = example_portfolio();
+    let text = text + "\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -500.0\n";
     let p = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &p]);
     assert!(
@@ -145,12 +130,7 @@ fn a_report_refuses_derivatives_it_would_leave_out() {
 #[test]
 fn every_report_error_names_the_file() {
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
-        .unwrap()
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        );
+    let text = example_portfolio();
     for (from, to, want) in [
         ("asset = \"BTC\"", "asset = \"BTX\"", "unknown asset 'BTX'"),
         ("max_weight = 0.35", "max_weight = 0.1", "[target] infeasible"),
@@ -164,13 +144,7 @@ fn every_report_error_names_the_file() {
 #[test]
 fn a_band_written_as_a_percentage_is_refused() {
     let dir = scratch();
-    let text = std::fs::read_to_string(root().join("examples/portfolio.toml"))
-        .unwrap()
-        .replace(
-            "prices = \"../../shared/data/crypto_daily_close.csv\"",
-            &format!("prices = {:?}", prices()),
-        )
-        .replace("band = 0.05 ", "band = 5 ");
+    let text = example_portfolio().replace("band = 0.05 ", "band = 5 ");
     let f = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &f]);
     assert!(
