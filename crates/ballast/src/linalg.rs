@@ -203,6 +203,28 @@ impl SymMatrix {
         self.to_faer().self_adjoint_eigenvalues(Side::Lower).ok()
     }
 
+    /// Eigenvalues in **nonincreasing** order with their unit eigenvectors: `(λ, V)` with V
+    /// row-major N×N, column k the eigenvector of λ_k, A = V diag(λ) Vᵀ. Signs as the solver
+    /// returns them (callers fix their own convention). `None` if not finite or the solver fails.
+    pub fn eigen_descending(&self) -> Option<(Vec<f64>, Vec<f64>)> {
+        if !self.is_finite() {
+            return None;
+        }
+        let evd = self.to_faer().self_adjoint_eigen(Side::Lower).ok()?;
+        let (u, s) = (evd.U(), evd.S());
+        let n = self.n;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| s[b].total_cmp(&s[a]));
+        let values = order.iter().map(|&k| s[k]).collect();
+        let mut vectors = vec![0.0; n * n];
+        for i in 0..n {
+            for (c, &k) in order.iter().enumerate() {
+                vectors[i * n + c] = u[(i, k)];
+            }
+        }
+        Some((values, vectors))
+    }
+
     /// The matrix with its eigenvalues floored at `floor`: V max(Λ, floor) Vᵀ. With floor = 0
     /// this is the nearest positive semi-definite matrix in the Frobenius norm (Higham 1988,
     /// "Computing a nearest symmetric positive semidefinite matrix"). `None` if not finite.

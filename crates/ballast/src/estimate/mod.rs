@@ -6,6 +6,7 @@
 
 mod config;
 mod covariance;
+mod factor;
 mod garch;
 mod mean;
 mod volatility;
@@ -14,6 +15,10 @@ use crate::message::Num;
 
 pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, ExpectedReturns, MuMethod};
 pub use covariance::{Covariance, CovarianceInfo, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
+pub use factor::{
+    BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, PcaComponents, ResidualDdof,
+    MAX_FACTORS,
+};
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
     GARCH_MIN_OBSERVATIONS, MAX_FORECAST_DAYS,
@@ -69,6 +74,9 @@ pub enum EstimateError {
     /// A constant series given to a volatility model.
     #[error("the series is constant (zero variance): a volatility model needs returns that vary")]
     ConstantSeries,
+    /// A factor model that cannot be fitted as asked (the message says why and what to do).
+    #[error("{0}")]
+    Factor(String),
     /// NaN or infinite entries.
     #[error("the covariance matrix is not finite")]
     NotFinite,

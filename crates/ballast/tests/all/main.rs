@@ -15,6 +15,7 @@ mod price_formats;
 mod properties;
 mod reference_black_litterman;
 mod reference_covariance;
+mod reference_factor;
 mod reference_garch;
 mod reference_hrp;
 mod reference_mean_variance;
