@@ -98,6 +98,24 @@ pub enum MethodDetails {
         /// δ.
         risk_aversion: f64,
     },
+    /// Factor risk budgeting: the model, budgets and what was reached.
+    FactorRiskParity {
+        /// The factor model (`explicit:BTC,ETH`, `pca:3`, ...).
+        model: String,
+        /// Factor names.
+        factors: Vec<String>,
+        /// Budget per factor (shares of σ when the residual is budgeted, of the factors' sum
+        /// otherwise).
+        budgets: Vec<f64>,
+        /// The residual's budget, when budgeted.
+        residual_budget: Option<f64>,
+        /// Exposures Bᵀw of the weights.
+        exposures: Vec<f64>,
+        /// Relative factor risk contributions reached (factors, then the residual), summing to 1.
+        contributions: Vec<f64>,
+        /// Long-only (else fully invested with any sign).
+        long_only: bool,
+    },
     /// The number of HERC clusters (given or from the gap statistic).
     Herc {
         /// k.
@@ -343,6 +361,24 @@ impl Serialize for Allocation {
                 m.serialize_entry("risk_aversion", risk_aversion)?;
             }
             MethodDetails::Herc { clusters } => m.serialize_entry("clusters", clusters)?,
+            MethodDetails::FactorRiskParity {
+                model,
+                factors,
+                budgets,
+                residual_budget,
+                exposures,
+                contributions,
+                long_only,
+            } => {
+                let k = factors.len();
+                m.serialize_entry("factor_model", model)?;
+                m.serialize_entry("long_only", long_only)?;
+                m.serialize_entry("factor_budgets", &AssetMap::new(factors, budgets))?;
+                m.serialize_entry("residual_budget", residual_budget)?;
+                m.serialize_entry("factor_exposures", &AssetMap::new(factors, exposures))?;
+                m.serialize_entry("factor_risk_contributions", &AssetMap::new(factors, &contributions[..k]))?;
+                m.serialize_entry("residual_risk_contribution", &contributions[k])?;
+            }
         }
         m.end()
     }

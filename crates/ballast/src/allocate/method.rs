@@ -35,6 +35,8 @@ pub enum Method {
     MinCvar,
     /// Black–Litterman posterior, max-Sharpe under the constraints.
     BlackLitterman,
+    /// Factor risk budgeting (equal budgets: factor risk parity).
+    FactorRiskParity,
 }
 
 impl Method {
@@ -117,6 +119,17 @@ pub enum AllocationMethod {
         /// Risk aversion δ of the prior π = δ Σ w_mkt + r_f.
         risk_aversion: f64,
     },
+    /// Factor risk budgeting on a factor model fitted to the window.
+    FactorRiskParity {
+        /// The factor model.
+        factors: crate::estimate::FactorModelSpec,
+        /// Budget per factor (`None` = equal), in the model's factor order.
+        budgets: Option<Vec<(String, f64)>>,
+        /// The residual's budget (long-only), `None` = not budgeted.
+        residual: Option<f64>,
+        /// Long-only (default) or fully invested with any sign (Riskfolio's FC).
+        long_only: bool,
+    },
 }
 
 impl AllocationMethod {
@@ -136,6 +149,7 @@ impl AllocationMethod {
             Self::Herc { .. } => Method::Herc,
             Self::MinCvar { .. } => Method::MinCvar,
             Self::BlackLitterman { .. } => Method::BlackLitterman,
+            Self::FactorRiskParity { .. } => Method::FactorRiskParity,
         }
     }
 }

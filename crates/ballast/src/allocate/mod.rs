@@ -14,6 +14,7 @@ mod bounds;
 mod conic;
 mod constraints;
 mod dendrogram;
+mod factor_budget;
 mod hrp;
 mod inverse_vol;
 mod mean_variance;
@@ -31,6 +32,7 @@ pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUnc
 pub use bounds::WeightBounds;
 pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
 pub use dendrogram::{Dendrogram, Linkage};
+pub use factor_budget::FactorRiskBudgeting;
 pub use hrp::{herc, hrp, hrp_order, hrp_with, HrpConfig, LeafOrder};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};

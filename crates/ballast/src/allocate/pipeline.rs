@@ -3,13 +3,13 @@
 //! result, over the caller's universe.
 
 use super::{
-    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError,
+    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError, FactorRiskBudgeting,
     Allocation, AllocationMethod, AllocationSpec, BlackLitterman, Constraints, HrpConfig, Method,
     MethodDetails, MomentumReport, MvObjective, RiskBudgeting, ViewUncertainty, VolTargetReport,
     WeightBounds,
 };
 use crate::data::Returns;
-use crate::estimate::{signal_tilt, vol_adjusted_momentum, Covariance, CovarianceSpec};
+use crate::estimate::{signal_tilt, vol_adjusted_momentum, Covariance, CovarianceSpec, FactorModel};
 
 /// The assets a request allocates over (after any momentum selection), with their returns and
 /// fitted covariance.
@@ -320,6 +320,29 @@ impl AllocationSpec {
                 tau,
                 risk_aversion,
             } => return self.black_litterman(cov, cons, views, confidences.as_deref(), *tau, *risk_aversion),
+            A::FactorRiskParity {
+                factors,
+                budgets,
+                residual,
+                long_only,
+            } => {
+                let model = FactorModel::new(factors.clone()).fit_on(&sel.returns, cov)?;
+                let budgets = budgets.as_ref().map(|b| {
+                    model
+                        .factors
+                        .iter()
+                        .map(|f| b.iter().find(|(n, _)| n == f).map_or(0.0, |p| p.1))
+                        .collect()
+                });
+                FactorRiskBudgeting {
+                    budgets,
+                    residual: *residual,
+                    long_only: *long_only,
+                    bounds: bounds.cloned(),
+                    ..FactorRiskBudgeting::default()
+                }
+                .weights(&model, cov)?
+            }
         };
         Ok((a, mu))
     }

@@ -27,7 +27,7 @@
 //! that cannot be honoured is refused when it is built, never silently ignored.
 
 use super::{AllocateError, AllocationMethod, ConstraintsSpec, LeafOrder, Linkage, Method, VolTarget};
-use crate::estimate::{ExpectedReturns, MuMethod};
+use crate::estimate::{ExpectedReturns, FactorModelSpec, MuMethod, PcaComponents};
 use crate::message::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -139,6 +139,14 @@ pub struct AllocationOptions {
     pub max_leverage: Option<f64>,
     /// Momentum selection and tilt.
     pub momentum: Option<MomentumSpec>,
+    /// Factor model of factor-risk-parity: `explicit:BTC,ETH`, `market:BTC`, `pca:3`.
+    pub factors: Option<FactorModelSpec>,
+    /// Budget per factor (factor-risk-parity), > 0, summing to 1; a `residual` entry budgets
+    /// the residual too (long-only). Default: equal over the factors.
+    pub factor_budgets: Option<BTreeMap<String, f64>>,
+    /// Long-only (default true); false = fully invested with any sign, Riskfolio's
+    /// `rp_optimization(model='FC')` (factor-risk-parity).
+    pub long_only: Option<bool>,
 }
 
 impl AllocationOptions {
@@ -166,6 +174,9 @@ impl AllocationOptions {
             vol_target: None,
             max_leverage: None,
             momentum: None,
+            factors: None,
+            factor_budgets: None,
+            long_only: None,
         }
     }
 }
@@ -300,6 +311,9 @@ impl TryFrom<AllocationOptions> for AllocationSpec {
         only(o.leaf_order.is_some(), "leaf_order", &[Hrp])?;
         only(o.clusters.is_some(), "clusters", &[Herc])?;
         only(o.beta.is_some(), "beta", &[MinCvar])?;
+        only(o.factors.is_some(), "factors", &[FactorRiskParity])?;
+        only(o.factor_budgets.is_some(), "factor_budgets", &[FactorRiskParity])?;
+        only(o.long_only.is_some(), "long_only", &[FactorRiskParity])?;
         only(
             o.views.is_some() || o.tau.is_some() || o.view_confidences.is_some(),
             "views / tau / view_confidences",
@@ -409,6 +423,69 @@ fn build_method(
             target_return: o.target_return.map(target_return).transpose()?,
         },
         Method::BlackLitterman => black_litterman(o)?,
+        Method::FactorRiskParity => factor_risk_parity(o)?,
+    })
+}
+
+/// Factor risk parity: a factor model, budgets over its factors (and the residual), the sign
+/// rule.
+fn factor_risk_parity(o: &AllocationOptions) -> Result<AllocationMethod, AllocateError> {
+    let factors = o.factors.clone().ok_or_else(|| {
+        AllocateError::BadParameter(
+            "method = 'factor-risk-parity' needs factors: a factor model such as explicit:BTC,ETH, market:BTC or pca:3".into(),
+        )
+    })?;
+    let long_only = o.long_only.unwrap_or(true);
+    let names = factors.factor_names();
+    let mut residual = None;
+    let budgets = match &o.factor_budgets {
+        None => None,
+        Some(b) => {
+            if matches!(factors, FactorModelSpec::Pca(PcaComponents::Explained(_))) {
+                return bad("factor_budgets need a known number of factors: write pca:K, not a fraction of variance".into());
+            }
+            let mut list = Vec::new();
+            for (name, v) in b {
+                if !(v.is_finite() && *v > 0.0) {
+                    return bad(format!("factor budget of {name} is {v}; every budget must be > 0"));
+                }
+                if name == "residual" {
+                    residual = Some(*v);
+                } else if !names.contains(name) {
+                    return bad(format!(
+                        "factor_budgets: '{name}' is not a factor of {factors} ({}, or residual)",
+                        names.join(", ")
+                    ));
+                } else {
+                    list.push((name.clone(), *v));
+                }
+            }
+            if let Some(f) = names.iter().find(|f| !list.iter().any(|(n, _)| n == *f)) {
+                return bad(format!("factor_budgets: no budget for factor {f}; give one per factor of {factors}"));
+            }
+            let s: f64 = b.values().sum();
+            if (s - 1.0).abs() > 1e-6 {
+                return bad(format!("factor_budgets sum to {s:.6}; they must sum to 1 (residual included)"));
+            }
+            Some(list)
+        }
+    };
+    if residual.is_some() && !long_only {
+        return bad("a residual budget needs long_only = true: the fully invested any-sign portfolio puts no risk in the residual".into());
+    }
+    let bounded = o.min_weight.is_some()
+        || o.max_weight.is_some()
+        || o.constraints.as_ref().is_some_and(|c| {
+            c.min_weight.is_some() || c.max_weight.is_some() || !c.bounds.is_empty()
+        });
+    if bounded && !long_only {
+        return bad("weight bounds need long_only = true (the any-sign factor risk parity portfolio is unbounded, as Riskfolio's)".into());
+    }
+    Ok(AllocationMethod::FactorRiskParity {
+        factors,
+        budgets,
+        residual,
+        long_only,
     })
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod data_errors;
 mod deribit_greeks;
 mod estimators_extra;
+mod factor_risk;
 mod fuzz_regressions;
 mod hedge;
 mod layers;

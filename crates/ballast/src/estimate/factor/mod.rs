@@ -105,6 +105,19 @@ impl FactorModel {
         }
     }
 
+    /// As [`Self::fit`], with PCA taking the components of `covariance` (an estimate the caller
+    /// already has, over the same coins) instead of fitting [`Self::covariance`].
+    ///
+    /// # Errors
+    /// As [`Self::fit_with_factors`].
+    pub fn fit_on(&self, returns: &Returns, covariance: &Covariance) -> Result<FittedFactorModel, EstimateError> {
+        self.check()?;
+        match &self.spec {
+            FactorModelSpec::Pca(k) => pca::fit_on(returns, covariance, *k),
+            spec => regression::fit(self, spec, returns, None),
+        }
+    }
+
     fn check(&self) -> Result<(), EstimateError> {
         let bad = |m: &str| Err(EstimateError::Factor(m.to_string()));
         let regression = !matches!(self.spec, FactorModelSpec::Pca(_));

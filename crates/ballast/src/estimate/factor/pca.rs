@@ -11,6 +11,11 @@ pub(super) fn fit(
     estimator: &CovarianceSpec,
     components: PcaComponents,
 ) -> Result<FittedFactorModel, EstimateError> {
+    check(returns, components)?;
+    fit_on(returns, &estimator.fit(returns)?, components)
+}
+
+fn check(returns: &Returns, components: PcaComponents) -> Result<(), EstimateError> {
     let (t, n) = (returns.n_periods(), returns.n_assets());
     if let PcaComponents::Count(k) = components {
         if k > n {
@@ -24,7 +29,20 @@ pub(super) fn fit(
             )));
         }
     }
-    let s = estimator.fit(returns)?;
+    Ok(())
+}
+
+/// Principal components of `s`, the covariance of `returns` (same coins).
+pub(super) fn fit_on(
+    returns: &Returns,
+    s: &Covariance,
+    components: PcaComponents,
+) -> Result<FittedFactorModel, EstimateError> {
+    check(returns, components)?;
+    let (t, n) = (returns.n_periods(), returns.n_assets());
+    if s.assets != returns.assets() {
+        return Err(EstimateError::Factor("the covariance and the returns cover different coins".into()));
+    }
     let (values, vectors) = s.matrix.eigen_descending().ok_or(EstimateError::NotFinite)?;
     let trace: f64 = s.matrix.diagonal().iter().sum();
     let ratio: Vec<f64> = values.iter().map(|l| l / trace).collect();
