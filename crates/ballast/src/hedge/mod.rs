@@ -14,6 +14,10 @@
 //! A Greek that no candidate instrument carries, while the book is outside its band, is an
 //! error naming it (not a silent partial hedge); so is an infeasible program.
 
+mod correlation;
+
+pub use correlation::{beta_hedge, min_variance_hedge, CorrelationHedge, OutOfSample, RegimeStats, SingleHedge};
+
 use crate::book::{position_risk, GreeksTotals, PositionLine, PositionRisk};
 use crate::instrument::{Instrument, Position};
 use crate::market::MarketSnapshot;
@@ -77,6 +81,9 @@ pub enum HedgeError {
     #[error("hedge instrument {0}: {1}")]
     /// A candidate instrument that cannot be used (name, reason).
     BadInstrument(String, String),
+    #[error("{0}")]
+    /// A correlation hedge that cannot be computed (the message says why).
+    Correlation(String),
     #[error("band for {0} must be a finite number ≥ 0")]
     /// A negative or non-finite band (the Greek).
     BadBand(&'static str),

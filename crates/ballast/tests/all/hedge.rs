@@ -133,3 +133,56 @@ fn unreachable_and_infeasible_targets_are_errors() {
     let e = hedge(&b, &m, &spec(&[(HedgeGreek::Delta, -1.0)], None)).unwrap_err();
     assert!(matches!(e, HedgeError::BadBand("delta")));
 }
+
+/// The minimum-variance hedge of the equal-weight basket of the coins other than BTC and ETH
+/// with BTC and ETH: `factor.json` → `min_variance_hedge` (= minus statsmodels' OLS slopes).
+#[test]
+fn min_variance_hedge_matches_the_reference() {
+    use crate::common::{f, json, reference_returns};
+    use ballast::hedge::min_variance_hedge;
+    let sec = json("factor.json")["sections"]["min_variance_hedge"].clone();
+    let r = reference_returns();
+    let basket: Vec<String> = sec["portfolio_assets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    let b = r.select(&basket).unwrap();
+    let p = b.portfolio(&vec![1.0 / basket.len() as f64; basket.len()]);
+    let names = vec!["BTC".to_string(), "ETH".to_string()];
+    let hedges: Vec<Vec<f64>> = names
+        .iter()
+        .map(|n| r.column(r.asset_index(n).unwrap()).to_vec())
+        .collect();
+    let h = min_variance_hedge(&p, &names, &hedges, 365, 0.05, 365.0).unwrap();
+    let rel = |a: f64, b: f64| ((a - b) / b).abs();
+    assert!(rel(h.hedge_ratios[0], f(&sec["hedge_ratios"]["BTC"])) < 1e-10);
+    assert!(rel(h.hedge_ratios[1], f(&sec["hedge_ratios"]["ETH"])) < 1e-10);
+    assert!(rel(h.unhedged_vol_annual, f(&sec["unhedged_vol_annual"])) < 1e-10);
+    assert!(rel(h.hedged_vol_annual, f(&sec["hedged_vol_annual"])) < 1e-10);
+    assert!(rel(h.variance_reduction, f(&sec["variance_reduction"])) < 1e-10);
+    for s in &h.single_instrument {
+        let want = &sec["single_instrument_hedges"][s.instrument.as_str()];
+        assert!(rel(s.hedge_ratio, f(&want["hedge_ratio"])) < 1e-10);
+        assert!(rel(s.hedged_vol_annual, f(&want["hedged_vol_annual"])) < 1e-10);
+        assert!(rel(s.variance_reduction, f(&want["variance_reduction"])) < 1e-10);
+    }
+    // walk-forward over the last 365 days: crisis days are the worst 5 % of BTC days
+    let oos = h.out_of_sample.unwrap();
+    assert_eq!(oos.all.days, 730 - 365);
+    assert_eq!(oos.crisis.days + oos.calm.days, oos.all.days);
+    assert_eq!(oos.crisis.days, 19);
+    // on crash days the short hedge earns what the basket loses
+    assert!(oos.crisis.mean_hedged > oos.crisis.mean_unhedged + 0.03, "{oos:?}");
+    assert!(oos.crisis.worst_hedged > oos.crisis.worst_unhedged, "{oos:?}");
+    assert!(oos.all.variance_reduction > 0.5 && oos.all.variance_reduction < 1.0);
+    // bad input
+    let e = min_variance_hedge(&p, &names, &hedges, 2, 0.05, 365.0).unwrap_err();
+    assert!(e.to_string().contains("fit_window"), "{e}");
+    let same = vec![hedges[0].clone(), hedges[0].clone()];
+    let e = min_variance_hedge(&p, &names, &same, 365, 0.05, 365.0).unwrap_err();
+    assert!(e.to_string().contains("collinear"), "{e}");
+    let e = min_variance_hedge(&p, &names, &hedges, 365, 0.7, 365.0).unwrap_err();
+    assert!(e.to_string().contains("crisis_quantile"), "{e}");
+}
