@@ -1,7 +1,9 @@
 //! Command-line arguments.
 
 use ballast::allocate::{LeafOrder, Linkage, Method};
-use ballast::estimate::{CovarianceMethod, GarchDist, MuMethod};
+use ballast::estimate::{
+    BetaAdjustment, CovarianceMethod, FactorModelSpec, GarchDist, MuMethod, ResidualDdof,
+};
 use ballast::hedge::HedgeGreek;
 use ballast::io::PriceField;
 use ballast::pricing::surface::SmileWeights;
@@ -46,8 +48,12 @@ pub enum Command {
     /// Deribit chain (--chain).
     #[command(arg_required_else_help = true)]
     Greeks(GreeksArgs),
-    /// Least-cost trades that bring the book's chosen Greeks (per underlying) inside bands.
+    /// Least-cost trades that bring the book's chosen Greeks (per underlying) inside bands
+    /// (--neutral), or a perpetual hedge of the book's market risk (--beta, --min-variance).
     Hedge(HedgeArgs),
+    /// Fit a factor model (market beta, explicit factors, PCA): loadings, alphas, R²,
+    /// residual variances, factor and factor-model covariances.
+    Factors(FactorsArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
     /// Walk-forward backtest of the strategies in a strategy file: metrics, overfitting checks,
@@ -76,8 +82,28 @@ pub struct HedgeArgs {
     /// Portfolio file with [[position]]s and a [market] section.
     pub portfolio: PathBuf,
     /// Greeks to neutralise, e.g. delta or delta,gamma,vega.
-    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    #[arg(long, value_enum, value_delimiter = ',', required_unless_present_any = ["beta", "min_variance"], conflicts_with_all = ["beta", "min_variance"])]
     pub neutral: Vec<HedgeGreek>,
+    /// Hedge the holdings' market beta with perpetuals: the beta to reach per instrument
+    /// (default 0, market neutral), with --perps naming the instruments.
+    #[arg(long, value_delimiter = ',', value_name = "BETA,...", num_args = 0.., allow_negative_numbers = true, conflicts_with = "min_variance")]
+    pub beta: Option<Vec<f64>>,
+    /// Minimum-variance hedge of the holdings with these perpetuals, e.g.
+    /// BTC-PERPETUAL,ETH-PERPETUAL.
+    #[arg(long, value_delimiter = ',', value_name = "PERP,...")]
+    pub min_variance: Option<Vec<String>>,
+    /// Perpetuals of the --beta hedge [default: BTC-PERPETUAL].
+    #[arg(long, value_delimiter = ',', value_name = "PERP,...", requires = "beta")]
+    pub perps: Option<Vec<String>>,
+    /// Days of history for the hedge's walk-forward test (refits on the file's [data] window).
+    #[arg(long, default_value_t = 1825, allow_negative_numbers = true)]
+    pub history: usize,
+    /// Crisis days of the walk-forward test: the first instrument's worst days at this quantile.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    pub crisis_quantile: f64,
+    /// Funding-rate CSV (Binance format) for the hedge's funding cost over the last 30 days.
+    #[arg(long, value_name = "FILE")]
+    pub funding: Option<PathBuf>,
     /// Hedge instruments (Deribit names); default: each coin's perpetual plus every option
     /// with a two-sided quote.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
@@ -285,6 +311,17 @@ pub struct OptimizeArgs {
     /// cross-sectional z-score (equal-weight, inverse-vol, erc, risk-budget, hrp, herc).
     #[arg(long, value_name = "KAPPA", allow_negative_numbers = true)]
     pub momentum_tilt: Option<f64>,
+    /// Factor model of factor-risk-parity: explicit:BTC,ETH, market:BTC, pca:3.
+    #[arg(long, value_name = "MODEL")]
+    pub factors: Option<FactorModelSpec>,
+    /// Budgets per factor for factor-risk-parity, e.g. BTC=0.6,ETH=0.4; add residual=0.2 to
+    /// budget the residual too [default: equal over the factors].
+    #[arg(long, value_name = "F=b,...")]
+    pub factor_budgets: Option<String>,
+    /// factor-risk-parity: long-only (true, default) or fully invested with shorts (false,
+    /// Riskfolio's rp_optimization(model='FC')).
+    #[arg(long, value_name = "BOOL")]
+    pub long_only: Option<bool>,
 }
 
 #[derive(Args, Debug)]
@@ -340,6 +377,32 @@ pub struct RiskArgs {
     /// Confidence levels for VaR/CVaR.
     #[arg(long, value_delimiter = ',', default_values_t = vec![0.95, 0.99], allow_negative_numbers = true)]
     pub confidence: Vec<f64>,
+    /// Factor risk: exposures, systematic/idiosyncratic variance and factor risk contributions
+    /// under a factor model (market:BTC, explicit:BTC,ETH, pca:3); factor coins need not be held.
+    #[arg(long, value_name = "MODEL")]
+    pub factors: Option<FactorModelSpec>,
+}
+
+#[derive(Args, Debug)]
+pub struct FactorsArgs {
+    #[command(flatten)]
+    pub window: WindowArgs,
+    /// The covariance whose principal components pca: takes.
+    #[command(flatten)]
+    pub cov: CovArgs,
+    /// Factor model: market:BTC, market:equal-weight, explicit:BTC,ETH, pca:3 or pca:0.8.
+    #[arg(long, value_name = "MODEL")]
+    pub model: FactorModelSpec,
+    /// Residual variance SSR/(T − ddof): sample (ddof 1, Riskfolio/skfolio) or regression
+    /// (ddof K+1, statsmodels) [default: sample].
+    #[arg(long, value_enum)]
+    pub residual_ddof: Option<ResidualDdof>,
+    /// Exponentially weighted regression with this half-life in days.
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
+    pub half_life: Option<f64>,
+    /// Shrink market-model betas: blume (0.67 β + 0.33) or vasicek.
+    #[arg(long, value_enum)]
+    pub beta_adjustment: Option<BetaAdjustment>,
 }
 
 #[derive(Args, Debug)]

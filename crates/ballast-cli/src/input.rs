@@ -118,6 +118,9 @@ pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
         vol_target: a.vol_target,
         max_leverage: a.max_leverage,
         momentum,
+        factors: a.factors.clone(),
+        factor_budgets: map(&a.factor_budgets, "--factor-budgets")?,
+        long_only: a.long_only,
         ..AllocationOptions::new(a.method)
     };
     Ok(AllocationSpec::try_from(options)?)

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         args::Command::Greeks(a) => commands::greeks::run(a),
         args::Command::Surface(a) => commands::surface::run(a),
         args::Command::Hedge(a) => commands::book::hedge(a),
+        args::Command::Factors(a) => commands::factors::run(a),
         args::Command::Backtest(a) => commands::backtest::run(a),
     };
     match result {

@@ -165,6 +165,9 @@ fn scenario_table(g: &BookGreeks, sc: &[ScenarioPnl]) -> String {
 }
 
 pub fn hedge(a: &HedgeArgs) -> Result<String> {
+    if a.beta.is_some() || a.min_variance.is_some() {
+        return super::factor_hedge::run(a);
+    }
     let mut targets: Vec<(HedgeGreek, f64)> = Vec::new();
     for &greek in &a.neutral {
         if !targets.iter().any(|t| t.0 == greek) {

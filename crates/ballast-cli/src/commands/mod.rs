@@ -4,6 +4,8 @@
 pub mod backtest;
 pub mod book;
 pub mod covariance;
+pub mod factor_hedge;
+pub mod factors;
 pub mod garch;
 pub mod greeks;
 pub mod optimize;

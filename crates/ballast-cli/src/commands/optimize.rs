@@ -114,6 +114,37 @@ pub fn weights_table(a: &Allocation) -> String {
 /// Volatility, expected return, Sharpe, overlay and solver lines.
 pub fn summary(a: &Allocation) -> String {
     let mut out = format!("\nPortfolio volatility (annual) {}", pct(a.volatility_annual));
+    if let ballast::allocate::MethodDetails::FactorRiskParity {
+        model,
+        factors,
+        budgets,
+        contributions,
+        exposures,
+        ..
+    } = &a.details
+    {
+        let k = factors.len();
+        let show = |v: &[f64]| {
+            factors
+                .iter()
+                .zip(v)
+                .map(|(f, x)| format!("{f} {}", pct(*x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out = format!(
+            "\nFactor risk contributions ({model}): {}, residual {} (budgets {}); exposures {}\n{out}",
+            show(&contributions[..k]),
+            pct(contributions[k]),
+            show(budgets),
+            factors
+                .iter()
+                .zip(exposures)
+                .map(|(f, x)| format!("{f} {}", fixed(*x, 3)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let (Some(r), Some(s)) = (a.expected_return_annual, a.sharpe) {
         out += &format!(
             ", expected return {} ({} means), Sharpe {} (risk-free {})",

@@ -9,14 +9,18 @@ use anyhow::Result;
 pub fn run(a: &RiskArgs) -> Result<String> {
     let pairs = input::parse_pairs(&a.weights, "--weights")?;
     let panel = input::panel(&a.window)?;
+    let model = a.factors.clone().map(ballast::estimate::FactorModel::new);
     let r = ballast::analysis::risk(
         &panel,
         &input::window(&a.window),
         &input::covariance(&a.cov),
-        &pairs,
-        a.normalize,
-        &a.confidence,
-        a.value,
+        &ballast::analysis::RiskRequest {
+            weights: &pairs,
+            normalize: a.normalize,
+            confidences: &a.confidence,
+            value_usd: a.value,
+            factors: model.as_ref(),
+        },
     )?;
     let s = &r.risk;
     match a.window.format {
@@ -44,6 +48,9 @@ pub fn run(a: &RiskArgs) -> Result<String> {
             out += &t.render();
             out += "\n";
             out += &tail_table(s);
+            if let Some(f) = &r.factor_risk {
+                out += &super::factors::risk_table(f);
+            }
             Ok(out)
         }
     }

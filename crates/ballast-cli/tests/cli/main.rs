@@ -4,6 +4,7 @@ mod backtest;
 mod bad_input;
 mod common;
 mod extremes;
+mod factors;
 mod greeks;
 mod messages;
 mod one_engine;

@@ -93,6 +93,7 @@ fn every_tour_command_runs_as_written() {
         "garch",
         "greeks",
         "hedge",
+        "factors",
         "surface",
         "backtest",
     ] {

@@ -376,7 +376,10 @@ impl Serialize for Allocation {
                 m.serialize_entry("factor_budgets", &AssetMap::new(factors, budgets))?;
                 m.serialize_entry("residual_budget", residual_budget)?;
                 m.serialize_entry("factor_exposures", &AssetMap::new(factors, exposures))?;
-                m.serialize_entry("factor_risk_contributions", &AssetMap::new(factors, &contributions[..k]))?;
+                m.serialize_entry(
+                    "factor_risk_contributions",
+                    &AssetMap::new(factors, &contributions[..k]),
+                )?;
                 m.serialize_entry("residual_risk_contribution", &contributions[k])?;
             }
         }

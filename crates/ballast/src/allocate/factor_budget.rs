@@ -22,7 +22,9 @@
 //!   closest one is returned with `converged = false` and the largest miss as its error.
 
 use super::conic::Conic;
-use super::{AllocateError, Allocation, Method, MethodDetails, RiskBudgeting, SolveStatus, SolverReport, WeightBounds};
+use super::{
+    AllocateError, Allocation, Method, MethodDetails, RiskBudgeting, SolveStatus, SolverReport, WeightBounds,
+};
 use crate::estimate::{Covariance, FittedFactorModel};
 use crate::linalg::SymMatrix;
 use crate::risk::factor_risk;
@@ -125,7 +127,13 @@ impl FactorRiskBudgeting {
             .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
         let k = model.n_factors();
         if !report.converged {
-            return Err(unreachable_budgets(model, &b, &fr.relative_contributions(), self.residual.is_some(), report));
+            return Err(unreachable_budgets(
+                model,
+                &b,
+                &fr.relative_contributions(),
+                self.residual.is_some(),
+                report,
+            ));
         }
         a.details = MethodDetails::FactorRiskParity {
             model: model.model.clone(),
@@ -146,7 +154,10 @@ impl FactorRiskBudgeting {
         b: &[f64],
     ) -> Result<(Vec<f64>, SolverReport), AllocateError> {
         let n = cov.dim();
-        let bounds = self.bounds.clone().unwrap_or_else(|| WeightBounds::uniform(n, 0.0, 1.0));
+        let bounds = self
+            .bounds
+            .clone()
+            .unwrap_or_else(|| WeightBounds::uniform(n, 0.0, 1.0));
         bounds.check(&model.assets)?;
         let lines = Lines::new(model, cov, self.residual.is_some())?;
         let mut w = bounds.fill_proportional(&vec![1.0 / n as f64; n]);
@@ -202,7 +213,9 @@ fn any_sign_weights(
     }
     let fcov = Covariance::from_matrix(model.factors.clone(), bar, cov.periods_per_year)?;
     let x = RiskBudgeting::with_budgets(b.to_vec()).weights(&fcov)?;
-    let mut w: Vec<f64> = (0..n).map(|i| (0..k).map(|f| p[f][i] * x.weights[f]).sum()).collect();
+    let mut w: Vec<f64> = (0..n)
+        .map(|i| (0..k).map(|f| p[f][i] * x.weights[f]).sum())
+        .collect();
     let total: f64 = w.iter().sum();
     if !(total > 1e-12) {
         return Err(AllocateError::BadParameter(format!(
@@ -211,7 +224,14 @@ fn any_sign_weights(
         )));
     }
     w.iter_mut().for_each(|v| *v /= total);
-    Ok((w, x.solver.unwrap_or(SolverReport { iterations: 0, error: 0.0, converged: true })))
+    Ok((
+        w,
+        x.solver.unwrap_or(SolverReport {
+            iterations: 0,
+            error: 0.0,
+            converged: true,
+        }),
+    ))
 }
 
 /// The columns of P = B(BᵀB)⁻¹ (K columns of length N).
@@ -223,11 +243,17 @@ fn pinv_columns(model: &FittedFactorModel, n: usize, k: usize) -> Result<Vec<Vec
             btb.set_sym(p, q, (0..n).map(|i| b[i * k + p] * b[i * k + q]).sum());
         }
     }
-    let units: Vec<Vec<f64>> = (0..k).map(|f| (0..k).map(|q| f64::from(u8::from(q == f))).collect()).collect();
+    let units: Vec<Vec<f64>> = (0..k)
+        .map(|f| (0..k).map(|q| f64::from(u8::from(q == f))).collect())
+        .collect();
     let inv = btb.solve_columns(&units).ok_or_else(|| span_error(model))?;
     Ok(inv
         .iter()
-        .map(|c| (0..n).map(|i| (0..k).map(|q| b[i * k + q] * c[q]).sum()).collect())
+        .map(|c| {
+            (0..n)
+                .map(|i| (0..k).map(|q| b[i * k + q] * c[q]).sum())
+                .collect()
+        })
         .collect())
 }
 
@@ -241,7 +267,11 @@ fn unreachable_budgets(
 ) -> AllocateError {
     let k = model.n_factors();
     let sys: f64 = rel[..k].iter().sum();
-    let shares: Vec<f64> = if residual { rel.to_vec() } else { rel[..k].iter().map(|x| x / sys).collect() };
+    let shares: Vec<f64> = if residual {
+        rel.to_vec()
+    } else {
+        rel[..k].iter().map(|x| x / sys).collect()
+    };
     let mut names = model.factors.clone();
     if residual {
         names.push("residual".into());
@@ -285,7 +315,9 @@ struct Lines<'a> {
 impl<'a> Lines<'a> {
     fn new(model: &FittedFactorModel, cov: &'a SymMatrix, residual: bool) -> Result<Self, AllocateError> {
         let (n, k) = (model.assets.len(), model.n_factors());
-        let b = (0..k).map(|f| (0..n).map(|i| model.loadings[i * k + f]).collect()).collect();
+        let b = (0..k)
+            .map(|f| (0..n).map(|i| model.loadings[i * k + f]).collect())
+            .collect();
         let p = pinv_columns(model, n, k)?;
         Ok(Self { cov, b, p, residual })
     }
@@ -320,7 +352,10 @@ impl<'a> Lines<'a> {
             (var, dvar)
         } else {
             let sys: f64 = rc.iter().sum();
-            (sys, (0..w.len()).map(|i| grads.iter().map(|g| g[i]).sum()).collect())
+            (
+                sys,
+                (0..w.len()).map(|i| grads.iter().map(|g| g[i]).sum()).collect(),
+            )
         };
         let h = rc.iter().zip(b).map(|(r, bj)| r - bj * den).collect();
         let jac = grads
@@ -341,7 +376,10 @@ impl<'a> Lines<'a> {
         } else {
             sys
         };
-        rc.iter().zip(b).map(|(r, bj)| (r / den - bj).abs()).fold(0.0, f64::max)
+        rc.iter()
+            .zip(b)
+            .map(|(r, bj)| (r / den - bj).abs())
+            .fold(0.0, f64::max)
     }
 }
 

@@ -3,10 +3,10 @@
 //! result, over the caller's universe.
 
 use super::{
-    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError, FactorRiskBudgeting,
-    Allocation, AllocationMethod, AllocationSpec, BlackLitterman, Constraints, HrpConfig, Method,
-    MethodDetails, MomentumReport, MvObjective, RiskBudgeting, ViewUncertainty, VolTargetReport,
-    WeightBounds,
+    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError,
+    Allocation, AllocationMethod, AllocationSpec, BlackLitterman, Constraints, FactorRiskBudgeting,
+    HrpConfig, Method, MethodDetails, MomentumReport, MvObjective, RiskBudgeting, ViewUncertainty,
+    VolTargetReport, WeightBounds,
 };
 use crate::data::Returns;
 use crate::estimate::{signal_tilt, vol_adjusted_momentum, Covariance, CovarianceSpec, FactorModel};

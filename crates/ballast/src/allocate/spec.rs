@@ -442,12 +442,17 @@ fn factor_risk_parity(o: &AllocationOptions) -> Result<AllocationMethod, Allocat
         None => None,
         Some(b) => {
             if matches!(factors, FactorModelSpec::Pca(PcaComponents::Explained(_))) {
-                return bad("factor_budgets need a known number of factors: write pca:K, not a fraction of variance".into());
+                return bad(
+                    "factor_budgets need a known number of factors: write pca:K, not a fraction of variance"
+                        .into(),
+                );
             }
             let mut list = Vec::new();
             for (name, v) in b {
                 if !(v.is_finite() && *v > 0.0) {
-                    return bad(format!("factor budget of {name} is {v}; every budget must be > 0"));
+                    return bad(format!(
+                        "factor budget of {name} is {v}; every budget must be > 0"
+                    ));
                 }
                 if name == "residual" {
                     residual = Some(*v);
@@ -461,11 +466,15 @@ fn factor_risk_parity(o: &AllocationOptions) -> Result<AllocationMethod, Allocat
                 }
             }
             if let Some(f) = names.iter().find(|f| !list.iter().any(|(n, _)| n == *f)) {
-                return bad(format!("factor_budgets: no budget for factor {f}; give one per factor of {factors}"));
+                return bad(format!(
+                    "factor_budgets: no budget for factor {f}; give one per factor of {factors}"
+                ));
             }
             let s: f64 = b.values().sum();
             if (s - 1.0).abs() > 1e-6 {
-                return bad(format!("factor_budgets sum to {s:.6}; they must sum to 1 (residual included)"));
+                return bad(format!(
+                    "factor_budgets sum to {s:.6}; they must sum to 1 (residual included)"
+                ));
             }
             Some(list)
         }
@@ -475,9 +484,9 @@ fn factor_risk_parity(o: &AllocationOptions) -> Result<AllocationMethod, Allocat
     }
     let bounded = o.min_weight.is_some()
         || o.max_weight.is_some()
-        || o.constraints.as_ref().is_some_and(|c| {
-            c.min_weight.is_some() || c.max_weight.is_some() || !c.bounds.is_empty()
-        });
+        || o.constraints
+            .as_ref()
+            .is_some_and(|c| c.min_weight.is_some() || c.max_weight.is_some() || !c.bounds.is_empty());
     if bounded && !long_only {
         return bad("weight bounds need long_only = true (the any-sign factor risk parity portfolio is unbounded, as Riskfolio's)".into());
     }

@@ -16,8 +16,8 @@ use crate::message::Num;
 pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, ExpectedReturns, MuMethod};
 pub use covariance::{Covariance, CovarianceInfo, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
 pub use factor::{
-    BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, PcaComponents, ResidualDdof,
-    MAX_FACTORS,
+    BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, PcaComponents,
+    ResidualDdof, MAX_FACTORS,
 };
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,

@@ -99,13 +99,19 @@ fn err<T>(m: String) -> Result<T, HedgeError> {
 
 /// Sample covariance (ddof 1) of the columns [h_1..h_H, p] over rows `from..to`.
 fn covariance(p: &[f64], h: &[Vec<f64>], from: usize, to: usize) -> SymMatrix {
-    let cols: Vec<&[f64]> = h.iter().map(|c| &c[from..to]).chain(std::iter::once(&p[from..to])).collect();
+    let cols: Vec<&[f64]> = h
+        .iter()
+        .map(|c| &c[from..to])
+        .chain(std::iter::once(&p[from..to]))
+        .collect();
     let n = to - from;
     let means: Vec<f64> = cols.iter().map(|c| c.iter().sum::<f64>() / n as f64).collect();
     let mut s = SymMatrix::zeros(cols.len());
     for a in 0..cols.len() {
         for b in a..cols.len() {
-            let v: f64 = (0..n).map(|t| (cols[a][t] - means[a]) * (cols[b][t] - means[b])).sum();
+            let v: f64 = (0..n)
+                .map(|t| (cols[a][t] - means[a]) * (cols[b][t] - means[b]))
+                .sum();
             s.set_sym(a, b, v / (n - 1) as f64);
         }
     }
@@ -125,6 +131,30 @@ fn min_variance_ratios(s: &SymMatrix, names: &[String]) -> Result<Vec<f64>, Hedg
             names.join(", ")
         )),
     }
+}
+
+/// The OLS slopes of the book on the instruments over days `from..to` (the book's betas to
+/// them; minus the minimum-variance hedge ratios).
+///
+/// # Errors
+/// Collinear or constant instruments, a range of fewer than H + 2 days or out of bounds.
+pub fn ols_slopes(
+    book: &[f64],
+    names: &[String],
+    hedges: &[Vec<f64>],
+    from: usize,
+    to: usize,
+) -> Result<Vec<f64>, HedgeError> {
+    if to > book.len() || from + names.len() + 2 > to || hedges.iter().any(|h| h.len() < to) {
+        return err(format!(
+            "days {from}..{to}: too few or out of range for {} instruments",
+            names.len()
+        ));
+    }
+    Ok(min_variance_ratios(&covariance(book, hedges, from, to), names)?
+        .iter()
+        .map(|x| -x)
+        .collect())
 }
 
 /// Variance of p + xᵀh under `s`.
@@ -170,7 +200,19 @@ pub fn min_variance_hedge(
         })
         .collect::<Result<Vec<_>, HedgeError>>()?;
     let refit = |from: usize, to: usize| min_variance_ratios(&covariance(book, hedges, from, to), names);
-    report("min-variance", book, names, hedges, &s, x, single, fit_window, crisis_quantile, periods_per_year, refit)
+    report(
+        "min-variance",
+        book,
+        names,
+        hedges,
+        &s,
+        x,
+        single,
+        fit_window,
+        crisis_quantile,
+        periods_per_year,
+        refit,
+    )
 }
 
 /// The beta hedge: ratios `target − exposures` (exposures of the book to the instruments'
@@ -194,10 +236,17 @@ pub fn beta_hedge(
 ) -> Result<CorrelationHedge, HedgeError> {
     check(book, names, hedges, fit_window, crisis_quantile)?;
     if exposures.len() != names.len() || target.len() != names.len() {
-        return err(format!("{} exposures and {} targets for {} instruments", exposures.len(), target.len(), names.len()));
+        return err(format!(
+            "{} exposures and {} targets for {} instruments",
+            exposures.len(),
+            target.len(),
+            names.len()
+        ));
     }
     if let Some(b) = target.iter().find(|b| !(b.is_finite() && b.abs() <= 10.0)) {
-        return err(format!("target beta {b} must be a number in [-10, 10] (0 = market neutral)"));
+        return err(format!(
+            "target beta {b} must be a number in [-10, 10] (0 = market neutral)"
+        ));
     }
     let s = covariance(book, hedges, 0, book.len());
     let x: Vec<f64> = target.iter().zip(exposures).map(|(t, e)| t - e).collect();
@@ -205,10 +254,28 @@ pub fn beta_hedge(
         let e = refit_exposures(from, to)?;
         Ok(target.iter().zip(&e).map(|(t, e)| t - e).collect())
     };
-    report("beta", book, names, hedges, &s, x, Vec::new(), fit_window, crisis_quantile, periods_per_year, refit)
+    report(
+        "beta",
+        book,
+        names,
+        hedges,
+        &s,
+        x,
+        Vec::new(),
+        fit_window,
+        crisis_quantile,
+        periods_per_year,
+        refit,
+    )
 }
 
-fn check(book: &[f64], names: &[String], hedges: &[Vec<f64>], fit_window: usize, q: f64) -> Result<(), HedgeError> {
+fn check(
+    book: &[f64],
+    names: &[String],
+    hedges: &[Vec<f64>],
+    fit_window: usize,
+    q: f64,
+) -> Result<(), HedgeError> {
     if names.is_empty() || names.len() != hedges.len() {
         return err("give at least one hedge instrument (e.g. BTC-PERPETUAL,ETH-PERPETUAL)".into());
     }
@@ -217,17 +284,26 @@ fn check(book: &[f64], names: &[String], hedges: &[Vec<f64>], fit_window: usize,
         return err("the book and the hedge instruments have return series of different lengths".into());
     }
     if book.iter().chain(hedges.iter().flatten()).any(|x| !x.is_finite()) {
-        return err("a return of the book or of a hedge instrument is missing or not finite in the window".into());
+        return err(
+            "a return of the book or of a hedge instrument is missing or not finite in the window".into(),
+        );
     }
     let need = names.len() + 3;
     if t < need {
-        return err(format!("{t} days of returns; a hedge on {} instruments needs at least {need}", names.len()));
+        return err(format!(
+            "{t} days of returns; a hedge on {} instruments needs at least {need}",
+            names.len()
+        ));
     }
     if fit_window < need || fit_window > 100_000 {
-        return err(format!("fit_window = {fit_window} days must be between {need} and 100000"));
+        return err(format!(
+            "fit_window = {fit_window} days must be between {need} and 100000"
+        ));
     }
     if !(q > 0.0 && q <= 0.5) {
-        return err(format!("crisis_quantile = {q} must be in (0, 0.5], e.g. 0.05 for the worst 5 % of days"));
+        return err(format!(
+            "crisis_quantile = {q} must be in (0, 0.5], e.g. 0.05 for the worst 5 % of days"
+        ));
     }
     Ok(())
 }
@@ -274,7 +350,13 @@ fn report(
 }
 
 /// Split the out-of-sample days (day, unhedged, hedged) into crisis and calm.
-fn walk_forward(pairs: &[(usize, f64, f64)], market: &[f64], fit_window: usize, q: f64, ppy: f64) -> OutOfSample {
+fn walk_forward(
+    pairs: &[(usize, f64, f64)],
+    market: &[f64],
+    fit_window: usize,
+    q: f64,
+    ppy: f64,
+) -> OutOfSample {
     let mut m: Vec<f64> = pairs.iter().map(|p| market[p.0]).collect();
     m.sort_by(f64::total_cmp);
     let threshold = m[((q * m.len() as f64).ceil() as usize).clamp(1, m.len()) - 1];

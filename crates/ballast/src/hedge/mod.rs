@@ -16,7 +16,9 @@
 
 mod correlation;
 
-pub use correlation::{beta_hedge, min_variance_hedge, CorrelationHedge, OutOfSample, RegimeStats, SingleHedge};
+pub use correlation::{
+    beta_hedge, min_variance_hedge, ols_slopes, CorrelationHedge, OutOfSample, RegimeStats, SingleHedge,
+};
 
 use crate::book::{position_risk, GreeksTotals, PositionLine, PositionRisk};
 use crate::instrument::{Instrument, Position};

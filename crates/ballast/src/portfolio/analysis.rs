@@ -156,7 +156,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     })
 }
 
-fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
+pub(super) fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
     let mut assets: Vec<String> = Vec::new();
     let mut units = Vec::new();
     for h in &pf.holdings {

@@ -39,8 +39,10 @@
 //! Unknown keys are errors naming the key, the file and the line.
 
 mod analysis;
+mod factor_hedge;
 
 pub use analysis::{analyze, PortfolioReport};
+pub use factor_hedge::{factor_hedge, FactorHedgeReport, FactorHedgeRequest, FundingCost, HedgeMode};
 
 use crate::allocate::AllocationSpec;
 use crate::estimate::{CovarianceMethod, CovarianceSpec};

@@ -11,9 +11,9 @@
 //!   `Factors_Risk_Contribution` (which takes g by finite differences).
 
 use super::RiskError;
+use crate::data::AssetMap;
 use crate::estimate::FittedFactorModel;
 use crate::linalg::SymMatrix;
-use crate::data::AssetMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 /// A portfolio's factor exposures and factor risk (annual units).
@@ -62,7 +62,9 @@ pub fn factor_projection(b: &[f64], n: usize, k: usize, v: &[f64]) -> Option<Vec
             btb.set_sym(p, q, (0..n).map(|i| b[i * k + p] * b[i * k + q]).sum());
         }
     }
-    let btv: Vec<f64> = (0..k).map(|p| (0..n).map(|i| b[i * k + p] * v[i]).sum()).collect();
+    let btv: Vec<f64> = (0..k)
+        .map(|p| (0..n).map(|i| b[i * k + p] * v[i]).sum())
+        .collect();
     btb.solve(&btv)
 }
 
@@ -87,7 +89,9 @@ pub fn factor_risk(
         });
     }
     let b = &model.loadings;
-    let e: Vec<f64> = (0..k).map(|p| (0..n).map(|i| b[i * k + p] * w[i]).sum()).collect();
+    let e: Vec<f64> = (0..k)
+        .map(|p| (0..n).map(|i| b[i * k + p] * w[i]).sum())
+        .collect();
     let fe = model.factor_covariance.mul_vec(&e);
     let systematic: Vec<f64> = e.iter().zip(&fe).map(|(a, b)| a * b).collect();
     let ppy = model.covariance.periods_per_year;
@@ -112,7 +116,9 @@ pub fn factor_risk(
         ))
     })?;
     let rc: Vec<f64> = e.iter().zip(&coef).map(|(a, c)| a * c).collect();
-    let projected: Vec<f64> = (0..n).map(|i| (0..k).map(|p| b[i * k + p] * coef[p]).sum()).collect();
+    let projected: Vec<f64> = (0..n)
+        .map(|i| (0..k).map(|p| b[i * k + p] * coef[p]).sum())
+        .collect();
     let residual: f64 = (0..n).map(|i| w[i] * (g[i] - projected[i])).sum();
     Ok(FactorRisk {
         model: model.model.clone(),
@@ -140,7 +146,10 @@ impl Serialize for FactorRisk {
             "dollar_exposures",
             &self.dollar_exposures.as_deref().map(|d| AssetMap::new(f, d)),
         )?;
-        m.serialize_entry("systematic_variance", &AssetMap::new(f, &self.systematic_variance))?;
+        m.serialize_entry(
+            "systematic_variance",
+            &AssetMap::new(f, &self.systematic_variance),
+        )?;
         m.serialize_entry("idiosyncratic_variance", &self.idiosyncratic_variance)?;
         m.serialize_entry("systematic_fraction", &self.systematic_fraction)?;
         m.serialize_entry("model_volatility", &self.model_volatility)?;

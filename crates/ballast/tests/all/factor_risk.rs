@@ -11,7 +11,12 @@ fn riskfolio() -> Value {
     json("factor.json")["sections"]["riskfolio"].clone()
 }
 
-fn model(spec: &str) -> (ballast::estimate::FittedFactorModel, ballast::estimate::Covariance) {
+fn model(
+    spec: &str,
+) -> (
+    ballast::estimate::FittedFactorModel,
+    ballast::estimate::Covariance,
+) {
     let r = reference_returns();
     let m = FactorModel::new(spec.parse().unwrap()).fit(&r).unwrap();
     (m, SampleCovariance::default().fit(&r).unwrap())
@@ -27,13 +32,23 @@ fn factor_risk_contributions_match_riskfolio_for_equal_weights() {
     let d = 365f64.sqrt();
     assert_rel("RC BTC", fr.risk_contributions[0] / d, f(&want["BTC"]), 1e-10);
     assert_rel("RC ETH", fr.risk_contributions[1] / d, f(&want["ETH"]), 1e-10);
-    assert_rel("RC other", fr.residual_risk_contribution / d, f(&want["other"]), 1e-9);
+    assert_rel(
+        "RC other",
+        fr.residual_risk_contribution / d,
+        f(&want["other"]),
+        1e-9,
+    );
     assert_rel("σ", fr.volatility / d, f(&sec["portfolio_vol_daily"]), 1e-12);
     // Riskfolio's own numbers (finite-difference gradient) to its step's accuracy
     let rf = &sec["riskfolio_rc_relative"];
     let rel = fr.relative_contributions();
     for (k, name) in ["BTC", "ETH", "other"].iter().enumerate() {
-        assert!((rel[k] - f(&rf[*name])).abs() < 1e-9, "{name}: {} vs {}", rel[k], f(&rf[*name]));
+        assert!(
+            (rel[k] - f(&rf[*name])).abs() < 1e-9,
+            "{name}: {} vs {}",
+            rel[k],
+            f(&rf[*name])
+        );
     }
     // identities: contributions sum to σ; systematic + idiosyncratic = model variance
     let total: f64 = fr.risk_contributions.iter().sum::<f64>() + fr.residual_risk_contribution;
@@ -59,12 +74,21 @@ fn any_sign_factor_risk_parity_matches_riskfolio_fc() {
     let e = max_abs(&a.weights, &exact);
     assert!(e < 1e-9, "weights vs the exact solution: {e:.2e}");
     let rf = weights_in_order(&sec["weights"], &m.assets);
-    assert!(max_abs(&a.weights, &rf) < 1e-6, "vs Riskfolio's CLARABEL solution");
+    assert!(
+        max_abs(&a.weights, &rf) < 1e-6,
+        "vs Riskfolio's CLARABEL solution"
+    );
     assert!((a.weights.iter().sum::<f64>() - 1.0).abs() < 1e-14);
-    assert!(a.weights.iter().any(|w| *w < 0.0), "the FC solution shorts ETH, ETC, AAVE, SNX, YFI");
+    assert!(
+        a.weights.iter().any(|w| *w < 0.0),
+        "the FC solution shorts ETH, ETC, AAVE, SNX, YFI"
+    );
     let fr = factor_risk(&m, &cov.matrix, &a.weights, None).unwrap();
     let rel = fr.relative_contributions();
-    assert!((rel[0] - 0.5).abs() < 1e-10 && (rel[1] - 0.5).abs() < 1e-10, "{rel:?}");
+    assert!(
+        (rel[0] - 0.5).abs() < 1e-10 && (rel[1] - 0.5).abs() < 1e-10,
+        "{rel:?}"
+    );
     assert!(rel[2].abs() < 1e-12, "no residual risk in the span of B");
 }
 
@@ -76,7 +100,9 @@ fn long_only_factor_risk_parity_meets_its_budgets() {
     assert!(a.solver.unwrap().converged, "{:?}", a.solver);
     assert!(a.weights.iter().all(|w| *w >= -1e-12));
     assert!((a.weights.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-    let rel = factor_risk(&m, &cov.matrix, &a.weights, None).unwrap().relative_contributions();
+    let rel = factor_risk(&m, &cov.matrix, &a.weights, None)
+        .unwrap()
+        .relative_contributions();
     assert!(((rel[0] / (rel[0] + rel[1])) - 0.5).abs() < 1e-8, "{rel:?}");
     // three budget lines: BTC 40 %, ETH 40 %, residual 20 % of σ, under a 15 % cap
     let b = FactorRiskBudgeting {
@@ -87,7 +113,9 @@ fn long_only_factor_risk_parity_meets_its_budgets() {
     }
     .weights(&m, &cov)
     .unwrap();
-    let rel = factor_risk(&m, &cov.matrix, &b.weights, None).unwrap().relative_contributions();
+    let rel = factor_risk(&m, &cov.matrix, &b.weights, None)
+        .unwrap()
+        .relative_contributions();
     assert!(b.solver.unwrap().converged, "{:?} {rel:?}", b.solver);
     for (got, want) in rel.iter().zip([0.4, 0.4, 0.2]) {
         assert!((got - want).abs() < 1e-8, "{rel:?}");
@@ -110,7 +138,10 @@ fn factor_risk_parity_runs_through_the_pipeline_and_refuses_bad_requests() {
     let rc = &json["factor_risk_contributions"];
     let parts: Vec<f64> = ["BTC", "ETH", "SOL"].iter().map(|k| f(&rc[*k])).collect();
     let sys: f64 = parts.iter().sum();
-    assert!(parts.iter().all(|p| (p / sys - 1.0 / 3.0).abs() < 1e-8), "{parts:?}");
+    assert!(
+        parts.iter().all(|p| (p / sys - 1.0 / 3.0).abs() < 1e-8),
+        "{parts:?}"
+    );
     // long-only weights cannot carry PC2 and PC3 risk equal to the market's (λ1 is 14× λ2):
     // an error that says how close they get
     let e = AllocationSpec::try_from(opts("pca:3"))
@@ -118,7 +149,10 @@ fn factor_risk_parity_runs_through_the_pipeline_and_refuses_bad_requests() {
         .allocate(&r, &CovarianceSpec::default(), None)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("the closest one reached (PC1") && e.contains("long_only = false"), "{e}");
+    assert!(
+        e.contains("the closest one reached (PC1") && e.contains("long_only = false"),
+        "{e}"
+    );
     let any = AllocationSpec::try_from(AllocationOptions {
         long_only: Some(false),
         ..opts("pca:3")

@@ -174,7 +174,10 @@ fn min_variance_hedge_matches_the_reference() {
     assert_eq!(oos.crisis.days + oos.calm.days, oos.all.days);
     assert_eq!(oos.crisis.days, 19);
     // on crash days the short hedge earns what the basket loses
-    assert!(oos.crisis.mean_hedged > oos.crisis.mean_unhedged + 0.03, "{oos:?}");
+    assert!(
+        oos.crisis.mean_hedged > oos.crisis.mean_unhedged + 0.03,
+        "{oos:?}"
+    );
     assert!(oos.crisis.worst_hedged > oos.crisis.worst_unhedged, "{oos:?}");
     assert!(oos.all.variance_reduction > 0.5 && oos.all.variance_reduction < 1.0);
     // bad input

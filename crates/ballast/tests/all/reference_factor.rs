@@ -4,9 +4,7 @@
 //! ~1e-35, which no relative measure can compare).
 
 use crate::common::*;
-use ballast::estimate::{
-    BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, ResidualDdof,
-};
+use ballast::estimate::{BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, ResidualDdof};
 use serde_json::Value;
 
 const TOL: f64 = 1e-10;
@@ -36,7 +34,10 @@ fn fit(spec: &str, ddof: ResidualDdof) -> FittedFactorModel {
 }
 
 fn per_asset(sec: &Value, assets: &[String], key: &str) -> Vec<f64> {
-    assets.iter().map(|a| f(&sec["per_asset"][a.as_str()][key])).collect()
+    assets
+        .iter()
+        .map(|a| f(&sec["per_asset"][a.as_str()][key]))
+        .collect()
 }
 
 fn check_market(spec: &str, key: &str) {
@@ -45,18 +46,35 @@ fn check_market(spec: &str, key: &str) {
     let a = &m.assets;
     assert_eq!(m.loadings.len(), a.len());
     check(&format!("{spec} beta"), &m.loadings, &per_asset(&sec, a, "beta"));
-    check(&format!("{spec} alpha"), m.alpha.as_deref().unwrap(), &per_asset(&sec, a, "alpha_daily"));
+    check(
+        &format!("{spec} alpha"),
+        m.alpha.as_deref().unwrap(),
+        &per_asset(&sec, a, "alpha_daily"),
+    );
     check(&format!("{spec} R²"), &m.r_squared, &per_asset(&sec, a, "r2"));
-    check(&format!("{spec} residual T-2"), &m.residual_variance, &per_asset(&sec, a, "resid_var_daily"));
+    check(
+        &format!("{spec} residual T-2"),
+        &m.residual_variance,
+        &per_asset(&sec, a, "resid_var_daily"),
+    );
     assert_eq!(m.ddof, Some(2));
     check(
         &format!("{spec} single-index covariance"),
         m.covariance.matrix.as_slice(),
         matrix(&sec["single_index_cov_annual"]).as_slice(),
     );
-    assert_rel("σ²_m", m.factor_covariance.get(0, 0) / 365.0, f(&sec["sigma2_m_daily_ddof1"]), TOL);
+    assert_rel(
+        "σ²_m",
+        m.factor_covariance.get(0, 0) / 365.0,
+        f(&sec["sigma2_m_daily_ddof1"]),
+        TOL,
+    );
     let s = fit(spec, ResidualDdof::Sample);
-    check(&format!("{spec} residual T-1"), &s.residual_variance, &per_asset(&sec, a, "resid_var_daily_ddof1"));
+    check(
+        &format!("{spec} residual T-1"),
+        &s.residual_variance,
+        &per_asset(&sec, a, "resid_var_daily_ddof1"),
+    );
     check(
         &format!("{spec} single-index covariance, residual T-1"),
         s.covariance.matrix.as_slice(),
@@ -78,13 +96,35 @@ fn market_model_on_the_equal_weight_index_matches_statsmodels() {
 fn pca_matches_numpy_and_sklearn() {
     let sec = section("pca");
     let m = fit("pca:3", ResidualDdof::Sample);
-    let eig: Vec<f64> = sec["eigenvalues_all_annual"].as_array().unwrap().iter().map(f).collect();
+    let eig: Vec<f64> = sec["eigenvalues_all_annual"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f)
+        .collect();
     check("eigenvalues", m.eigenvalues.as_deref().unwrap(), &eig);
-    let ratio: Vec<f64> = sec["explained_variance_ratio_top5"].as_array().unwrap().iter().map(f).collect();
-    check("explained variance", &m.explained_variance_ratio.as_deref().unwrap()[..5], &ratio);
+    let ratio: Vec<f64> = sec["explained_variance_ratio_top5"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f)
+        .collect();
+    check(
+        "explained variance",
+        &m.explained_variance_ratio.as_deref().unwrap()[..5],
+        &ratio,
+    );
     let five = fit("pca:5", ResidualDdof::Sample);
-    check("eigenvectors with the sign rule", &five.loadings, matrix_rect(&sec["eigenvectors_top5"]).as_slice());
-    check("3-factor covariance", m.covariance.matrix.as_slice(), matrix(&sec["three_factor_cov_annual"]).as_slice());
+    check(
+        "eigenvectors with the sign rule",
+        &five.loadings,
+        matrix_rect(&sec["eigenvectors_top5"]).as_slice(),
+    );
+    check(
+        "3-factor covariance",
+        m.covariance.matrix.as_slice(),
+        matrix(&sec["three_factor_cov_annual"]).as_slice(),
+    );
     let resid: Vec<f64> = m
         .assets
         .iter()
@@ -112,9 +152,15 @@ fn explicit_factors_match_skfolio_and_riskfolio() {
     let m = fit("explicit:BTC,ETH", ResidualDdof::Sample);
     check("skfolio loadings", &m.loadings, &matrix_rect(&sec["loadings"]));
     let a = &m.assets;
-    let intercepts: Vec<f64> = a.iter().map(|x| f(&sec["intercepts_daily"][x.as_str()])).collect();
+    let intercepts: Vec<f64> = a
+        .iter()
+        .map(|x| f(&sec["intercepts_daily"][x.as_str()]))
+        .collect();
     check("skfolio intercepts", m.alpha.as_deref().unwrap(), &intercepts);
-    let idio: Vec<f64> = a.iter().map(|x| f(&sec["idio_variances_daily_ddof1"][x.as_str()])).collect();
+    let idio: Vec<f64> = a
+        .iter()
+        .map(|x| f(&sec["idio_variances_daily_ddof1"][x.as_str()]))
+        .collect();
     check("skfolio idiosyncratic variances", &m.residual_variance, &idio);
     check(
         "skfolio prior covariance",
@@ -141,11 +187,23 @@ fn factor_model_properties() {
     assert!((m.loadings[0] - 1.0).abs() < 1e-12 && (m.r_squared[0] - 1.0).abs() < 1e-12);
     // the T-1 residual makes the diagonal equal the sample variances (every model)
     let sample = ballast::estimate::SampleCovariance::default().fit(&r).unwrap();
-    for spec in ["market:BTC", "market:equal-weight", "explicit:BTC,ETH,SOL", "pca:4"] {
+    for spec in [
+        "market:BTC",
+        "market:equal-weight",
+        "explicit:BTC,ETH,SOL",
+        "pca:4",
+    ] {
         let m = fit(spec, ResidualDdof::Sample);
-        check(&format!("{spec} diagonal"), &m.covariance.matrix.diagonal(), &sample.matrix.diagonal());
+        check(
+            &format!("{spec} diagonal"),
+            &m.covariance.matrix.diagonal(),
+            &sample.matrix.diagonal(),
+        );
         assert!(m.covariance.matrix.is_positive_definite(), "{spec}");
-        assert!(m.r_squared.iter().all(|x| (-1e-12..=1.0 + 1e-12).contains(x)), "{spec}");
+        assert!(
+            m.r_squared.iter().all(|x| (-1e-12..=1.0 + 1e-12).contains(x)),
+            "{spec}"
+        );
     }
     // Blume pulls every beta toward 1; Vasicek toward the cross-sectional mean
     let raw = fit("market:BTC", ResidualDdof::Sample);
@@ -202,7 +260,9 @@ fn bad_factor_models_are_clear_errors() {
     assert!(err("explicit:BTC,BTC").contains("twice"));
     assert!(err("market:BTC,ETH").contains("explicit:BTC,ETH"));
     let few = r.select(&["BTC".to_string(), "ETH".to_string()]).unwrap();
-    let e = FactorModel::new("explicit:BTC,ETH,SOL".parse().unwrap()).fit(&few).unwrap_err();
+    let e = FactorModel::new("explicit:BTC,ETH,SOL".parse().unwrap())
+        .fit(&few)
+        .unwrap_err();
     assert!(e.to_string().contains("'SOL' is neither"), "{e}");
     let e = FactorModel {
         beta_adjustment: BetaAdjustment::Blume,

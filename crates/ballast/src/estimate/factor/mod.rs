@@ -110,7 +110,11 @@ impl FactorModel {
     ///
     /// # Errors
     /// As [`Self::fit_with_factors`].
-    pub fn fit_on(&self, returns: &Returns, covariance: &Covariance) -> Result<FittedFactorModel, EstimateError> {
+    pub fn fit_on(
+        &self,
+        returns: &Returns,
+        covariance: &Covariance,
+    ) -> Result<FittedFactorModel, EstimateError> {
         self.check()?;
         match &self.spec {
             FactorModelSpec::Pca(k) => pca::fit_on(returns, covariance, *k),
@@ -268,7 +272,10 @@ impl Serialize for FittedFactorModel {
         m.serialize_entry("r_squared", &AssetMap::new(a, &self.r_squared))?;
         m.serialize_entry("residual_variance", &AssetMap::new(a, &self.residual_variance))?;
         m.serialize_entry("ddof", &self.ddof)?;
-        m.serialize_entry("factor_covariance", &Labelled(&self.factors, &self.factor_covariance))?;
+        m.serialize_entry(
+            "factor_covariance",
+            &Labelled(&self.factors, &self.factor_covariance),
+        )?;
         m.serialize_entry("covariance", &self.covariance)?;
         if let Some(e) = &self.eigenvalues {
             m.serialize_entry("eigenvalues", e)?;

@@ -41,7 +41,9 @@ pub(super) fn fit_on(
     check(returns, components)?;
     let (t, n) = (returns.n_periods(), returns.n_assets());
     if s.assets != returns.assets() {
-        return Err(EstimateError::Factor("the covariance and the returns cover different coins".into()));
+        return Err(EstimateError::Factor(
+            "the covariance and the returns cover different coins".into(),
+        ));
     }
     let (values, vectors) = s.matrix.eigen_descending().ok_or(EstimateError::NotFinite)?;
     let trace: f64 = s.matrix.diagonal().iter().sum();

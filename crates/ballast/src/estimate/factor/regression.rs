@@ -103,7 +103,9 @@ pub(super) fn fit(
     }
     let w = weights(t, model.half_life);
     let t_eff = 1.0 / w.iter().map(|x| x * x).sum::<f64>();
-    let f_mean: Vec<f64> = (0..k).map(|j| weighted_mean(&w, &f[j * t..(j + 1) * t])).collect();
+    let f_mean: Vec<f64> = (0..k)
+        .map(|j| weighted_mean(&w, &f[j * t..(j + 1) * t]))
+        .collect();
     let fc: Vec<f64> = (0..k * t).map(|x| f[x] - f_mean[x / t]).collect();
     // weighted factor cross-products C_ff (K×K)
     let mut cff = SymMatrix::zeros(k);
@@ -138,13 +140,28 @@ pub(super) fn fit(
         betas[i * k..(i + 1) * k].copy_from_slice(&b);
     }
     if k == 1 {
-        adjust_betas(model.beta_adjustment, &mut betas, returns, &f, &w, cff.get(0, 0), t_eff);
+        adjust_betas(
+            model.beta_adjustment,
+            &mut betas,
+            returns,
+            &f,
+            &w,
+            cff.get(0, 0),
+            t_eff,
+        );
     }
     let mut alpha = vec![0.0; n];
     let mut resid = vec![0.0; n];
     let mut r2 = vec![0.0; n];
     for i in 0..n {
-        let (a, ssr) = residuals(returns.column(i), &f, &betas[i * k..(i + 1) * k], &w, r_mean[i], &f_mean);
+        let (a, ssr) = residuals(
+            returns.column(i),
+            &f,
+            &betas[i * k..(i + 1) * k],
+            &w,
+            r_mean[i],
+            &f_mean,
+        );
         alpha[i] = a;
         resid[i] = ssr * t_eff / (t_eff - ddof as f64);
         r2[i] = 1.0 - ssr / sst[i];

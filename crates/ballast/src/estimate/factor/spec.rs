@@ -53,14 +53,16 @@ impl std::str::FromStr for FactorModelSpec {
 
     fn from_str(s: &str) -> Result<Self, EstimateError> {
         let bad = |m: String| EstimateError::Factor(m);
-        let (kind, rest) = s.split_once(':').ok_or_else(|| {
-            bad(format!("factor model '{s}' is not one of {SYNTAX}"))
-        })?;
+        let (kind, rest) = s
+            .split_once(':')
+            .ok_or_else(|| bad(format!("factor model '{s}' is not one of {SYNTAX}")))?;
         let rest = rest.trim();
         match kind.trim() {
             "market" => {
                 if rest.is_empty() {
-                    return Err(bad(format!("'{s}': name the market, e.g. market:BTC or market:equal-weight")));
+                    return Err(bad(format!(
+                        "'{s}': name the market, e.g. market:BTC or market:equal-weight"
+                    )));
                 }
                 if rest.contains(',') {
                     return Err(bad(format!(
@@ -83,7 +85,10 @@ impl std::str::FromStr for FactorModelSpec {
                     return Err(bad(format!("'{s}': list the factors, e.g. explicit:BTC,ETH")));
                 }
                 if names.len() > MAX_FACTORS {
-                    return Err(bad(format!("'{s}': {} factors; at most {MAX_FACTORS}", names.len())));
+                    return Err(bad(format!(
+                        "'{s}': {} factors; at most {MAX_FACTORS}",
+                        names.len()
+                    )));
                 }
                 for (k, n) in names.iter().enumerate() {
                     if names[..k].contains(n) {

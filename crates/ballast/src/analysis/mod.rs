@@ -10,11 +10,16 @@ use crate::data::{
     AssetMap, Incomplete, PricePanel, PriceWindow, ReturnKind, Returns, WindowInfo, WindowSpec,
 };
 use crate::estimate::{
-    Covariance, CovarianceSpec, EstimateError, ExpectedReturns, Garch11, GarchDist, GarchFit,
+    Covariance, CovarianceSpec, EstimateError, ExpectedReturns, FactorModel, Garch11, GarchDist, GarchFit,
 };
+
+mod factors;
+
 use crate::message::Num;
-use crate::risk::{risk_summary, RiskError, RiskSummary};
+use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
+use factors::cut_with_factors;
+pub use factors::{factors, FactorsReport};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
@@ -139,24 +144,47 @@ pub struct RiskReport {
     /// The risk.
     #[serde(flatten)]
     pub risk: RiskSummary,
+    /// Factor exposures and factor risk, when a factor model is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub factor_risk: Option<FactorRisk>,
 }
 
-/// The risk of `weights` (asset, weight) on a window of `panel`: volatility, contributions,
-/// VaR/CVaR at each confidence, drawdown; in USD too with `value_usd`.
+/// What to measure in [`risk`].
+#[derive(Debug, Clone, Copy)]
+pub struct RiskRequest<'a> {
+    /// (asset, weight) pairs.
+    pub weights: &'a [(String, f64)],
+    /// Rescale the weights to sum to 1.
+    pub normalize: bool,
+    /// VaR / CVaR confidence levels.
+    pub confidences: &'a [f64],
+    /// Portfolio value in USD (losses and factor exposures in USD too).
+    pub value_usd: Option<f64>,
+    /// A factor model for the factor risk section.
+    pub factors: Option<&'a FactorModel>,
+}
+
+/// The risk of the request's weights on a window of `panel`: volatility, contributions,
+/// VaR/CVaR at each confidence, drawdown; in USD too with a value; factor exposures and factor
+/// risk contributions with a factor model (its factor coins need not be held).
 ///
 /// # Errors
 /// Weights that do not sum to 1 (unless `normalize`), duplicate or unknown assets, a window
 /// that names its own assets or drops a held asset (the weights name the assets), bad
-/// confidences or value, window and estimation errors.
+/// confidences or value, window and estimation errors, the factor model's errors.
 pub fn risk(
     panel: &PricePanel,
     window: &WindowRequest,
     covariance: &CovarianceSpec,
-    weights: &[(String, f64)],
-    normalize: bool,
-    confidences: &[f64],
-    value_usd: Option<f64>,
+    req: &RiskRequest,
 ) -> Result<RiskReport> {
+    let RiskRequest {
+        weights,
+        normalize,
+        confidences,
+        value_usd,
+        factors,
+    } = *req;
     let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
     if weights.is_empty() {
         return Err(bad("no weights given (e.g. BTC=0.5,ETH=0.5)".into()));
@@ -197,13 +225,27 @@ pub fn risk(
         assets: Some(weights.iter().map(|p| p.0.clone()).collect()),
         ..window.clone()
     };
-    let (pw, r) = window.cut(panel)?;
+    let (pw, r, external) = match factors {
+        Some(m) => cut_with_factors(panel, &window, &m.spec)?,
+        None => {
+            let (pw, r) = window.cut(panel)?;
+            (pw, r, None)
+        }
+    };
     let cov = covariance.fit(&r)?;
     let mut risk = risk_summary(&r, &cov, &w, confidences)?;
     risk.value_usd = value_usd;
+    let factor_risk = match factors {
+        Some(m) => {
+            let fitted = m.fit_with_factors(&r, external.as_ref())?;
+            Some(crate::risk::factor_risk(&fitted, &cov.matrix, &w, value_usd)?)
+        }
+        None => None,
+    };
     Ok(RiskReport {
         window: pw.info(),
         risk,
+        factor_risk,
     })
 }
 

@@ -1,0 +1,162 @@
+//! `ballast factors`, `risk --factors`, `optimize --method factor-risk-parity` and the
+//! perpetual hedges of `hedge --beta / --min-variance`, end to end on the shared data.
+
+use crate::common::*;
+
+#[test]
+fn factors_json_has_the_documented_keys_and_matches_the_library() {
+    let p = prices();
+    let v = run_json(&[
+        "factors",
+        "--prices",
+        &p,
+        "--assets",
+        "BTC,ETH,SOL",
+        "--model",
+        "market:BTC",
+        "--format",
+        "json",
+    ]);
+    for key in [
+        "window",
+        "model",
+        "factors",
+        "periods",
+        "loadings",
+        "alpha",
+        "r_squared",
+        "residual_variance",
+        "ddof",
+        "factor_covariance",
+        "covariance",
+    ] {
+        assert!(v.get(key).is_some(), "factors JSON lacks {key}");
+    }
+    assert_eq!(v["factors"][0], "BTC");
+    assert!((v["loadings"]["BTC"]["BTC"].as_f64().unwrap() - 1.0).abs() < 1e-12);
+    assert_eq!(v["ddof"], 1);
+    let pca = run_json(&[
+        "factors", "--prices", &p, "--model", "pca:0.7", "--format", "json",
+    ]);
+    let ratio: f64 = pca["explained_variance_ratio"].as_array().unwrap()
+        [..pca["factors"].as_array().unwrap().len()]
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .sum();
+    assert!(ratio >= 0.7, "{ratio}");
+    assert!(pca["alpha"].is_null());
+}
+
+#[test]
+fn risk_with_factors_decomposes_the_book() {
+    let p = prices();
+    let v = run_json(&[
+        "risk",
+        "--prices",
+        &p,
+        "--weights",
+        "SOL=0.5,DOGE=0.5",
+        "--factors",
+        "market:BTC",
+        "--value",
+        "1000000",
+        "--format",
+        "json",
+    ]);
+    let f = &v["factor_risk"];
+    let rc = f["relative_risk_contributions"]["BTC"].as_f64().unwrap()
+        + f["relative_residual_risk_contribution"].as_f64().unwrap();
+    assert!((rc - 1.0).abs() < 1e-12);
+    // BTC is not held, yet the book has a beta to it; dollar beta = beta × value
+    let beta = f["exposures"]["BTC"].as_f64().unwrap();
+    assert!(beta > 1.0, "{beta}");
+    assert!((f["dollar_exposures"]["BTC"].as_f64().unwrap() - beta * 1e6).abs() < 1e-6);
+    assert!((f["volatility"].as_f64().unwrap() - v["volatility_annual"].as_f64().unwrap()).abs() < 1e-12);
+}
+
+#[test]
+fn factor_risk_parity_from_the_command_line() {
+    let p = prices();
+    let v = run_json(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "factor-risk-parity",
+        "--factors",
+        "explicit:BTC,ETH",
+        "--factor-budgets",
+        "BTC=0.6,ETH=0.4",
+        "--format",
+        "json",
+    ]);
+    let a = &v["allocation"];
+    let rc = &a["factor_risk_contributions"];
+    let (b, e) = (rc["BTC"].as_f64().unwrap(), rc["ETH"].as_f64().unwrap());
+    assert!((b / (b + e) - 0.6).abs() < 1e-8, "{rc}");
+    assert_eq!(a["long_only"], true);
+    let err = run_err(&["optimize", "--prices", &p, "--method", "factor-risk-parity"]);
+    assert!(err.contains("needs --factors"), "{err}");
+    let err = run_err(&[
+        "optimize",
+        "--prices",
+        &p,
+        "--method",
+        "erc",
+        "--long-only",
+        "false",
+    ]);
+    assert!(err.contains("--long-only is only used with"), "{err}");
+    let err = usage_err(&["factors", "--prices", &p, "--model", "pca:two"]);
+    assert!(err.contains("pca:K"), "{err}");
+}
+
+#[test]
+fn perpetual_hedges_of_the_example_book() {
+    let dir = scratch();
+    let pf = write(&dir, "portfolio.toml", &example_portfolio());
+    let v = run_json(&[
+        "hedge",
+        &pf,
+        "--min-variance",
+        "BTC-PERPETUAL,ETH-PERPETUAL",
+        "--format",
+        "json",
+    ]);
+    let h = &v["hedge"];
+    assert_eq!(h["kind"], "min-variance");
+    for k in 0..2 {
+        assert!(
+            v["betas_after"][k].as_f64().unwrap().abs() < 1e-10,
+            "{}",
+            v["betas_after"]
+        );
+    }
+    let oos = &h["out_of_sample"];
+    assert!(oos["crisis"]["days"].as_u64().unwrap() > 10, "{oos}");
+    assert!(
+        oos["crisis"]["mean_hedged"].as_f64().unwrap() > oos["crisis"]["mean_unhedged"].as_f64().unwrap()
+    );
+    // the beta hedge on BTC alone, to a target beta of 0.5
+    let b = run_json(&["hedge", &pf, "--beta", "0.5", "--format", "json"]);
+    assert!((b["betas_after"][0].as_f64().unwrap() - 0.5).abs() < 1e-10);
+    let value = b["value_usd"].as_f64().unwrap();
+    let ratio = b["hedge"]["hedge_ratios"][0].as_f64().unwrap();
+    assert!((b["notional_usd"][0].as_f64().unwrap() - ratio * value).abs() < 1e-6);
+    // bad input
+    let e = run_err(&["hedge", &pf, "--beta", "0,0", "--perps", "BTC-PERPETUAL"]);
+    assert!(e.contains("one per perpetual"), "{e}");
+    let e = run_err(&["hedge", &pf, "--min-variance", "BTC-PERPETUAL,BTC-PERPETUAL"]);
+    assert!(e.contains("collinear"), "{e}");
+    let e = run_err(&["hedge", &pf, "--min-variance", "NOPE-PERPETUAL"]);
+    assert!(e.contains("NOPE"), "{e}");
+    let e = run_err(&[
+        "hedge",
+        &pf,
+        "--min-variance",
+        "BTC-PERPETUAL",
+        "--crisis-quantile",
+        "0.9",
+    ]);
+    assert!(e.contains("--crisis-quantile"), "{e}");
+}
