@@ -27,7 +27,7 @@ use super::{
 };
 use crate::estimate::{Covariance, FittedFactorModel};
 use crate::linalg::SymMatrix;
-use crate::risk::factor_risk;
+use crate::risk::{factor_risk, loadings_gram};
 
 /// Factor risk budgeting settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,12 +237,7 @@ fn any_sign_weights(
 /// The columns of P = B(BᵀB)⁻¹ (K columns of length N).
 fn pinv_columns(model: &FittedFactorModel, n: usize, k: usize) -> Result<Vec<Vec<f64>>, AllocateError> {
     let b = &model.loadings;
-    let mut btb = SymMatrix::zeros(k);
-    for p in 0..k {
-        for q in p..k {
-            btb.set_sym(p, q, (0..n).map(|i| b[i * k + p] * b[i * k + q]).sum());
-        }
-    }
+    let btb = loadings_gram(b, n, k);
     let units: Vec<Vec<f64>> = (0..k)
         .map(|f| (0..k).map(|q| f64::from(u8::from(q == f))).collect())
         .collect();
@@ -306,9 +301,10 @@ fn span_error(model: &FittedFactorModel) -> AllocateError {
 /// The budget lines as functions of w: RC_j(w) in variance units and their gradients.
 struct Lines<'a> {
     cov: &'a SymMatrix,
-    /// B columns (K × N) and P = B(BᵀB)⁻¹ columns.
+    /// B columns (K × N), P = B(BᵀB)⁻¹ columns and Σ P columns (fixed over the iterations).
     b: Vec<Vec<f64>>,
     p: Vec<Vec<f64>>,
+    sp: Vec<Vec<f64>>,
     residual: bool,
 }
 
@@ -319,7 +315,14 @@ impl<'a> Lines<'a> {
             .map(|f| (0..n).map(|i| model.loadings[i * k + f]).collect())
             .collect();
         let p = pinv_columns(model, n, k)?;
-        Ok(Self { cov, b, p, residual })
+        let sp = p.iter().map(|c| cov.mul_vec(c)).collect();
+        Ok(Self {
+            cov,
+            b,
+            p,
+            sp,
+            residual,
+        })
     }
 
     /// Contributions RC_j = (b_jᵀw)(p_jᵀΣw) for the factors, wᵀΣw − Σ_j RC_j for the residual,
@@ -329,12 +332,11 @@ impl<'a> Lines<'a> {
         let var: f64 = sw.iter().zip(w).map(|(a, b)| a * b).sum();
         let mut rc = Vec::new();
         let mut grads = Vec::new();
-        for (bj, pj) in self.b.iter().zip(&self.p) {
+        for ((bj, pj), sp) in self.b.iter().zip(&self.p).zip(&self.sp) {
             let e: f64 = bj.iter().zip(w).map(|(a, b)| a * b).sum();
             let q: f64 = pj.iter().zip(&sw).map(|(a, b)| a * b).sum();
-            let sp = self.cov.mul_vec(pj);
             rc.push(e * q);
-            grads.push(bj.iter().zip(&sp).map(|(bi, s)| bi * q + e * s).collect());
+            grads.push(bj.iter().zip(sp).map(|(bi, s)| bi * q + e * s).collect());
         }
         let dvar: Vec<f64> = sw.iter().map(|s| 2.0 * s).collect();
         (rc, grads, var, dvar)

@@ -54,14 +54,20 @@ impl FactorRisk {
     }
 }
 
-/// (BᵀB)⁻¹ Bᵀ v for B N×K row-major; `None` when BᵀB is singular.
-pub fn factor_projection(b: &[f64], n: usize, k: usize, v: &[f64]) -> Option<Vec<f64>> {
+/// BᵀB (K×K) of loadings B, N×K row-major.
+pub fn loadings_gram(b: &[f64], n: usize, k: usize) -> SymMatrix {
     let mut btb = SymMatrix::zeros(k);
     for p in 0..k {
         for q in p..k {
             btb.set_sym(p, q, (0..n).map(|i| b[i * k + p] * b[i * k + q]).sum());
         }
     }
+    btb
+}
+
+/// (BᵀB)⁻¹ Bᵀ v for B N×K row-major; `None` when BᵀB is singular.
+pub fn factor_projection(b: &[f64], n: usize, k: usize, v: &[f64]) -> Option<Vec<f64>> {
+    let btb = loadings_gram(b, n, k);
     let btv: Vec<f64> = (0..k)
         .map(|p| (0..n).map(|i| b[i * k + p] * v[i]).sum())
         .collect();

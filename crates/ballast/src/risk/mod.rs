@@ -14,7 +14,7 @@ use crate::message::Num;
 
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};
-pub use factor::{factor_projection, factor_risk, FactorRisk};
+pub use factor::{factor_projection, factor_risk, loadings_gram, FactorRisk};
 pub use summary::{check_confidences, risk_summary, RiskSummary, TailLoss};
 pub use var::{
     cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, moments,
