@@ -172,6 +172,23 @@ pub fn summary(a: &Allocation) -> String {
             }
         );
     }
+    if let Some(b) = &a.beta_neutral {
+        let tol = if b.tolerance > 0.0 {
+            format!(" (|exposure| ≤ {})", b.tolerance)
+        } else {
+            String::new()
+        };
+        out += &format!(
+            "Beta-neutral to {}{tol}: exposures {}\n",
+            b.model,
+            b.exposures
+                .iter()
+                // solver round-off (±1e-16) printed as 0, not −0.0000
+                .map(|(f, x)| format!("{f} {}", fixed(if x.abs() < 1e-12 { 0.0 } else { *x }, 4)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     match &a.details {
         ballast::allocate::MethodDetails::MinCvar { cvar, var, beta } => {
             out += &format!("1-day CVaR at β = {beta}: {} (VaR {})\n", pct(*cvar), pct(*var));

@@ -62,6 +62,17 @@ pub struct MomentumReport {
     pub scores: Vec<f64>,
 }
 
+/// A beta-neutrality constraint and the exposures the weights reach.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BetaNeutralReport {
+    /// The factor model whose betas were held at 0 (`market:BTC`, ...).
+    pub model: String,
+    /// The tolerance: |exposure| ≤ it.
+    pub tolerance: f64,
+    /// Exposure Σ_i β_ik w_i of the final weights to each factor.
+    pub exposures: std::collections::BTreeMap<String, f64>,
+}
+
 /// What a method adds to its weights.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum MethodDetails {
@@ -164,6 +175,8 @@ pub struct Allocation {
     pub vol_target: Option<VolTargetReport>,
     /// Momentum selection and tilt, if any.
     pub momentum: Option<MomentumReport>,
+    /// The beta-neutrality constraint, if any, and the exposures reached.
+    pub beta_neutral: Option<BetaNeutralReport>,
     /// What the method adds.
     pub details: MethodDetails,
 }
@@ -244,6 +257,7 @@ impl Allocation {
             covariance: cov.info(),
             vol_target: None,
             momentum: None,
+            beta_neutral: None,
             details: MethodDetails::None,
         }
     }
@@ -271,7 +285,8 @@ impl Serialize for Nullable<'_> {
 /// `asset_volatilities`, `expected_returns` {asset: μ}, `expected_return_annual`, `sharpe`, `risk_free`, `status`, `solver`, `covariance`
 /// {`estimator`, `shrinkage`, `repaired_min_eigenvalue`}; with an overlay `vol_target`
 /// {`target`, `max_leverage`, `scale`, `volatility_before`, `leverage_capped`,
-/// `unscaled_weights`}; with momentum `momentum` {`lookback`, `top`, `tilt`, `scores`}; and
+/// `unscaled_weights`}; with momentum `momentum` {`lookback`, `top`, `tilt`, `scores`}; with
+/// a beta-neutrality constraint `beta_neutral` {`model`, `tolerance`, `exposures`}; and
 /// the method's details: `budgets` (risk-budget); `cvar`, `var`, `beta` (min-cvar);
 /// `prior_returns`, `posterior_returns`, `unconstrained_weights`, `omega`, `tau`,
 /// `risk_aversion` (black-litterman); `clusters` (herc).
@@ -334,6 +349,9 @@ impl Serialize for Allocation {
                     scores: AssetMap::new(a, &mo.scores),
                 },
             )?;
+        }
+        if let Some(b) = &self.beta_neutral {
+            m.serialize_entry("beta_neutral", b)?;
         }
         match &self.details {
             MethodDetails::None => {}

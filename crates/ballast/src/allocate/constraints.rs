@@ -2,6 +2,8 @@
 
 use super::conic::Conic;
 use super::AllocateError;
+use crate::data::Returns;
+use crate::estimate::{Covariance, FactorModel, FactorModelSpec, FittedFactorModel};
 use crate::message::Num;
 
 /// A group limit, e.g. "layer-1 coins ≤ 40 %": lower ≤ Σ_{i∈members} w_i ≤ upper.
@@ -15,6 +17,57 @@ pub struct Group {
     pub lower: f64,
     /// Upper limit on the group's total weight.
     pub upper: f64,
+}
+
+/// A linear exposure limit, lower ≤ Σ_i loadings_i w_i ≤ upper: e.g. the book's beta to BTC held
+/// at 0 (beta-neutral, loadings = each coin's beta).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureLimit {
+    /// Name (for messages), e.g. "beta to BTC".
+    pub name: String,
+    /// One loading per asset (covariance order).
+    pub loadings: Vec<f64>,
+    /// Lower limit on the exposure.
+    pub lower: f64,
+    /// Upper limit on the exposure (equal to `lower` for an equality).
+    pub upper: f64,
+}
+
+impl ExposureLimit {
+    /// One limit per factor of a fitted model: |Σ_i β_ik w_i| ≤ `tolerance` (= 0 with
+    /// tolerance 0: beta-neutral), over `assets` (which the model must cover).
+    ///
+    /// # Errors
+    /// [`AllocateError::BadParameter`] when the model lacks one of `assets` or the tolerance is
+    /// negative or not finite.
+    pub fn beta_neutral(
+        model: &FittedFactorModel,
+        assets: &[String],
+        tolerance: f64,
+    ) -> Result<Vec<Self>, AllocateError> {
+        if !(tolerance >= 0.0 && tolerance.is_finite()) {
+            return Err(AllocateError::BadParameter(format!(
+                "beta_tolerance = {} must be a finite number ≥ 0, e.g. 0.05",
+                Num(tolerance)
+            )));
+        }
+        let b = model.loadings_for(assets).ok_or_else(|| {
+            AllocateError::BadParameter(format!(
+                "beta_neutral: the factor model {} does not cover every asset of {}",
+                model.model,
+                assets.join(",")
+            ))
+        })?;
+        let k = model.n_factors();
+        Ok((0..k)
+            .map(|f| ExposureLimit {
+                name: format!("beta-neutral to {} ({})", model.factors[f], model.model),
+                loadings: (0..assets.len()).map(|i| b[i * k + f]).collect(),
+                lower: -tolerance,
+                upper: tolerance,
+            })
+            .collect())
+    }
 }
 
 /// Portfolio constraints. Weights are fractions of portfolio value.
@@ -39,6 +92,8 @@ pub struct Constraints {
     pub cost: f64,
     /// L2 regularisation γ‖w‖² added to the objective.
     pub l2: f64,
+    /// Linear exposure limits (beta-neutrality to each factor of a model).
+    pub exposures: Vec<ExposureLimit>,
 }
 
 impl Constraints {
@@ -54,6 +109,7 @@ impl Constraints {
             max_turnover: None,
             cost: 0.0,
             l2: 0.0,
+            exposures: Vec::new(),
         }
     }
 
@@ -93,6 +149,23 @@ impl Constraints {
                 return bad(format!(
                     "group '{}': lower {} > upper {}",
                     g.name, g.lower, g.upper
+                ));
+            }
+        }
+        for e in &self.exposures {
+            if e.loadings.len() != n || e.loadings.iter().any(|v| !v.is_finite()) {
+                return Err(AllocateError::BadParameter(format!(
+                    "{}: {} loadings for {n} assets, or a loading that is not finite",
+                    e.name,
+                    e.loadings.len()
+                )));
+            }
+            if !(e.lower <= e.upper) {
+                return bad(format!(
+                    "{}: lower {} > upper {}",
+                    e.name,
+                    Num(e.lower),
+                    Num(e.upper)
                 ));
             }
         }
@@ -186,6 +259,24 @@ impl Constraints {
             }
             c.labels.push(format!("group '{}'", g.name));
         }
+        for e in &self.exposures {
+            let coef =
+                |sign: f64| -> Vec<(usize, f64)> { (0..n).map(|i| (i, sign * e.loadings[i])).collect() };
+            if e.lower == e.upper {
+                let (a, b) = row(coef(1.0), e.lower);
+                c.eq(a, b);
+            } else {
+                if e.upper.is_finite() {
+                    let (a, b) = row(coef(1.0), e.upper);
+                    c.le(a, b);
+                }
+                if e.lower.is_finite() {
+                    let (a, b) = row(coef(-1.0), -e.lower);
+                    c.le(a, b);
+                }
+            }
+            c.labels.push(e.name.clone());
+        }
         if let (Some(t), Some(cap)) = (t_off, self.max_gross) {
             for i in 0..n {
                 c.le(vec![(i, 1.0), (t + i, -1.0)], 0.0);
@@ -229,6 +320,9 @@ impl Constraints {
 /// l2 = 0.0                  # γ‖w‖²
 /// current = { BTC = 0.5, ETH = 0.5 }
 /// bounds = { BTC = [0.05, 0.5] }   # per-asset overrides
+/// beta_neutral = "market:BTC"      # Σ β_i w_i = 0 for each factor of this model, fitted on
+///                                  # the estimation window (dollar-neutral: net_exposure = 0)
+/// beta_tolerance = 0.0             # |Σ β_i w_i| ≤ this instead (default 0)
 ///
 /// [[group]]
 /// name = "layer-1"
@@ -262,6 +356,12 @@ pub struct ConstraintsSpec {
     #[serde(default, rename = "group")]
     /// `[[group]]` limits.
     pub groups: Vec<GroupSpec>,
+    /// Hold the book's exposure to every factor of this model at 0 (see
+    /// [`ExposureLimit::beta_neutral`]); resolved by the allocation pipeline, which fits the
+    /// model on the estimation window.
+    pub beta_neutral: Option<FactorModelSpec>,
+    /// |exposure| ≤ this instead of = 0 (default 0).
+    pub beta_tolerance: Option<f64>,
 }
 
 /// `[[group]]`
@@ -295,6 +395,24 @@ impl ConstraintsSpec {
     /// As [`Constraints::validate`].
     pub fn resolve_present(&self, assets: &[String]) -> Result<Constraints, AllocateError> {
         self.resolve_over(assets, false)
+    }
+
+    /// The beta-neutrality limits of [`Self::beta_neutral`] over `cov`'s assets, with the factor
+    /// model fitted on `returns` (the same assets and window) and `cov`; `None` without one.
+    ///
+    /// # Errors
+    /// The factor model's fitting errors; a bad tolerance.
+    pub fn beta_limits(
+        &self,
+        returns: &Returns,
+        cov: &Covariance,
+    ) -> Result<Option<(FittedFactorModel, Vec<ExposureLimit>)>, AllocateError> {
+        let Some(spec) = &self.beta_neutral else {
+            return Ok(None);
+        };
+        let model = FactorModel::new(spec.clone()).fit_on(returns, cov)?;
+        let limits = ExposureLimit::beta_neutral(&model, &cov.assets, self.beta_tolerance.unwrap_or(0.0))?;
+        Ok(Some((model, limits)))
     }
 
     fn resolve_over(&self, assets: &[String], strict: bool) -> Result<Constraints, AllocateError> {

@@ -84,7 +84,8 @@ fn screening(cons: &Constraints, cov: &Covariance, mu: Option<&[f64]>) -> Option
         && cons.groups.is_empty()
         && cons.max_gross.is_none()
         && cons.max_turnover.is_none()
-        && cons.cost == 0.0;
+        && cons.cost == 0.0
+        && cons.exposures.is_empty();
     if !simple {
         return None;
     }

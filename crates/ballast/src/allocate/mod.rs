@@ -27,10 +27,12 @@ mod vol_target;
 
 use crate::message::Num;
 
-pub use allocation::{Allocation, MethodDetails, MomentumReport, SolveStatus, SolverReport, VolTargetReport};
+pub use allocation::{
+    Allocation, BetaNeutralReport, MethodDetails, MomentumReport, SolveStatus, SolverReport, VolTargetReport,
+};
 pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;
-pub use constraints::{Constraints, ConstraintsSpec, Group, GroupSpec};
+pub use constraints::{Constraints, ConstraintsSpec, ExposureLimit, Group, GroupSpec};
 pub use dendrogram::{Dendrogram, Linkage};
 pub use factor_budget::FactorRiskBudgeting;
 pub use hrp::{herc, hrp, hrp_order, hrp_with, HrpConfig, LeafOrder};

@@ -4,9 +4,9 @@
 
 use super::{
     herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError,
-    Allocation, AllocationMethod, AllocationSpec, BlackLitterman, Constraints, FactorRiskBudgeting,
-    HrpConfig, Method, MethodDetails, MomentumReport, MvObjective, RiskBudgeting, ViewUncertainty,
-    VolTargetReport, WeightBounds,
+    Allocation, AllocationMethod, AllocationSpec, BetaNeutralReport, BlackLitterman, Constraints,
+    FactorRiskBudgeting, HrpConfig, Method, MethodDetails, MomentumReport, MvObjective, RiskBudgeting,
+    ViewUncertainty, VolTargetReport, WeightBounds,
 };
 use crate::data::Returns;
 use crate::estimate::{signal_tilt, vol_adjusted_momentum, Covariance, CovarianceSpec, FactorModel};
@@ -21,6 +21,34 @@ pub struct Selection {
     pub covariance: Covariance,
     /// Volatility-adjusted momentum of every asset of the universe, when the request uses it.
     pub scores: Option<Vec<f64>>,
+}
+
+/// Say why a neutral book fails: long-only weights cannot be beta-neutral when every beta is
+/// positive, and the least-risk dollar-neutral book is no position at all.
+fn explain_neutral(e: AllocateError, cons: &Constraints) -> AllocateError {
+    let long_only = cons.lower.iter().all(|l| *l >= 0.0);
+    match e {
+        AllocateError::Infeasible(m) if !cons.exposures.is_empty() && long_only => AllocateError::Infeasible(format!(
+            "{m}; long-only weights cannot be beta-neutral when every coin's β is positive: allow shorts (negative lower bounds and a gross cap, e.g. bounds of [-1, 1] and max_gross = 2 in the constraints file) or keep the book long and hedge it with perps (ballast hedge PORTFOLIO --beta)"
+        )),
+        other => other,
+    }
+}
+
+/// A least-risk book with no position (net exposure 0 and nothing to earn): say so, rather
+/// than report risk contributions of a zero portfolio.
+fn all_cash(w: &[f64], method: Method, cons: &Constraints) -> Result<(), AllocateError> {
+    if w.iter().any(|x| x.abs() > 1e-9) {
+        return Ok(());
+    }
+    bad(format!(
+        "method = '{method}' holds no position: with net_exposure = {} the least-risk book is all cash; ask for return (method = 'utility', 'max-sharpe', or a target_return) or a nonzero net_exposure",
+        cons.net_exposure
+    ))
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn bad<T>(m: String) -> Result<T, AllocateError> {
@@ -154,7 +182,14 @@ impl AllocationSpec {
             ));
         }
         let current_sel: Option<Vec<f64>> = current.map(|c| pos.iter().map(|&i| c[i]).collect());
-        let cons = self.constraints_over(&cov.assets, current_sel.as_deref(), false)?;
+        let mut cons = self.constraints_over(&cov.assets, current_sel.as_deref(), false)?;
+        let beta_model = match self.constraints.beta_limits(&sel.returns, cov)? {
+            Some((model, limits)) => {
+                cons.exposures = limits;
+                Some(model)
+            }
+            None => None,
+        };
         let bounds =
             (cons.lower.iter().any(|l| *l != 0.0) || cons.upper.iter().any(|u| *u < 1.0)).then(|| {
                 WeightBounds {
@@ -166,7 +201,9 @@ impl AllocationSpec {
             AllocationMethod::BlackLitterman { .. } => None,
             _ => Some(self.mu.estimate(&sel.returns)?),
         };
-        let (mut a, mu_used) = self.run_method(sel, &cons, bounds.as_ref(), mu)?;
+        let (mut a, mu_used) = self
+            .run_method(sel, &cons, bounds.as_ref(), mu)
+            .map_err(|e| explain_neutral(e, &cons))?;
         if let Some(mo) = self.momentum.filter(|m| m.tilt > 0.0) {
             let scores = sel.scores.as_deref().unwrap_or_default();
             let s: Vec<f64> = pos.iter().map(|&i| scores[i]).collect();
@@ -196,12 +233,24 @@ impl AllocationSpec {
             mu_used.iter().zip(&a.weights).map(|(m, w)| m * w).sum::<f64>() + a.cash * self.risk_free;
         a.expected_return_annual = Some(ret);
         a.expected_returns = mu_used;
-        a.sharpe = Some(if a.volatility_annual > 0.0 {
+        // an all-cash book (e.g. min-CVaR under dollar neutrality) has no Sharpe ratio
+        let invested = a.weights.iter().any(|w| w.abs() > 1e-9);
+        a.sharpe = Some(if invested && a.volatility_annual > 0.0 {
             (ret - self.risk_free) / a.volatility_annual
         } else {
             f64::NAN
         });
         a.risk_free = self.risk_free;
+        a.beta_neutral = beta_model.map(|model| BetaNeutralReport {
+            exposures: model
+                .factors
+                .iter()
+                .zip(&cons.exposures)
+                .map(|(f, e)| (f.clone(), dot(&e.loadings, &a.weights)))
+                .collect(),
+            model: model.model,
+            tolerance: self.constraints.beta_tolerance.unwrap_or(0.0),
+        });
         a.momentum = self.momentum.map(|mo| MomentumReport {
             lookback: mo.lookback,
             top: mo.top,
@@ -248,6 +297,7 @@ impl AllocationSpec {
         let mu = mu.unwrap_or_default();
         let mv = |obj: MvObjective, method: Method| -> Result<Allocation, AllocateError> {
             let p = mean_variance(&mu, cov, cons, obj, rf)?;
+            all_cash(&p.weights, method, cons)?;
             let mut a = Allocation::new(method, cov, p.weights, Some(p.solver))?;
             a.status = p.status;
             Ok(a)
@@ -305,6 +355,7 @@ impl AllocationSpec {
             A::MinCvar { beta, target_return } => {
                 let target = target_return.map(|r| (mu.as_slice(), r));
                 let p = min_cvar(&sel.returns, cons, *beta, target)?;
+                all_cash(&p.weights, Method::MinCvar, cons)?;
                 let mut a = Allocation::new(Method::MinCvar, cov, p.weights, Some(p.solver))?;
                 a.status = p.status;
                 a.details = MethodDetails::MinCvar {

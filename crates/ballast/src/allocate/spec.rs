@@ -613,6 +613,12 @@ fn merged_constraints(o: &AllocationOptions) -> Result<ConstraintsSpec, Allocate
         in_range(&format!("bounds {a}"), *lo, -10.0, 10.0, Ends::Closed, "0.05")?;
         in_range(&format!("bounds {a}"), *hi, -10.0, 10.0, Ends::Closed, "0.5")?;
     }
+    if c.beta_tolerance.is_some() && c.beta_neutral.is_none() {
+        return bad("beta_tolerance needs beta_neutral = MODEL (e.g. \"market:BTC\")".into());
+    }
+    if let Some(t) = c.beta_tolerance {
+        in_range("beta_tolerance", t, 0.0, 100.0, Ends::Closed, "0.05")?;
+    }
     let bounds = c.min_weight.is_some() || c.max_weight.is_some() || !c.bounds.is_empty();
     if bounds && !m.takes_bounds() {
         let hint = if m == Method::Herc {
@@ -628,10 +634,11 @@ fn merged_constraints(o: &AllocationOptions) -> Result<ConstraintsSpec, Allocate
         || c.cost > 0.0
         || c.l2 > 0.0
         || c.net_exposure.is_some()
-        || c.current.is_some();
+        || c.current.is_some()
+        || c.beta_neutral.is_some();
     if coupling && !m.solver_based() {
         return bad(format!(
-            "method = '{m}' takes weight bounds only; groups, net/gross exposure, turnover, costs, L2 and current weights need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, black-litterman)"
+            "method = '{m}' takes weight bounds only; groups, net/gross exposure, beta-neutrality, turnover, costs, L2 and current weights need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, black-litterman)"
         ));
     }
     Ok(c)

@@ -322,7 +322,10 @@ pub fn frontier(
     let (w, r) = window.cut(panel)?;
     let cov = spec.fit(&r)?;
     let mu = ExpectedReturns::Historical.estimate(&r)?;
-    let cons = constraints.resolve(&cov.assets)?;
+    let mut cons = constraints.resolve(&cov.assets)?;
+    if let Some((_, limits)) = constraints.beta_limits(&r, &cov)? {
+        cons.exposures = limits;
+    }
     let pts = efficient_frontier(&mu, &cov, &cons, points, risk_free)?;
     let max_sharpe = mean_variance(&mu, &cov, &cons, MvObjective::MaxSharpe, risk_free).ok();
     Ok(FrontierReport {

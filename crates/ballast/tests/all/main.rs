@@ -11,6 +11,7 @@ mod factor_risk;
 mod fuzz_regressions;
 mod hedge;
 mod layers;
+mod market_neutral;
 mod options_consistency;
 mod price_formats;
 mod properties;
