@@ -357,6 +357,60 @@ pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Opt
     })
 }
 
+/// Rolling beta of each strategy's daily returns to the benchmark's, with the zero line.
+pub fn rolling_beta(
+    dates: &[Date],
+    series: &[(String, Vec<f64>)],
+    bench: &str,
+    window: usize,
+) -> Result<String> {
+    let lines: Vec<Vec<(f64, f64)>> = series
+        .iter()
+        .map(|(_, beta)| {
+            let skip = dates.len().saturating_sub(beta.len());
+            beta.iter()
+                .zip(&dates[skip..])
+                .filter(|(b, _)| b.is_finite())
+                .map(|(b, d)| (year_frac(*d), *b))
+                .collect()
+        })
+        .collect();
+    let entries: Vec<(String, Mark)> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
+        .collect();
+    let caption = format!("Rolling {window}-day beta to {bench} (daily returns)");
+    render(400, &entries, |root| {
+        let ys = lines.iter().flatten().map(|p| p.1);
+        let hi = ys.clone().fold(1.2f64, f64::max);
+        let lo = ys.fold(-0.2f64, f64::min);
+        let pad = 0.05 * (hi - lo);
+        let (x0, x1) = span(dates);
+        let mut c = ChartBuilder::on(root)
+            .caption(&caption, ("sans-serif", 20))
+            .margin(14)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, lo - pad..hi + pad)
+            .map_err(|e| anyhow!("{e}"))?;
+        c.configure_mesh()
+            .light_line_style(RGBColor(238, 238, 238))
+            .x_label_formatter(&year_label)
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .draw()
+            .map_err(|e| anyhow!("{e}"))?;
+        c.draw_series(LineSeries::new([(x0, 0.0), (x1, 0.0)], BLACK.stroke_width(1)))
+            .map_err(|e| anyhow!("{e}"))?;
+        for (k, line) in lines.iter().enumerate() {
+            let col = COLORS[k % COLORS.len()];
+            c.draw_series(LineSeries::new(line.iter().copied(), col.stroke_width(1)))
+                .map_err(|e| anyhow!("{e}"))?;
+        }
+        Ok(())
+    })
+}
+
 /// Ex-ante percent risk contributions of each rebalance's target, stacked, held until the next.
 pub fn risk_contributions(
     title: &str,

@@ -95,12 +95,12 @@ fn performance(r: &BacktestReport) -> String {
 
 /// Trading, costs, distribution shape, worst drawdown, PSR / DSR and PBO.
 fn trading(r: &BacktestReport) -> String {
-    let mut h = String::from("<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>mean distance from target</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown: peak → trough</th><th>recovered</th><th>PSR</th><th>DSR</th></tr>");
+    let mut h = String::from("<h2>Trading, costs and overfitting checks</h2><table><tr><th>strategy</th><th>rebalancing</th><th>rebalances</th><th>turnover / year</th><th>mean distance from target</th><th>costs USD</th><th>cost drag / year</th><th>funding USD</th><th>β to benchmark</th><th>hit rate</th><th>skew</th><th>excess kurtosis</th><th>worst drawdown: peak → trough</th><th>recovered</th><th>PSR</th><th>DSR</th></tr>");
     for st in &r.strategies {
         let p = &st.performance;
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{} → {}</td><td class=\"nw\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"nw\">{} → {}</td><td class=\"nw\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&st.name),
             esc(&st.rebalance_policy),
             p.rebalances,
@@ -109,6 +109,7 @@ fn trading(r: &BacktestReport) -> String {
             usd(p.costs_usd),
             pct(p.cost_drag_annual),
             usd(p.funding_usd),
+            fixed2(st.beta_to_benchmark),
             pct(p.hit_rate),
             fixed2(p.skewness),
             fixed2(p.excess_kurtosis),

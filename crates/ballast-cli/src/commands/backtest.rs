@@ -6,11 +6,14 @@ use crate::backtest_charts::{self as charts, CoinColors};
 use crate::table::{fixed as num, pct, plural, usd0 as usd, Table};
 use crate::tearsheet;
 use anyhow::{Context, Result};
-use ballast::backtest::metrics::{drawdown_series, rolling_volatility, Performance};
+use ballast::backtest::metrics::{drawdown_series, rolling_beta, rolling_volatility, Performance};
 use ballast::backtest::{Backtest, BacktestReport, BacktestResult, StrategyRun};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
+
+/// Days of the rolling beta chart.
+const BETA_WINDOW: usize = 90;
 
 /// A finished run and its report: what the outputs are made of.
 pub struct Outputs<'a> {
@@ -135,7 +138,8 @@ fn performance_table(r: &BacktestReport) -> String {
     t.render()
 }
 
-/// How each strategy traded: rebalances, turnover, tracking, costs, funding, PSR and DSR.
+/// How each strategy traded: rebalances, turnover, tracking, costs, funding, realised beta
+/// to the benchmark, PSR and DSR.
 fn policy_table(r: &BacktestReport) -> String {
     let mut t = Table::new([
         "#",
@@ -145,6 +149,7 @@ fn policy_table(r: &BacktestReport) -> String {
         "off target",
         "costs USD",
         "funding USD",
+        "β to B",
         "PSR",
         "DSR",
     ]);
@@ -158,6 +163,7 @@ fn policy_table(r: &BacktestReport) -> String {
             pct(p.target_tracking),
             usd(p.costs_usd),
             usd(p.funding_usd),
+            num(st.beta_to_benchmark, 2),
             num(st.psr, 3),
             num(st.dsr, 3),
         ]);
@@ -323,6 +329,9 @@ fn write_outputs(o: &Outputs, dir: &Path) -> Result<()> {
     attribution_csv(o)?.save(dir, "attribution.csv")?;
     for (run, stem) in o.result.runs.iter().zip(file_stems(&o.result.runs)) {
         write_weights(dir, run, assets, &stem)?;
+        if !run.hedge.is_empty() {
+            write_hedge(dir, run, assets, &stem)?;
+        }
     }
     let svgs = charts_of(o)?;
     for (file, _, svg) in &svgs {
@@ -438,11 +447,20 @@ fn attribution_csv(o: &Outputs) -> Result<Csv> {
                     ])?;
                 }
             }
+            let hedge = [("of which beta hedge", p.hedge)];
+            let hedged = if run.hedge.is_empty() {
+                &hedge[..0]
+            } else {
+                &hedge[..]
+            };
             for (item, v) in [
                 ("cash interest", p.interest),
                 ("costs", p.costs),
                 ("funding", p.funding),
-            ] {
+            ]
+            .iter()
+            .chain(hedged)
+            {
                 attr.row([
                     run.name.clone(),
                     p.period.clone(),
@@ -471,6 +489,23 @@ fn write_weights(dir: &Path, run: &StrategyRun, assets: &[String], stem: &str) -
         w.write_record(&rec)?;
     }
     Csv(w).save(dir, &format!("weights_{stem}.csv"))
+}
+
+/// `hedge_STEM.csv`: the beta hedge's perp notional / value per hedged coin, every day.
+fn write_hedge(dir: &Path, run: &StrategyRun, assets: &[String], stem: &str) -> Result<()> {
+    let n = assets.len();
+    let cols: Vec<usize> = (0..n)
+        .filter(|&i| run.hedge.iter().skip(i).step_by(n).any(|w| *w != 0.0))
+        .collect();
+    let mut header = vec!["date".to_string()];
+    header.extend(cols.iter().map(|&i| format!("{}-PERP", assets[i])));
+    let mut w = Csv::new(header)?;
+    for (j, d) in run.dates.iter().enumerate() {
+        let mut rec = vec![d.to_string()];
+        rec.extend(cols.iter().map(|&i| format!("{:.6}", run.hedge[j * n + i])));
+        w.row(rec)?;
+    }
+    w.save(dir, &format!("hedge_{stem}.csv"))
 }
 
 /// Every chart as (file, title, SVG text).
@@ -518,6 +553,18 @@ fn charts_of(o: &Outputs) -> Result<Vec<(String, String, String)>> {
             charts::rolling_vol(dates, &vols, &targets)?,
         ),
     ];
+    if let Some((b, nav)) = &o.result.benchmark {
+        let br: Vec<f64> = ballast::data::simple_returns(nav).collect();
+        let betas: Vec<(String, Vec<f64>)> = runs
+            .iter()
+            .map(|x| (x.name.clone(), rolling_beta(&x.returns(), &br, BETA_WINDOW)))
+            .collect();
+        svgs.push((
+            "rolling_beta.svg".into(),
+            format!("Rolling beta to {b}"),
+            charts::rolling_beta(dates, &betas, b, BETA_WINDOW)?,
+        ));
+    }
     for (run, stem) in runs.iter().zip(file_stems(runs)) {
         let title = format!("Weights — {}", run.name);
         svgs.push((

@@ -17,7 +17,8 @@ pub struct PeriodAttribution {
     pub period: String,
     /// Days in the period.
     pub days: usize,
-    /// Per coin (panel order): contribution to return.
+    /// Per coin (panel order): contribution to return (of the net position: a beta hedge's
+    /// perpetual counts with its coin).
     pub return_contribution: Vec<f64>,
     /// Per coin: share of variance (sums to 1; all zero if the book was flat).
     pub risk_contribution: Vec<f64>,
@@ -27,6 +28,8 @@ pub struct PeriodAttribution {
     pub costs: f64,
     /// Funding as a return (negative when paid).
     pub funding: f64,
+    /// Of the coins' contributions, the beta hedge's part (0 without the overlay).
+    pub hedge: f64,
     /// Σ of daily portfolio returns over the period.
     pub sum_of_returns: f64,
 }
@@ -53,16 +56,26 @@ pub fn attribution(m: &MarketData, run: &StrategyRun) -> Result<Vec<PeriodAttrib
         .ok_or_else(|| {
             BacktestError::Invalid(format!("run '{}' is not a run on this market data", run.name))
         })?;
-    // x[t][i] for t = 1..days
+    let hedged = !run.hedge.is_empty();
+    if hedged && run.hedge.len() != days * n {
+        return Err(BacktestError::Invalid(format!(
+            "run '{}' has a hedge path of the wrong shape",
+            run.name
+        )));
+    }
+    // x[t][i] for t = 1..days (the net position: spot or perp plus any hedge), h[t] the hedge's
     let mut x = vec![0.0; days * n];
+    let mut h = vec![0.0; days];
     for k in 1..days {
         let t = start + k;
         for i in 0..n {
-            let w = run.weights[(k - 1) * n + i];
+            let hw = if hedged { run.hedge[(k - 1) * n + i] } else { 0.0 };
+            let w = run.weights[(k - 1) * n + i] + hw;
             if w != 0.0 {
                 let (a, b) = (m.price(t - 1, i), m.price(t, i));
                 if a.is_finite() && b.is_finite() {
                     x[k * n + i] = w * (b / a - 1.0);
+                    h[k] += hw * (b / a - 1.0);
                 }
             }
         }
@@ -81,6 +94,7 @@ pub fn attribution(m: &MarketData, run: &StrategyRun) -> Result<Vec<PeriodAttrib
         .map(|(period, ks)| {
             let mut ret = vec![0.0; n];
             let (mut interest, mut costs, mut funding, mut sum) = (0.0, 0.0, 0.0, 0.0);
+            let hedge = ks.iter().map(|&k| h[k]).sum();
             for &k in &ks {
                 for i in 0..n {
                     ret[i] += x[k * n + i];
@@ -118,6 +132,7 @@ pub fn attribution(m: &MarketData, run: &StrategyRun) -> Result<Vec<PeriodAttrib
                 interest,
                 costs,
                 funding,
+                hedge,
                 sum_of_returns: sum,
             }
         })

@@ -29,6 +29,9 @@
 //! [strategy.allocation]       # an `AllocationSpec`: method, bounds, constraints, momentum, vol target
 //! method = "erc"
 //! vol_target = 0.40
+//! [strategy.beta_neutral]     # optional overlay: perps that hold the book's beta at a target
+//! model = "market:BTC"        # market:COIN or explicit:COIN,COIN (the hedges are their perps)
+//! target = 0.0                # beta to each factor after the hedge (default 0)
 //! ```
 //!
 //! Unknown keys and names are errors naming the key, the file and the line.
@@ -177,6 +180,23 @@ pub struct StrategySpec {
     pub costs: Option<CostSpec>,
     /// The allocation request (method, constraints, momentum, vol target).
     pub allocation: AllocationSpec,
+    /// The beta-neutral overlay, if any.
+    pub beta_neutral: Option<BetaNeutralSpec>,
+}
+
+/// `[strategy.beta_neutral]`: at every rebalance, short (or long) perpetuals on the factor
+/// coins so that the book's exposure to each factor of `model` (betas fitted on the estimation
+/// window) equals `target`; the hedge pays trading costs and funding and drifts with prices
+/// between rebalances.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BetaNeutralSpec {
+    /// The factor model: `market:BTC` or `explicit:BTC,ETH` (factors that are coins, whose
+    /// perpetuals are the hedges).
+    pub model: crate::estimate::FactorModelSpec,
+    /// Exposure to each factor after the hedge (default 0).
+    #[serde(default)]
+    pub target: f64,
 }
 
 impl StrategySpec {

@@ -118,6 +118,44 @@ pub fn rolling_volatility(r: &[f64], window: usize) -> Vec<f64> {
         .collect()
 }
 
+/// Beta of returns `r` to benchmark returns `b` (same days): cov(r, b) / var(b), the OLS slope
+/// with intercept (empyrical's `beta`; the ddof cancels). NaN when the lengths differ, there
+/// are fewer than two days or `b` does not move.
+///
+/// # Formula
+/// β = Σ (r_t − r̄)(b_t − b̄) / Σ (b_t − b̄)²
+pub fn beta(r: &[f64], b: &[f64]) -> f64 {
+    if r.len() != b.len() || r.len() < 2 {
+        return f64::NAN;
+    }
+    let n = r.len() as f64;
+    let (mr, mb) = (r.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut c, mut v, mut sq) = (0.0, 0.0, 0.0);
+    for (x, y) in r.iter().zip(b) {
+        c += (x - mr) * (y - mb);
+        v += (y - mb) * (y - mb);
+        sq += y * y;
+    }
+    // a benchmark that does not move (its variance only rounding error) has no beta
+    if v > 1e-12 * sq {
+        c / v
+    } else {
+        f64::NAN
+    }
+}
+
+/// Rolling [`beta`] over each `window` consecutive days: element k covers r[k .. k + window]
+/// (length T − window + 1, empty when T < window or window < 2).
+pub fn rolling_beta(r: &[f64], b: &[f64], window: usize) -> Vec<f64> {
+    if window < 2 || r.len() < window || r.len() != b.len() {
+        return Vec::new();
+    }
+    r.windows(window)
+        .zip(b.windows(window))
+        .map(|(x, y)| beta(x, y))
+        .collect()
+}
+
 /// The worst drawdown with its dates, and the longest time under water.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DrawdownDates {

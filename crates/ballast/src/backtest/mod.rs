@@ -19,10 +19,10 @@ mod report;
 use crate::message::Num;
 
 pub use config::{
-    BacktestFile, Calendar, CostSpec, DataSpec, InstrumentKind, RebalanceRules, RebalanceSpec, RunSpec,
-    StrategySpec,
+    BacktestFile, BetaNeutralSpec, Calendar, CostSpec, DataSpec, InstrumentKind, RebalanceRules,
+    RebalanceSpec, RunSpec, StrategySpec,
 };
-pub use engine::{run_strategy, BacktestTrade, Failure, RebalanceEvent, StrategyRun, TradeReason};
+pub use engine::{run_strategy, BacktestTrade, BetaHedge, Failure, RebalanceEvent, StrategyRun, TradeReason};
 pub use market::{trade_cost, MarketData};
 pub use policy::{Policy, Trigger};
 pub use report::{BacktestReport, StrategyReport};
@@ -59,6 +59,8 @@ pub struct Strategy {
     pub costs: CostSpec,
     /// The allocation request.
     pub allocation: AllocationSpec,
+    /// The beta-neutral overlay, if any.
+    pub beta_hedge: Option<BetaHedge>,
 }
 
 /// A loaded strategy file: data and strategies, checked.
@@ -280,6 +282,18 @@ fn strategy(
     if s.instrument == InstrumentKind::Perp && spec.data.funding.is_none() {
         return Err(bad("instrument = \"perp\" needs [data] funding = \"...\"".into()));
     }
+    let beta_hedge = match &s.beta_neutral {
+        Some(b) => {
+            if spec.data.funding.is_none() {
+                return Err(bad(
+                    "beta_neutral hedges with perpetuals, which pay funding: set [data] funding = \"...\""
+                        .into(),
+                ));
+            }
+            Some(BetaHedge::from_spec(b, market).map_err(bad)?)
+        }
+        None => None,
+    };
     Ok(Strategy {
         name: s.name.clone(),
         window: s.window,
@@ -289,6 +303,7 @@ fn strategy(
         policy: Policy::from_spec(&s.rebalance, &format!("{file}: {what}"))?,
         costs,
         allocation: s.allocation.clone(),
+        beta_hedge,
     })
 }
 

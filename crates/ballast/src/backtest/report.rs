@@ -4,7 +4,7 @@
 //! (and `metrics.json`).
 
 use super::attribution::{attribution, PeriodAttribution};
-use super::metrics::{performance, Performance};
+use super::metrics::{beta, performance, Performance};
 use super::overfit::{
     deflated_sharpe_ratios, probabilistic_sharpe_ratio, probability_of_backtest_overfitting, Pbo,
 };
@@ -31,6 +31,8 @@ pub struct StrategyReport {
     pub psr: f64,
     /// Deflated Sharpe ratio among the file's strategies.
     pub dsr: f64,
+    /// Beta of the daily returns to the benchmark's over the run (NaN without a benchmark).
+    pub beta_to_benchmark: f64,
     /// Rebalances the allocator could not do.
     pub failures: Vec<Failure>,
     /// Days held without funding data, per coin (perpetual books).
@@ -81,6 +83,10 @@ impl BacktestReport {
         let dates = &first.dates;
         let rets: Vec<Vec<f64>> = result.runs.iter().map(StrategyRun::returns).collect();
         let dsr = deflated_sharpe_ratios(&rets);
+        let bench: Option<Vec<f64>> = result
+            .benchmark
+            .as_ref()
+            .map(|(_, nav)| crate::data::simple_returns(nav).collect());
         let strategies = result
             .runs
             .iter()
@@ -93,6 +99,7 @@ impl BacktestReport {
                     performance: performance(&run.nav, dates, Some(run), 0.0)?,
                     psr: probabilistic_sharpe_ratio(r, 0.0),
                     dsr: *dsr,
+                    beta_to_benchmark: bench.as_ref().map_or(f64::NAN, |b| beta(r, b)),
                     failures: run.failures.clone(),
                     funding_missing: run.funding_missing.clone(),
                     impact_missing: run.impact_missing,
@@ -136,11 +143,11 @@ impl Serialize for Nonzero<'_> {
 }
 
 /// JSON: `name`, `start`, `end`, `days`, `periods_per_year`, `initial_value`, `strategies`
-/// [{`name`, `rebalance_policy`, every [`Performance`] field, `psr`, `dsr`,
+/// [{`name`, `rebalance_policy`, every [`Performance`] field, `psr`, `dsr`, `beta_to_benchmark`,
 /// `failed_rebalances` [{`date`, `reason`}], `funding_missing_days` [{`asset`, `days`}],
 /// `trades_without_volume`, `attribution` [{`period`, `days`, `sum_of_returns`,
 /// `return_contribution` {coin: …}, `risk_contribution` {coin: …}, `interest`, `costs`,
-/// `funding`}]}], `benchmark` ({`name`, metrics} or null), `pbo` ({`pbo`, `blocks`, `splits`}
+/// `funding`, `hedge`}]}], `benchmark` ({`name`, metrics} or null), `pbo` ({`pbo`, `blocks`, `splits`}
 /// or null), `run_seconds`.
 impl Serialize for BacktestReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -154,6 +161,7 @@ impl Serialize for BacktestReport {
             interest: f64,
             costs: f64,
             funding: f64,
+            hedge: f64,
         }
         #[derive(Serialize)]
         struct Missing<'a> {
@@ -168,6 +176,7 @@ impl Serialize for BacktestReport {
             performance: &'a Performance,
             psr: f64,
             dsr: f64,
+            beta_to_benchmark: Option<f64>,
             failed_rebalances: &'a [Failure],
             funding_missing_days: Vec<Missing<'a>>,
             trades_without_volume: usize,
@@ -195,6 +204,7 @@ impl Serialize for BacktestReport {
                 performance: &r.performance,
                 psr: r.psr,
                 dsr: r.dsr,
+                beta_to_benchmark: r.beta_to_benchmark.is_finite().then_some(r.beta_to_benchmark),
                 failed_rebalances: &r.failures,
                 funding_missing_days: r
                     .funding_missing
@@ -214,6 +224,7 @@ impl Serialize for BacktestReport {
                         interest: p.interest,
                         costs: p.costs,
                         funding: p.funding,
+                        hedge: p.hedge,
                     })
                     .collect(),
             })

@@ -2,6 +2,7 @@
 
 mod allocation_spec;
 mod backtest;
+mod backtest_hedge;
 mod book;
 mod common;
 mod data_errors;

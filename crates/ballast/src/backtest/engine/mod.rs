@@ -2,6 +2,10 @@
 //! uses prices up to and including t only, and trades at t's close; the weights then drift
 //! with prices until the next trade.
 
+mod hedge;
+
+pub use hedge::BetaHedge;
+
 use super::config::InstrumentKind;
 use super::market::{trade_cost, MarketData};
 use super::policy::Trigger;
@@ -53,6 +57,11 @@ pub struct RebalanceEvent {
     pub volatility: f64,
     /// Coins in the universe that day.
     pub universe: usize,
+    /// The beta hedge set with it: perp notional / value per coin of the panel (empty
+    /// without the overlay).
+    pub hedge: Vec<f64>,
+    /// The target's exposure to each factor before the hedge (empty without the overlay).
+    pub exposures_before: Vec<f64>,
 }
 
 /// A rebalance the allocator could not do; positions were kept.
@@ -75,6 +84,9 @@ pub struct StrategyRun {
     pub nav: Vec<f64>,
     /// Row-major T×N weights at each close, after that day's trades.
     pub weights: Vec<f64>,
+    /// Row-major T×N beta-hedge perp notionals / value at each close (empty without the
+    /// overlay).
+    pub hedge: Vec<f64>,
     /// Cash weight at each close (the unexposed share for perpetual strategies).
     pub cash: Vec<f64>,
     /// Daily traded notional / value (sum of |trades|).
@@ -112,6 +124,7 @@ impl StrategyRun {
             dates: dates.to_vec(),
             nav: Vec::with_capacity(days),
             weights: Vec::with_capacity(days * n),
+            hedge: Vec::new(),
             cash: Vec::with_capacity(days),
             traded: Vec::with_capacity(days),
             costs: Vec::with_capacity(days),
@@ -154,9 +167,13 @@ pub fn run_strategy(
             ..Day::default()
         };
         book.cash += day.interest;
+        book.mark_hedge(t, &mut day, &mut run);
         book.mark(t, &mut day, &mut run);
         if s.instrument == InstrumentKind::Perp {
             book.pay_funding(t, &mut day);
+        }
+        if s.beta_hedge.is_some() {
+            book.pay_hedge_funding(t, &mut day);
         }
         let nav = book.nav();
         if t > start {
@@ -212,6 +229,10 @@ struct Book<'a> {
     missing_funding: Vec<usize>,
     invested: bool,
     wiped_out: bool,
+    /// Panel indices of the beta hedge's coins (empty without the overlay).
+    hedge_coins: Vec<usize>,
+    /// The hedge's position in coins, one per hedge coin.
+    hedge_units: Vec<f64>,
 }
 
 impl<'a> Book<'a> {
@@ -232,6 +253,8 @@ impl<'a> Book<'a> {
             missing_funding: vec![0; n],
             invested: false,
             wiped_out: false,
+            hedge_coins: s.beta_hedge.as_ref().map_or(Vec::new(), |h| h.coins.clone()),
+            hedge_units: vec![0.0; s.beta_hedge.as_ref().map_or(0, |h| h.coins.len())],
         };
         for t in 0..start {
             b.advance_streaks(t);
@@ -341,6 +364,13 @@ impl<'a> Book<'a> {
             reason: format!("portfolio value {nav:.2} USD ≤ 0: positions closed, no more trades"),
         });
         let zero = vec![0.0; self.units.len()];
+        self.rehedge(
+            t,
+            &vec![0.0; self.hedge_units.len()],
+            TradeReason::WipedOut,
+            day,
+            run,
+        );
         if let Err(reason) = self.trade_to(t, &zero, TradeReason::WipedOut, day, run) {
             run.failures.push(Failure {
                 date: self.m.dates()[t],
@@ -395,6 +425,8 @@ impl<'a> Book<'a> {
             Ok(None) => {}
             Ok(Some(event)) => match self.trade_to(t, &event.weights, TradeReason::Rebalance, day, run) {
                 Ok(()) => {
+                    let h: Vec<f64> = self.hedge_coins.iter().map(|&i| event.hedge[i]).collect();
+                    self.rehedge(t, &h, TradeReason::Rebalance, day, run);
                     self.invested = true;
                     self.target = event.weights.clone();
                     self.vol_ref = event.volatility;
@@ -468,6 +500,15 @@ impl<'a> Book<'a> {
             _ => selected.iter().map(|&i| rc[i]).collect(),
         };
         self.risk_ref = Some((selected, sel.covariance.matrix, budget));
+        let (hedge, exposures_before) = match &s.beta_hedge {
+            Some(h) => {
+                let (hw, before) = h.size(m, t, &r, &a.weights)?;
+                let mut hedge = vec![0.0; n];
+                h.coins.iter().zip(hw).for_each(|(&i, w)| hedge[i] = w);
+                (hedge, before)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
         Ok(Some(RebalanceEvent {
             date: m.dates()[t],
             trigger: Trigger::Initial,
@@ -475,6 +516,8 @@ impl<'a> Book<'a> {
             risk_contributions: rc,
             volatility: a.volatility_annual,
             universe: index.len(),
+            hedge,
+            exposures_before,
         }))
     }
 
@@ -547,6 +590,9 @@ impl<'a> Book<'a> {
             run.weights.push(w);
         }
         run.tracking.push(if self.invested { 0.5 * dist } else { 0.0 });
+        if !self.hedge_coins.is_empty() {
+            run.hedge.extend(self.hedge_weights(nav));
+        }
         // perpetual books hold collateral, not coins: their "cash" is the unexposed share
         run.cash.push(if self.perp() {
             1.0 - exposed
