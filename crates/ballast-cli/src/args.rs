@@ -403,6 +403,18 @@ pub struct FactorsArgs {
     /// Shrink market-model betas: blume (0.67 β + 0.33) or vasicek.
     #[arg(long, value_enum)]
     pub beta_adjustment: Option<BetaAdjustment>,
+    /// Rolling betas: refit on every N consecutive returns of the window (e.g. 90).
+    #[arg(long, value_name = "N")]
+    pub rolling: Option<usize>,
+    /// Days between rolling fits.
+    #[arg(long, value_name = "DAYS", default_value_t = 1, requires = "rolling")]
+    pub step: usize,
+    /// With --rolling: a book's weights (BTC=0.5,SOL=0.5), to chart its factor exposures.
+    #[arg(long, value_name = "A=w,...", requires = "rolling")]
+    pub weights: Option<String>,
+    /// With --rolling: write a chart of the betas (or of the book's exposures) as SVG.
+    #[arg(long, value_name = "FILE", requires = "rolling")]
+    pub svg: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -46,6 +46,18 @@ fn year_label(x: &f64) -> String {
     format!("{:.0}", x.floor())
 }
 
+/// A year (long spans) or year-month (spans under four years) label for a fractional year.
+fn date_label(x0: f64, x1: f64) -> impl Fn(&f64) -> String {
+    move |x: &f64| {
+        if x1 - x0 >= 4.0 {
+            year_label(x)
+        } else {
+            let month = (((x - x.floor()) * 12.0).floor() as i32 + 1).clamp(1, 12);
+            format!("{:.0}-{month:02}", x.floor())
+        }
+    }
+}
+
 /// Equity curves on a log scale, benchmark dashed grey.
 pub fn equity(
     dates: &[Date],
@@ -74,7 +86,7 @@ pub fn equity(
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
-            .x_label_formatter(&year_label)
+            .x_label_formatter(&date_label(x0, x1))
             .y_label_formatter(&|y| format_usd(*y))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
@@ -141,7 +153,7 @@ pub fn drawdowns(
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
-            .x_label_formatter(&year_label)
+            .x_label_formatter(&date_label(x0, x1))
             .y_label_formatter(&|y| format!("{:.0}", y + 0.0))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
@@ -260,7 +272,7 @@ pub fn weights(
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
-            .x_label_formatter(&year_label)
+            .x_label_formatter(&date_label(x0, x1))
             .y_label_formatter(&|y| format!("{y:.0}%"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
@@ -336,7 +348,7 @@ pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Opt
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
-            .x_label_formatter(&year_label)
+            .x_label_formatter(&date_label(x0, x1))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;
@@ -364,6 +376,16 @@ pub fn rolling_beta(
     bench: &str,
     window: usize,
 ) -> Result<String> {
+    beta_lines(
+        &format!("Rolling {window}-day beta to {bench} (daily returns)"),
+        dates,
+        series,
+    )
+}
+
+/// Lines of betas (or exposures) over time, each series ending at the last date, with the
+/// zero line.
+pub fn beta_lines(caption: &str, dates: &[Date], series: &[(String, Vec<f64>)]) -> Result<String> {
     let lines: Vec<Vec<(f64, f64)>> = series
         .iter()
         .map(|(_, beta)| {
@@ -380,7 +402,6 @@ pub fn rolling_beta(
         .enumerate()
         .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
         .collect();
-    let caption = format!("Rolling {window}-day beta to {bench} (daily returns)");
     render(400, &entries, |root| {
         let ys = lines.iter().flatten().map(|p| p.1);
         let hi = ys.clone().fold(1.2f64, f64::max);
@@ -388,7 +409,7 @@ pub fn rolling_beta(
         let pad = 0.05 * (hi - lo);
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
-            .caption(&caption, ("sans-serif", 20))
+            .caption(caption, ("sans-serif", 20))
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(60)
@@ -396,7 +417,7 @@ pub fn rolling_beta(
             .map_err(|e| anyhow!("{e}"))?;
         c.configure_mesh()
             .light_line_style(RGBColor(238, 238, 238))
-            .x_label_formatter(&year_label)
+            .x_label_formatter(&date_label(x0, x1))
             .y_label_formatter(&|y| format!("{y:.1}"))
             .draw()
             .map_err(|e| anyhow!("{e}"))?;

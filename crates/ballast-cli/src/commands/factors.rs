@@ -4,7 +4,7 @@ use super::{json, window_line};
 use crate::args::{FactorsArgs, Format};
 use crate::input;
 use crate::table::{fixed, pct, plural, usd, Table};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use ballast::estimate::{FactorModel, FittedFactorModel};
 use ballast::risk::FactorRisk;
 
@@ -17,11 +17,104 @@ pub fn run(a: &FactorsArgs) -> Result<String> {
         ..FactorModel::new(a.model.clone())
     };
     let panel = input::panel(&a.window)?;
+    if let Some(n) = a.rolling {
+        return rolling(a, &panel, &model, n);
+    }
     let r = ballast::analysis::factors(&panel, &input::window(&a.window), &model)?;
     match a.window.format {
         Format::Json => json(&r),
         Format::Table => Ok(window_line(&r.window) + &model_table(&r.model)),
     }
+}
+
+/// `factors --rolling N`: betas refitted every `--step` days; a summary table, JSON with every
+/// date, and an optional chart.
+fn rolling(
+    a: &FactorsArgs,
+    panel: &ballast::data::PricePanel,
+    model: &FactorModel,
+    n: usize,
+) -> Result<String> {
+    let weights = a
+        .weights
+        .as_deref()
+        .map(|w| input::parse_pairs(w, "--weights"))
+        .transpose()?;
+    let r = ballast::analysis::rolling_factors(
+        panel,
+        &input::window(&a.window),
+        model,
+        n,
+        a.step,
+        weights.as_deref(),
+    )?;
+    let rb = &r.rolling;
+    if let Some(path) = &a.svg {
+        let series: Vec<(String, Vec<f64>)> = match &r.exposures {
+            Some(e) => e
+                .iter()
+                .map(|(f, v)| (format!("book's exposure to {f}"), v.clone()))
+                .collect(),
+            None => (0..rb.assets.len())
+                .map(|i| (rb.assets[i].clone(), rb.series(i, 0)))
+                .collect(),
+        };
+        let caption = if r.exposures.is_some() {
+            format!(
+                "The book's factor exposures, rolling {n}-day fits of {}",
+                rb.model
+            )
+        } else {
+            format!("Betas to {}, rolling {n}-day fits of {}", rb.factors[0], rb.model)
+        };
+        let svg = crate::backtest_charts::beta_lines(&caption, &rb.dates, &series)?;
+        std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    if a.window.format == Format::Json {
+        return json(&r);
+    }
+    let mut out = window_line(&r.window);
+    out += &format!(
+        "\nRolling {}: {} of {} returns every {} ({} → {})\n",
+        rb.model,
+        plural(rb.dates.len(), "fit"),
+        n,
+        plural(rb.step, "day"),
+        rb.dates[0],
+        rb.dates[rb.dates.len() - 1]
+    );
+    let mut t = Table::new(["coin", "factor", "β first", "β last", "min", "max", "mean"]);
+    // round-off (a coin on itself: ±1e-17) shown as 0, not −0.000
+    let show = |x: f64| fixed(if x.abs() < 1e-12 { 0.0 } else { x }, 3);
+    let summary = |name: String, f: &str, v: &[f64], t: &mut Table| {
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+            (l.min(*x), h.max(*x))
+        });
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        t.row([
+            name,
+            f.to_string(),
+            show(v[0]),
+            show(v[v.len() - 1]),
+            show(lo),
+            show(hi),
+            show(mean),
+        ]);
+    };
+    for (i, c) in rb.assets.iter().enumerate() {
+        for (k, f) in rb.factors.iter().enumerate() {
+            summary(c.clone(), f, &rb.series(i, k), &mut t);
+        }
+    }
+    if let Some(e) = &r.exposures {
+        for (f, v) in e {
+            summary("book".into(), f, v, &mut t);
+        }
+    }
+    out += "
+";
+    Ok(out + &t.render())
 }
 
 fn model_table(m: &FittedFactorModel) -> String {

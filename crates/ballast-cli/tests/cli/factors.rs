@@ -160,3 +160,67 @@ fn perpetual_hedges_of_the_example_book() {
     ]);
     assert!(e.contains("--crisis-quantile"), "{e}");
 }
+
+#[test]
+fn rolling_betas_and_a_books_exposures_over_time() {
+    let p = prices();
+    let dir = scratch();
+    let svg = dir.join("betas.svg");
+    let base = [
+        "factors",
+        "--prices",
+        &p,
+        "--assets",
+        "BTC,ETH,SOL,DOGE",
+        "--model",
+        "market:BTC",
+        "--rolling",
+        "90",
+        "--step",
+        "30",
+    ];
+    let mut args = base.to_vec();
+    let svg_s = svg.to_string_lossy().to_string();
+    args.extend([
+        "--weights",
+        "SOL=0.6,DOGE=0.4",
+        "--svg",
+        &svg_s,
+        "--format",
+        "json",
+    ]);
+    let v = run_json(&args);
+    let dates = v["dates"].as_array().unwrap();
+    assert_eq!(dates.len(), (730 - 90) / 30 + 1);
+    assert_eq!(v["window"]["last_return"], *dates.last().unwrap());
+    let sol = v["betas"]["SOL"]["BTC"].as_array().unwrap();
+    let doge = v["betas"]["DOGE"]["BTC"].as_array().unwrap();
+    let book = v["exposures"]["BTC"].as_array().unwrap();
+    for d in 0..dates.len() {
+        let want = 0.6 * f(&sol[d]) + 0.4 * f(&doge[d]);
+        assert!((f(&book[d]) - want).abs() < 1e-12);
+    }
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let table = String::from_utf8(run(&base).stdout).unwrap();
+    assert!(
+        table.contains("Rolling market:BTC: 22 fits of 90 returns every 30 days"),
+        "{table}"
+    );
+    let e = run_err(&[
+        "factors",
+        "--prices",
+        &p,
+        "--model",
+        "market:BTC",
+        "--rolling",
+        "90",
+        "--weights",
+        "NOPE=1",
+    ]);
+    assert!(
+        e.contains("NOPE") && e.contains("not a coin of the window"),
+        "{e}"
+    );
+    let e = usage_err(&["factors", "--prices", &p, "--model", "market:BTC", "--step", "5"]);
+    assert!(e.contains("--rolling"), "{e}");
+}

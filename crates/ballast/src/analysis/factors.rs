@@ -3,7 +3,9 @@
 
 use super::WindowRequest;
 use crate::data::{PricePanel, PriceWindow, Returns, WindowInfo};
-use crate::estimate::{FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor};
+use crate::estimate::{
+    EstimateError, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, RollingBetas,
+};
 use crate::Result;
 use serde::Serialize;
 
@@ -75,5 +77,65 @@ pub fn factors(panel: &PricePanel, window: &WindowRequest, model: &FactorModel) 
     Ok(FactorsReport {
         window: w.info(),
         model: model.fit_with_factors(&r, f.as_ref())?,
+    })
+}
+
+/// What `factors --rolling` returns: the window, the rolling betas, and a book's exposures
+/// over time when weights are given.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollingFactorsReport {
+    /// The whole span the fits roll over.
+    pub window: WindowInfo,
+    /// The rolling betas.
+    #[serde(flatten)]
+    pub rolling: RollingBetas,
+    /// The book's weights by coin, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weights: Option<std::collections::BTreeMap<String, f64>>,
+    /// The book's exposure Σ_i w_i β_ik to each factor at each date, when weights are given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exposures: Option<std::collections::BTreeMap<String, Vec<f64>>>,
+}
+
+/// Refit `model` on every `rolling` consecutive returns of a window of `panel`, every `step`
+/// days; with `weights` (coin, weight; coins of the window, others 0) the book's exposures.
+///
+/// # Errors
+/// Window errors; [`FactorModel::rolling`]'s; a weight on a coin outside the window.
+pub fn rolling_factors(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    model: &FactorModel,
+    rolling: usize,
+    step: usize,
+    weights: Option<&[(String, f64)]>,
+) -> Result<RollingFactorsReport> {
+    let (w, r, f) = cut_with_factors(panel, window, &model.spec)?;
+    let rb = model.rolling(&r, f.as_ref(), rolling, step)?;
+    let (weights, exposures) = match weights {
+        Some(pairs) => {
+            let mut wv = vec![0.0; rb.assets.len()];
+            for (a, x) in pairs {
+                let i = rb.assets.iter().position(|c| c == a).ok_or_else(|| {
+                    EstimateError::Factor(format!(
+                        "weight on {a}, which is not a coin of the window ({}); add it with --assets",
+                        rb.assets.join(",")
+                    ))
+                })?;
+                wv[i] = *x;
+            }
+            let e = rb.exposures(&wv)?;
+            (
+                Some(pairs.iter().cloned().collect()),
+                Some(rb.factors.iter().cloned().zip(e).collect()),
+            )
+        }
+        None => (None, None),
+    };
+    Ok(RollingFactorsReport {
+        window: w.info(),
+        rolling: rb,
+        weights,
+        exposures,
     })
 }

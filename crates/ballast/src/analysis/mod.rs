@@ -19,7 +19,7 @@ use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
 use factors::cut_with_factors;
-pub use factors::{factors, FactorsReport};
+pub use factors::{factors, rolling_factors, FactorsReport, RollingFactorsReport};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};

@@ -183,6 +183,32 @@ impl Returns {
         })
     }
 
+    /// The periods `rows` (a sub-window, e.g. for rolling estimates).
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] for a range outside the periods or shorter than 2.
+    pub fn periods(&self, rows: std::ops::Range<usize>) -> Result<Self, DataError> {
+        let t = self.n_periods();
+        if rows.end > t || rows.len() < 2 {
+            return Err(DataError::Invalid(format!(
+                "periods {}..{} of {t}: a sub-window needs at least 2 periods inside the returns",
+                rows.start, rows.end
+            )));
+        }
+        let mut data = Vec::with_capacity(rows.len() * self.n_assets());
+        for j in 0..self.n_assets() {
+            data.extend_from_slice(&self.column(j)[rows.clone()]);
+        }
+        Ok(Self {
+            first_price: None,
+            dates: self.dates[rows].to_vec(),
+            assets: self.assets.clone(),
+            data,
+            kind: self.kind,
+            periods_per_year: self.periods_per_year,
+        })
+    }
+
     /// Portfolio return series `r_p,t = Σ_i w_i r_i,t` (constant weights, i.e. rebalanced every
     /// period). `weights` has length N and need not sum to 1 (the rest is cash at 0 return).
     ///

@@ -17,7 +17,7 @@ pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, Expected
 pub use covariance::{Covariance, CovarianceInfo, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
 pub use factor::{
     BetaAdjustment, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, PcaComponents,
-    ResidualDdof, MAX_FACTORS,
+    ResidualDdof, RollingBetas, MAX_FACTORS, MAX_ROLLING_FITS,
 };
 pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,

@@ -178,3 +178,49 @@ fn factor_risk_parity_runs_through_the_pipeline_and_refuses_bad_requests() {
     o.factors = Some("pca:2".parse().unwrap());
     assert!(err(o).contains("only used with method = factor-risk-parity"));
 }
+
+#[test]
+fn rolling_betas_are_the_fits_of_each_window() {
+    let r = reference_returns();
+    let model = FactorModel::new("explicit:BTC,ETH".parse().unwrap());
+    let (window, step) = (120, 50);
+    let rb = model.rolling(&r, None, window, step).unwrap();
+    let t = r.n_periods();
+    assert_eq!(rb.dates.len(), (t - window) / step + 1);
+    assert_eq!(*rb.dates.last().unwrap(), *r.dates().last().unwrap());
+    // every fit is the model fitted on its own window
+    for (d, date) in rb.dates.iter().enumerate() {
+        let end = r.dates().iter().position(|x| x == date).unwrap() + 1;
+        let fit = model.fit(&r.periods(end - window..end).unwrap()).unwrap();
+        for i in [0, 5, 20] {
+            for k in 0..2 {
+                assert_eq!(rb.series(i, k)[d], fit.loadings_of(i)[k]);
+            }
+        }
+    }
+    // a book's exposure is Σ w β at every date
+    let n = rb.assets.len();
+    let w: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { 0.1 } else { 0.0 }).collect();
+    let e = rb.exposures(&w).unwrap();
+    for d in 0..rb.dates.len() {
+        let want: f64 = (0..n).map(|i| w[i] * rb.series(i, 1)[d]).sum();
+        assert!((e[1][d] - want).abs() < 1e-15);
+    }
+    let json = serde_json::to_value(&rb).unwrap();
+    assert_eq!(
+        json["betas"]["SOL"]["ETH"].as_array().unwrap().len(),
+        rb.dates.len()
+    );
+    // bad requests
+    let err = |w: usize, s: usize, m: &str| {
+        FactorModel::new(m.parse().unwrap())
+            .rolling(&r, None, w, s)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(err(2, 1, "market:BTC").contains("between 3"));
+    assert!(err(t + 1, 1, "market:BTC").contains("between 3"));
+    assert!(err(90, 0, "market:BTC").contains("step"));
+    assert!(err(90, 1, "pca:0.8").contains("number of components"));
+    assert!(rb.exposures(&[0.5]).is_err());
+}

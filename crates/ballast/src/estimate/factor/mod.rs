@@ -25,8 +25,10 @@
 
 mod pca;
 mod regression;
+mod rolling;
 mod spec;
 
+pub use rolling::{RollingBetas, MAX_ROLLING_FITS};
 pub use spec::{BetaAdjustment, FactorModelSpec, MarketFactor, PcaComponents, ResidualDdof};
 
 use super::{Covariance, CovarianceSpec, EstimateError};
