@@ -157,6 +157,16 @@ pub struct GreeksArgs {
     /// Value every option at this instant (ISO 8601 UTC) instead of each quote's timestamp.
     #[arg(long, value_name = "TIMESTAMP", requires = "chain")]
     pub as_of: Option<jiff::Timestamp>,
+    /// Factor risk of the book's delta exposures (USD per underlying) under this model:
+    /// market:BTC, explicit:BTC,ETH, pca:2. Needs --prices.
+    #[arg(long, value_name = "MODEL", requires = "prices", conflicts_with = "chain")]
+    pub factors: Option<FactorModelSpec>,
+    /// Daily prices for --factors (any layout of --prices elsewhere).
+    #[arg(long, value_name = "FILE|DIR", requires = "factors")]
+    pub prices: Option<PathBuf>,
+    /// Returns in the --factors window (ending at the price file's last date).
+    #[arg(long, value_name = "N", default_value_t = 365)]
+    pub window: usize,
     /// Output format (csv: --chain only).
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,

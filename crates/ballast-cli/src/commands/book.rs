@@ -1,10 +1,12 @@
 //! `ballast greeks PORTFOLIO.toml`: Greeks of a derivatives book and scenario P&L; `ballast hedge`.
 
 use super::json;
-use crate::args::{Format, HedgeArgs, TableFormat};
+use crate::args::{Format, GreeksArgs, HedgeArgs, TableFormat};
 use crate::table::{plural, usd, Table};
 use anyhow::{bail, Result};
+use ballast::analysis::{book_factor_risk, BookFactorRisk, WindowRequest};
 use ballast::book::{book_greeks, scenario_pnl, BookGreeks, GreeksTotals, ScenarioPnl, STANDARD_SHOCKS};
+use ballast::estimate::FactorModel;
 use ballast::hedge::{HedgeGreek, HedgeSpec};
 use ballast::instrument::Instrument;
 use ballast::io::{load_book, read_portfolio};
@@ -19,15 +21,19 @@ fn shock_label(spot: f64, vol: f64) -> String {
     }
 }
 
-/// The JSON of `greeks PORTFOLIO`: the book's Greeks and its scenario P&L.
+/// The JSON of `greeks PORTFOLIO`: the book's Greeks and its scenario P&L (and, with
+/// `--factors`, the factor risk of its delta exposures).
 #[derive(Serialize)]
 struct BookJson<'a> {
     #[serde(flatten)]
     greeks: &'a BookGreeks,
     scenarios: &'a [ScenarioPnl],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    factor_risk: Option<&'a BookFactorRisk>,
 }
 
-pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
+pub fn greeks(path: &Path, a: &GreeksArgs) -> Result<String> {
+    let format = a.format;
     if format == TableFormat::Csv {
         bail!("--format csv is for --chain; use table or json for a portfolio");
     }
@@ -35,10 +41,29 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
     let book = load_book(&pf)?;
     let g = book_greeks(&book.positions, &book.market)?;
     let sc = scenario_pnl(&book.positions, &book.market, &STANDARD_SHOCKS)?;
+    let factor = match (&a.factors, &a.prices) {
+        (Some(spec), Some(prices)) => {
+            let panel = ballast::io::read_prices(prices)?;
+            // the window ends on the valuation date: no later prices
+            let window = WindowRequest {
+                window: a.window,
+                end: g.as_of.map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date()),
+                ..WindowRequest::default()
+            };
+            Some(book_factor_risk(
+                &panel,
+                &window,
+                &FactorModel::new(spec.clone()),
+                &g,
+            )?)
+        }
+        _ => None,
+    };
     if format != TableFormat::Table {
         return json(&BookJson {
             greeks: &g,
             scenarios: &sc,
+            factor_risk: factor.as_ref(),
         });
     }
     let as_of = g.as_of.map(|t| t.to_string()).unwrap_or_default();
@@ -72,7 +97,46 @@ pub fn greeks(path: &Path, format: TableFormat) -> Result<String> {
     out +=
         "\nScenario P&L (USD, full revaluation; spot moves shift every forward of the coin by the same %)\n";
     out += &scenario_table(&g, &sc);
+    if let Some(f) = &factor {
+        out += &factor_table(f);
+    }
     Ok(out)
+}
+
+/// The factor risk of the delta exposures, in USD.
+fn factor_table(b: &BookFactorRisk) -> String {
+    let f = &b.factor_risk;
+    let mut out = format!(
+        "\nFactor risk of the delta exposures ({}; {} returns {} → {}; first order: gamma and vega left out)\n",
+        f.model, b.window.returns, b.window.first_return, b.window.last_return
+    );
+    out += &format!(
+        "  delta USD: {}; volatility {} USD a year, systematic {} of the model variance\n",
+        b.delta_usd
+            .iter()
+            .map(|(c, d)| format!("{c} {}", usd(*d)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        usd(f.volatility),
+        crate::table::pct(f.systematic_fraction)
+    );
+    let rel = f.relative_contributions();
+    let mut t = Table::new(["factor", "dollar beta USD", "risk contribution USD/yr", "share"]);
+    for (k, name) in f.factors.iter().enumerate() {
+        t.row([
+            name.clone(),
+            usd(f.exposures[k]),
+            usd(f.risk_contributions[k]),
+            crate::table::pct(rel[k]),
+        ]);
+    }
+    t.row([
+        "residual".into(),
+        String::new(),
+        usd(f.residual_risk_contribution),
+        crate::table::pct(rel[f.factors.len()]),
+    ]);
+    out + &t.render()
 }
 
 /// One row per position: size, value and Greeks.

@@ -15,7 +15,7 @@ pub fn run(a: &GreeksArgs) -> Result<String> {
         let Some(path) = a.portfolio.as_ref() else {
             anyhow::bail!("give a portfolio file or --chain FILE");
         };
-        return super::book::greeks(path, a.format);
+        return super::book::greeks(path, a);
     };
     let file = chain.display().to_string();
     let valued = value_chain(read_option_chain(chain)?, a.as_of, &file);

@@ -2,7 +2,7 @@
 
 use super::{json, repair_note, tail_table, window_line};
 use crate::args::{Format, ReportArgs};
-use crate::table::{num, pct, plural, pp, usd, Table};
+use crate::table::{fixed, num, pct, plural, pp, usd, Table};
 use anyhow::Result;
 use ballast::io::{read_portfolio, read_portfolio_prices};
 use ballast::portfolio::{analyze, PortfolioReport};
@@ -60,6 +60,9 @@ fn table(r: &PortfolioReport) -> String {
         pct(r.current_risk.drawdown.max_drawdown)
     );
     out += &tail_table(&r.current_risk);
+    if let Some((now, _)) = &r.factor_risk {
+        out += &super::factors::risk_table(now);
+    }
     out += &rebalance_section(r);
     out
 }
@@ -152,5 +155,23 @@ fn rebalance_section(r: &PortfolioReport) -> String {
         pct(r.current_risk.drawdown.max_drawdown),
     );
     out += &tail_table(&r.post_risk);
+    if let Some((now, after)) = &r.factor_risk {
+        let betas = |f: &ballast::risk::FactorRisk| {
+            f.factors
+                .iter()
+                .zip(&f.exposures)
+                .map(|(n, b)| format!("{n} {}", fixed(*b, 3)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out += &format!(
+            "\nFactor exposure after trades ({}): {} (was {}); systematic {} of the model variance (was {})\n",
+            after.model,
+            betas(after),
+            betas(now),
+            pct(after.systematic_fraction),
+            pct(now.systematic_fraction)
+        );
+    }
     out
 }

@@ -224,3 +224,109 @@ fn rolling_betas_and_a_books_exposures_over_time() {
     let e = usage_err(&["factors", "--prices", &p, "--model", "market:BTC", "--step", "5"]);
     assert!(e.contains("--rolling"), "{e}");
 }
+
+#[test]
+fn the_report_has_a_factor_section_before_and_after_the_trades() {
+    let dir = scratch();
+    let book = |risk: &str| {
+        format!(
+            "cash_usd = 1000.0\n[data]\nprices = \"{}\"\nwindow = 365\n[[holding]]\nasset = \"SOL\"\nunits = 1000.0\n[[holding]]\nasset = \"DOGE\"\nunits = 500000.0\n[target]\nmethod = \"erc\"\n[risk]\n{risk}\n",
+            prices().replace('\\', "/")
+        )
+    };
+    // a book without BTC still has a beta to BTC (cut from the price file on the same dates)
+    let v = run_json(&["report", &write(&dir, "a.toml", &book("")), "--format", "json"]);
+    let fr = &v["factor_risk"];
+    assert_eq!(fr["model"], "market:BTC");
+    let beta = f(&fr["exposures"]["BTC"]);
+    assert!(beta > 0.8 && beta < 2.5, "{beta}");
+    let usd = f(&fr["dollar_exposures"]["BTC"]);
+    assert_rel("dollar beta", usd, beta * f(&v["value_usd"]), 1e-12);
+    assert!(v["factor_risk_after"]["exposures"]["BTC"].is_number());
+    let text = String::from_utf8(run(&["report", &write(&dir, "a.toml", &book(""))]).stdout).unwrap();
+    assert!(
+        text.contains("Factor risk (market:BTC)") && text.contains("Factor exposure after trades"),
+        "{text}"
+    );
+    let two = run_json(&[
+        "report",
+        &write(&dir, "b.toml", &book("factors = \"explicit:BTC,ETH\"")),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(two["factor_risk"]["factors"].as_array().unwrap().len(), 2);
+    let none = run_json(&[
+        "report",
+        &write(&dir, "c.toml", &book("factors = \"none\"")),
+        "--format",
+        "json",
+    ]);
+    assert!(none["factor_risk"].is_null());
+    let e = run_err(&["report", &write(&dir, "d.toml", &book("factors = \"beta:BTC\""))]);
+    assert!(e.contains("[risk] factors") && e.contains("beta:BTC"), "{e}");
+    let e = run_err(&[
+        "report",
+        &write(&dir, "e.toml", &book("factors = \"market:NOPE\"")),
+    ]);
+    assert!(e.contains("[risk] factors") && e.contains("NOPE"), "{e}");
+}
+
+#[test]
+fn a_derivatives_books_delta_exposures_have_factor_risk() {
+    let book = root().join("examples/derivatives.toml").display().to_string();
+    let p = prices();
+    let g = |model: &str| {
+        run_json(&[
+            "greeks",
+            &book,
+            "--factors",
+            model,
+            "--prices",
+            &p,
+            "--window",
+            "365",
+            "--format",
+            "json",
+        ])
+    };
+    let two = g("explicit:BTC,ETH");
+    let fr = &two["factor_risk"];
+    // the window ends on the valuation date
+    assert_eq!(fr["window"]["last_return"], "2026-04-13");
+    // each coin on itself has beta 1: the dollar betas are the delta exposures
+    for c in ["BTC", "ETH"] {
+        let delta = f(&two["by_underlying"][c]["delta_usd"]);
+        assert_rel(c, f(&fr["delta_usd"][c]), delta, 1e-12);
+        assert_rel(c, f(&fr["factor_risk"]["exposures"][c]), delta, 1e-9);
+    }
+    // market model: dollar beta = delta_BTC + β_ETH · delta_ETH, β from `ballast factors`
+    let one = g("market:BTC");
+    let m = run_json(&[
+        "factors",
+        "--prices",
+        &p,
+        "--assets",
+        "BTC,ETH",
+        "--model",
+        "market:BTC",
+        "--window",
+        "365",
+        "--end",
+        "2026-04-13",
+        "--format",
+        "json",
+    ]);
+    let beta_eth = f(&m["loadings"]["ETH"]["BTC"]);
+    let want = f(&fr["delta_usd"]["BTC"]) + beta_eth * f(&fr["delta_usd"]["ETH"]);
+    assert_rel(
+        "dollar beta",
+        f(&one["factor_risk"]["factor_risk"]["exposures"]["BTC"]),
+        want,
+        1e-12,
+    );
+    let rc = &one["factor_risk"]["factor_risk"];
+    let total = f(&rc["risk_contributions"]["BTC"]) + f(&rc["residual_risk_contribution"]);
+    assert_rel("RCs sum to σ", total, f(&rc["volatility"]), 1e-12);
+    let e = usage_err(&["greeks", &book, "--factors", "market:BTC"]);
+    assert!(e.contains("--prices"), "{e}");
+}

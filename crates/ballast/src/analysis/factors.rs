@@ -2,10 +2,12 @@
 //! given weights (`ballast risk --factors`).
 
 use super::WindowRequest;
+use crate::book::BookGreeks;
 use crate::data::{PricePanel, PriceWindow, Returns, WindowInfo};
 use crate::estimate::{
     EstimateError, FactorModel, FactorModelSpec, FittedFactorModel, MarketFactor, RollingBetas,
 };
+use crate::risk::FactorRisk;
 use crate::Result;
 use serde::Serialize;
 
@@ -137,5 +139,68 @@ pub fn rolling_factors(
         rolling: rb,
         weights,
         exposures,
+    })
+}
+
+/// The factor risk of a derivatives book through its delta exposures: each underlying's
+/// delta × spot in USD taken as a linear position (first order: gamma and vega left out).
+#[derive(Debug, Clone, Serialize)]
+pub struct BookFactorRisk {
+    /// The window the model and covariance were fitted on.
+    pub window: WindowInfo,
+    /// Delta exposure per underlying, USD (Σ of its positions' delta × spot).
+    pub delta_usd: std::collections::BTreeMap<String, f64>,
+    /// Factor risk of those exposures, **in USD**: `exposures` are dollar betas (USD of factor
+    /// exposure), variances USD² a year, volatilities and risk contributions USD a year.
+    pub factor_risk: FactorRisk,
+}
+
+/// Factor risk of a book's delta exposures (`greeks`) on a window of `panel` (the window's
+/// coins are the book's underlyings; sample covariance).
+///
+/// # Errors
+/// An asset list in `window` (the coins are the book's), a book with no delta, window errors
+/// (an underlying without prices), the model's errors.
+pub fn book_factor_risk(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    model: &FactorModel,
+    greeks: &BookGreeks,
+) -> Result<BookFactorRisk> {
+    if window.assets.is_some() {
+        return Err(EstimateError::Factor(
+            "the coins are the book's underlyings; an asset list is not used here".into(),
+        )
+        .into());
+    }
+    let delta: Vec<(String, f64)> = greeks
+        .by_underlying
+        .iter()
+        .filter(|(_, g)| g.delta_usd != 0.0)
+        .map(|(c, g)| (c.clone(), g.delta_usd))
+        .collect();
+    if delta.is_empty() {
+        return Err(EstimateError::Factor(
+            "the book has no delta exposure: no factor risk to measure".into(),
+        )
+        .into());
+    }
+    let request = WindowRequest {
+        assets: Some(delta.iter().map(|d| d.0.clone()).collect()),
+        ..window.clone()
+    };
+    let (pw, r, f) = cut_with_factors(panel, &request, &model.spec)?;
+    let w: Vec<f64> = r
+        .assets()
+        .iter()
+        .map(|a| delta.iter().find(|d| &d.0 == a).map_or(0.0, |d| d.1))
+        .collect();
+    let cov = crate::estimate::SampleCovariance::default().fit(&r)?;
+    let fitted = model.fit_with_factors(&r, f.as_ref())?;
+    let factor_risk = crate::risk::factor_risk(&fitted, &cov.matrix, &w, None)?;
+    Ok(BookFactorRisk {
+        window: pw.info(),
+        delta_usd: delta.into_iter().collect(),
+        factor_risk,
     })
 }

@@ -19,7 +19,9 @@ use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
 use factors::cut_with_factors;
-pub use factors::{factors, rolling_factors, FactorsReport, RollingFactorsReport};
+pub use factors::{
+    book_factor_risk, factors, rolling_factors, BookFactorRisk, FactorsReport, RollingFactorsReport,
+};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};

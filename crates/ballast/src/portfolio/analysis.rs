@@ -2,12 +2,12 @@
 
 use super::{PortfolioError, PortfolioFile};
 use crate::allocate::{AllocateError, Allocation};
-use crate::data::{AssetMap, PricePanel, ReturnKind, WindowInfo, WindowSpec, MAX_WINDOW};
-use crate::estimate::Covariance;
+use crate::data::{AssetMap, PricePanel, ReturnKind, Returns, WindowInfo, WindowSpec, MAX_WINDOW};
+use crate::estimate::{Covariance, FactorModel, FactorModelSpec, FittedFactorModel};
 use crate::instrument::MAX_POSITION_SIZE;
 use crate::message::Num;
 use crate::rebalance::{plan, Band, BandKind, RebalanceInput, RebalancePlan};
-use crate::risk::{risk_summary, RiskSummary};
+use crate::risk::{risk_summary, FactorRisk, RiskSummary};
 use crate::{Error, Result};
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
@@ -48,6 +48,8 @@ pub struct PortfolioReport {
     pub post_risk: RiskSummary,
     /// Confidence levels of VaR / CVaR.
     pub confidences: Vec<f64>,
+    /// Factor risk of the holdings (`[risk] factors`), and after the trades.
+    pub factor_risk: Option<(FactorRisk, FactorRisk)>,
 }
 
 /// Run the whole pipeline for a portfolio file on `panel` (the file's price data):
@@ -136,6 +138,20 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     .map_err(|e| pf.invalid(format!("[rebalance] {e}")))?;
     let mut post_risk = risk_summary(&returns, &cov, &plan.post_weights, &confidences)?;
     post_risk.value_usd = Some(value - plan.fees_usd);
+    let factor_risk = match factor_spec(pf, panel)? {
+        Some(spec) => {
+            let model = fit_factors(pf, panel, &spec, &returns, &cov)?;
+            let risk = |w: &[f64], v: f64| {
+                crate::risk::factor_risk(&model, &cov.matrix, w, Some(v))
+                    .map_err(|e| pf.invalid(format!("[risk] factors: {e}")))
+            };
+            Some((
+                risk(&current, value)?,
+                risk(&plan.post_weights, value - plan.fees_usd)?,
+            ))
+        }
+        None => None,
+    };
     Ok(PortfolioReport {
         name: pf.name.clone(),
         prices_file: pf.prices_path()?.display().to_string(),
@@ -153,7 +169,70 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
         plan,
         post_risk,
         confidences,
+        factor_risk,
     })
+}
+
+/// The report's factor model: `[risk] factors`, or `market:BTC` when the data has BTC.
+fn factor_spec(pf: &PortfolioFile, panel: &PricePanel) -> Result<Option<FactorModelSpec>> {
+    match pf.risk.factors.as_deref().map(str::trim) {
+        None if panel.assets().iter().any(|a| a == "BTC") => Ok(Some(FactorModelSpec::Market(
+            crate::estimate::MarketFactor::Coin("BTC".into()),
+        ))),
+        None | Some("none") => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|e| {
+            pf.invalid(format!("[risk] factors = \"{s}\": {e} (or \"none\")"))
+                .into()
+        }),
+    }
+}
+
+/// Fit the report's factor model on the window's `returns`: factor coins the book does not
+/// hold are cut from `panel` on the same dates; PCA takes the components of `cov`.
+fn fit_factors(
+    pf: &PortfolioFile,
+    panel: &PricePanel,
+    spec: &FactorModelSpec,
+    returns: &Returns,
+    cov: &Covariance,
+) -> Result<FittedFactorModel> {
+    let bad = |e: String| pf.invalid(format!("[risk] factors = \"{spec}\": {e}"));
+    let extra: Vec<String> = match spec {
+        FactorModelSpec::Market(crate::estimate::MarketFactor::Coin(c)) => vec![c.clone()],
+        FactorModelSpec::Explicit(f) => f.clone(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|c| !returns.assets().contains(c))
+    .collect();
+    let model = FactorModel::new(spec.clone());
+    if matches!(spec, FactorModelSpec::Pca(_)) {
+        return Ok(model.fit_on(returns, cov).map_err(|e| bad(e.to_string()))?);
+    }
+    let factors = if extra.is_empty() {
+        None
+    } else {
+        let w = panel
+            .window(&WindowSpec {
+                assets: Some(extra.clone()),
+                returns: returns.n_periods(),
+                end: returns.dates().last().copied(),
+                ..WindowSpec::default()
+            })
+            .map_err(|e| bad(e.to_string()))?;
+        let f = w.returns(ReturnKind::Simple);
+        if f.dates() != returns.dates() {
+            return Err(bad(format!(
+                "{} has no price on some dates of the window; choose another factor",
+                extra.join(", ")
+            ))
+            .into());
+        }
+        Some(f)
+    };
+    Ok(model
+        .fit_with_factors(returns, factors.as_ref())
+        .map_err(|e| bad(e.to_string()))?)
 }
 
 pub(super) fn universe(pf: &PortfolioFile) -> Result<(Vec<String>, Vec<f64>)> {
@@ -209,7 +288,8 @@ impl PortfolioReport {
 /// `target_weight`, `drift`, `volatility_annual`, `risk_contribution`,
 /// `target_risk_contribution`}], `weights`, `risk_contributions`, `volatility_annual`, `risk`
 /// (a [`RiskSummary`]), `target` (an [`Allocation`]), `rebalance` {`band`, `band_type`,
-/// `fee_bps`, and the [`RebalancePlan`]'s keys}, `risk_after`.
+/// `fee_bps`, and the [`RebalancePlan`]'s keys}, `risk_after`, `factor_risk` and
+/// `factor_risk_after` ([`FactorRisk`], or null with `[risk] factors = "none"`).
 impl Serialize for PortfolioReport {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
@@ -282,6 +362,8 @@ impl Serialize for PortfolioReport {
             },
         )?;
         m.serialize_entry("risk_after", &self.post_risk)?;
+        m.serialize_entry("factor_risk", &self.factor_risk.as_ref().map(|f| &f.0))?;
+        m.serialize_entry("factor_risk_after", &self.factor_risk.as_ref().map(|f| &f.1))?;
         m.end()
     }
 }

@@ -238,6 +238,10 @@ pub struct RiskSection {
     #[serde(default = "default_confidence")]
     /// Confidence levels of VaR / CVaR (default 0.95, 0.99).
     pub confidence: Vec<f64>,
+    /// The factor model of the report's factor section: a model (`market:BTC`,
+    /// `explicit:BTC,ETH`, `pca:3`), or `"none"`. Default: `market:BTC` when the price data has
+    /// BTC, else none.
+    pub factors: Option<String>,
 }
 
 fn default_confidence() -> Vec<f64> {
@@ -248,6 +252,7 @@ impl Default for RiskSection {
     fn default() -> Self {
         Self {
             confidence: default_confidence(),
+            factors: None,
         }
     }
 }
