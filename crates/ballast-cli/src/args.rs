@@ -391,6 +391,10 @@ pub struct RiskArgs {
     /// under a factor model (market:BTC, explicit:BTC,ETH, pca:3); factor coins need not be held.
     #[arg(long, value_name = "MODEL")]
     pub factors: Option<FactorModelSpec>,
+    /// Prices of explicit factors that are not coins (a wide date,NAME,... CSV or any price
+    /// layout): each needs a price on every date of the window.
+    #[arg(long, value_name = "FILE", requires = "factors")]
+    pub factor_prices: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -425,6 +429,10 @@ pub struct FactorsArgs {
     /// With --rolling: write a chart of the betas (or of the book's exposures) as SVG.
     #[arg(long, value_name = "FILE", requires = "rolling")]
     pub svg: Option<std::path::PathBuf>,
+    /// Prices of explicit factors that are not coins (a wide date,NAME,... CSV or any price
+    /// layout): each needs a price on every date of the window.
+    #[arg(long, value_name = "FILE")]
+    pub factor_prices: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

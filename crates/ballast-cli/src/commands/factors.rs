@@ -17,10 +17,15 @@ pub fn run(a: &FactorsArgs) -> Result<String> {
         ..FactorModel::new(a.model.clone())
     };
     let panel = input::panel(&a.window)?;
+    let factor_prices = a
+        .factor_prices
+        .as_ref()
+        .map(ballast::io::read_prices)
+        .transpose()?;
     if let Some(n) = a.rolling {
-        return rolling(a, &panel, &model, n);
+        return rolling(a, &panel, &model, n, factor_prices.as_ref());
     }
-    let r = ballast::analysis::factors(&panel, &input::window(&a.window), &model)?;
+    let r = ballast::analysis::factors(&panel, &input::window(&a.window), &model, factor_prices.as_ref())?;
     match a.window.format {
         Format::Json => json(&r),
         Format::Table => Ok(window_line(&r.window) + &model_table(&r.model)),
@@ -34,6 +39,7 @@ fn rolling(
     panel: &ballast::data::PricePanel,
     model: &FactorModel,
     n: usize,
+    factor_prices: Option<&ballast::data::PricePanel>,
 ) -> Result<String> {
     let weights = a
         .weights
@@ -47,6 +53,7 @@ fn rolling(
         n,
         a.step,
         weights.as_deref(),
+        factor_prices,
     )?;
     let rb = &r.rolling;
     if let Some(path) = &a.svg {

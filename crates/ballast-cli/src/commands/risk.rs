@@ -10,6 +10,11 @@ pub fn run(a: &RiskArgs) -> Result<String> {
     let pairs = input::parse_pairs(&a.weights, "--weights")?;
     let panel = input::panel(&a.window)?;
     let model = a.factors.clone().map(ballast::estimate::FactorModel::new);
+    let factor_prices = a
+        .factor_prices
+        .as_ref()
+        .map(ballast::io::read_prices)
+        .transpose()?;
     let r = ballast::analysis::risk(
         &panel,
         &input::window(&a.window),
@@ -20,6 +25,7 @@ pub fn run(a: &RiskArgs) -> Result<String> {
             confidences: &a.confidence,
             value_usd: a.value,
             factors: model.as_ref(),
+            factor_prices: factor_prices.as_ref(),
         },
     )?;
     let s = &r.risk;

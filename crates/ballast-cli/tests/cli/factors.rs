@@ -330,3 +330,83 @@ fn a_derivatives_books_delta_exposures_have_factor_risk() {
     let e = usage_err(&["greeks", &book, "--factors", "market:BTC"]);
     assert!(e.contains("--prices"), "{e}");
 }
+
+#[test]
+fn explicit_factors_from_a_factor_file() {
+    let p = prices();
+    let dir = scratch();
+    // the factor file repeats BTC's closes under another name, on every date of the window
+    let panel = ballast::io::read_prices(&p).unwrap();
+    let btc = panel.asset_index("BTC").unwrap();
+    let mut csv = String::from("date,MKT\n");
+    for (r, d) in panel.dates().iter().enumerate() {
+        if let Some(x) = panel.price(r, btc) {
+            csv += &format!("{d},{x}\n");
+        }
+    }
+    let file = write(&dir, "factors.csv", &csv);
+    let fit = |model: &str, extra: &[&str]| {
+        let mut args = vec!["factors", "--prices", &p, "--assets", "ETH,SOL", "--model", model];
+        args.extend_from_slice(extra);
+        args.extend(["--format", "json"]);
+        run_json(&args)
+    };
+    let from_file = fit("market:MKT", &["--factor-prices", &file]);
+    let from_coin = fit("market:BTC", &[]);
+    for c in ["ETH", "SOL"] {
+        assert_eq!(from_file["loadings"][c]["MKT"], from_coin["loadings"][c]["BTC"]);
+        assert_eq!(
+            from_file["residual_variance"][c],
+            from_coin["residual_variance"][c]
+        );
+    }
+    // risk --factors takes it too
+    let r = run_json(&[
+        "risk",
+        "--prices",
+        &p,
+        "--weights",
+        "ETH=0.5,SOL=0.5",
+        "--factors",
+        "market:MKT",
+        "--factor-prices",
+        &file,
+        "--format",
+        "json",
+    ]);
+    assert!(r["factor_risk"]["exposures"]["MKT"].as_f64().unwrap() > 0.5);
+    // a gap on a date of the window is an error naming the date, never filled
+    let gappy: String = csv
+        .lines()
+        .filter(|l| !l.starts_with("2026-03-01"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let gap = write(&dir, "gap.csv", &gappy);
+    let e = run_err(&[
+        "factors",
+        "--prices",
+        &p,
+        "--assets",
+        "ETH",
+        "--model",
+        "market:MKT",
+        "--factor-prices",
+        &gap,
+    ]);
+    assert!(
+        e.contains("no price for 'MKT' on 2026-03-01") && e.contains("never filled"),
+        "{e}"
+    );
+    let e = run_err(&[
+        "factors",
+        "--prices",
+        &p,
+        "--assets",
+        "ETH",
+        "--model",
+        "market:NOPE",
+        "--factor-prices",
+        &file,
+    ]);
+    assert!(e.contains("NOPE") && e.contains("its columns: MKT"), "{e}");
+}

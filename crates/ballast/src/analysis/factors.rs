@@ -9,6 +9,7 @@ use crate::estimate::{
 };
 use crate::risk::FactorRisk;
 use crate::Result;
+use jiff::civil::Date;
 use serde::Serialize;
 
 /// What `factors` returns: the window and the fitted model.
@@ -30,52 +31,104 @@ fn factor_coins(spec: &FactorModelSpec) -> Vec<String> {
     }
 }
 
-/// Cut the window of the request's coins, with any factor coin the model names that is not one
-/// of them cut on the same dates as a separate factor series (a book without BTC still has a
-/// beta to BTC).
+/// Cut the window of the request's coins, with the model's named factors that are not among
+/// them as a separate factor series on the same dates: coins of `panel` (a book without BTC
+/// still has a beta to BTC), else columns of `factor_prices` (a factor file).
 ///
 /// # Errors
-/// The window's errors (a factor coin without prices over the window included).
+/// The window's errors (a factor coin without prices over the window included); a factor file
+/// without a price for a factor on one of the window's dates (gaps are never filled).
 pub(crate) fn cut_with_factors(
     panel: &PricePanel,
     window: &WindowRequest,
     spec: &FactorModelSpec,
+    factor_prices: Option<&PricePanel>,
 ) -> Result<(PriceWindow, Returns, Option<Returns>)> {
+    let (coin_factors, file_factors): (Vec<String>, Vec<String>) = factor_coins(spec)
+        .into_iter()
+        .partition(|c| panel.assets().contains(c) || factor_prices.is_none());
     let extra: Vec<String> = match &window.assets {
-        Some(a) => factor_coins(spec)
-            .into_iter()
-            .filter(|c| !a.contains(c))
-            .collect(),
+        Some(a) => coin_factors.into_iter().filter(|c| !a.contains(c)).collect(),
         None => Vec::new(),
     };
-    if extra.is_empty() {
+    let (w, held, coins) = if extra.is_empty() {
         let (w, r) = window.cut(panel)?;
-        return Ok((w, r, None));
-    }
-    let mut all = window.assets.clone().unwrap_or_default();
-    all.extend(extra.iter().cloned());
-    let (w, r) = WindowRequest {
-        assets: Some(all),
-        ..window.clone()
-    }
-    .cut(panel)?;
-    let coins: Vec<String> = r
-        .assets()
-        .iter()
-        .filter(|a| !extra.contains(a))
-        .cloned()
-        .collect();
-    let held = r.select(&coins)?;
-    let factors = r.select(&extra)?;
-    Ok((w, held, Some(factors)))
+        (w, r, None)
+    } else {
+        let mut all = window.assets.clone().unwrap_or_default();
+        all.extend(extra.iter().cloned());
+        let (w, r) = WindowRequest {
+            assets: Some(all),
+            ..window.clone()
+        }
+        .cut(panel)?;
+        let names: Vec<String> = r
+            .assets()
+            .iter()
+            .filter(|a| !extra.contains(a))
+            .cloned()
+            .collect();
+        (w, r.select(&names)?, Some(r.select(&extra)?))
+    };
+    let file = match factor_prices {
+        Some(fp) if !file_factors.is_empty() => Some(file_factor_returns(fp, &file_factors, &w.dates)?),
+        _ => None,
+    };
+    let factors = match (coins, file) {
+        (Some(a), Some(b)) => Some(a.with_columns(&b)?),
+        (a, b) => a.or(b),
+    };
+    Ok((w, held, factors))
 }
 
-/// Fit `model` on a window of `panel`.
+/// Simple returns of the factor file's columns `names` between the window's price `dates`.
+fn file_factor_returns(fp: &PricePanel, names: &[String], dates: &[Date]) -> Result<Returns> {
+    let bad = |m: String| EstimateError::Factor(m);
+    let mut data = Vec::with_capacity(names.len() * (dates.len() - 1));
+    for name in names {
+        let j = fp.assets().iter().position(|a| a == name).ok_or_else(|| {
+            bad(format!(
+                "factor '{name}' is neither a coin of the price file nor a column of the factor file (its columns: {})",
+                fp.assets().join(",")
+            ))
+        })?;
+        let mut px = Vec::with_capacity(dates.len());
+        for d in dates {
+            let p = fp
+                .dates()
+                .binary_search(d)
+                .ok()
+                .and_then(|row| fp.price(row, j))
+                .filter(|p| p.is_finite() && *p > 0.0);
+            px.push(p.ok_or_else(|| {
+                bad(format!(
+                    "the factor file has no price for '{name}' on {d}, a date of the window: a factor needs a price on every date (gaps are never filled); move the window (--end, --window) or give a daily series"
+                ))
+            })?);
+        }
+        data.extend(crate::data::simple_returns(&px));
+    }
+    Ok(Returns::new(
+        dates[1..].to_vec(),
+        names.to_vec(),
+        data,
+        crate::data::ReturnKind::Simple,
+        crate::PERIODS_PER_YEAR_DAILY,
+    )?)
+}
+
+/// Fit `model` on a window of `panel`; named factors that are not coins of `panel` come from
+/// `factor_prices` (a factor file), on the same dates.
 ///
 /// # Errors
 /// Window errors; the model's (unknown factors, too many, constant or collinear factors).
-pub fn factors(panel: &PricePanel, window: &WindowRequest, model: &FactorModel) -> Result<FactorsReport> {
-    let (w, r, f) = cut_with_factors(panel, window, &model.spec)?;
+pub fn factors(
+    panel: &PricePanel,
+    window: &WindowRequest,
+    model: &FactorModel,
+    factor_prices: Option<&PricePanel>,
+) -> Result<FactorsReport> {
+    let (w, r, f) = cut_with_factors(panel, window, &model.spec, factor_prices)?;
     Ok(FactorsReport {
         window: w.info(),
         model: model.fit_with_factors(&r, f.as_ref())?,
@@ -111,8 +164,9 @@ pub fn rolling_factors(
     rolling: usize,
     step: usize,
     weights: Option<&[(String, f64)]>,
+    factor_prices: Option<&PricePanel>,
 ) -> Result<RollingFactorsReport> {
-    let (w, r, f) = cut_with_factors(panel, window, &model.spec)?;
+    let (w, r, f) = cut_with_factors(panel, window, &model.spec, factor_prices)?;
     let rb = model.rolling(&r, f.as_ref(), rolling, step)?;
     let (weights, exposures) = match weights {
         Some(pairs) => {
@@ -189,7 +243,7 @@ pub fn book_factor_risk(
         assets: Some(delta.iter().map(|d| d.0.clone()).collect()),
         ..window.clone()
     };
-    let (pw, r, f) = cut_with_factors(panel, &request, &model.spec)?;
+    let (pw, r, f) = cut_with_factors(panel, &request, &model.spec, None)?;
     let w: Vec<f64> = r
         .assets()
         .iter()

@@ -164,6 +164,8 @@ pub struct RiskRequest<'a> {
     pub value_usd: Option<f64>,
     /// A factor model for the factor risk section.
     pub factors: Option<&'a FactorModel>,
+    /// Prices of factors that are not coins of the panel (a factor file), by date.
+    pub factor_prices: Option<&'a PricePanel>,
 }
 
 /// The risk of the request's weights on a window of `panel`: volatility, contributions,
@@ -186,6 +188,7 @@ pub fn risk(
         confidences,
         value_usd,
         factors,
+        factor_prices,
     } = *req;
     let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
     if weights.is_empty() {
@@ -228,7 +231,7 @@ pub fn risk(
         ..window.clone()
     };
     let (pw, r, external) = match factors {
-        Some(m) => cut_with_factors(panel, &window, &m.spec)?,
+        Some(m) => cut_with_factors(panel, &window, &m.spec, factor_prices)?,
         None => {
             let (pw, r) = window.cut(panel)?;
             (pw, r, None)

@@ -209,6 +209,25 @@ impl Returns {
         })
     }
 
+    /// These returns with `other`'s columns appended (same dates and kind).
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`] when the dates or kinds differ or a name repeats.
+    pub fn with_columns(&self, other: &Returns) -> Result<Self, DataError> {
+        if other.dates != self.dates || other.kind != self.kind {
+            return Err(DataError::Invalid(
+                "returns to join cover different dates or kinds".into(),
+            ));
+        }
+        if let Some(a) = other.assets.iter().find(|a| self.assets.contains(a)) {
+            return Err(DataError::Invalid(format!("{a} is in both sets of returns")));
+        }
+        let mut out = self.clone();
+        out.assets.extend(other.assets.iter().cloned());
+        out.data.extend_from_slice(&other.data);
+        Ok(out)
+    }
+
     /// Portfolio return series `r_p,t = Σ_i w_i r_i,t` (constant weights, i.e. rebalanced every
     /// period). `weights` has length N and need not sum to 1 (the rest is cash at 0 return).
     ///

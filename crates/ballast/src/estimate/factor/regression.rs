@@ -26,7 +26,7 @@ fn factor_series(
             known.extend(f.assets().iter().map(String::as_str));
         }
         Err(EstimateError::Factor(format!(
-            "factor '{name}' is neither a coin of the window nor a factor column ({}); check the spelling, or add it with --assets or a factor file",
+            "factor '{name}' is neither a coin of the window nor a factor column ({}); check the spelling, or give its prices in a factor file (--factor-prices)",
             known.join(", ")
         )))
     };
