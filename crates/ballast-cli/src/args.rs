@@ -54,6 +54,9 @@ pub enum Command {
     /// Fit a factor model (market beta, explicit factors, PCA): loadings, alphas, R²,
     /// residual variances, factor and factor-model covariances.
     Factors(FactorsArgs),
+    /// Margin as the exchange computes it: replay a saved Deribit portfolio-margin response
+    /// (--replay-deribit), or the liquidation price of an isolated perpetual (--liquidation).
+    Margin(MarginArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
     /// Walk-forward backtest of the strategies in a strategy file: metrics, overfitting checks,
@@ -441,4 +444,66 @@ pub struct CovarianceArgs {
     pub window: WindowArgs,
     #[command(flatten)]
     pub cov: CovArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["replay_deribit", "liquidation"])))]
+pub struct MarginArgs {
+    /// A saved Deribit `private/pme/simulate` response (the JSON-RPC envelope or its result):
+    /// recompute it and compare every margin field and risk-vector entry with Deribit's.
+    #[arg(long, value_name = "RESPONSE.json")]
+    pub replay_deribit: Option<PathBuf>,
+    /// Liquidation price of one isolated perpetual position under this venue's rules.
+    #[arg(long, value_enum, value_name = "VENUE", conflicts_with = "replay_deribit")]
+    pub liquidation: Option<ballast::margin::liquidation::Venue>,
+    /// linear (size in coins) or inverse (size in USD).
+    #[arg(long, value_enum, default_value_t = ballast::margin::liquidation::Contract::Linear, requires = "liquidation")]
+    pub contract: ballast::margin::liquidation::Contract,
+    /// long or short.
+    #[arg(long, value_enum, requires = "liquidation")]
+    pub side: Option<LiquidationSide>,
+    /// Position size: coins (linear) or USD notional (inverse).
+    #[arg(long, requires = "liquidation", allow_negative_numbers = true)]
+    pub size: Option<f64>,
+    /// Entry price, USD.
+    #[arg(long, requires = "liquidation", allow_negative_numbers = true)]
+    pub entry: Option<f64>,
+    /// Leverage: the isolated wallet is notional / leverage.
+    #[arg(long, requires = "liquidation", allow_negative_numbers = true)]
+    pub leverage: Option<f64>,
+    /// Isolated wallet balance (USD linear, coin inverse) instead of --leverage.
+    #[arg(
+        long,
+        requires = "liquidation",
+        allow_negative_numbers = true,
+        conflicts_with = "leverage"
+    )]
+    pub wallet: Option<f64>,
+    /// A flat maintenance margin rate (0.004 = 0.4 %).
+    #[arg(
+        long,
+        requires = "liquidation",
+        allow_negative_numbers = true,
+        conflicts_with = "brackets"
+    )]
+    pub mmr: Option<f64>,
+    /// Maintenance amount with --mmr (Binance cum, Bybit deduction).
+    #[arg(long, default_value_t = 0.0, requires = "mmr", allow_negative_numbers = true)]
+    pub cum: f64,
+    /// Binance leverage-bracket file (leverageBracket layout); with --symbol.
+    #[arg(long, value_name = "FILE", requires = "symbol")]
+    pub brackets: Option<PathBuf>,
+    /// Symbol of the bracket file, e.g. BTCUSDT.
+    #[arg(long, requires = "brackets")]
+    pub symbol: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Side of a position.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiquidationSide {
+    Long,
+    Short,
 }

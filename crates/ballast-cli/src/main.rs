@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         args::Command::Surface(a) => commands::surface::run(a),
         args::Command::Hedge(a) => commands::book::hedge(a),
         args::Command::Factors(a) => commands::factors::run(a),
+        args::Command::Margin(a) => commands::margin::run(a),
         args::Command::Backtest(a) => commands::backtest::run(a),
     };
     match result {

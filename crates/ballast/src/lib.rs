@@ -88,6 +88,7 @@ pub mod hedge;
 pub mod instrument;
 pub mod io;
 mod linalg;
+pub mod margin;
 pub mod market;
 mod message;
 pub mod names;

@@ -8,6 +8,7 @@ pub mod factor_hedge;
 pub mod factors;
 pub mod garch;
 pub mod greeks;
+pub mod margin;
 pub mod optimize;
 pub mod report;
 pub mod risk;

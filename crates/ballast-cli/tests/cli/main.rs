@@ -6,6 +6,7 @@ mod common;
 mod extremes;
 mod factors;
 mod greeks;
+mod margin;
 mod messages;
 mod one_engine;
 mod readme;

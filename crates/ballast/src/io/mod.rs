@@ -6,6 +6,7 @@
 //! Errors name the file and, where there is one, the line and column, and say how to fix the
 //! input ([`IoError`]).
 
+mod brackets;
 mod chain;
 mod config;
 mod csv_text;
@@ -15,6 +16,7 @@ mod funding;
 mod futures;
 mod prices;
 
+pub use brackets::read_leverage_brackets;
 pub use chain::{read_option_chain, read_option_chain_str};
 pub use config::{
     load_backtest, load_backtest_str, load_book, parse_portfolio, parse_toml, read_constraints,

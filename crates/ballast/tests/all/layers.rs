@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["market"],
     &["pricing"],
     &["book"],
+    &["margin"],
     &["hedge"],
     &["backtest", "portfolio", "analysis"],
     &["io"],

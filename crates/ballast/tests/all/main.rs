@@ -21,6 +21,7 @@ mod reference_covariance;
 mod reference_factor;
 mod reference_garch;
 mod reference_hrp;
+mod reference_margin;
 mod reference_mean_variance;
 mod reference_min_cvar;
 mod reference_options;
