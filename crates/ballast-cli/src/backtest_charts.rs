@@ -42,18 +42,24 @@ fn render(
     Ok(out)
 }
 
-fn year_label(x: &f64) -> String {
-    format!("{:.0}", x.floor())
-}
-
-/// A year (long spans) or year-month (spans under four years) label for a fractional year.
+/// The label of a fractional-year tick: the exact date it falls on (spans under four years),
+/// or its year when it falls within a few days of New Year, else year-month.
 fn date_label(x0: f64, x1: f64) -> impl Fn(&f64) -> String {
     move |x: &f64| {
-        if x1 - x0 >= 4.0 {
-            year_label(x)
+        let year = x.floor() as i16;
+        let Ok(start) = jiff::civil::Date::new(year, 1, 1) else {
+            return format!("{x:.2}");
+        };
+        let days = ((x - x.floor()) * start.days_in_year() as f64).round() as i64;
+        let Ok(d) = start.checked_add(jiff::Span::new().days(days)) else {
+            return format!("{x:.2}");
+        };
+        if x1 - x0 < 4.0 {
+            d.to_string()
+        } else if days <= 3 || days >= start.days_in_year() as i64 - 3 {
+            format!("{}", if days <= 3 { year } else { year + 1 })
         } else {
-            let month = (((x - x.floor()) * 12.0).floor() as i32 + 1).clamp(1, 12);
-            format!("{:.0}-{month:02}", x.floor())
+            format!("{}-{:02}", d.year(), d.month())
         }
     }
 }

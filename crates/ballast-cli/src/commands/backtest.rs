@@ -148,7 +148,7 @@ fn policy_table(r: &BacktestReport) -> String {
         "turnover/yr",
         "off target",
         "costs USD",
-        "funding USD",
+        "funding USD (−: earned)",
         "β to B",
         "PSR",
         "DSR",

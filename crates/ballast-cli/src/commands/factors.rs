@@ -198,4 +198,8 @@ pub fn risk_table(f: &FactorRisk) -> String {
     row.extend([fixed(f.idiosyncratic_variance, 5), pct(rel[f.factors.len()])]);
     t.row(row);
     out + &t.render()
+        + &format!(
+            "  risk contribution: Roncalli–Weisang shares of the volatility {} under the window's covariance; the residual is what the loadings of the coins listed do not span (it can be negative); systematic share and variances: the factor model's\n",
+            pct(f.volatility)
+        )
 }

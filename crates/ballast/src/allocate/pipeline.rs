@@ -42,7 +42,7 @@ fn all_cash(w: &[f64], method: Method, cons: &Constraints) -> Result<(), Allocat
         return Ok(());
     }
     bad(format!(
-        "method = '{method}' holds no position: with net_exposure = {} the least-risk book is all cash; ask for return (method = 'utility', 'max-sharpe', or a target_return) or a nonzero net_exposure",
+        "method = '{method}' holds no position: with net_exposure = {} the least-risk book is all cash; ask for return instead (method = 'efficient-return' with a target_return, 'utility', 'max-sharpe', or 'min-cvar' with a target_return) or a nonzero net_exposure",
         cons.net_exposure
     ))
 }

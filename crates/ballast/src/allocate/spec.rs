@@ -479,6 +479,12 @@ fn factor_risk_parity(o: &AllocationOptions) -> Result<AllocationMethod, Allocat
             Some(list)
         }
     };
+    if names.len() == 1 && residual.is_none() {
+        return bad(format!(
+            "factor-risk-parity with one factor ({}) and no residual budget is met by any book: give factor_budgets with a residual share (e.g. {}=0.8,residual=0.2), or a model with two factors or more",
+            names[0], names[0]
+        ));
+    }
     if residual.is_some() && !long_only {
         return bad("a residual budget needs long_only = true: the fully invested any-sign portfolio puts no risk in the residual".into());
     }

@@ -137,3 +137,23 @@ fn beta_of_a_scaled_series_is_the_scale() {
     assert!(beta(&r, &[0.01; 50]).is_nan());
     assert!(beta(&r[..10], &b).is_nan());
 }
+
+#[test]
+fn a_factor_coin_without_history_leaves_the_hedge_but_not_the_allocation() {
+    // SOL lists in August 2020: until it has a 365-day window the BTC,SOL hedge cannot be sized
+    let bt = load(&FILE.replace("market:BTC", "explicit:BTC,SOL"), true).unwrap();
+    let res = bt.run(&mut || {});
+    let (plain, hedged) = (&res.runs[0], &res.runs[1]);
+    assert_eq!(
+        plain.rebalances[0].date, hedged.rebalances[0].date,
+        "the allocation still trades"
+    );
+    assert!(hedged.rebalances[0].hedge_error.is_some());
+    assert!(hedged
+        .failures
+        .iter()
+        .any(|f| f.reason.contains("left as it was")));
+    let sol = bt.market.assets().iter().position(|a| a == "SOL").unwrap();
+    let last = hedged.rebalances.last().unwrap();
+    assert!(last.hedge_error.is_none() && last.hedge[sol] != 0.0);
+}

@@ -224,3 +224,20 @@ fn rolling_betas_are_the_fits_of_each_window() {
     assert!(err(90, 1, "pca:0.8").contains("number of components"));
     assert!(rb.exposures(&[0.5]).is_err());
 }
+
+#[test]
+fn rolling_principal_components_keep_their_sign() {
+    let r = reference_returns();
+    let rb = FactorModel::new("pca:2".parse().unwrap())
+        .rolling(&r, None, 90, 1)
+        .unwrap();
+    let (n, k) = (rb.assets.len(), 2);
+    for d in 1..rb.dates.len() {
+        for f in 0..k {
+            let dot: f64 = (0..n)
+                .map(|i| rb.betas[(d * n + i) * k + f] * rb.betas[((d - 1) * n + i) * k + f])
+                .sum();
+            assert!(dot > 0.0, "PC{} flips on {}", f + 1, rb.dates[d]);
+        }
+    }
+}

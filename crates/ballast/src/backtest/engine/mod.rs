@@ -303,8 +303,15 @@ impl<'a> Book<'a> {
             Ok(None) => {}
             Ok(Some(event)) => match self.trade_to(t, &event.weights, TradeReason::Rebalance, day, run) {
                 Ok(()) => {
-                    let h: Vec<f64> = self.hedge_coins.iter().map(|&i| event.hedge[i]).collect();
-                    self.rehedge(t, &h, TradeReason::Rebalance, day, run);
+                    if let Some(e) = &event.hedge_error {
+                        run.failures.push(Failure {
+                            date: self.m.dates()[t],
+                            reason: format!("{e}; the hedge was left as it was"),
+                        });
+                    } else if !event.hedge.is_empty() {
+                        let h: Vec<f64> = self.hedge_coins.iter().map(|&i| event.hedge[i]).collect();
+                        self.rehedge(t, &h, TradeReason::Rebalance, day, run);
+                    }
                     self.invested = true;
                     self.target = event.weights.clone();
                     self.vol_ref = event.volatility;
@@ -378,14 +385,18 @@ impl<'a> Book<'a> {
             _ => selected.iter().map(|&i| rc[i]).collect(),
         };
         self.risk_ref = Some((selected, sel.covariance.matrix, budget));
-        let (hedge, exposures_before) = match &s.beta_hedge {
-            Some(h) => {
-                let (hw, before) = h.size(m, t, &r, &a.weights)?;
-                let mut hedge = vec![0.0; n];
-                h.coins.iter().zip(hw).for_each(|(&i, w)| hedge[i] = w);
-                (hedge, before)
-            }
-            None => (Vec::new(), Vec::new()),
+        // a hedge that cannot be sized (a factor coin without a full window) leaves the hedge
+        // as it is and is reported; the allocation still trades
+        let (hedge, exposures_before, hedge_error) = match &s.beta_hedge {
+            Some(h) => match h.size(m, t, &r, &a.weights) {
+                Ok((hw, before)) => {
+                    let mut hedge = vec![0.0; n];
+                    h.coins.iter().zip(hw).for_each(|(&i, w)| hedge[i] = w);
+                    (hedge, before, None)
+                }
+                Err(e) => (Vec::new(), Vec::new(), Some(e)),
+            },
+            None => (Vec::new(), Vec::new(), None),
         };
         Ok(Some(RebalanceEvent {
             date: m.dates()[t],
@@ -396,6 +407,7 @@ impl<'a> Book<'a> {
             universe: index.len(),
             hedge,
             exposures_before,
+            hedge_error,
         }))
     }
 

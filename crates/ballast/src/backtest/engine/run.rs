@@ -50,6 +50,9 @@ pub struct RebalanceEvent {
     pub hedge: Vec<f64>,
     /// The target's exposure to each factor before the hedge (empty without the overlay).
     pub exposures_before: Vec<f64>,
+    /// Why the hedge could not be sized (it was left as it was), if so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hedge_error: Option<String>,
 }
 
 /// A rebalance the allocator could not do; positions were kept.

@@ -26,7 +26,7 @@ fn factor_series(
             known.extend(f.assets().iter().map(String::as_str));
         }
         Err(EstimateError::Factor(format!(
-            "factor '{name}' is neither a coin of the window nor a factor column ({}); check the spelling, or give its prices in a factor file (--factor-prices)",
+            "factor '{name}' is neither a coin of the window nor a factor column ({}); check the spelling; add the coin to the universe (--assets, it may hold 0 weight), or for `factors` and `risk` give its prices in a factor file (--factor-prices)",
             known.join(", ")
         )))
     };

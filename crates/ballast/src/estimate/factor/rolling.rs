@@ -1,5 +1,8 @@
 //! Rolling factor models: the same model refitted on every `window` consecutive returns (or
 //! every `step`-th end date), for charts of betas and of a book's factor exposures over time.
+//! Principal components keep their sign from one fit to the next (the first fit follows the
+//! model's largest-entry-positive rule; each later one is flipped to point the way the
+//! previous one did).
 
 use super::{FactorModel, FactorModelSpec, PcaComponents};
 use crate::data::Returns;
@@ -130,8 +133,21 @@ impl FactorModel {
                 .fit_with_factors(&r, f.as_ref())
                 .map_err(|e| EstimateError::Factor(format!("the window ending {date}: {e}")))?;
             out.factors = m.factors.clone();
+            let mut b = m.loadings.clone();
+            // PCA: a component's sign is a convention; keep it from one date to the next (flip
+            // a component whose loadings point away from the previous fit's)
+            if let (FactorModelSpec::Pca(_), Some(prev)) = (&self.spec, out.betas.len().checked_sub(b.len()))
+            {
+                let (n, k) = (returns.n_assets(), m.n_factors());
+                for f in 0..k {
+                    let dot: f64 = (0..n).map(|i| b[i * k + f] * out.betas[prev + i * k + f]).sum();
+                    if dot < 0.0 {
+                        (0..n).for_each(|i| b[i * k + f] = -b[i * k + f]);
+                    }
+                }
+            }
             out.dates.push(date);
-            out.betas.extend_from_slice(&m.loadings);
+            out.betas.extend_from_slice(&b);
             out.r_squared.extend_from_slice(&m.r_squared);
         }
         Ok(out)
