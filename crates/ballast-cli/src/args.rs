@@ -447,14 +447,17 @@ pub struct CovarianceArgs {
 }
 
 #[derive(Args, Debug)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["replay_deribit", "liquidation"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["portfolio", "replay_deribit", "liquidation"])))]
 pub struct MarginArgs {
+    /// Portfolio file with [[position]]s, a [market] section and [margin] (deribit_params,
+    /// equity): margins per account, utilisation, liquidation moves, exposure per venue.
+    pub portfolio: Option<PathBuf>,
     /// A saved Deribit `private/pme/simulate` response (the JSON-RPC envelope or its result):
     /// recompute it and compare every margin field and risk-vector entry with Deribit's.
-    #[arg(long, value_name = "RESPONSE.json")]
+    #[arg(long, value_name = "RESPONSE.json", conflicts_with = "portfolio")]
     pub replay_deribit: Option<PathBuf>,
     /// Liquidation price of one isolated perpetual position under this venue's rules.
-    #[arg(long, value_enum, value_name = "VENUE", conflicts_with = "replay_deribit")]
+    #[arg(long, value_enum, value_name = "VENUE", conflicts_with_all = ["replay_deribit", "portfolio"])]
     pub liquidation: Option<ballast::margin::liquidation::Venue>,
     /// linear (size in coins) or inverse (size in USD).
     #[arg(long, value_enum, default_value_t = ballast::margin::liquidation::Contract::Linear, requires = "liquidation")]

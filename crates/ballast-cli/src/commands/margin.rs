@@ -2,13 +2,16 @@
 
 use super::json;
 use crate::args::{Format, LiquidationSide, MarginArgs};
-use crate::table::{pct, Table};
+use crate::table::{pct, usd, Table};
 use anyhow::{bail, Context, Result};
 use ballast::margin::deribit::{replay, Replay, SimulateResponse};
 use ballast::margin::liquidation::{Bracket, IsolatedPosition, Side};
 use serde::Serialize;
 
 pub fn run(a: &MarginArgs) -> Result<String> {
+    if let Some(path) = &a.portfolio {
+        return book(path, a.format);
+    }
     if let Some(path) = &a.replay_deribit {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -165,4 +168,143 @@ fn liquidation(a: &MarginArgs) -> Result<String> {
         l.bracket.cum,
         l.root_finder.map_or("–".into(), |x| format!("{x:.2}"))
     ))
+}
+
+/// The JSON of `margin PORTFOLIO`.
+#[derive(Serialize)]
+struct BookJson<'a> {
+    #[serde(flatten)]
+    margin: &'a ballast::margin::deribit::BookMargin,
+    venues: &'a [ballast::margin::venue::VenueExposure],
+}
+
+fn book(path: &std::path::Path, format: Format) -> Result<String> {
+    let pf = ballast::io::read_portfolio(path)?;
+    let section = pf.margin.as_ref().with_context(|| {
+        format!(
+            "{}: `margin` needs a [margin] section: deribit_params = \"PARAMS.toml\" (or a saved pme/simulate response) and equity = {{ btc = ... }}",
+            path.display()
+        )
+    })?;
+    let params = ballast::io::read_pm_params(&section.deribit_params)?;
+    let book = ballast::io::load_book(&pf)?;
+    let m = ballast::margin::deribit::book_margin(&params, &book.positions, &book.market, &section.equity)
+        .with_context(|| path.display().to_string())?;
+    let greeks = ballast::book::book_greeks(&book.positions, &book.market)?;
+    let deribit_usd: f64 = m
+        .accounts
+        .iter()
+        .map(|acc| {
+            if acc.currency == "usdc" {
+                acc.equity
+            } else {
+                acc.equity
+                    * book
+                        .market
+                        .spot
+                        .get(&acc.currency.to_uppercase())
+                        .copied()
+                        .unwrap_or(f64::NAN)
+            }
+        })
+        .sum();
+    let venues =
+        ballast::margin::venue::venue_exposure(&greeks, &[("deribit".to_string(), deribit_usd)].into());
+    if format == Format::Json {
+        return json(&BookJson {
+            margin: &m,
+            venues: &venues,
+        });
+    }
+    let mut out = format!(
+        "Deribit portfolio margin — {}, as of {}\n\n",
+        pf.name.as_deref().unwrap_or("book"),
+        book.market.as_of.map(|t| t.to_string()).unwrap_or_default()
+    );
+    let mut t = Table::new([
+        "account",
+        "equity",
+        "initial margin",
+        "maintenance",
+        "utilisation",
+        "free collateral",
+        "worst case",
+    ]);
+    for acc in &m.accounts {
+        let d = &m.deribit.margins[&acc.currency]
+            .initial_margin_details
+            .risk_matrix_margin_details;
+        let b = &d.worst_case_bucket;
+        t.row([
+            acc.currency.clone(),
+            format!("{:.6}", acc.equity),
+            format!("{:.6}", acc.initial_margin),
+            format!("{:.6}", acc.maintenance_margin),
+            pct(acc.margin_utilisation),
+            format!("{:.6}", acc.free_collateral),
+            format!(
+                "{:.6} ({} {} {}, vol {})",
+                d.worst_case,
+                b.source,
+                b.side,
+                b.bucket,
+                ["up", "same", "down"][b.index.min(2)]
+            ),
+        ]);
+    }
+    out += &t.render();
+    out += "\nLiquidation: the index move at which equity falls to the maintenance margin (book revalued, risk matrix recomputed)\n";
+    let mut l = Table::new([
+        "account",
+        "coin",
+        "fall",
+        "index",
+        "σ (daily)",
+        "rise",
+        "index",
+        "σ (daily)",
+    ]);
+    let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
+        Some(p) => [
+            pct(p.index_move),
+            format!("{:.2}", p.index_price),
+            p.sigmas.map_or("–".into(), |s| format!("{s:.1}")),
+        ],
+        None => ["none".into(), String::new(), String::new()],
+    };
+    for acc in &m.accounts {
+        for u in &acc.liquidation {
+            let [a, b, c] = cell(&u.fall);
+            let [d, e, f] = cell(&u.rise);
+            l.row([acc.currency.clone(), u.coin.clone(), a, b, c, d, e, f]);
+        }
+    }
+    out += &l.render();
+    out += "\nExposure per venue (the book's value if one venue fails: its positions and equity gone)\n";
+    let mut v = Table::new([
+        "venue",
+        "value USD",
+        "share",
+        "delta USD",
+        "vega",
+        "value if it fails",
+    ]);
+    for x in &venues {
+        v.row([
+            x.venue.clone(),
+            usd(x.value_usd),
+            pct(x.share_of_value),
+            usd(x.delta_usd),
+            usd(x.vega),
+            usd(x.value_if_default_usd),
+        ]);
+    }
+    out += &v.render();
+    if !m.not_margined.is_empty() {
+        out += &format!(
+            "\nNot in the risk matrix (collateral or other venues): {}\n",
+            m.not_margined.join(", ")
+        );
+    }
+    Ok(out)
 }

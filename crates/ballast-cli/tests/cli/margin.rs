@@ -156,3 +156,54 @@ fn isolated_liquidation_prices_by_venue() {
         "{e}"
     );
 }
+
+#[test]
+fn the_margin_of_the_example_book() {
+    let book = root().join("examples/derivatives.toml").display().to_string();
+    let v = run_json(&["margin", &book, "--format", "json"]);
+    for cur in ["btc", "eth"] {
+        let m = &v["deribit"]["margins"][cur];
+        assert!(f(&m["maintenance_margin"]) > 0.0, "{cur}");
+        assert!(f(&m["initial_margin"]) >= f(&m["maintenance_margin"]));
+    }
+    let accounts = v["accounts"].as_array().unwrap();
+    for a in accounts {
+        assert_rel(
+            "utilisation",
+            f(&a["margin_utilisation"]),
+            f(&a["maintenance_margin"]) / f(&a["equity"]),
+            1e-12,
+        );
+        assert!(a["liquidation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["fall"].is_object()
+                || l["rise"].is_object()
+                || (l["fall"].is_null() && l["rise"].is_null())));
+    }
+    let venues = v["venues"].as_array().unwrap();
+    let total: f64 = venues.iter().map(|x| f(&x["value_usd"])).sum();
+    for x in venues {
+        assert_rel(
+            "default",
+            f(&x["value_if_default_usd"]),
+            total - f(&x["value_usd"]),
+            1e-9,
+        );
+    }
+    assert!(v["not_margined"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x.as_str().unwrap().contains("cold-wallet")));
+    let table = String::from_utf8(run(&["margin", &book]).stdout).unwrap();
+    assert!(
+        table.contains("Liquidation") && table.contains("Exposure per venue"),
+        "{table}"
+    );
+    // a book without [margin] says what to add
+    let pf = root().join("examples/portfolio.toml").display().to_string();
+    let e = run_err(&["margin", &pf]);
+    assert!(e.contains("[margin]"), "{e}");
+}

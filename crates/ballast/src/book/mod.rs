@@ -11,7 +11,7 @@ mod position;
 mod scenario;
 
 pub use greeks::{book_greeks, expiry_bucket, BookGreeks, GreeksTotals, PositionLine};
-pub use position::{position_risk, position_value, PositionRisk, Shock};
+pub use position::{position_risk, position_ticker, position_value, PositionRisk, PositionTicker, Shock};
 pub use scenario::{scenario_pnl, ScenarioPnl, STANDARD_SHOCKS};
 
 use crate::instrument::Position;

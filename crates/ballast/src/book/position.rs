@@ -225,3 +225,37 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
         ..out
     })
 }
+
+/// What a venue's ticker would show for a derivative position.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PositionTicker {
+    /// Mark price: USD for perpetuals and futures, the option's (coin or USD) mark.
+    pub mark_price: f64,
+    /// The vol an option is valued at (annual fraction).
+    pub vol: Option<f64>,
+    /// An option's forward, USD.
+    pub forward: Option<f64>,
+}
+
+/// The ticker of a derivative position on the snapshot (`None` for spot).
+///
+/// # Errors
+/// A position the snapshot cannot price (no quote, spot or forward).
+pub fn position_ticker(p: &Position, m: &MarketSnapshot) -> Result<Option<PositionTicker>> {
+    match &p.instrument {
+        Instrument::Spot { .. } => Ok(None),
+        Instrument::Perpetual { .. } | Instrument::Future { .. } => Ok(Some(PositionTicker {
+            mark_price: linear_price(p, m)?,
+            vol: None,
+            forward: None,
+        })),
+        Instrument::Option { .. } => {
+            let s = option_setup(p, m)?;
+            Ok(Some(PositionTicker {
+                mark_price: s.mark_usd / s.o.forward,
+                vol: Some(s.o.vol),
+                forward: Some(s.o.forward),
+            }))
+        }
+    }
+}

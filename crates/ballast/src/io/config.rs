@@ -49,6 +49,9 @@ pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> 
     if let Some(d) = &mut pf.data {
         at(&mut d.prices);
     }
+    if let Some(m) = &mut pf.margin {
+        at(&mut m.deribit_params);
+    }
     if let Some(m) = &mut pf.market {
         m.chains.iter_mut().for_each(at);
         if let Some(f) = &mut m.futures {

@@ -1,8 +1,9 @@
 //! Margin as exchanges compute it: Deribit's portfolio margin ([`deribit`]), and liquidation
-//! prices of isolated perpetual positions ([`liquidation`]).
+//! prices of isolated perpetual positions ([`liquidation`]), exposure per venue ([`venue`]).
 
 pub mod deribit;
 pub mod liquidation;
+pub mod venue;
 
 /// # Errors
 /// From margin models.

@@ -109,6 +109,8 @@ pub struct PortfolioFile {
     #[serde(default)]
     /// `[risk]`: confidence levels.
     pub risk: RiskSection,
+    /// `[margin]`: the margin model and the account's equity (needed by `margin`).
+    pub margin: Option<MarginSection>,
     /// Path of the file, for messages.
     #[serde(skip)]
     pub source: String,
@@ -229,6 +231,18 @@ impl Default for RebalanceSection {
             min_trade_usd: 0.0,
         }
     }
+}
+
+/// `[margin]`: Deribit portfolio-margin parameters and the account's equity.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarginSection {
+    /// Parameter file: TOML or JSON in `model_params` keys, or a saved `private/pme/simulate`
+    /// response (relative to the portfolio file).
+    pub deribit_params: String,
+    /// Equity of each Deribit account by settlement currency (`btc = 2.5`: coins; `usdc`: USD).
+    #[serde(default)]
+    pub equity: BTreeMap<String, f64>,
 }
 
 /// `[risk]`

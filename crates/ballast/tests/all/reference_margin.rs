@@ -410,3 +410,49 @@ fn an_isolated_position_gets_the_closed_form_and_the_root_finder_agrees() {
         );
     }
 }
+
+#[test]
+fn a_books_liquidation_move_is_where_equity_meets_the_recomputed_maintenance_margin() {
+    use ballast::instrument::Position;
+    use ballast::margin::deribit::book_margin;
+    use ballast::market::MarketSnapshot;
+    let (text, _) = deribit_example();
+    let params = SimulateResponse::parse(&text).unwrap().model_params;
+    let mut market = MarketSnapshot {
+        as_of: Some("2024-06-17T10:22:20Z".parse().unwrap()),
+        ..MarketSnapshot::default()
+    };
+    market.spot.insert("BTC".into(), 65_000.0);
+    market.futures.insert("BTC-PERPETUAL".into(), 65_000.0);
+    // long 130,000 USD of inverse perpetual = 2 BTC, equity 0.5 BTC
+    let positions = vec![
+        Position::new("BTC-PERPETUAL", 130_000.0, "deribit").unwrap(),
+        Position::new("BTC", 3.0, "cold-wallet").unwrap(),
+    ];
+    let equity = [("btc".to_string(), 0.5)].into();
+    let m = book_margin(&params, &positions, &market, &equity).unwrap();
+    assert_eq!(m.not_margined, vec!["BTC (cold-wallet)".to_string()]);
+    let acc = &m.accounts[0];
+    // 2 BTC: worst case 2(1/0.84 − 1), roll 2 × 1 %, maintenance 0.8 × their sum
+    let worst: f64 = 2.0 * (1.0 / 0.84 - 1.0);
+    assert!((acc.maintenance_margin - 0.8 * (((worst * 1e9).round() / 1e9) + 0.02)).abs() < 1e-12);
+    assert!((acc.margin_utilisation - acc.maintenance_margin / 0.5).abs() < 1e-15);
+    let fall = acc.liquidation[0]
+        .fall
+        .as_ref()
+        .expect("a leveraged long liquidates on a fall");
+    assert!(acc.liquidation[0].rise.is_none());
+    let x = fall.index_move;
+    assert!(x < 0.0 && x > -0.5, "{x}");
+    // at that move: equity + P&L = the maintenance margin of the position then (2/(1+x) coins)
+    let q = 2.0 / (1.0 + x);
+    let worst_then = q * (1.0 / 0.84 - 1.0);
+    let mm_then = 0.8 * (((worst_then * 1e9).round() / 1e9) + q * 0.01);
+    let pnl = 2.0 * (1.0 - 1.0 / (1.0 + x));
+    assert!((0.5 + pnl - mm_then).abs() < 1e-8, "{} vs {mm_then}", 0.5 + pnl);
+    assert!((fall.index_price - 65_000.0 * (1.0 + x)).abs() < 1e-6);
+    let no_equity = book_margin(&params, &positions, &market, &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(no_equity.contains("[margin] equity"), "{no_equity}");
+}

@@ -133,14 +133,14 @@ pub struct PmResult {
     pub margins: BTreeMap<String, CurrencyMargin>,
 }
 
-/// An instrument as the model sees it.
-struct Priced {
-    coin: String,
-    settlement: String,
-    instrument: Instrument,
+/// An instrument as the model sees it: lower-case coin and settlement currency.
+pub(crate) struct Priced {
+    pub coin: String,
+    pub settlement: String,
+    pub instrument: Instrument,
 }
 
-fn classify(name: &str) -> Result<Priced, MarginError> {
+pub(crate) fn classify(name: &str) -> Result<Priced, MarginError> {
     let instrument = parse_deribit_name(name).map_err(|e| MarginError::Instrument(format!("{name}: {e}")))?;
     let coin = instrument.coin().to_lowercase();
     let settlement = match &instrument {
@@ -500,5 +500,50 @@ fn worst(standard: &[f64], extended: &[f64], buckets: usize) -> (f64, WorstCaseB
                 },
             )
         }
+    }
+}
+
+/// P&L of one position (settlement currency) when the coin's prices all move by `m` and the
+/// vol stays (sticky strike): inverse futures q(1 − 1/(1 + m)) coin, linear q·F·m, options
+/// revalued by Black-76 at their vol.
+///
+/// # Errors
+/// As [`portfolio_margin`] for the position.
+pub(crate) fn position_pnl(
+    name: &str,
+    size: f64,
+    priced: &Priced,
+    input: &PmInput,
+    m: f64,
+) -> Result<f64, MarginError> {
+    let pair_key = format!("{}_usd", priced.coin);
+    let index = input
+        .index_price
+        .get(&pair_key)
+        .copied()
+        .ok_or_else(|| MarginError::Input(format!("{name}: no index price for {pair_key}")))?;
+    let linear = priced.settlement == "usdc";
+    match &priced.instrument {
+        Instrument::Option {
+            expiry, strike, kind, ..
+        } => {
+            let t = years(input.now, Some(*expiry), name)?;
+            let tk = input
+                .tickers
+                .get(name)
+                .ok_or_else(|| MarginError::Input(format!("{name}: no ticker")))?;
+            let vol = tk
+                .mark_iv
+                .ok_or_else(|| MarginError::Input(format!("{name}: no mark_iv")))?;
+            let f0 = tk.underlying_price.unwrap_or(index);
+            let value = |x: f64| -> Result<f64, MarginError> {
+                let b = Black76::new(f0 * (1.0 + x), *strike, t, vol, 0.0, *kind)
+                    .map_err(|e| MarginError::Input(format!("{name}: {e}")))?;
+                Ok(if linear { b.price() } else { b.price_coin() })
+            };
+            Ok(size * (value(m)? - value(0.0)?))
+        }
+        _ if linear => Ok(size * input.tickers.get(name).map_or(index, |t| t.mark_price) * m),
+        _ => Ok(size * (1.0 - 1.0 / (1.0 + m))),
     }
 }

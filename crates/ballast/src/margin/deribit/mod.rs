@@ -18,10 +18,12 @@
 //! `delta_total_liq_shock_threshold`)⁺; bucket numbering on the right side (1 = the smallest
 //! rise); several underlyings settled in one currency add up (no correlation credit).
 
+mod book;
 mod matrix;
 mod params;
 mod replay;
 
+pub use book::{book_margin, pm_input, BookMargin, CurrencyAccount, LiquidationPoint, UnderlyingLiquidation};
 pub use matrix::{
     portfolio_margin, shocked_vol, CurrencyMargin, ExtraInitial, InitialMarginDetails, PmInput, PmResult,
     RiskMatrixDetails, RiskVector, Ticker, WorstCaseBucket, MIN_SHOCKED_VOL, VOL_SCENARIOS,
