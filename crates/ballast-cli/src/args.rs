@@ -456,6 +456,15 @@ pub struct MarginArgs {
     /// recompute it and compare every margin field and risk-vector entry with Deribit's.
     #[arg(long, value_name = "RESPONSE.json", conflicts_with = "portfolio")]
     pub replay_deribit: Option<PathBuf>,
+    /// With PORTFOLIO: the margin after these trades, e.g.
+    /// BTC-PERPETUAL=+10000,BTC-26JUN26-80000-P=-5 (inverse: USD notional; options: coins).
+    #[arg(
+        long,
+        value_name = "INSTRUMENT=SIZE,...",
+        requires = "portfolio",
+        allow_hyphen_values = true
+    )]
+    pub what_if: Option<String>,
     /// Liquidation price of one isolated perpetual position under this venue's rules.
     #[arg(long, value_enum, value_name = "VENUE", conflicts_with_all = ["replay_deribit", "portfolio"])]
     pub liquidation: Option<ballast::margin::liquidation::Venue>,

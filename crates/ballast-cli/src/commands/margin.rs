@@ -10,7 +10,7 @@ use serde::Serialize;
 
 pub fn run(a: &MarginArgs) -> Result<String> {
     if let Some(path) = &a.portfolio {
-        return book(path, a.format);
+        return book(path, a.what_if.as_deref(), a.format);
     }
     if let Some(path) = &a.replay_deribit {
         let text =
@@ -178,7 +178,7 @@ struct BookJson<'a> {
     venues: &'a [ballast::margin::venue::VenueExposure],
 }
 
-fn book(path: &std::path::Path, format: Format) -> Result<String> {
+fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result<String> {
     let pf = ballast::io::read_portfolio(path)?;
     let section = pf.margin.as_ref().with_context(|| {
         format!(
@@ -188,6 +188,27 @@ fn book(path: &std::path::Path, format: Format) -> Result<String> {
     })?;
     let params = ballast::io::read_pm_params(&section.deribit_params)?;
     let book = ballast::io::load_book(&pf)?;
+    if let Some(trades) = what_if {
+        let trades = crate::input::parse_pairs(trades, "--what-if")?
+            .into_iter()
+            .map(|(name, size)| ballast::instrument::Position::new(&name, size, "deribit"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (before, after) = ballast::margin::deribit::what_if(
+            &params,
+            &book.positions,
+            &trades,
+            &book.market,
+            &section.equity,
+        )
+        .with_context(|| path.display().to_string())?;
+        return match format {
+            Format::Json => json(&WhatIfJson {
+                before: &before,
+                after: &after,
+            }),
+            Format::Table => Ok(what_if_table(&before, &after)),
+        };
+    }
     let m = ballast::margin::deribit::book_margin(&params, &book.positions, &book.market, &section.equity)
         .with_context(|| path.display().to_string())?;
     let greeks = ballast::book::book_greeks(&book.positions, &book.market)?;
@@ -229,6 +250,7 @@ fn book(path: &std::path::Path, format: Format) -> Result<String> {
         "utilisation",
         "free collateral",
         "worst case",
+        "standard IM / MM",
     ]);
     for acc in &m.accounts {
         let d = &m.deribit.margins[&acc.currency]
@@ -250,6 +272,9 @@ fn book(path: &std::path::Path, format: Format) -> Result<String> {
                 b.bucket,
                 ["up", "same", "down"][b.index.min(2)]
             ),
+            acc.standard_margin.map_or("–".into(), |s| {
+                format!("{:.4} / {:.4}", s.initial_margin, s.maintenance_margin)
+            }),
         ]);
     }
     out += &t.render();
@@ -307,4 +332,65 @@ fn book(path: &std::path::Path, format: Format) -> Result<String> {
         );
     }
     Ok(out)
+}
+
+#[derive(Serialize)]
+struct WhatIfJson<'a> {
+    before: &'a ballast::margin::deribit::BookMargin,
+    after: &'a ballast::margin::deribit::BookMargin,
+}
+
+fn what_if_table(
+    before: &ballast::margin::deribit::BookMargin,
+    after: &ballast::margin::deribit::BookMargin,
+) -> String {
+    use ballast::margin::deribit::{CurrencyAccount, LiquidationPoint};
+    let mut t = Table::new([
+        "account",
+        "",
+        "initial margin",
+        "maintenance",
+        "utilisation",
+        "free collateral",
+        "liquidation fall",
+        "liquidation rise",
+    ]);
+    let show = |p: Option<&LiquidationPoint>| {
+        p.map_or("none".to_string(), |p| {
+            format!("{} ({:.2})", pct(p.index_move), p.index_price)
+        })
+    };
+    let moves = |acc: &CurrencyAccount| {
+        (
+            acc.liquidation
+                .iter()
+                .map(|l| show(l.fall.as_ref()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            acc.liquidation
+                .iter()
+                .map(|l| show(l.rise.as_ref()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+    };
+    for (label, m) in [("before", before), ("after", after)] {
+        for acc in &m.accounts {
+            let (f, r) = moves(acc);
+            t.row([
+                acc.currency.clone(),
+                label.to_string(),
+                format!("{:.6}", acc.initial_margin),
+                format!("{:.6}", acc.maintenance_margin),
+                pct(acc.margin_utilisation),
+                format!("{:.6}", acc.free_collateral),
+                f,
+                r,
+            ]);
+        }
+    }
+    format!(
+        "Margin before and after the proposed trades (Deribit portfolio margin)\n\n{}",
+        t.render()
+    )
 }

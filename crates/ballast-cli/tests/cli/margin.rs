@@ -207,3 +207,35 @@ fn the_margin_of_the_example_book() {
     let e = run_err(&["margin", &pf]);
     assert!(e.contains("[margin]"), "{e}");
 }
+
+#[test]
+fn what_if_trades_show_the_margin_before_and_after() {
+    let book = root().join("examples/derivatives.toml").display().to_string();
+    let v = run_json(&[
+        "margin",
+        &book,
+        "--what-if",
+        "BTC-26JUN26-80000-C=+3",
+        "--format",
+        "json",
+    ]);
+    let mm = |side: &str| {
+        let acc = v[side]["accounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["currency"] == "btc")
+            .unwrap()
+            .clone();
+        f(&acc["maintenance_margin"])
+    };
+    // buying back most of the short calls cuts the BTC account's margin
+    assert!(mm("after") < mm("before"), "{} vs {}", mm("after"), mm("before"));
+    let e = run_err(&["margin", &book, "--what-if", "BTC-26JUN26-81234-C=1"]);
+    assert!(
+        e.contains("81234") && e.contains("not in the option chain"),
+        "{e}"
+    );
+    let e = run_err(&["margin", &book, "--what-if", "BTC-PERPETUAL=abc"]);
+    assert!(e.contains("--what-if"), "{e}");
+}

@@ -456,3 +456,58 @@ fn a_books_liquidation_move_is_where_equity_meets_the_recomputed_maintenance_mar
         .to_string();
     assert!(no_equity.contains("[margin] equity"), "{no_equity}");
 }
+
+#[test]
+fn deribits_standard_margin_formulas() {
+    use ballast::margin::deribit::standard_margin;
+    let (text, _) = deribit_example();
+    let resp = SimulateResponse::parse(&text).unwrap();
+    let mut input = PmInput {
+        now: resp.input().now,
+        index_price: [("btc_usd".to_string(), 65_000.0)].into(),
+        ..PmInput::default()
+    };
+    let opt = |mark: f64| Ticker {
+        mark_price: mark,
+        mark_iv: Some(0.5),
+        underlying_price: Some(65_000.0),
+    };
+    input.positions.insert("BTC-PERPETUAL".into(), 2.0);
+    for (name, size) in [
+        ("BTC-26JUL24-70000-C", -1.0),
+        ("BTC-26JUL24-60000-P", -1.0),
+        ("BTC-26JUL24-50000-P", -2.0),
+        ("BTC-26JUL24-90000-C", 3.0),
+    ] {
+        input.positions.insert(name.into(), size);
+        input.tickers.insert(name.into(), opt(0.02));
+    }
+    let sm = standard_margin(&resp.model_params, &input).unwrap();
+    let get = |n: &str| sm.lines.iter().find(|l| l.instrument == n).unwrap();
+    let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-15, "{a} vs {b}");
+    // perpetual: |q|(2 % + |q| m_inc), |q|(1 % + |q| m_inc), m_inc = 0.005 %
+    close(get("BTC-PERPETUAL").initial_margin, 2.0 * (0.02 + 2.0 * 5e-5));
+    close(get("BTC-PERPETUAL").maintenance_margin, 2.0 * (0.01 + 2.0 * 5e-5));
+    // short OTM call: max(0.15 − 5,000/65,000, 0.1) + mark = 0.1 + 0.02
+    close(get("BTC-26JUL24-70000-C").initial_margin, 0.12);
+    close(get("BTC-26JUL24-70000-C").maintenance_margin, 0.095);
+    close(get("BTC-26JUL24-60000-P").initial_margin, 0.12);
+    close(get("BTC-26JUL24-60000-P").maintenance_margin, 0.095);
+    // a far OTM put: 0.15 − 15,000/65,000 < 0.1 → 0.1; two of them
+    close(get("BTC-26JUL24-50000-P").initial_margin, 2.0 * 0.12);
+    // long options: the premium is paid, no margin
+    close(get("BTC-26JUL24-90000-C").initial_margin, 0.0);
+    let t = sm.totals["btc"];
+    close(t.initial_margin, 0.0402 + 0.12 + 0.12 + 0.24);
+    close(t.maintenance_margin, 0.0202 + 0.095 + 0.095 + 0.19);
+    // an ITM short call: 0.15 − 0 = 0.15 + mark
+    input.positions.insert("BTC-26JUL24-60000-C".into(), -1.0);
+    input.tickers.insert("BTC-26JUL24-60000-C".into(), opt(0.1));
+    let sm = standard_margin(&resp.model_params, &input).unwrap();
+    let itm = sm
+        .lines
+        .iter()
+        .find(|l| l.instrument == "BTC-26JUL24-60000-C")
+        .unwrap();
+    close(itm.initial_margin, 0.25);
+}

@@ -105,6 +105,9 @@ pub struct CurrencyAccount {
     pub margin_utilisation: f64,
     /// Equity − initial margin.
     pub free_collateral: f64,
+    /// The standard (non-portfolio) margin of the same positions; `None` when it does not apply
+    /// (linear contracts).
+    pub standard_margin: Option<super::standard::StandardTotals>,
     /// Per underlying settled in it.
     pub liquidation: Vec<UnderlyingLiquidation>,
 }
@@ -133,6 +136,9 @@ pub fn book_margin(
 ) -> Result<BookMargin, MarginError> {
     let (input, not_margined) = pm_input(positions, market)?;
     let pm = portfolio_margin(params, &input)?;
+    let standard = super::standard::standard_margin(params, &input)
+        .ok()
+        .map(|s| s.totals);
     let mut accounts = Vec::new();
     for (cur, m) in &pm.margins {
         let eq = *equity.get(cur).ok_or_else(|| {
@@ -165,6 +171,7 @@ pub fn book_margin(
                 f64::INFINITY
             },
             free_collateral: eq - m.initial_margin,
+            standard_margin: standard.as_ref().and_then(|t| t.get(cur).copied()),
             liquidation,
         });
     }
@@ -278,4 +285,23 @@ fn liquidation(
         fall: fall.map(point),
         rise: rise.map(point),
     })
+}
+
+/// The book's margin before and after proposed trades (positions added to the book; inverse
+/// contracts in USD notional, options in coins, as in the portfolio file).
+///
+/// # Errors
+/// As [`book_margin`] for either book.
+pub fn what_if(
+    params: &PmParams,
+    positions: &[Position],
+    trades: &[Position],
+    market: &MarketSnapshot,
+    equity: &BTreeMap<String, f64>,
+) -> Result<(BookMargin, BookMargin), MarginError> {
+    let before = book_margin(params, positions, market, equity)?;
+    let mut all = positions.to_vec();
+    all.extend_from_slice(trades);
+    let after = book_margin(params, &all, market, equity)?;
+    Ok((before, after))
 }

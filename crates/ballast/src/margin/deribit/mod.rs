@@ -22,11 +22,15 @@ mod book;
 mod matrix;
 mod params;
 mod replay;
+mod standard;
 
-pub use book::{book_margin, pm_input, BookMargin, CurrencyAccount, LiquidationPoint, UnderlyingLiquidation};
+pub use book::{
+    book_margin, pm_input, what_if, BookMargin, CurrencyAccount, LiquidationPoint, UnderlyingLiquidation,
+};
 pub use matrix::{
     portfolio_margin, shocked_vol, CurrencyMargin, ExtraInitial, InitialMarginDetails, PmInput, PmResult,
     RiskMatrixDetails, RiskVector, Ticker, WorstCaseBucket, MIN_SHOCKED_VOL, VOL_SCENARIOS,
 };
 pub use params::{CurrencyParams, GeneralParams, PairParams, PmParams, EXTENDED_MOVES};
 pub use replay::{replay, Difference, Replay, SimulateResponse};
+pub use standard::{standard_margin, StandardMargin, StandardMarginLine, StandardTotals};
