@@ -176,6 +176,8 @@ struct BookJson<'a> {
     #[serde(flatten)]
     margin: &'a ballast::margin::deribit::BookMargin,
     venues: &'a [ballast::margin::venue::VenueExposure],
+    venue_limit_breaches: &'a [ballast::margin::venue::LimitBreach],
+    stablecoins: &'a [ballast::margin::venue::IssuerExposure],
 }
 
 fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result<String> {
@@ -231,10 +233,26 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         .sum();
     let venues =
         ballast::margin::venue::venue_exposure(&greeks, &[("deribit".to_string(), deribit_usd)].into());
+    let breaches = ballast::margin::venue::venue_breaches(&venues, &section.venue_limits)
+        .with_context(|| path.display().to_string())?;
+    let usdc_equity: f64 = m
+        .accounts
+        .iter()
+        .filter(|a| a.currency == "usdc")
+        .map(|a| a.equity)
+        .sum();
+    let total: f64 = venues.iter().map(|v| v.value_usd).sum();
+    let stablecoins = ballast::margin::venue::stablecoin_exposure(
+        &greeks,
+        &[("USDC".to_string(), usdc_equity)].into(),
+        total,
+    );
     if format == Format::Json {
         return json(&BookJson {
             margin: &m,
             venues: &venues,
+            venue_limit_breaches: &breaches,
+            stablecoins: &stablecoins,
         });
     }
     let mut out = format!(
@@ -325,6 +343,29 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         ]);
     }
     out += &v.render();
+    for b in &breaches {
+        out += &format!(
+            "LIMIT BREACHED: {} holds {} of the book's value (limit {})\n",
+            b.venue,
+            pct(b.share_of_value),
+            pct(b.limit)
+        );
+    }
+    if stablecoins.is_empty() {
+        out += "\nStablecoin exposure by issuer: none held\n";
+    } else {
+        out += "\nStablecoin exposure by issuer\n";
+        let mut s = Table::new(["issuer", "coins", "value USD", "share"]);
+        for x in &stablecoins {
+            s.row([
+                x.issuer.clone(),
+                x.coins.join(", "),
+                usd(x.value_usd),
+                pct(x.share_of_value),
+            ]);
+        }
+        out += &s.render();
+    }
     if !m.not_margined.is_empty() {
         out += &format!(
             "\nNot in the risk matrix (collateral or other venues): {}\n",

@@ -239,3 +239,45 @@ fn what_if_trades_show_the_margin_before_and_after() {
     let e = run_err(&["margin", &book, "--what-if", "BTC-PERPETUAL=abc"]);
     assert!(e.contains("--what-if"), "{e}");
 }
+
+#[test]
+fn venue_limits_and_stablecoin_issuers() {
+    let ex = root().join("examples");
+    let text = std::fs::read_to_string(ex.join("derivatives.toml")).unwrap();
+    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string();
+    let text = text
+        .replace("../../shared/data", &data_dir.replace('\\', "/"))
+        .replace(
+            "\"deribit_pm_params.toml\"",
+            &format!(
+                "\"{}\"",
+                ex.join("deribit_pm_params.toml")
+                    .display()
+                    .to_string()
+                    .replace('\\', "/")
+            ),
+        )
+        .replace(
+            "as_of = \"2026-04-13T10:27:34.877Z\"",
+            "as_of = \"2026-04-13T10:27:34.877Z\"\nspot = { USDT = 0.9995 }",
+        )
+        + "\n[[holding]]\nasset = \"USDT\"\nunits = 50000.0\nvenue = \"binance\"\n";
+    let dir = scratch();
+    let v = run_json(&["margin", &write(&dir, "book.toml", &text), "--format", "json"]);
+    let s = &v["stablecoins"][0];
+    assert_eq!(s["issuer"], "Tether");
+    assert_rel("USDT value", f(&s["value_usd"]), 50_000.0 * 0.9995, 1e-12);
+    let b = &v["venue_limit_breaches"][0];
+    assert_eq!(b["venue"], "deribit");
+    assert!(f(&b["share_of_value"]) > 0.3);
+    let bad = text.replace(
+        "venue_limits = { deribit = 0.30 }",
+        "venue_limits = { deribit = 30 }",
+    );
+    let e = run_err(&["margin", &write(&dir, "bad.toml", &bad)]);
+    assert!(e.contains("venue_limits.deribit") && e.contains("[0, 1]"), "{e}");
+}

@@ -243,6 +243,9 @@ pub struct MarginSection {
     /// Equity of each Deribit account by settlement currency (`btc = 2.5`: coins; `usdc`: USD).
     #[serde(default)]
     pub equity: BTreeMap<String, f64>,
+    /// Largest share of the book's value at each venue (`deribit = 0.4`), reported when exceeded.
+    #[serde(default)]
+    pub venue_limits: BTreeMap<String, f64>,
 }
 
 /// `[risk]`
