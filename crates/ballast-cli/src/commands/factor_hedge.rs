@@ -15,6 +15,18 @@ pub fn run(a: &HedgeArgs) -> Result<String> {
         (None, Some(p)) => p.clone(),
         (None, None) => vec!["BTC-PERPETUAL".to_string()],
     };
+    if a.min_variance.is_some() && a.perps.is_some() {
+        bail!("--perps is for --beta; --min-variance names its perpetuals itself");
+    }
+    let flag = if a.min_variance.is_some() {
+        "--min-variance"
+    } else {
+        "--perps"
+    };
+    // perpetuals only: BTC-PERPETUAL, BTCUSDT, BTC_USDC-PERPETUAL (a dated future or a bare coin is not a perpetual)
+    if let Some(bad) = perps.iter().find(|p| perp_coin(p.trim()) == p.trim()) {
+        bail!("{flag}: '{bad}' is not a perpetual; name perpetuals such as BTC-PERPETUAL or BTCUSDT");
+    }
     let instruments: Vec<String> = perps.iter().map(|p| perp_coin(p.trim()).to_string()).collect();
     let mode = match &a.beta {
         Some(t) if t.is_empty() => HedgeMode::Beta {

@@ -57,6 +57,12 @@ fn rolling(
     )?;
     let rb = &r.rolling;
     if let Some(path) = &a.svg {
+        if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+            anyhow::bail!(
+                "--svg {}: the chart is SVG; give a file name ending in .svg",
+                path.display()
+            );
+        }
         let series: Vec<(String, Vec<f64>)> = match &r.exposures {
             Some(e) => e
                 .iter()

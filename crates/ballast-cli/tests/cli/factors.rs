@@ -410,3 +410,48 @@ fn explicit_factors_from_a_factor_file() {
     ]);
     assert!(e.contains("NOPE") && e.contains("its columns: MKT"), "{e}");
 }
+
+#[test]
+fn hedge_instruments_and_chart_files_are_checked() {
+    let pf = root().join("examples/portfolio.toml").display().to_string();
+    let e = run_err(&["hedge", &pf, "--min-variance", "BTC-26JUN26"]);
+    assert!(
+        e.contains("--min-variance") && e.contains("not a perpetual"),
+        "{e}"
+    );
+    let e = run_err(&["hedge", &pf, "--min-variance", "FOO-PERPETUAL"]);
+    assert!(e.contains("hedge instrument FOO"), "{e}");
+    let e = run_err(&[
+        "hedge",
+        &pf,
+        "--min-variance",
+        "BTC-PERPETUAL",
+        "--perps",
+        "ETH-PERPETUAL",
+    ]);
+    assert!(e.contains("--perps is for --beta"), "{e}");
+    let p = prices();
+    let png = scratch().join("x.png").display().to_string();
+    let e = run_err(&[
+        "factors",
+        "--prices",
+        &p,
+        "--model",
+        "market:BTC",
+        "--rolling",
+        "90",
+        "--svg",
+        &png,
+    ]);
+    assert!(e.contains(".svg"), "{e}");
+    let e = run_err(&[
+        "factors",
+        "--prices",
+        &p,
+        "--model",
+        "market:BTC",
+        "--cov",
+        "ewma",
+    ]);
+    assert!(e.contains("--cov") && e.contains("pca:K"), "{e}");
+}

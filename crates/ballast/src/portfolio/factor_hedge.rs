@@ -100,6 +100,14 @@ pub fn factor_hedge(
             ))
             .into());
     }
+    if let Some(c) = req.instruments.iter().find(|c| !panel.assets().contains(c)) {
+        return Err(pf
+            .invalid(format!(
+                "hedge instrument {c}: the price data has no {c} to estimate it with (it has: {})",
+                panel.assets().join(",")
+            ))
+            .into());
+    }
     let mut all = assets.clone();
     all.extend(req.instruments.iter().filter(|c| !assets.contains(c)).cloned());
     let window = |returns: usize| {

@@ -147,7 +147,7 @@ impl FactorModel {
             return bad("residual_ddof is only used with the regression models (market:, explicit:); PCA's residual is what its factors leave of each variance");
         }
         if regression && self.covariance != CovarianceSpec::default() {
-            return bad("the covariance estimator of a factor model is only used with pca:");
+            return bad("a covariance estimator (--cov, --ewma-lambda, --repair-psd) is only used with the PCA models (pca:K); the regression models (market:, explicit:) estimate their own covariance");
         }
         Ok(())
     }
