@@ -217,6 +217,18 @@ fn shifted(input: &PmInput, names: &[String], coin: &str, m: f64) -> PmInput {
     out
 }
 
+/// Falls tried, in order, to bracket a liquidation (fractions of the index).
+const FALL_GRID: [f64; 20] = [
+    0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7,
+    0.85, 0.98,
+];
+
+/// Rises tried, in order.
+const RISE_GRID: [f64; 22] = [
+    0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5,
+    2.0, 3.0, 4.0, 5.0,
+];
+
 fn liquidation(
     params: &PmParams,
     input: &PmInput,
@@ -277,8 +289,9 @@ fn liquidation(
         }
         Ok(None)
     };
-    let fall = search(&mut (1..=49).map(|k| -0.02 * k as f64))?;
-    let rise = search(&mut (1..=250).map(|k| 0.02 * k as f64))?;
+    // bracketing grid: fine near the index, coarser far away; Brent refines inside a bracket
+    let fall = search(&mut FALL_GRID.iter().map(|m| -m))?;
+    let rise = search(&mut RISE_GRID.iter().copied())?;
     Ok(UnderlyingLiquidation {
         coin: coin.to_uppercase(),
         sigma_daily,
