@@ -319,26 +319,37 @@ where
     Ok(())
 }
 
+/// Rolling series that end on the last date (element k of a window-w series covers dates
+/// k + 1 .. k + w), as chart points scaled by `scale`; non-finite values are left out.
+fn trailing_lines(dates: &[Date], series: &[(String, Vec<f64>)], scale: f64) -> Vec<Vec<(f64, f64)>> {
+    series
+        .iter()
+        .map(|(_, v)| {
+            let skip = dates.len().saturating_sub(v.len());
+            v.iter()
+                .zip(&dates[skip..])
+                .filter(|(x, _)| x.is_finite())
+                .map(|(x, d)| (year_frac(*d), scale * x))
+                .collect()
+        })
+        .collect()
+}
+
+/// One legend line per series, in the palette's order.
+fn line_entries(series: &[(String, Vec<f64>)]) -> Vec<(String, Mark)> {
+    series
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
+        .collect()
+}
+
 /// Rolling 30-day realised volatility (annualised, %; `ballast::backtest::metrics::
 /// rolling_volatility` of each strategy's daily returns, the value at the window's last day)
 /// against each strategy's target.
 pub fn rolling_vol(dates: &[Date], series: &[(String, Vec<f64>)], targets: &[Option<f64>]) -> Result<String> {
-    let lines: Vec<Vec<(f64, f64)>> = series
-        .iter()
-        .map(|(_, vol)| {
-            // vol[k] covers returns k .. k + 30, i.e. value dates k + 1 .. k + 30
-            let skip = dates.len().saturating_sub(vol.len());
-            vol.iter()
-                .zip(&dates[skip..])
-                .map(|(v, d)| (year_frac(*d), 100.0 * v))
-                .collect()
-        })
-        .collect();
-    let entries: Vec<(String, Mark)> = series
-        .iter()
-        .enumerate()
-        .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
-        .collect();
+    let lines = trailing_lines(dates, series, 100.0);
+    let entries = line_entries(series);
     render(400, &entries, |root| {
         let hi = lines.iter().flatten().map(|p| p.1).fold(10.0f64, f64::max);
         let (x0, x1) = span(dates);
@@ -392,22 +403,8 @@ pub fn rolling_beta(
 /// Lines of betas (or exposures) over time, each series ending at the last date, with the
 /// zero line.
 pub fn beta_lines(caption: &str, dates: &[Date], series: &[(String, Vec<f64>)]) -> Result<String> {
-    let lines: Vec<Vec<(f64, f64)>> = series
-        .iter()
-        .map(|(_, beta)| {
-            let skip = dates.len().saturating_sub(beta.len());
-            beta.iter()
-                .zip(&dates[skip..])
-                .filter(|(b, _)| b.is_finite())
-                .map(|(b, d)| (year_frac(*d), *b))
-                .collect()
-        })
-        .collect();
-    let entries: Vec<(String, Mark)> = series
-        .iter()
-        .enumerate()
-        .map(|(k, (name, _))| (name.clone(), Mark::Line(COLORS[k % COLORS.len()], 3)))
-        .collect();
+    let lines = trailing_lines(dates, series, 1.0);
+    let entries = line_entries(series);
     render(400, &entries, |root| {
         let ys = lines.iter().flatten().map(|p| p.1);
         let hi = ys.clone().fold(1.2f64, f64::max);

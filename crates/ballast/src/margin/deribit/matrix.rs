@@ -201,6 +201,68 @@ pub fn shocked_vol(p: &PairParams, vol: f64, days: f64, scenario: usize) -> f64 
     }
 }
 
+/// An option ready to revalue: its Black-76 inputs at the valuation and its mark vol.
+struct OptionValuer<'a> {
+    name: &'a str,
+    f0: f64,
+    strike: f64,
+    t: f64,
+    vol: f64,
+    kind: crate::instrument::OptionKind,
+    linear: bool,
+}
+
+impl<'a> OptionValuer<'a> {
+    /// The option's time, mark IV and forward (the ticker's underlying, else the index).
+    ///
+    /// # Errors
+    /// Not an option, expired, no ticker or no positive mark IV.
+    fn new(name: &'a str, priced: &Priced, input: &PmInput, index: f64) -> Result<Self, MarginError> {
+        let Instrument::Option {
+            expiry, strike, kind, ..
+        } = priced.instrument
+        else {
+            return Err(MarginError::Instrument(format!("{name}: not an option")));
+        };
+        let t = years(input.now, Some(expiry), name)?;
+        let tk = input.tickers.get(name).ok_or_else(|| {
+            MarginError::Input(format!(
+                "{name}: no ticker (mark_iv and underlying_price are needed)"
+            ))
+        })?;
+        let vol = tk
+            .mark_iv
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .ok_or_else(|| MarginError::Input(format!("{name}: no positive mark_iv")))?;
+        Ok(Self {
+            name,
+            f0: tk.underlying_price.unwrap_or(index),
+            strike,
+            t,
+            vol,
+            kind,
+            linear: priced.settlement == "usdc",
+        })
+    }
+
+    /// Value per option (coin, or USD when linear) with the forward moved by `m` at vol `v`.
+    fn value(&self, m: f64, v: f64) -> Result<f64, MarginError> {
+        let b = Black76::new(self.f0 * (1.0 + m), self.strike, self.t, v, 0.0, self.kind)
+            .map_err(|e| MarginError::Input(format!("{}: {e}", self.name)))?;
+        Ok(if self.linear { b.price() } else { b.price_coin() })
+    }
+}
+
+/// P&L of a delta-one position of `size` coins when the price moves by `m`: inverse
+/// q(1 − 1/(1 + m)) coin, linear q·F·m (USDC) with F the mark (else the index).
+fn delta_one_pnl(name: &str, size: f64, linear: bool, input: &PmInput, index: f64, m: f64) -> f64 {
+    if linear {
+        size * input.tickers.get(name).map_or(index, |t| t.mark_price) * m
+    } else {
+        size * (1.0 - 1.0 / (1.0 + m))
+    }
+}
+
 /// One position's risk vector, and its P&L per unit price move at m = 0 (settlement currency).
 fn risk_vector(
     params: &PmParams,
@@ -214,15 +276,7 @@ fn risk_vector(
     let moves = params.standard_moves(pair);
     let range = pair.price_range;
     let linear = priced.settlement == "usdc";
-    // delta-one: inverse P&L q(1 − 1/(1+m)) coin; linear q·F·m (USDC)
-    let delta_one = |m: f64| {
-        if linear {
-            let f = input.tickers.get(name).map_or(index, |t| t.mark_price);
-            size * f * m
-        } else {
-            size * (1.0 - 1.0 / (1.0 + m))
-        }
-    };
+    let delta_one = |m: f64| delta_one_pnl(name, size, linear, input, index, m);
     match &priced.instrument {
         Instrument::Perpetual { .. } | Instrument::Future { .. } => {
             let standard = moves.iter().flat_map(|m| [delta_one(*m); 3]).collect();
@@ -234,26 +288,10 @@ fn risk_vector(
             let delta = if linear { delta_one(1.0) } else { size };
             Ok((RiskVector { standard, extended }, delta))
         }
-        Instrument::Option {
-            expiry, strike, kind, ..
-        } => {
-            let t = years(input.now, Some(*expiry), name)?;
-            let tk = input.tickers.get(name).ok_or_else(|| {
-                MarginError::Input(format!(
-                    "{name}: no ticker (mark_iv and underlying_price are needed)"
-                ))
-            })?;
-            let vol = tk
-                .mark_iv
-                .filter(|v| v.is_finite() && *v > 0.0)
-                .ok_or_else(|| MarginError::Input(format!("{name}: no positive mark_iv")))?;
-            let f0 = tk.underlying_price.unwrap_or(index);
-            let days = t * 365.0;
-            let value = |m: f64, v: f64| -> Result<f64, MarginError> {
-                let b = Black76::new(f0 * (1.0 + m), *strike, t, v, 0.0, *kind)
-                    .map_err(|e| MarginError::Input(format!("{name}: {e}")))?;
-                Ok(if linear { b.price() } else { b.price_coin() })
-            };
+        Instrument::Option { .. } => {
+            let o = OptionValuer::new(name, priced, input, index)?;
+            let (vol, days) = (o.vol, o.t * 365.0);
+            let value = |m: f64, v: f64| o.value(m, v);
             let base = value(0.0, vol)?;
             let mut standard = Vec::with_capacity(moves.len() * 3);
             for m in &moves {
@@ -522,28 +560,18 @@ pub(crate) fn position_pnl(
         .get(&pair_key)
         .copied()
         .ok_or_else(|| MarginError::Input(format!("{name}: no index price for {pair_key}")))?;
-    let linear = priced.settlement == "usdc";
     match &priced.instrument {
-        Instrument::Option {
-            expiry, strike, kind, ..
-        } => {
-            let t = years(input.now, Some(*expiry), name)?;
-            let tk = input
-                .tickers
-                .get(name)
-                .ok_or_else(|| MarginError::Input(format!("{name}: no ticker")))?;
-            let vol = tk
-                .mark_iv
-                .ok_or_else(|| MarginError::Input(format!("{name}: no mark_iv")))?;
-            let f0 = tk.underlying_price.unwrap_or(index);
-            let value = |x: f64| -> Result<f64, MarginError> {
-                let b = Black76::new(f0 * (1.0 + x), *strike, t, vol, 0.0, *kind)
-                    .map_err(|e| MarginError::Input(format!("{name}: {e}")))?;
-                Ok(if linear { b.price() } else { b.price_coin() })
-            };
-            Ok(size * (value(m)? - value(0.0)?))
+        Instrument::Option { .. } => {
+            let o = OptionValuer::new(name, priced, input, index)?;
+            Ok(size * (o.value(m, o.vol)? - o.value(0.0, o.vol)?))
         }
-        _ if linear => Ok(size * input.tickers.get(name).map_or(index, |t| t.mark_price) * m),
-        _ => Ok(size * (1.0 - 1.0 / (1.0 + m))),
+        _ => Ok(delta_one_pnl(
+            name,
+            size,
+            priced.settlement == "usdc",
+            input,
+            index,
+            m,
+        )),
     }
 }
