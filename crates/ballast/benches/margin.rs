@@ -1,8 +1,9 @@
 //! Deribit portfolio margin. Run: `cargo bench -p ballast --bench margin`.
 //! Targets (issue "margin"): the risk matrix (27 + 8 scenarios) of a 1,000-position book in
-//! under 1 ms on one core; the liquidation move of that book in under 5 ms.
+//! under 1 ms on one core; the liquidation moves of that book in under 5 ms
+//! (`option_book_with_liquidation`: the whole account, fall and rise searched in parallel).
 
-use ballast::margin::deribit::{book_margin, portfolio_margin, PmInput, PmParams, Ticker};
+use ballast::margin::deribit::{account_margin, book_margin, portfolio_margin, PmInput, PmParams, Ticker};
 use divan::{black_box, Bencher};
 use std::collections::BTreeMap;
 
@@ -21,8 +22,9 @@ fn params() -> PmParams {
     .unwrap()
 }
 
-/// A book of `n` BTC positions: a tenth perpetuals and futures, the rest options across six
-/// expiries and strikes from 40 % to 200 % of the index, long and short.
+/// A book of `n` BTC positions: options across six expiries and strikes from 40 % to 160 % of
+/// the index, long and short, plus the perpetual and three dated futures (every tenth entry adds
+/// to one of them).
 fn book(n: usize) -> PmInput {
     let now: jiff::Timestamp = "2026-04-13T10:00:00Z".parse().unwrap();
     let expiries = ["17APR26", "24APR26", "29MAY26", "26JUN26", "25SEP26", "25DEC26"];
@@ -92,4 +94,17 @@ fn with_liquidation_moves(bencher: Bencher, n: usize) {
         .collect();
     let equity: BTreeMap<String, f64> = [("btc".to_string(), 0.02 * n as f64)].into();
     bencher.bench(|| book_margin(black_box(&p), black_box(&positions), black_box(&market), &equity).unwrap());
+}
+
+/// The whole account of the option book: risk matrix, standard margin and the liquidation moves
+/// (each step of the search re-evaluates the book's risk matrix at the moved index). Equity is
+/// set at 1.5× the maintenance margin, so both searches run.
+#[divan::bench(args = [10, 100, 1000])]
+fn option_book_with_liquidation(bencher: Bencher, n: usize) {
+    let (p, input) = (params(), book(n));
+    let mm = portfolio_margin(&p, &input).unwrap().margins["btc"].maintenance_margin;
+    let equity: BTreeMap<String, f64> = [("btc".to_string(), 1.5 * mm)].into();
+    let (_, acc) = account_margin(&p, &input, &equity).unwrap();
+    assert!(acc[0].liquidation[0].fall.is_some() || acc[0].liquidation[0].rise.is_some());
+    bencher.bench(|| account_margin(black_box(&p), black_box(&input), &equity).unwrap());
 }

@@ -46,9 +46,8 @@ fn parse_expiry(name: &str, s: &str) -> Result<Timestamp, InstrumentError> {
         .map_err(|_| bad(name, format!("'{}' is not a year", &s[digits + 3..])))?;
     let date =
         Date::new(2000 + yy, month, day).map_err(|_| bad(name, format!("{s} is not a calendar date")))?;
-    date.at(DERIBIT_EXPIRY_HOUR_UTC, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
+    jiff::tz::Offset::UTC
+        .to_timestamp(date.at(DERIBIT_EXPIRY_HOUR_UTC, 0, 0, 0))
         .map_err(|_| bad(name, "expiry out of range"))
 }
 

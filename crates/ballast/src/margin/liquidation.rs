@@ -233,8 +233,23 @@ pub fn bybit_inverse(
 /// # Errors
 /// [`MarginError::Input`] when f does not change sign on the interval.
 pub fn brent(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Result<f64, MarginError> {
+    let (f_lo, f_hi) = (f(lo), f(hi));
+    brent_bracketed(f, (lo, f_lo), (hi, f_hi), tol)
+}
+
+/// [`brent`] when f is already known at both ends, `(x, f(x))` (saves two evaluations of an
+/// expensive f).
+///
+/// # Errors
+/// As [`brent`].
+pub fn brent_bracketed(
+    f: impl Fn(f64) -> f64,
+    (lo, f_lo): (f64, f64),
+    (hi, f_hi): (f64, f64),
+    tol: f64,
+) -> Result<f64, MarginError> {
     let (mut a, mut b) = (lo, hi);
-    let (mut fa, mut fb) = (f(a), f(b));
+    let (mut fa, mut fb) = (f_lo, f_hi);
     if fa == 0.0 {
         return Ok(a);
     }

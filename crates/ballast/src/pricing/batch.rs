@@ -9,7 +9,7 @@ use rayon::prelude::*;
 pub type BatchGreeks = Vec<Result<Greeks, PricingError>>;
 
 /// Whether the AVX2 + FMA build of the kernels can run on this CPU (checked once, cached by std).
-fn avx2_fma() -> bool {
+pub(crate) fn avx2_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")

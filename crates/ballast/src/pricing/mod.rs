@@ -22,6 +22,8 @@ mod black76;
 mod bsm;
 mod chain;
 mod fast;
+pub(crate) use batch::avx2_fma;
+pub(crate) use fast::black76_coin_bf;
 mod implied;
 pub mod surface;
 

@@ -3,9 +3,10 @@
 //! moves at which equity falls to the maintenance margin (liquidation), found by revaluing
 //! the book and recomputing the risk matrix at each move.
 
-use super::super::liquidation::brent;
+use super::super::liquidation::brent_bracketed;
 use super::super::MarginError;
-use super::matrix::{classify, portfolio_margin, position_pnl, PmInput, PmResult, Ticker};
+use super::kernel::{Prepared, Scratch};
+use super::matrix::{group_margin, prepared_margin, ExtraInitial, PmInput, PmResult, Ticker};
 use super::params::PmParams;
 use crate::book::position_ticker;
 use crate::instrument::{Instrument, Margining, Position};
@@ -135,8 +136,28 @@ pub fn book_margin(
     equity: &BTreeMap<String, f64>,
 ) -> Result<BookMargin, MarginError> {
     let (input, not_margined) = pm_input(positions, market)?;
-    let pm = portfolio_margin(params, &input)?;
-    let standard = super::standard::standard_margin(params, &input)
+    let (pm, accounts) = account_margin(params, &input, equity)?;
+    Ok(BookMargin {
+        deribit: pm,
+        accounts,
+        not_margined,
+    })
+}
+
+/// [`book_margin`] of positions already in the risk matrix's terms: the portfolio margin, and
+/// per settlement currency the equity, margins, utilisation and liquidation moves.
+///
+/// # Errors
+/// As [`book_margin`].
+pub fn account_margin(
+    params: &PmParams,
+    input: &PmInput,
+    equity: &BTreeMap<String, f64>,
+) -> Result<(PmResult, Vec<CurrencyAccount>), MarginError> {
+    params.validate()?;
+    let prep = Prepared::new(params, input)?;
+    let (pm, group_mm) = prepared_margin(params, input, &prep);
+    let standard = super::standard::standard_margin(params, input)
         .ok()
         .map(|s| s.totals);
     let mut accounts = Vec::new();
@@ -151,14 +172,20 @@ pub fn book_margin(
                 "equity of the {cur} account must be ≥ 0"
             )));
         }
-        let coins: Vec<String> = pm
-            .aggregated_risk_vectors
-            .keys()
-            .filter_map(|k| k.strip_prefix(&format!("{cur}_")).map(str::to_string))
-            .collect();
-        let liquidation = coins
+        let liquidation = prep
+            .groups
             .iter()
-            .map(|c| liquidation(params, &input, cur, c, eq))
+            .enumerate()
+            .filter(|(_, g)| &g.settlement == cur)
+            .map(|(gi, _)| {
+                liquidation(
+                    params,
+                    &prep,
+                    gi,
+                    eq,
+                    (group_mm[gi], m.maintenance_margin - group_mm[gi]),
+                )
+            })
             .collect::<Result<Vec<_>, _>>()?;
         accounts.push(CurrencyAccount {
             currency: cur.clone(),
@@ -175,101 +202,72 @@ pub fn book_margin(
             liquidation,
         });
     }
-    Ok(BookMargin {
-        deribit: pm,
-        accounts,
-        not_margined,
-    })
+    Ok((pm, accounts))
 }
 
-/// The book's positions of `coin` settled in `cur`, with every price of the coin moved by `m`.
-fn shifted(input: &PmInput, names: &[String], coin: &str, m: f64) -> PmInput {
-    let key = format!("{coin}_usd");
-    let mut out = PmInput {
-        now: input.now,
-        ..PmInput::default()
-    };
-    for n in names {
-        // an inverse contract's USD notional is fixed: in coins it shrinks as the price rises
-        let inverse = classify(n).is_ok_and(|p| {
-            p.settlement != "usdc"
-                && matches!(
-                    p.instrument,
-                    Instrument::Perpetual { .. } | Instrument::Future { .. }
-                )
-        });
-        let q = input.positions[n];
-        out.positions
-            .insert(n.clone(), if inverse { q / (1.0 + m) } else { q });
-        if let Some(t) = input.tickers.get(n) {
-            out.tickers.insert(
-                n.clone(),
-                Ticker {
-                    mark_price: t.mark_price * if t.mark_iv.is_none() { 1.0 + m } else { 1.0 },
-                    mark_iv: t.mark_iv,
-                    underlying_price: t.underlying_price.map(|f| f * (1.0 + m)),
-                },
-            );
-        }
-    }
-    out.index_price
-        .insert(key.clone(), input.index_price[&key] * (1.0 + m));
-    out
-}
+/// Accuracy of a liquidation move (fraction of the index): 1e-9 × 100,000 USD = 0.01 cent.
+const LIQUIDATION_TOL: f64 = 1e-9;
 
-/// Falls tried, in order, to bracket a liquidation (fractions of the index).
-const FALL_GRID: [f64; 20] = [
-    0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7,
-    0.85, 0.98,
-];
+/// Falls tried, in order, to bracket a liquidation (fractions of the index): finer near the
+/// index, coarser far away; Brent's method refines inside the first bracket. (Equity can dip
+/// below maintenance and recover between two far moves, so the grid is not made coarser.)
+const FALL_GRID: [f64; 11] = [0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.4, 0.55, 0.75, 0.98];
 
 /// Rises tried, in order.
-const RISE_GRID: [f64; 22] = [
-    0.01, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.22, 0.26, 0.3, 0.4, 0.5, 0.75, 1.0, 1.5,
-    2.0, 3.0, 4.0, 5.0,
+const RISE_GRID: [f64; 13] = [
+    0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.45, 0.7, 1.0, 1.5, 2.5, 5.0,
 ];
 
+/// The index moves of group `gi`'s underlying at which the account's equity meets its
+/// maintenance margin: the group revalued and its risk matrix recomputed at each move, the
+/// account's other underlyings unmoved. `(own_mm, others_mm)`: the maintenance margins of the
+/// group and of the account's other groups at the valuation.
+/// The fall and the rise are searched in parallel.
 fn liquidation(
     params: &PmParams,
-    input: &PmInput,
-    cur: &str,
-    coin: &str,
+    prep: &Prepared<'_>,
+    gi: usize,
     equity: f64,
+    (own_mm, others_mm): (f64, f64),
 ) -> Result<UnderlyingLiquidation, MarginError> {
-    let names: Vec<String> = input
-        .positions
-        .keys()
-        .filter(|n| classify(n).is_ok_and(|p| p.settlement == cur && p.coin == coin))
-        .cloned()
-        .collect();
-    let index = input.index_price[&format!("{coin}_usd")];
-    let excess = |m: f64| -> Result<f64, MarginError> {
-        let mut pnl = 0.0;
-        for n in &names {
-            pnl += position_pnl(n, input.positions[n], &classify(n)?, input, m)?;
-        }
-        let mm = portfolio_margin(params, &shifted(input, &names, coin, m))?
-            .margins
-            .get(cur)
-            .map_or(0.0, |x| x.maintenance_margin);
-        // coin accounts: equity in coin, P&L in coin; the same units throughout
-        Ok(equity + pnl - mm)
+    let g = &prep.groups[gi];
+    let group_mm = |m: f64, scratch: &mut Scratch| {
+        let e = prep.eval(gi, m, scratch);
+        let mm = group_margin(params, g, &e, m, ExtraInitial::default())
+            .1
+            .maintenance_margin;
+        (e.pnl, mm)
     };
-    let ivs: Vec<f64> = names
-        .iter()
-        .filter_map(|n| input.tickers.get(n).and_then(|t| t.mark_iv))
-        .collect();
+    let f0 = equity - others_mm - own_mm;
+    let index = g.index;
+    let mut ivs = g.mark_ivs();
     let sigma_daily = (!ivs.is_empty()).then(|| {
-        let mut v = ivs.clone();
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2] / 365f64.sqrt()
+        ivs.sort_by(f64::total_cmp);
+        ivs[ivs.len() / 2] / 365f64.sqrt()
     });
+    let coin = &g.coin;
+    let search = |grid: &[f64], sign: f64| -> Result<Option<f64>, MarginError> {
+        let scratch = std::cell::RefCell::new(Scratch::default());
+        // coin accounts: equity in coin, P&L in coin; the same units throughout
+        let excess = |m: f64| {
+            let (pnl, mm) = group_mm(m, &mut scratch.borrow_mut());
+            equity + pnl - mm - others_mm
+        };
+        let mut prev = (0.0, f0);
+        for m in grid.iter().map(|m| sign * m) {
+            let fm = excess(m);
+            if fm <= 0.0 {
+                return brent_bracketed(excess, prev, (m, fm), LIQUIDATION_TOL).map(Some);
+            }
+            prev = (m, fm);
+        }
+        Ok(None)
+    };
     let point = |m: f64| LiquidationPoint {
         index_move: m,
         index_price: index * (1.0 + m),
         sigmas: sigma_daily.map(|s| m / s),
     };
-    let f0 = excess(0.0)?;
     if f0 <= 0.0 {
         return Ok(UnderlyingLiquidation {
             coin: coin.to_uppercase(),
@@ -278,20 +276,8 @@ fn liquidation(
             rise: Some(point(0.0)),
         });
     }
-    let search = |steps: &mut dyn Iterator<Item = f64>| -> Result<Option<f64>, MarginError> {
-        let mut prev = 0.0;
-        for m in steps {
-            if excess(m)? <= 0.0 {
-                let root = brent(|x| excess(x).unwrap_or(f64::NAN), prev, m, 1e-10)?;
-                return Ok(Some(root));
-            }
-            prev = m;
-        }
-        Ok(None)
-    };
-    // bracketing grid: fine near the index, coarser far away; Brent refines inside a bracket
-    let fall = search(&mut FALL_GRID.iter().map(|m| -m))?;
-    let rise = search(&mut RISE_GRID.iter().copied())?;
+    let (fall, rise) = rayon::join(|| search(&FALL_GRID, -1.0), || search(&RISE_GRID, 1.0));
+    let (fall, rise) = (fall?, rise?);
     Ok(UnderlyingLiquidation {
         coin: coin.to_uppercase(),
         sigma_daily,

@@ -2,6 +2,7 @@
 //! per settlement currency and underlying, and turned into margins.
 
 use super::super::MarginError;
+use super::kernel::{Group, GroupEval, Prepared, Scratch};
 use super::params::{PairParams, PmParams, EXTENDED_MOVES};
 use crate::instrument::{parse_deribit_name, Instrument, Margining, Settlement};
 use crate::pricing::Black76;
@@ -166,7 +167,11 @@ pub(crate) fn classify(name: &str) -> Result<Priced, MarginError> {
 }
 
 /// Years from `now` to `expiry` (0 for perpetuals).
-fn years(now: Option<Timestamp>, expiry: Option<Timestamp>, name: &str) -> Result<f64, MarginError> {
+pub(super) fn years(
+    now: Option<Timestamp>,
+    expiry: Option<Timestamp>,
+    name: &str,
+) -> Result<f64, MarginError> {
     match expiry {
         None => Ok(0.0),
         Some(e) => {
@@ -202,22 +207,20 @@ pub fn shocked_vol(p: &PairParams, vol: f64, days: f64, scenario: usize) -> f64 
 }
 
 /// An option ready to revalue: its Black-76 inputs at the valuation and its mark vol.
-struct OptionValuer<'a> {
-    name: &'a str,
-    f0: f64,
-    strike: f64,
-    t: f64,
-    vol: f64,
-    kind: crate::instrument::OptionKind,
-    linear: bool,
+pub(super) struct OptionValuer {
+    pub f0: f64,
+    pub strike: f64,
+    pub t: f64,
+    pub vol: f64,
+    pub kind: crate::instrument::OptionKind,
 }
 
-impl<'a> OptionValuer<'a> {
+impl OptionValuer {
     /// The option's time, mark IV and forward (the ticker's underlying, else the index).
     ///
     /// # Errors
-    /// Not an option, expired, no ticker or no positive mark IV.
-    fn new(name: &'a str, priced: &Priced, input: &PmInput, index: f64) -> Result<Self, MarginError> {
+    /// Not an option, expired, no ticker, no positive mark IV, or inputs Black-76 rejects.
+    pub fn new(name: &str, priced: &Priced, input: &PmInput, index: f64) -> Result<Self, MarginError> {
         let Instrument::Option {
             expiry, strike, kind, ..
         } = priced.instrument
@@ -234,83 +237,16 @@ impl<'a> OptionValuer<'a> {
             .mark_iv
             .filter(|v| v.is_finite() && *v > 0.0)
             .ok_or_else(|| MarginError::Input(format!("{name}: no positive mark_iv")))?;
+        let f0 = tk.underlying_price.unwrap_or(index);
+        Black76::new(f0, strike, t, vol, 0.0, kind)
+            .map_err(|e| MarginError::Input(format!("{name}: {e}")))?;
         Ok(Self {
-            name,
-            f0: tk.underlying_price.unwrap_or(index),
+            f0,
             strike,
             t,
             vol,
             kind,
-            linear: priced.settlement == "usdc",
         })
-    }
-
-    /// Value per option (coin, or USD when linear) with the forward moved by `m` at vol `v`.
-    fn value(&self, m: f64, v: f64) -> Result<f64, MarginError> {
-        let b = Black76::new(self.f0 * (1.0 + m), self.strike, self.t, v, 0.0, self.kind)
-            .map_err(|e| MarginError::Input(format!("{}: {e}", self.name)))?;
-        Ok(if self.linear { b.price() } else { b.price_coin() })
-    }
-}
-
-/// P&L of a delta-one position of `size` coins when the price moves by `m`: inverse
-/// q(1 − 1/(1 + m)) coin, linear q·F·m (USDC) with F the mark (else the index).
-fn delta_one_pnl(name: &str, size: f64, linear: bool, input: &PmInput, index: f64, m: f64) -> f64 {
-    if linear {
-        size * input.tickers.get(name).map_or(index, |t| t.mark_price) * m
-    } else {
-        size * (1.0 - 1.0 / (1.0 + m))
-    }
-}
-
-/// One position's risk vector, and its P&L per unit price move at m = 0 (settlement currency).
-fn risk_vector(
-    params: &PmParams,
-    pair: &PairParams,
-    name: &str,
-    size: f64,
-    priced: &Priced,
-    input: &PmInput,
-    index: f64,
-) -> Result<(RiskVector, f64), MarginError> {
-    let moves = params.standard_moves(pair);
-    let range = pair.price_range;
-    let linear = priced.settlement == "usdc";
-    let delta_one = |m: f64| delta_one_pnl(name, size, linear, input, index, m);
-    match &priced.instrument {
-        Instrument::Perpetual { .. } | Instrument::Future { .. } => {
-            let standard = moves.iter().flat_map(|m| [delta_one(*m); 3]).collect();
-            let extended = EXTENDED_MOVES
-                .iter()
-                .map(|m| delta_one(m.clamp(-range, range)))
-                .collect();
-            // dP&L/dm at m = 0: q for inverse contracts, q·F for linear ones
-            let delta = if linear { delta_one(1.0) } else { size };
-            Ok((RiskVector { standard, extended }, delta))
-        }
-        Instrument::Option { .. } => {
-            let o = OptionValuer::new(name, priced, input, index)?;
-            let (vol, days) = (o.vol, o.t * 365.0);
-            let value = |m: f64, v: f64| o.value(m, v);
-            let base = value(0.0, vol)?;
-            let mut standard = Vec::with_capacity(moves.len() * 3);
-            for m in &moves {
-                for s in 0..3 {
-                    standard.push(size * (value(*m, shocked_vol(pair, vol, days, s))? - base));
-                }
-            }
-            let up = shocked_vol(pair, vol, days, 0);
-            let extended = EXTENDED_MOVES
-                .iter()
-                .map(|m| Ok(size * (value(*m, up)? - base) * pair.extended_table_factor))
-                .collect::<Result<Vec<f64>, MarginError>>()?;
-            let h = 1e-4;
-            let delta = size * (value(h, vol)? - value(-h, vol)?) / (2.0 * h);
-            Ok((RiskVector { standard, extended }, delta))
-        }
-        Instrument::Spot { .. } => Err(MarginError::Instrument(format!(
-            "{name}: spot is collateral, not a position of the risk matrix"
-        ))),
     }
 }
 
@@ -347,123 +283,97 @@ fn offset(net: f64, c: &super::params::CurrencyParams) -> f64 {
 /// pair or currency has no parameters; an expired option; a missing index, mark or IV.
 pub fn portfolio_margin(params: &PmParams, input: &PmInput) -> Result<PmResult, MarginError> {
     params.validate()?;
+    Ok(prepared_margin(params, input, &Prepared::new(params, input)?).0)
+}
+
+/// [`portfolio_margin`] of positions already prepared, and each group's maintenance margin.
+pub(super) fn prepared_margin(
+    params: &PmParams,
+    input: &PmInput,
+    prep: &Prepared<'_>,
+) -> (PmResult, Vec<f64>) {
+    let mut scratch = Scratch::default();
+    let mut group_mm = Vec::with_capacity(prep.groups.len());
     let mut initial = BTreeMap::new();
-    // (settlement, coin) → (net vector, delta, roll shock)
-    let mut groups: BTreeMap<(String, String), (RiskVector, f64, f64)> = BTreeMap::new();
-    for (name, &size) in &input.positions {
-        if !size.is_finite() || size.abs() > crate::instrument::MAX_POSITION_SIZE {
-            return Err(MarginError::Input(format!(
-                "{name}: size {size} is not a finite size"
-            )));
-        }
-        let priced = classify(name)?;
-        let pair_key = format!("{}_usd", priced.coin);
-        let pair = params.pair(&pair_key)?;
-        let cur = params.currency(&priced.settlement)?;
-        let index = *input
-            .index_price
-            .get(&pair_key)
-            .filter(|p| p.is_finite() && **p > 0.0)
-            .ok_or_else(|| MarginError::Input(format!("{name}: no positive index price for {pair_key}")))?;
-        let (v, delta) = risk_vector(params, pair, name, size, &priced, input, index)?;
-        let roll = match priced.instrument {
-            Instrument::Perpetual { .. } | Instrument::Future { .. } => {
-                let t = years(input.now, priced.instrument.expiry(), name)?;
-                let q = if priced.settlement == "usdc" {
-                    size.abs() * index
-                } else {
-                    size.abs()
-                };
-                q * cur.min_annualised_move.max(cur.annualised_move_risk * t)
-            }
-            _ => 0.0,
-        };
-        let g = groups
-            .entry((priced.settlement.clone(), priced.coin.clone()))
-            .or_insert_with(|| {
-                (
-                    RiskVector {
-                        standard: vec![0.0; v.standard.len()],
-                        extended: vec![0.0; v.extended.len()],
-                    },
-                    0.0,
-                    0.0,
-                )
-            });
-        g.0.standard
-            .iter_mut()
-            .zip(&v.standard)
-            .for_each(|(a, b)| *a += b);
-        g.0.extended
-            .iter_mut()
-            .zip(&v.extended)
-            .for_each(|(a, b)| *a += b);
-        g.1 += delta;
-        g.2 += roll;
-        initial.insert(name.clone(), v);
-    }
     let mut aggregated = BTreeMap::new();
     let mut margins: BTreeMap<String, CurrencyMargin> = BTreeMap::new();
-    for ((settlement, coin), (net, delta, roll)) in groups {
-        let cur = params.currency(&settlement)?;
-        let pair = params.pair(&format!("{coin}_usd"))?;
-        let index = input.index_price[&format!("{coin}_usd")];
-        let usd = |x: f64| if settlement == "usdc" { x } else { x * index };
-        let to_cur = |usd_amount: f64| {
-            if settlement == "usdc" {
-                usd_amount
-            } else {
-                usd_amount / index
-            }
-        };
-        let standard: Vec<f64> = net.standard.iter().map(|x| offset(*x, cur)).collect();
-        let extended: Vec<f64> = net
-            .extended
-            .iter()
-            .map(|x| {
-                if *x < 0.0 {
-                    -(-x - to_cur(cur.extended_dampener)).max(0.0)
-                } else {
-                    offset(*x, cur)
-                }
-            })
-            .collect();
-        let (worst_case, bucket) = worst(&standard, &extended, params.general.buckets_count);
-        let excess = (usd(delta).abs() - pair.delta_total_liq_shock_threshold).max(0.0);
-        let delta_shock = to_cur(pair.max_delta_shock * excess);
-        let rmm = round9(worst_case) + roll + delta_shock;
-        let extra = input.extra_initial.get(&settlement).copied().unwrap_or_default();
-        let m = CurrencyMargin {
-            initial_margin_details: InitialMarginDetails {
-                risk_matrix_margin_details: RiskMatrixDetails {
-                    delta_shock,
-                    roll_shock: roll,
-                    worst_case_bucket: bucket,
-                    worst_case,
-                    correlation_contingency: 0.0,
-                },
-                risk_matrix_margin: rmm,
-                spot_margin: extra.spot_margin,
-                mmp_margin: extra.mmp_margin,
-                open_orders_margin: extra.open_orders_margin,
-            },
-            initial_margin: round9(rmm + extra.spot_margin + extra.mmp_margin + extra.open_orders_margin),
-            maintenance_margin: params.general.mm_factor * rmm,
-        };
-        aggregated.insert(format!("{settlement}_{coin}"), RiskVector { standard, extended });
+    for (gi, g) in prep.groups.iter().enumerate() {
+        let e = prep.eval(gi, 0.0, &mut scratch);
+        for (name, v) in prep.position_vectors(gi, &scratch) {
+            initial.insert(name.to_string(), v);
+        }
+        let extra = input
+            .extra_initial
+            .get(&g.settlement)
+            .copied()
+            .unwrap_or_default();
+        let (agg, m) = group_margin(params, g, &e, 0.0, extra);
+        group_mm.push(m.maintenance_margin);
+        aggregated.insert(format!("{}_{}", g.settlement, g.coin), agg);
         // several underlyings settled in one currency: their margins add up (no correlation credit)
-        match margins.get_mut(&settlement) {
+        match margins.get_mut(&g.settlement) {
             None => {
-                margins.insert(settlement, m);
+                margins.insert(g.settlement.clone(), m);
             }
             Some(acc) => add_margin(acc, m),
         }
     }
-    Ok(PmResult {
+    let pm = PmResult {
         initial_risk_vectors: initial,
         aggregated_risk_vectors: aggregated,
         margins,
-    })
+    };
+    (pm, group_mm)
+}
+
+/// One group's aggregated vector and margins, evaluated with its underlying moved by `m0`.
+pub(super) fn group_margin(
+    params: &PmParams,
+    g: &Group<'_>,
+    e: &GroupEval,
+    m0: f64,
+    extra: ExtraInitial,
+) -> (RiskVector, CurrencyMargin) {
+    let (cur, pair) = (g.cur, g.pair);
+    let index = g.index * (1.0 + m0);
+    let usdc = g.settlement == "usdc";
+    let usd = |x: f64| if usdc { x } else { x * index };
+    let to_cur = |usd_amount: f64| if usdc { usd_amount } else { usd_amount / index };
+    let standard: Vec<f64> = e.net.standard.iter().map(|x| offset(*x, cur)).collect();
+    let extended: Vec<f64> = e
+        .net
+        .extended
+        .iter()
+        .map(|x| {
+            if *x < 0.0 {
+                -(-x - to_cur(cur.extended_dampener)).max(0.0)
+            } else {
+                offset(*x, cur)
+            }
+        })
+        .collect();
+    let (worst_case, bucket) = worst(&standard, &extended, params.general.buckets_count);
+    let excess = (usd(e.delta).abs() - pair.delta_total_liq_shock_threshold).max(0.0);
+    let delta_shock = to_cur(pair.max_delta_shock * excess);
+    let rmm = round9(worst_case) + e.roll + delta_shock;
+    let m = CurrencyMargin {
+        initial_margin_details: InitialMarginDetails {
+            risk_matrix_margin_details: RiskMatrixDetails {
+                delta_shock,
+                roll_shock: e.roll,
+                worst_case_bucket: bucket,
+                worst_case,
+                correlation_contingency: 0.0,
+            },
+            risk_matrix_margin: rmm,
+            spot_margin: extra.spot_margin,
+            mmp_margin: extra.mmp_margin,
+            open_orders_margin: extra.open_orders_margin,
+        },
+        initial_margin: round9(rmm + extra.spot_margin + extra.mmp_margin + extra.open_orders_margin),
+        maintenance_margin: params.general.mm_factor * rmm,
+    };
+    (RiskVector { standard, extended }, m)
 }
 
 fn add_margin(acc: &mut CurrencyMargin, m: CurrencyMargin) {
@@ -538,40 +448,5 @@ fn worst(standard: &[f64], extended: &[f64], buckets: usize) -> (f64, WorstCaseB
                 },
             )
         }
-    }
-}
-
-/// P&L of one position (settlement currency) when the coin's prices all move by `m` and the
-/// vol stays (sticky strike): inverse futures q(1 − 1/(1 + m)) coin, linear q·F·m, options
-/// revalued by Black-76 at their vol.
-///
-/// # Errors
-/// As [`portfolio_margin`] for the position.
-pub(crate) fn position_pnl(
-    name: &str,
-    size: f64,
-    priced: &Priced,
-    input: &PmInput,
-    m: f64,
-) -> Result<f64, MarginError> {
-    let pair_key = format!("{}_usd", priced.coin);
-    let index = input
-        .index_price
-        .get(&pair_key)
-        .copied()
-        .ok_or_else(|| MarginError::Input(format!("{name}: no index price for {pair_key}")))?;
-    match &priced.instrument {
-        Instrument::Option { .. } => {
-            let o = OptionValuer::new(name, priced, input, index)?;
-            Ok(size * (o.value(m, o.vol)? - o.value(0.0, o.vol)?))
-        }
-        _ => Ok(delta_one_pnl(
-            name,
-            size,
-            priced.settlement == "usdc",
-            input,
-            index,
-            m,
-        )),
     }
 }

@@ -19,13 +19,15 @@
 //! rise); several underlyings settled in one currency add up (no correlation credit).
 
 mod book;
+mod kernel;
 mod matrix;
 mod params;
 mod replay;
 mod standard;
 
 pub use book::{
-    book_margin, pm_input, what_if, BookMargin, CurrencyAccount, LiquidationPoint, UnderlyingLiquidation,
+    account_margin, book_margin, pm_input, what_if, BookMargin, CurrencyAccount, LiquidationPoint,
+    UnderlyingLiquidation,
 };
 pub use matrix::{
     portfolio_margin, shocked_vol, CurrencyMargin, ExtraInitial, InitialMarginDetails, PmInput, PmResult,
