@@ -178,6 +178,7 @@ struct BookJson<'a> {
     venues: &'a [ballast::margin::venue::VenueExposure],
     venue_limit_breaches: &'a [ballast::margin::venue::LimitBreach],
     stablecoins: &'a [ballast::margin::venue::IssuerExposure],
+    binance: Option<&'a ballast::margin::tiered::TieredAccount>,
 }
 
 fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result<String> {
@@ -231,8 +232,26 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
             }
         })
         .sum();
-    let venues =
-        ballast::margin::venue::venue_exposure(&greeks, &[("deribit".to_string(), deribit_usd)].into());
+    let binance = match &section.binance {
+        None => None,
+        Some(b) => {
+            let brackets = ballast::io::read_leverage_brackets(&b.brackets)?;
+            ballast::margin::tiered::binance_account(
+                &book.positions,
+                &book.market,
+                "binance",
+                b.equity,
+                &brackets,
+            )
+            .with_context(|| path.display().to_string())?
+        }
+    };
+    let mut equity_usd: std::collections::BTreeMap<String, f64> =
+        [("deribit".to_string(), deribit_usd)].into();
+    if let Some(b) = &binance {
+        equity_usd.insert("binance".into(), b.equity);
+    }
+    let venues = ballast::margin::venue::venue_exposure(&greeks, &equity_usd);
     let breaches = ballast::margin::venue::venue_breaches(&venues, &section.venue_limits)
         .with_context(|| path.display().to_string())?;
     let usdc_equity: f64 = m
@@ -253,6 +272,7 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
             venues: &venues,
             venue_limit_breaches: &breaches,
             stablecoins: &stablecoins,
+            binance: binance.as_ref(),
         });
     }
     let mut out = format!(
@@ -323,6 +343,9 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         }
     }
     out += &l.render();
+    if let Some(b) = &binance {
+        out += &binance_table(b);
+    }
     out += "\nExposure per venue (the book's value if one venue fails: its positions and equity gone)\n";
     let mut v = Table::new([
         "venue",
@@ -366,10 +389,22 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         }
         out += &s.render();
     }
-    if !m.not_margined.is_empty() {
+    let in_binance = |n: &String| {
+        binance.as_ref().is_some_and(|b| {
+            b.positions
+                .iter()
+                .any(|l| n.eq_ignore_ascii_case(&format!("{} (binance)", l.instrument)))
+        })
+    };
+    let elsewhere: Vec<&String> = m.not_margined.iter().filter(|n| !in_binance(n)).collect();
+    if !elsewhere.is_empty() {
         out += &format!(
-            "\nNot in the risk matrix (collateral or other venues): {}\n",
-            m.not_margined.join(", ")
+            "\nNot margined here (collateral, or venues without a margin model): {}\n",
+            elsewhere
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     Ok(out)
@@ -434,4 +469,50 @@ fn what_if_table(
         "Margin before and after the proposed trades (Deribit portfolio margin)\n\n{}",
         t.render()
     )
+}
+
+/// The Binance USDⓈ-M account: positions with their brackets, the account, liquidation moves.
+fn binance_table(b: &ballast::margin::tiered::TieredAccount) -> String {
+    let mut out = format!(
+        "\nBinance USDⓈ-M cross margin (tiered maintenance: notional × MMR − cum) — equity {} USD, maintenance {} USD, utilisation {}\n",
+        usd(b.equity),
+        usd(b.maintenance_margin),
+        pct(b.margin_utilisation)
+    );
+    let mut t = Table::new([
+        "symbol",
+        "size",
+        "mark",
+        "notional USD",
+        "bracket",
+        "MMR",
+        "cum USD",
+        "maintenance USD",
+    ]);
+    for l in &b.positions {
+        t.row([
+            l.symbol.clone(),
+            format!("{:.4}", l.size),
+            format!("{:.2}", l.mark_price),
+            usd(l.notional),
+            l.bracket.to_string(),
+            pct(l.mmr),
+            usd(l.cum),
+            usd(l.maintenance_margin),
+        ]);
+    }
+    out += &t.render();
+    let mut l = Table::new(["coin", "fall", "price", "rise", "price"]);
+    let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
+        Some(p) => [pct(p.index_move), format!("{:.2}", p.index_price)],
+        None => ["none".into(), String::new()],
+    };
+    for x in &b.liquidation {
+        let [a, c] = cell(&x.fall);
+        let [d, e] = cell(&x.rise);
+        l.row([x.coin.clone(), a, c, d, e]);
+    }
+    out += "Liquidation (cross margin: the coin's move at which the margin balance meets the maintenance margin, brackets re-chosen there)\n";
+    out += &l.render();
+    out
 }

@@ -281,3 +281,41 @@ fn venue_limits_and_stablecoin_issuers() {
     let e = run_err(&["margin", &write(&dir, "bad.toml", &bad)]);
     assert!(e.contains("venue_limits.deribit") && e.contains("[0, 1]"), "{e}");
 }
+
+#[test]
+fn a_cross_venue_book_gets_binances_tiered_account_beside_deribits() {
+    let file = root().join("examples/cross_venue.toml").display().to_string();
+    let v = run_json(&["margin", &file, "--format", "json"]);
+    let b = &v["binance"];
+    let lines = b["positions"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    let sum: f64 = lines.iter().map(|l| f(&l["maintenance_margin"])).sum();
+    assert!((f(&b["maintenance_margin"]) - sum).abs() < 1e-9);
+    for l in lines {
+        // notional × MMR − cum
+        let want = f(&l["notional"]) * f(&l["mmr"]) - f(&l["cum"]);
+        assert!((f(&l["maintenance_margin"]) - want).abs() < 1e-9, "{l}");
+    }
+    let eth = b["liquidation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["coin"] == "ETH")
+        .unwrap();
+    assert!(
+        f(&eth["fall"]["move"]) < 0.0,
+        "a long ETH perpetual liquidates on a fall"
+    );
+    assert!(v["venues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["venue"] == "binance" && (f(&x["value_usd"]) - 40_000.0).abs() < 1e-9));
+    assert!(v["accounts"][0]["currency"] == "btc");
+    let table = String::from_utf8(run(&["margin", &file]).stdout).unwrap();
+    assert!(
+        table.contains("Binance USDⓈ-M cross margin") && table.contains("BTCUSDT"),
+        "{table}"
+    );
+    assert!(!table.contains("ETH_USDT-PERPETUAL (binance)"), "{table}");
+}

@@ -51,6 +51,9 @@ pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> 
     }
     if let Some(m) = &mut pf.margin {
         at(&mut m.deribit_params);
+        if let Some(b) = &mut m.binance {
+            at(&mut b.brackets);
+        }
     }
     if let Some(m) = &mut pf.market {
         m.chains.iter_mut().for_each(at);

@@ -227,6 +227,43 @@ pub fn bybit_inverse(
     Ok(if d > 0.0 { notional / d } else { f64::INFINITY })
 }
 
+/// Accuracy of a liquidation move (fraction of the index): 1e-9 × 100,000 USD = 0.01 cent.
+pub(crate) const LIQUIDATION_TOL: f64 = 1e-9;
+
+/// Falls tried, in order, to bracket a liquidation (fractions of the index): finer near the
+/// index, coarser far away; Brent's method refines inside the first bracket. (Equity can dip
+/// below maintenance and recover between two far moves, so the grid is not made coarser.)
+pub(crate) const FALL_GRID: [f64; 11] = [0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.4, 0.55, 0.75, 0.98];
+
+/// Rises tried, in order.
+pub(crate) const RISE_GRID: [f64; 13] = [
+    0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.45, 0.7, 1.0, 1.5, 2.5, 5.0,
+];
+
+/// The first move along `grid` (fractions, signed by `sign`: −1 falls, +1 rises) at which
+/// `excess` (equity less maintenance margin, `f0` at no move) reaches 0, refined by Brent's
+/// method to [`LIQUIDATION_TOL`] inside the first bracket; `None` if it stays positive on the
+/// whole grid.
+///
+/// # Errors
+/// As [`brent`] (only if `excess` is not continuous in the bracket).
+pub(crate) fn first_crossing(
+    excess: impl Fn(f64) -> f64,
+    f0: f64,
+    grid: &[f64],
+    sign: f64,
+) -> Result<Option<f64>, MarginError> {
+    let mut prev = (0.0, f0);
+    for m in grid.iter().map(|m| sign * m) {
+        let fm = excess(m);
+        if fm <= 0.0 {
+            return brent_bracketed(excess, prev, (m, fm), LIQUIDATION_TOL).map(Some);
+        }
+        prev = (m, fm);
+    }
+    Ok(None)
+}
+
 /// The root of `f` in [lo, hi] (f(lo), f(hi) of opposite signs) by Brent's method (Brent 1973,
 /// *Algorithms for Minimization without Derivatives*, ch. 4), to an absolute tolerance `tol`.
 ///

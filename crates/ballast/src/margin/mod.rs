@@ -1,8 +1,10 @@
 //! Margin as exchanges compute it: Deribit's portfolio margin ([`deribit`]), and liquidation
-//! prices of isolated perpetual positions ([`liquidation`]), exposure per venue ([`venue`]).
+//! prices of isolated perpetual positions ([`liquidation`]), Binance's tiered cross margin of
+//! linear perpetuals in a book ([`tiered`]), exposure per venue ([`venue`]).
 
 pub mod deribit;
 pub mod liquidation;
+pub mod tiered;
 pub mod venue;
 
 /// # Errors

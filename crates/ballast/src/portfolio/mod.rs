@@ -246,6 +246,21 @@ pub struct MarginSection {
     /// Largest share of the book's value at each venue (`deribit = 0.4`), reported when exceeded.
     #[serde(default)]
     pub venue_limits: BTreeMap<String, f64>,
+    /// `[margin.binance]`: the Binance USDⓈ-M cross-margin account of the book's linear
+    /// perpetuals at venue `binance`.
+    #[serde(default)]
+    pub binance: Option<BinanceMarginSection>,
+}
+
+/// `[margin.binance]`: tiered maintenance margin of linear perpetuals.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BinanceMarginSection {
+    /// Binance's leverage brackets (`GET /fapi/v1/leverageBracket` saved as JSON), relative to
+    /// the portfolio file.
+    pub brackets: String,
+    /// The account's margin balance (wallet balance + unrealised P&L), USD.
+    pub equity: f64,
 }
 
 /// `[risk]`

@@ -212,3 +212,121 @@ fn a_usdc_accounts_liquidation_counts_the_margin_of_its_other_underlyings() {
         20_000.0 + pnl - btc_mm - eth_mm
     );
 }
+
+fn binance_brackets() -> BTreeMap<String, Vec<ballast::margin::liquidation::Bracket>> {
+    ballast::io::read_leverage_brackets(crate::common::data_path("binance_usdm_leverage_brackets.json"))
+        .unwrap()
+}
+
+#[test]
+fn binance_cross_margin_liquidation_equals_binances_closed_form_for_one_position() {
+    use ballast::margin::liquidation::{binance_linear, Side};
+    use ballast::margin::tiered::binance_account;
+    let brackets = binance_brackets();
+    let table = &brackets["BTCUSDT"];
+    // small and large positions (the large one changes bracket on the way), long and short
+    for (qty, wallet) in [
+        (1.0, 8_400.0),
+        (-1.0, 8_400.0),
+        (150.0, 2_000_000.0),
+        (-150.0, 2_500_000.0),
+    ] {
+        let mkt = market(&[("BTC", 84_000.0)], &[("BTC_USDT-PERPETUAL", 84_000.0)]);
+        let book = vec![Position::new("BTC_USDT-PERPETUAL", qty, "binance").unwrap()];
+        let acc = binance_account(&book, &mkt, "binance", wallet, &brackets)
+            .unwrap()
+            .unwrap();
+        let line = &acc.positions[0];
+        let (i, mm) = ballast::margin::tiered::tiered_maintenance(84_000.0 * qty.abs(), table).unwrap();
+        assert_eq!(line.bracket, i + 1);
+        assert!(
+            (line.maintenance_margin - (84_000.0 * qty.abs() * table[i].mmr - table[i].cum)).abs() < 1e-9
+        );
+        assert!((acc.maintenance_margin - mm).abs() < 1e-9);
+        let side = if qty > 0.0 { Side::Long } else { Side::Short };
+        let closed = binance_linear(side, qty.abs(), 84_000.0, wallet, table).unwrap();
+        let liq = &acc.liquidation[0];
+        let found = if qty > 0.0 { &liq.fall } else { &liq.rise };
+        let p = found
+            .as_ref()
+            .expect("a leveraged position liquidates")
+            .index_price;
+        assert!(
+            (p - closed.price).abs() < 0.01,
+            "qty {qty}: root {p} vs closed form {}",
+            closed.price
+        );
+    }
+}
+
+#[test]
+fn binance_cross_margin_counts_every_position_and_refuses_what_it_cannot_margin() {
+    use ballast::margin::tiered::binance_account;
+    let brackets = binance_brackets();
+    let mkt = market(
+        &[("BTC", 84_000.0), ("ETH", 2_000.0)],
+        &[("BTC_USDT-PERPETUAL", 84_000.0), ("ETH_USDT-PERPETUAL", 2_000.0)],
+    );
+    let btc = Position::new("BTC_USDT-PERPETUAL", 2.0, "binance").unwrap();
+    let eth = Position::new("ETH_USDT-PERPETUAL", -40.0, "binance").unwrap();
+    let alone = binance_account(std::slice::from_ref(&btc), &mkt, "binance", 30_000.0, &brackets)
+        .unwrap()
+        .unwrap();
+    let both = binance_account(&[btc.clone(), eth.clone()], &mkt, "binance", 30_000.0, &brackets)
+        .unwrap()
+        .unwrap();
+    let sum: f64 = both.positions.iter().map(|l| l.maintenance_margin).sum();
+    assert!((both.maintenance_margin - sum).abs() < 1e-9);
+    let fall = |a: &ballast::margin::tiered::TieredAccount| {
+        a.liquidation
+            .iter()
+            .find(|l| l.coin == "BTC")
+            .unwrap()
+            .fall
+            .as_ref()
+            .unwrap()
+            .index_move
+    };
+    // the ETH short's maintenance margin uses equity: BTC liquidates on a smaller fall; at that
+    // fall, equity + BTC's P&L = BTC's maintenance there + ETH's
+    let x = fall(&both);
+    assert!(x > fall(&alone), "{x}");
+    let table = &brackets["BTCUSDT"];
+    let (_, btc_mm) = ballast::margin::tiered::tiered_maintenance(2.0 * 84_000.0 * (1.0 + x), table).unwrap();
+    let eth_mm = both
+        .positions
+        .iter()
+        .find(|l| l.symbol == "ETHUSDT")
+        .unwrap()
+        .maintenance_margin;
+    assert!((30_000.0 + 2.0 * 84_000.0 * x - btc_mm - eth_mm).abs() < 1e-3);
+    // nothing at the venue: no account; spot there is collateral
+    let spot = Position::new("BTC", 1.0, "binance").unwrap();
+    assert!(binance_account(&[spot], &mkt, "binance", 1.0, &brackets)
+        .unwrap()
+        .is_none());
+    // an option at the venue, a symbol without brackets, a negative equity: named errors
+    let e = binance_account(
+        &[Position::new("BTC-PERPETUAL", 1e4, "binance").unwrap()],
+        &mkt,
+        "binance",
+        1.0,
+        &brackets,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("BTC-PERPETUAL") && e.contains("linear perpetuals"),
+        "{e}"
+    );
+    let mut few = brackets.clone();
+    few.remove("ETHUSDT");
+    let e = binance_account(std::slice::from_ref(&eth), &mkt, "binance", 1.0, &few)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ETHUSDT"), "{e}");
+    let e = binance_account(&[eth], &mkt, "binance", -5.0, &brackets)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("equity"), "{e}");
+}

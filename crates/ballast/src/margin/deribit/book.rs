@@ -3,7 +3,7 @@
 //! moves at which equity falls to the maintenance margin (liquidation), found by revaluing
 //! the book and recomputing the risk matrix at each move.
 
-use super::super::liquidation::brent_bracketed;
+use super::super::liquidation::{first_crossing, FALL_GRID, RISE_GRID};
 use super::super::MarginError;
 use super::kernel::{Prepared, Scratch};
 use super::matrix::{group_margin, prepared_margin, ExtraInitial, PmInput, PmResult, Ticker};
@@ -205,19 +205,6 @@ pub fn account_margin(
     Ok((pm, accounts))
 }
 
-/// Accuracy of a liquidation move (fraction of the index): 1e-9 × 100,000 USD = 0.01 cent.
-const LIQUIDATION_TOL: f64 = 1e-9;
-
-/// Falls tried, in order, to bracket a liquidation (fractions of the index): finer near the
-/// index, coarser far away; Brent's method refines inside the first bracket. (Equity can dip
-/// below maintenance and recover between two far moves, so the grid is not made coarser.)
-const FALL_GRID: [f64; 11] = [0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.4, 0.55, 0.75, 0.98];
-
-/// Rises tried, in order.
-const RISE_GRID: [f64; 13] = [
-    0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.45, 0.7, 1.0, 1.5, 2.5, 5.0,
-];
-
 /// The index moves of group `gi`'s underlying at which the account's equity meets its
 /// maintenance margin: the group revalued and its risk matrix recomputed at each move, the
 /// account's other underlyings unmoved. `(own_mm, others_mm)`: the maintenance margins of the
@@ -253,15 +240,7 @@ fn liquidation(
             let (pnl, mm) = group_mm(m, &mut scratch.borrow_mut());
             equity + pnl - mm - others_mm
         };
-        let mut prev = (0.0, f0);
-        for m in grid.iter().map(|m| sign * m) {
-            let fm = excess(m);
-            if fm <= 0.0 {
-                return brent_bracketed(excess, prev, (m, fm), LIQUIDATION_TOL).map(Some);
-            }
-            prev = (m, fm);
-        }
-        Ok(None)
+        first_crossing(excess, f0, grid, sign)
     };
     let point = |m: f64| LiquidationPoint {
         index_move: m,
