@@ -5,7 +5,7 @@
 //!
 //! Usage: `cargo run --release -p ballast --example margin_timing -- OUT_DIR`
 //!
-//! The books are those of `benches/margin.rs` (`book(n)`, copied below), the parameters
+//! The books are those of `benches/margin.rs` (`book(n)` of `benches/support/margin_book.rs`), the parameters
 //! `examples/deribit_pm_params.toml`. Writes `OUT_DIR/book_{n}.json`: the parameters (Deribit's
 //! `model_params` keys), the index price, the extended moves, and per position (in the order
 //! Ballast visits them) its name, `kind` (`perpetual`, `future` or `option`), `expiry_years`
@@ -20,11 +20,15 @@
 //! and aggregated vectors and the margins; median of 25 batches of ~20 ms after a warm-up.
 
 use ballast::instrument::{parse_deribit_name, Instrument, OptionKind};
-use ballast::margin::deribit::{portfolio_margin, PmInput, PmParams, Ticker, EXTENDED_MOVES};
+use ballast::margin::deribit::{portfolio_margin, PmInput, PmParams, EXTENDED_MOVES};
 use serde_json::{json, Value};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+#[path = "../benches/support/margin_book.rs"]
+mod margin_book;
+use margin_book::book;
 
 /// Warm up, then time batches of ~20 ms (25 of them) and return the median per-call time, as
 /// `factor_timing` does.
@@ -54,55 +58,6 @@ fn params() -> PmParams {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/deribit_pm_params.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     toml::from_str(&text).expect("deribit_pm_params.toml")
-}
-
-/// A book of `n` BTC positions: options across six expiries and strikes from 40 % to 160 % of
-/// the index, long and short, plus the perpetual and three dated futures (every tenth entry adds
-/// to one of them). A copy of `book` in
-/// `benches/margin.rs` (keep the two the same).
-fn book(n: usize) -> PmInput {
-    let now: jiff::Timestamp = "2026-04-13T10:00:00Z".parse().unwrap();
-    let expiries = ["17APR26", "24APR26", "29MAY26", "26JUN26", "25SEP26", "25DEC26"];
-    let mut input = PmInput {
-        now: Some(now),
-        index_price: [("btc_usd".to_string(), 70_000.0)].into(),
-        ..PmInput::default()
-    };
-    let mut k = 0;
-    while input.positions.len() < n {
-        assert!(k < 100 * n, "the generator repeats names");
-        let e = expiries[k % expiries.len()];
-        let size = if k % 3 == 0 {
-            -1.5
-        } else {
-            1.0 + (k % 7) as f64 * 0.1
-        };
-        let name = if k % 10 == 0 {
-            if k % 20 == 0 {
-                "BTC-PERPETUAL".to_string()
-            } else {
-                format!("BTC-{e}")
-            }
-        } else {
-            // distinct (expiry, strike, type) for every k: strikes 28,000 … 112,000 in steps of 1,000
-            let strike = 28_000 + 1_000 * ((k / 12) % 85);
-            let kind = if (k / 6) % 2 == 0 { "C" } else { "P" };
-            let e = expiries[(k + k / 1020) % expiries.len()];
-            format!("BTC-{e}-{strike}-{kind}")
-        };
-        let is_option = name.ends_with("-C") || name.ends_with("-P");
-        input.tickers.insert(
-            name.clone(),
-            Ticker {
-                mark_price: if is_option { 0.05 } else { 70_500.0 },
-                mark_iv: is_option.then_some(0.45 + 0.001 * (k % 50) as f64),
-                underlying_price: is_option.then_some(70_400.0),
-            },
-        );
-        *input.positions.entry(name).or_insert(0.0) += size;
-        k += 1;
-    }
-    input
 }
 
 /// Years from `now` to `expiry`, as Ballast's risk matrix counts them (365-day years).

@@ -155,7 +155,7 @@ pub fn binance_account(
     }
     if !(equity.is_finite() && equity >= 0.0) {
         return Err(MarginError::Input(format!(
-            "the {venue} account's equity {} must be a number ≥ 0 (USD)",
+            "the {venue} account's equity {} must be a number ≥ 0 (its margin balance in USD, [margin.{venue}] equity)",
             Num(equity)
         )));
     }
