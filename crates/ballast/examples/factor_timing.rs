@@ -17,6 +17,7 @@
 
 #[path = "../benches/support/mod.rs"]
 mod support;
+use support::median_seconds;
 
 use ballast::allocate::FactorRiskBudgeting;
 use ballast::data::Returns;
@@ -24,31 +25,6 @@ use ballast::estimate::{Covariance, FactorModel, FittedFactorModel, SampleCovari
 use ballast::risk::factor_risk;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-/// Warm up, then time batches of ~20 ms (25 of them) and return the median per-call time, as
-/// `erc_timing` does.
-fn median_seconds<T>(mut f: impl FnMut() -> T) -> f64 {
-    let one = {
-        let t = Instant::now();
-        for _ in 0..10 {
-            black_box(f());
-        }
-        t.elapsed().as_secs_f64() / 10.0
-    };
-    let per_batch = ((0.02 / one).ceil() as usize).max(1);
-    let mut samples: Vec<f64> = (0..25)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_batch {
-                black_box(f());
-            }
-            t.elapsed().as_secs_f64() / per_batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
 
 /// `shared/reference/factor.json` (or `$BALLAST_REFERENCE_DIR/factor.json`).
 fn reference_factor_json() -> serde_json::Value {

@@ -24,35 +24,13 @@ use ballast::margin::deribit::{portfolio_margin, PmInput, PmParams, EXTENDED_MOV
 use serde_json::{json, Value};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 #[path = "../benches/support/margin_book.rs"]
 mod margin_book;
 use margin_book::book;
-
-/// Warm up, then time batches of ~20 ms (25 of them) and return the median per-call time, as
-/// `factor_timing` does.
-fn median_seconds<T>(mut f: impl FnMut() -> T) -> f64 {
-    let one = {
-        let t = Instant::now();
-        for _ in 0..10 {
-            black_box(f());
-        }
-        t.elapsed().as_secs_f64() / 10.0
-    };
-    let per_batch = ((0.02 / one).ceil() as usize).max(1);
-    let mut samples: Vec<f64> = (0..25)
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..per_batch {
-                black_box(f());
-            }
-            t.elapsed().as_secs_f64() / per_batch as f64
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples[samples.len() / 2]
-}
+#[path = "../benches/support/mod.rs"]
+mod support;
+use support::median_seconds;
 
 fn params() -> PmParams {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/deribit_pm_params.toml");

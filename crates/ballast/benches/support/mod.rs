@@ -129,3 +129,28 @@ pub fn write_matrix_csv(path: &std::path::Path, m: &ballast::SymMatrix) {
         .collect();
     std::fs::write(path, rows.join("\n") + "\n").expect("write matrix");
 }
+
+/// Warm up, then time batches of ~20 ms (25 of them) and return the median per-call time (for
+/// the peer-comparison examples).
+#[allow(dead_code)]
+pub fn median_seconds<T>(mut f: impl FnMut() -> T) -> f64 {
+    let one = {
+        let t = std::time::Instant::now();
+        for _ in 0..10 {
+            std::hint::black_box(f());
+        }
+        t.elapsed().as_secs_f64() / 10.0
+    };
+    let per_batch = ((0.02 / one).ceil() as usize).max(1);
+    let mut samples: Vec<f64> = (0..25)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            for _ in 0..per_batch {
+                std::hint::black_box(f());
+            }
+            t.elapsed().as_secs_f64() / per_batch as f64
+        })
+        .collect();
+    samples.sort_by(f64::total_cmp);
+    samples[samples.len() / 2]
+}
