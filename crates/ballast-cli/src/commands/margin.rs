@@ -185,19 +185,28 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
     let pf = ballast::io::read_portfolio(path)?;
     let section = pf.margin.as_ref().with_context(|| {
         format!(
-            "{}: `margin` needs a [margin] section: deribit_params = \"PARAMS.toml\" (or a saved pme/simulate response) and equity = {{ btc = ... }}",
+            "{}: `margin` needs a [margin] section: deribit_params = \"PARAMS.toml\" (or a saved pme/simulate response) and equity = {{ btc = ... }} for Deribit positions, [margin.binance] for Binance ones",
             path.display()
         )
     })?;
-    let params = ballast::io::read_pm_params(&section.deribit_params)?;
+    let params = match &section.deribit_params {
+        Some(p) => Some(ballast::io::read_pm_params(p)?),
+        None => None,
+    };
     let book = ballast::io::load_book(&pf)?;
     if let Some(trades) = what_if {
+        let params = params.as_ref().with_context(|| {
+            format!(
+                "{}: --what-if trades Deribit instruments: give [margin] deribit_params = \"PARAMS.toml\"",
+                path.display()
+            )
+        })?;
         let trades = crate::input::parse_pairs(trades, "--what-if")?
             .into_iter()
             .map(|(name, size)| ballast::instrument::Position::new(&name, size, "deribit"))
             .collect::<Result<Vec<_>, _>>()?;
         let (before, after) = ballast::margin::deribit::what_if(
-            &params,
+            params,
             &book.positions,
             &trades,
             &book.market,
@@ -212,8 +221,13 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
             Format::Table => Ok(what_if_table(&before, &after)),
         };
     }
-    let m = ballast::margin::deribit::book_margin(&params, &book.positions, &book.market, &section.equity)
-        .with_context(|| path.display().to_string())?;
+    let m = match &params {
+        Some(params) => {
+            ballast::margin::deribit::book_margin(params, &book.positions, &book.market, &section.equity)
+        }
+        None => ballast::margin::deribit::book_margin_without_deribit(&book.positions, &book.market),
+    }
+    .with_context(|| path.display().to_string())?;
     let greeks = ballast::book::book_greeks(&book.positions, &book.market)?;
     let deribit_usd: f64 = m
         .accounts
@@ -276,73 +290,15 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         });
     }
     let mut out = format!(
-        "Deribit portfolio margin — {}, as of {}\n\n",
+        "Margin — {}, as of {}\n",
         pf.name.as_deref().unwrap_or("book"),
         book.market.as_of.map(|t| t.to_string()).unwrap_or_default()
     );
-    let mut t = Table::new([
-        "account",
-        "equity",
-        "initial margin",
-        "maintenance",
-        "utilisation",
-        "free collateral",
-        "worst case",
-        "standard IM / MM",
-    ]);
-    for acc in &m.accounts {
-        let d = &m.deribit.margins[&acc.currency]
-            .initial_margin_details
-            .risk_matrix_margin_details;
-        let b = &d.worst_case_bucket;
-        t.row([
-            acc.currency.clone(),
-            format!("{:.6}", acc.equity),
-            format!("{:.6}", acc.initial_margin),
-            format!("{:.6}", acc.maintenance_margin),
-            pct(acc.margin_utilisation),
-            format!("{:.6}", acc.free_collateral),
-            format!(
-                "{:.6} ({} {} {}, vol {})",
-                d.worst_case,
-                b.source,
-                b.side,
-                b.bucket,
-                ["up", "same", "down"][b.index.min(2)]
-            ),
-            acc.standard_margin.map_or("–".into(), |s| {
-                format!("{:.4} / {:.4}", s.initial_margin, s.maintenance_margin)
-            }),
-        ]);
+    if m.accounts.is_empty() {
+        out += "\nDeribit portfolio margin: no Deribit positions\n";
+    } else {
+        out += &deribit_tables(&m);
     }
-    out += &t.render();
-    out += "\nLiquidation: the index move at which equity falls to the maintenance margin (book revalued, risk matrix recomputed)\n";
-    let mut l = Table::new([
-        "account",
-        "coin",
-        "fall",
-        "index",
-        "σ (daily)",
-        "rise",
-        "index",
-        "σ (daily)",
-    ]);
-    let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
-        Some(p) => [
-            pct(p.index_move),
-            format!("{:.2}", p.index_price),
-            p.sigmas.map_or("–".into(), |s| format!("{s:.1}")),
-        ],
-        None => ["none".into(), String::new(), String::new()],
-    };
-    for acc in &m.accounts {
-        for u in &acc.liquidation {
-            let [a, b, c] = cell(&u.fall);
-            let [d, e, f] = cell(&u.rise);
-            l.row([acc.currency.clone(), u.coin.clone(), a, b, c, d, e, f]);
-        }
-    }
-    out += &l.render();
     if let Some(b) = &binance {
         out += &binance_table(b);
     }
@@ -408,6 +364,75 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
         );
     }
     Ok(out)
+}
+
+/// The Deribit accounts' margins and liquidation moves as tables.
+fn deribit_tables(m: &ballast::margin::deribit::BookMargin) -> String {
+    let mut out = "\nDeribit portfolio margin\n".to_string();
+    let mut t = Table::new([
+        "account",
+        "equity",
+        "initial margin",
+        "maintenance",
+        "utilisation",
+        "free collateral",
+        "worst case",
+        "standard IM / MM",
+    ]);
+    for acc in &m.accounts {
+        let d = &m.deribit.margins[&acc.currency]
+            .initial_margin_details
+            .risk_matrix_margin_details;
+        let b = &d.worst_case_bucket;
+        t.row([
+            acc.currency.clone(),
+            format!("{:.6}", acc.equity),
+            format!("{:.6}", acc.initial_margin),
+            format!("{:.6}", acc.maintenance_margin),
+            pct(acc.margin_utilisation),
+            format!("{:.6}", acc.free_collateral),
+            format!(
+                "{:.6} ({} {} {}, vol {})",
+                d.worst_case,
+                b.source,
+                b.side,
+                b.bucket,
+                ["up", "same", "down"][b.index.min(2)]
+            ),
+            acc.standard_margin.map_or("–".into(), |s| {
+                format!("{:.4} / {:.4}", s.initial_margin, s.maintenance_margin)
+            }),
+        ]);
+    }
+    out += &t.render();
+    out += "\nLiquidation: the index move at which equity falls to the maintenance margin (book revalued, risk matrix recomputed)\n";
+    let mut l = Table::new([
+        "account",
+        "coin",
+        "fall",
+        "index",
+        "σ (daily)",
+        "rise",
+        "index",
+        "σ (daily)",
+    ]);
+    let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
+        Some(p) => [
+            pct(p.index_move),
+            format!("{:.2}", p.index_price),
+            p.sigmas.map_or("–".into(), |s| format!("{s:.1}")),
+        ],
+        None => ["none".into(), String::new(), String::new()],
+    };
+    for acc in &m.accounts {
+        for u in &acc.liquidation {
+            let [a, b, c] = cell(&u.fall);
+            let [d, e, f] = cell(&u.rise);
+            l.row([acc.currency.clone(), u.coin.clone(), a, b, c, d, e, f]);
+        }
+    }
+    out += &l.render();
+    out
 }
 
 #[derive(Serialize)]

@@ -319,3 +319,46 @@ fn a_cross_venue_book_gets_binances_tiered_account_beside_deribits() {
     );
     assert!(!table.contains("ETH_USDT-PERPETUAL (binance)"), "{table}");
 }
+
+#[test]
+fn a_binance_only_book_needs_no_deribit_parameters() {
+    let ex = root().join("examples");
+    let full = run_json(&[
+        "margin",
+        &ex.join("cross_venue.toml").display().to_string(),
+        "--format",
+        "json",
+    ]);
+    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let text = std::fs::read_to_string(ex.join("cross_venue.toml"))
+        .unwrap()
+        .replace("../../shared/data", &data_dir);
+    // the Deribit positions and parameters removed: the Binance account alone
+    let start = text.find("# Deribit:").unwrap();
+    let end = text.find("# Binance USDⓈ-M: linear").unwrap();
+    let binance_only = format!("{}{}", &text[..start], &text[end..])
+        .replace("deribit_params = \"deribit_pm_params.toml\"\n", "")
+        .replace("equity = { btc = 0.8 }\n", "");
+    let dir = scratch();
+    let file = write(&dir, "binance.toml", &binance_only);
+    let v = run_json(&["margin", &file, "--format", "json"]);
+    assert!(v["accounts"].as_array().unwrap().is_empty());
+    assert_eq!(
+        v["binance"], full["binance"],
+        "the Binance account does not depend on the Deribit part"
+    );
+    let table = String::from_utf8(run(&["margin", &file]).stdout).unwrap();
+    assert!(
+        table.contains("no Deribit positions") && table.contains("Binance USDⓈ-M cross margin"),
+        "{table}"
+    );
+    // Deribit positions without the parameters: refused, naming them and the key
+    let no_params = text.replace("deribit_params = \"deribit_pm_params.toml\"\n", "");
+    let e = run_err(&["margin", &write(&dir, "no_params.toml", &no_params)]);
+    assert!(e.contains("BTC-PERPETUAL") && e.contains("deribit_params"), "{e}");
+}

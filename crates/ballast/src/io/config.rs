@@ -50,7 +50,9 @@ pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> 
         at(&mut d.prices);
     }
     if let Some(m) = &mut pf.margin {
-        at(&mut m.deribit_params);
+        if let Some(d) = &mut m.deribit_params {
+            at(d);
+        }
         if let Some(b) = &mut m.binance {
             at(&mut b.brackets);
         }

@@ -227,6 +227,9 @@ pub fn bybit_inverse(
     Ok(if d > 0.0 { notional / d } else { f64::INFINITY })
 }
 
+/// A move and the function's value there, `(x, f(x))`.
+pub(crate) type Point = (f64, f64);
+
 /// Accuracy of a liquidation move (fraction of the index): 1e-9 × 100,000 USD = 0.01 cent.
 pub(crate) const LIQUIDATION_TOL: f64 = 1e-9;
 
@@ -240,10 +243,29 @@ pub(crate) const RISE_GRID: [f64; 13] = [
     0.02, 0.05, 0.08, 0.12, 0.16, 0.22, 0.3, 0.45, 0.7, 1.0, 1.5, 2.5, 5.0,
 ];
 
-/// The first move along `grid` (fractions, signed by `sign`: −1 falls, +1 rises) at which
-/// `excess` (equity less maintenance margin, `f0` at no move) reaches 0, refined by Brent's
-/// method to [`LIQUIDATION_TOL`] inside the first bracket; `None` if it stays positive on the
-/// whole grid.
+/// The first step along `grid` (fractions, signed by `sign`: −1 falls, +1 rises) at which
+/// `excess` (equity less maintenance margin, `f0` at no move) reaches 0: the last move where it
+/// was positive and the first where it is not, each with its value; `None` if it stays positive
+/// on the whole grid.
+pub(crate) fn grid_bracket(
+    mut excess: impl FnMut(f64) -> f64,
+    f0: f64,
+    grid: &[f64],
+    sign: f64,
+) -> Option<(Point, Point)> {
+    let mut prev = (0.0, f0);
+    for m in grid.iter().map(|m| sign * m) {
+        let fm = excess(m);
+        if fm <= 0.0 {
+            return Some((prev, (m, fm)));
+        }
+        prev = (m, fm);
+    }
+    None
+}
+
+/// The first crossing of [`grid_bracket`], refined by Brent's method to [`LIQUIDATION_TOL`]
+/// inside that bracket.
 ///
 /// # Errors
 /// As [`brent`] (only if `excess` is not continuous in the bracket).
@@ -253,15 +275,9 @@ pub(crate) fn first_crossing(
     grid: &[f64],
     sign: f64,
 ) -> Result<Option<f64>, MarginError> {
-    let mut prev = (0.0, f0);
-    for m in grid.iter().map(|m| sign * m) {
-        let fm = excess(m);
-        if fm <= 0.0 {
-            return brent_bracketed(excess, prev, (m, fm), LIQUIDATION_TOL).map(Some);
-        }
-        prev = (m, fm);
-    }
-    Ok(None)
+    grid_bracket(&excess, f0, grid, sign)
+        .map(|(prev, next)| brent_bracketed(&excess, prev, next, LIQUIDATION_TOL))
+        .transpose()
 }
 
 /// The root of `f` in [lo, hi] (f(lo), f(hi) of opposite signs) by Brent's method (Brent 1973,
@@ -281,17 +297,31 @@ pub fn brent(f: impl Fn(f64) -> f64, lo: f64, hi: f64, tol: f64) -> Result<f64, 
 /// As [`brent`].
 pub fn brent_bracketed(
     f: impl Fn(f64) -> f64,
+    lo: (f64, f64),
+    hi: (f64, f64),
+    tol: f64,
+) -> Result<f64, MarginError> {
+    brent_bracket(f, lo, hi, tol).map(|(root, _)| root.0)
+}
+
+/// [`brent_bracketed`], returning the root with its value and the other end of the final
+/// bracket with its value (f changes sign between them, or f(root) = 0).
+///
+/// # Errors
+/// As [`brent`].
+pub(crate) fn brent_bracket(
+    f: impl Fn(f64) -> f64,
     (lo, f_lo): (f64, f64),
     (hi, f_hi): (f64, f64),
     tol: f64,
-) -> Result<f64, MarginError> {
+) -> Result<(Point, Point), MarginError> {
     let (mut a, mut b) = (lo, hi);
     let (mut fa, mut fb) = (f_lo, f_hi);
     if fa == 0.0 {
-        return Ok(a);
+        return Ok(((a, fa), (a, fa)));
     }
     if fb == 0.0 {
-        return Ok(b);
+        return Ok(((b, fb), (b, fb)));
     }
     if !(fa * fb < 0.0) {
         return Err(MarginError::Input(format!(
@@ -320,7 +350,7 @@ pub fn brent_bracketed(
         let tol1 = 2.0 * f64::EPSILON * b.abs() + 0.5 * tol;
         let m = 0.5 * (c - b);
         if m.abs() <= tol1 || fb == 0.0 {
-            return Ok(b);
+            return Ok(((b, fb), (c, fc)));
         }
         if e.abs() >= tol1 && fa.abs() > fb.abs() {
             let s = fb / fa;
@@ -355,7 +385,7 @@ pub fn brent_bracketed(
         b += if d.abs() > tol1 { d } else { tol1.copysign(m) };
         fb = f(b);
     }
-    Ok(b)
+    Ok(((b, fb), (c, fc)))
 }
 
 /// Which venue's rules.

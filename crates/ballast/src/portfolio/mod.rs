@@ -238,8 +238,9 @@ impl Default for RebalanceSection {
 #[serde(deny_unknown_fields)]
 pub struct MarginSection {
     /// Parameter file: TOML or JSON in `model_params` keys, or a saved `private/pme/simulate`
-    /// response (relative to the portfolio file).
-    pub deribit_params: String,
+    /// response (relative to the portfolio file). Needed when the book has Deribit positions.
+    #[serde(default)]
+    pub deribit_params: Option<String>,
     /// Equity of each Deribit account by settlement currency (`btc = 2.5`: coins; `usdc`: USD).
     #[serde(default)]
     pub equity: BTreeMap<String, f64>,

@@ -437,6 +437,24 @@ mod tests {
     }
 
     #[test]
+    fn coin_price_stays_finite_and_intrinsic_far_from_the_money() {
+        // σ√T down to 1e-12 puts |d| near 1e12
+        for &sd in &[1e-12, 1e-6, 1e-3] {
+            for &x in &[-2.0f64, -0.3, 0.3, 2.0] {
+                for w in [1.0, -1.0] {
+                    let (kf, fk) = ((-x).exp(), x.exp());
+                    let p = black76_coin_bf::<false>(x, sd, 1.0 / sd, kf, fk, w);
+                    let intrinsic = (w * (1.0 - kf)).max(0.0);
+                    assert!(
+                        (p - intrinsic).abs() < 1e-15,
+                        "x {x} sd {sd} w {w}: {p} vs {intrinsic}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn newton_fast_path_is_exact_when_it_accepts() {
         let (mut acc, mut tot) = (0, 0);
         for i in 0..20_000 {

@@ -3,10 +3,14 @@
 //! moves at which equity falls to the maintenance margin (liquidation), found by revaluing
 //! the book and recomputing the risk matrix at each move.
 
-use super::super::liquidation::{first_crossing, FALL_GRID, RISE_GRID};
+use super::super::liquidation::{
+    brent_bracket, brent_bracketed, grid_bracket, FALL_GRID, LIQUIDATION_TOL, RISE_GRID,
+};
 use super::super::MarginError;
 use super::kernel::{Prepared, Scratch};
-use super::matrix::{group_margin, prepared_margin, ExtraInitial, PmInput, PmResult, Ticker};
+use super::matrix::{
+    evaluate, group_margin, prepared_margin, ExtraInitial, PmInput, PmResult, RiskVector, Ticker,
+};
 use super::params::PmParams;
 use crate::book::position_ticker;
 use crate::instrument::{Instrument, Margining, Position};
@@ -124,6 +128,31 @@ pub struct BookMargin {
     pub not_margined: Vec<String>,
 }
 
+/// The margin of a book that holds no Deribit derivatives (no parameters needed): no accounts,
+/// every position listed as not margined here.
+///
+/// # Errors
+/// [`MarginError::Params`] naming the book's Deribit futures, perpetuals and options, which
+/// need the portfolio-margin parameters ([`book_margin`]).
+pub fn book_margin_without_deribit(
+    positions: &[Position],
+    market: &MarketSnapshot,
+) -> Result<BookMargin, MarginError> {
+    let (input, not_margined) = pm_input(positions, market)?;
+    if !input.positions.is_empty() {
+        let names: Vec<&str> = input.positions.keys().map(String::as_str).collect();
+        return Err(MarginError::Params(format!(
+            "the book holds Deribit derivatives ({}), which need Deribit's portfolio-margin parameters: give [margin] deribit_params = \"PARAMS.toml\" (model_params keys, or a saved pme/simulate response)",
+            names.join(", ")
+        )));
+    }
+    Ok(BookMargin {
+        deribit: PmResult::default(),
+        accounts: Vec::new(),
+        not_margined,
+    })
+}
+
 /// Portfolio margin, utilisation and liquidation moves of a book, with `equity` per settlement
 /// currency (`btc` → coins).
 ///
@@ -156,12 +185,25 @@ pub fn account_margin(
 ) -> Result<(PmResult, Vec<CurrencyAccount>), MarginError> {
     params.validate()?;
     let prep = Prepared::new(params, input)?;
-    let (pm, group_mm) = prepared_margin(params, input, &prep);
-    let standard = super::standard::standard_margin(params, input)
-        .ok()
-        .map(|s| s.totals);
-    let mut accounts = Vec::new();
-    for (cur, m) in &pm.margins {
+    let evals = evaluate(&prep);
+    let group_mm: Vec<f64> = prep
+        .groups
+        .iter()
+        .zip(&evals)
+        .map(|(g, (e, _))| {
+            group_margin(params, g, e, 0.0, ExtraInitial::default())
+                .1
+                .maintenance_margin
+        })
+        .collect();
+    // per settlement currency: its equity and maintenance margin (groups added in order)
+    let mut currency: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    for (g, mm) in prep.groups.iter().zip(&group_mm) {
+        let cur = g.settlement.as_str();
+        if let Some(c) = currency.get_mut(cur) {
+            c.1 += mm;
+            continue;
+        }
         let eq = *equity.get(cur).ok_or_else(|| {
             MarginError::Input(format!(
                 "no equity for the {cur} account: give it in [margin] equity = {{ {cur} = ... }} (coins, or USD for usdc)"
@@ -172,21 +214,36 @@ pub fn account_margin(
                 "equity of the {cur} account must be ≥ 0"
             )));
         }
-        let liquidation = prep
-            .groups
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| &g.settlement == cur)
-            .map(|(gi, _)| {
-                liquidation(
-                    params,
-                    &prep,
-                    gi,
-                    eq,
-                    (group_mm[gi], m.maintenance_margin - group_mm[gi]),
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        currency.insert(cur, (eq, *mm));
+    }
+    // the liquidation searches on this thread (their rise first); the result's vectors and the
+    // standard margin, then the falls, left for another
+    let (liquidations, (pm, standard)) = rayon::join(
+        || {
+            prep.groups
+                .iter()
+                .enumerate()
+                .map(|(gi, g)| {
+                    let (eq, cur_mm) = currency[g.settlement.as_str()];
+                    liquidation(params, &prep, gi, eq, (group_mm[gi], cur_mm - group_mm[gi]))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        },
+        || {
+            let standard = super::standard::standard_margin(params, input)
+                .ok()
+                .map(|s| s.totals);
+            (prepared_margin(params, input, &prep, &evals), standard)
+        },
+    );
+    let mut by_currency: BTreeMap<&str, Vec<UnderlyingLiquidation>> = BTreeMap::new();
+    for (g, l) in prep.groups.iter().zip(liquidations?) {
+        by_currency.entry(g.settlement.as_str()).or_default().push(l);
+    }
+    let mut accounts = Vec::new();
+    for (cur, m) in &pm.margins {
+        let eq = currency[cur.as_str()].0;
+        let liquidation = by_currency.remove(cur.as_str()).unwrap_or_default();
         accounts.push(CurrencyAccount {
             currency: cur.clone(),
             equity: eq,
@@ -218,12 +275,12 @@ fn liquidation(
     (own_mm, others_mm): (f64, f64),
 ) -> Result<UnderlyingLiquidation, MarginError> {
     let g = &prep.groups[gi];
-    let group_mm = |m: f64, scratch: &mut Scratch| {
-        let e = prep.eval(gi, m, scratch);
-        let mm = group_margin(params, g, &e, m, ExtraInitial::default())
-            .1
-            .maintenance_margin;
-        (e.pnl, mm)
+    // equity less maintenance margin with the underlying moved by m, and the scenario vector
+    let excess_at = |m: f64, only: Option<&[bool]>, scratch: &mut Scratch| {
+        let e = prep.eval_some(gi, m, only, scratch);
+        let (v, mm) = group_margin(params, g, &e, m, ExtraInitial::default());
+        // coin accounts: equity in coin, P&L in coin; the same units throughout
+        (equity + e.pnl - mm.maintenance_margin - others_mm, v)
     };
     let f0 = equity - others_mm - own_mm;
     let index = g.index;
@@ -234,13 +291,37 @@ fn liquidation(
     });
     let coin = &g.coin;
     let search = |grid: &[f64], sign: f64| -> Result<Option<f64>, MarginError> {
-        let scratch = std::cell::RefCell::new(Scratch::default());
-        // coin accounts: equity in coin, P&L in coin; the same units throughout
-        let excess = |m: f64| {
-            let (pnl, mm) = group_mm(m, &mut scratch.borrow_mut());
-            equity + pnl - mm - others_mm
+        let mut scratch = Scratch::default();
+        let mut seen = Vec::new();
+        let bracket = grid_bracket(
+            |m| {
+                let (x, v) = excess_at(m, None, &mut scratch);
+                seen.push(v);
+                x
+            },
+            f0,
+            grid,
+            sign,
+        );
+        let Some((last_safe, first_unsafe)) = bracket else {
+            return Ok(None);
         };
-        first_crossing(excess, f0, grid, sign)
+        // refine on the scenarios near the worst at the bracket's ends (cheap), then check
+        // the full matrix where the refined excess is still positive
+        let keep = near_worst(&seen[seen.len().saturating_sub(2)..]);
+        let scratch = std::cell::RefCell::new(scratch);
+        let full = |m: f64| excess_at(m, None, &mut scratch.borrow_mut()).0;
+        let some = |m: f64| excess_at(m, Some(&keep), &mut scratch.borrow_mut()).0;
+        let (root, other) = brent_bracket(some, last_safe, first_unsafe, LIQUIDATION_TOL)?;
+        if let Some((x, _)) = [root, other].into_iter().find(|(_, f)| *f > 0.0) {
+            let fx = full(x);
+            if fx > 0.0 {
+                // full ≤ refined everywhere: the full excess changes sign between x and the root
+                return Ok(Some(root.0));
+            }
+            return brent_bracketed(full, last_safe, (x, fx), LIQUIDATION_TOL).map(Some);
+        }
+        brent_bracketed(full, last_safe, first_unsafe, LIQUIDATION_TOL).map(Some)
     };
     let point = |m: f64| LiquidationPoint {
         index_move: m,
@@ -255,7 +336,8 @@ fn liquidation(
             rise: Some(point(0.0)),
         });
     }
-    let (fall, rise) = rayon::join(|| search(&FALL_GRID, -1.0), || search(&RISE_GRID, 1.0));
+    // the rise (the longer grid) on this thread, the fall free to be taken by another
+    let (rise, fall) = rayon::join(|| search(&RISE_GRID, 1.0), || search(&FALL_GRID, -1.0));
     let (fall, rise) = (fall?, rise?);
     Ok(UnderlyingLiquidation {
         coin: coin.to_uppercase(),
@@ -263,6 +345,22 @@ fn liquidation(
         fall: fall.map(point),
         rise: rise.map(point),
     })
+}
+
+/// The scenarios (standard, then extended) whose loss in any of `vectors` (aggregated,
+/// offset) is within half the worst loss of that vector's worst.
+fn near_worst(vectors: &[RiskVector]) -> Vec<bool> {
+    let n = vectors.first().map_or(0, |v| v.standard.len() + v.extended.len());
+    let mut keep = vec![false; n];
+    for v in vectors {
+        let losses = || v.standard.iter().chain(&v.extended).map(|x| -x);
+        let worst = losses().fold(f64::NEG_INFINITY, f64::max);
+        let floor = worst - 0.5 * worst.abs();
+        for (k, loss) in keep.iter_mut().zip(losses()) {
+            *k |= loss >= floor;
+        }
+    }
+    keep
 }
 
 /// The book's margin before and after proposed trades (positions added to the book; inverse

@@ -207,6 +207,14 @@ impl<'a> Prepared<'a> {
 
     /// Evaluate group `gi` with its underlying first moved by `m0` (0: at the valuation).
     pub fn eval(&self, gi: usize, m0: f64, scratch: &mut Scratch) -> GroupEval {
+        self.eval_some(gi, m0, None, scratch)
+    }
+
+    /// [`Self::eval`] on the scenarios where `only` (one flag per scenario, standard then
+    /// extended) is true; the others are left out as unbounded gains (`+∞`), so the margin
+    /// from this evaluation is never above the full one and equals it when the worst scenario
+    /// is kept. Delta, roll shock and P&L are always exact.
+    pub fn eval_some(&self, gi: usize, m0: f64, only: Option<&[bool]>, scratch: &mut Scratch) -> GroupEval {
         let g = &self.groups[gi];
         let moves = &self.moves[gi];
         let (o, n) = (&g.opts, g.opts.len());
@@ -221,20 +229,22 @@ impl<'a> Prepared<'a> {
             .flat_map(|m| (0..3).map(move |s| (*m, s)))
             .chain(EXTENDED_MOVES.iter().map(|m| (*m, 0)))
             .chain([(0.0, 1), (DELTA_STEP, 1), (-DELTA_STEP, 1)]);
+        let kept = |c: usize| only.is_none_or(|k| k.get(c).copied().unwrap_or(true));
         if n > 0 {
-            for (m, s) in scenarios {
-                column(
-                    o,
-                    g0 * (1.0 + m),
-                    s,
-                    cols.next().expect("one column per scenario"),
-                );
+            for (c, (m, s)) in scenarios.enumerate() {
+                let out = cols.next().expect("one column per scenario");
+                if kept(c) {
+                    column(o, g0 * (1.0 + m), s, out);
+                }
             }
         }
         let vals = &scratch.vals;
         let col = |c: usize| &vals[c * n..(c + 1) * n];
         let base = col(n_std + EXTENDED_MOVES.len());
         let net_options = |c: usize| -> f64 {
+            if !kept(c) {
+                return f64::INFINITY;
+            }
             col(c)
                 .iter()
                 .zip(base)
@@ -251,6 +261,9 @@ impl<'a> Prepared<'a> {
             .iter()
             .enumerate()
             .map(|(j, m)| {
+                if !kept(n_std + j) {
+                    return f64::INFINITY;
+                }
                 net_options(n_std + j) * g.pair.extended_table_factor + d1_sum(m.clamp(-range, range))
             })
             .collect();

@@ -124,7 +124,7 @@ pub struct CurrencyMargin {
 }
 
 /// The model's result, under Deribit's key names.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PmResult {
     /// Per instrument.
     pub initial_risk_vectors: BTreeMap<String, RiskVector>,
@@ -283,23 +283,33 @@ fn offset(net: f64, c: &super::params::CurrencyParams) -> f64 {
 /// pair or currency has no parameters; an expired option; a missing index, mark or IV.
 pub fn portfolio_margin(params: &PmParams, input: &PmInput) -> Result<PmResult, MarginError> {
     params.validate()?;
-    Ok(prepared_margin(params, input, &Prepared::new(params, input)?).0)
+    let prep = Prepared::new(params, input)?;
+    Ok(prepared_margin(params, input, &prep, &evaluate(&prep)))
 }
 
-/// [`portfolio_margin`] of positions already prepared, and each group's maintenance margin.
+/// Every group of `prep` evaluated at the valuation, with the buffers holding its option values
+/// (read by [`prepared_margin`] for the per-instrument vectors).
+pub(super) fn evaluate(prep: &Prepared<'_>) -> Vec<(GroupEval, Scratch)> {
+    (0..prep.groups.len())
+        .map(|gi| {
+            let mut scratch = Scratch::default();
+            (prep.eval(gi, 0.0, &mut scratch), scratch)
+        })
+        .collect()
+}
+
+/// [`portfolio_margin`] of positions already prepared and evaluated ([`evaluate`]).
 pub(super) fn prepared_margin(
     params: &PmParams,
     input: &PmInput,
     prep: &Prepared<'_>,
-) -> (PmResult, Vec<f64>) {
-    let mut scratch = Scratch::default();
-    let mut group_mm = Vec::with_capacity(prep.groups.len());
+    evals: &[(GroupEval, Scratch)],
+) -> PmResult {
     let mut initial = BTreeMap::new();
     let mut aggregated = BTreeMap::new();
     let mut margins: BTreeMap<String, CurrencyMargin> = BTreeMap::new();
-    for (gi, g) in prep.groups.iter().enumerate() {
-        let e = prep.eval(gi, 0.0, &mut scratch);
-        for (name, v) in prep.position_vectors(gi, &scratch) {
+    for ((gi, g), (e, scratch)) in prep.groups.iter().enumerate().zip(evals) {
+        for (name, v) in prep.position_vectors(gi, scratch) {
             initial.insert(name.to_string(), v);
         }
         let extra = input
@@ -307,8 +317,7 @@ pub(super) fn prepared_margin(
             .get(&g.settlement)
             .copied()
             .unwrap_or_default();
-        let (agg, m) = group_margin(params, g, &e, 0.0, extra);
-        group_mm.push(m.maintenance_margin);
+        let (agg, m) = group_margin(params, g, e, 0.0, extra);
         aggregated.insert(format!("{}_{}", g.settlement, g.coin), agg);
         // several underlyings settled in one currency: their margins add up (no correlation credit)
         match margins.get_mut(&g.settlement) {
@@ -318,12 +327,11 @@ pub(super) fn prepared_margin(
             Some(acc) => add_margin(acc, m),
         }
     }
-    let pm = PmResult {
+    PmResult {
         initial_risk_vectors: initial,
         aggregated_risk_vectors: aggregated,
         margins,
-    };
-    (pm, group_mm)
+    }
 }
 
 /// One group's aggregated vector and margins, evaluated with its underlying moved by `m0`.
