@@ -7,6 +7,7 @@ use ballast::estimate::{
 use ballast::hedge::HedgeGreek;
 use ballast::io::PriceField;
 use ballast::pricing::surface::SmileWeights;
+use ballast::risk::VarModel;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use std::path::PathBuf;
@@ -62,6 +63,55 @@ pub enum Command {
     /// Walk-forward backtest of the strategies in a strategy file: metrics, overfitting checks,
     /// and (with --out) CSVs, SVG charts and an HTML tear sheet.
     Backtest(BacktestArgs),
+    /// Roll VaR models over a portfolio's whole history and test their exceptions: Kupiec's
+    /// proportion of failures, Christoffersen's independence and conditional coverage, the
+    /// Basel traffic light; (with --out) a chart of the P&L against each VaR line.
+    VarBacktest(VarBacktestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct VarBacktestArgs {
+    /// Price file or folder (any layout `risk` reads); the portfolio's history is every date
+    /// where each held asset has a price.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub prices: PathBuf,
+    /// Which price of OHLCV bars to read.
+    #[arg(long, value_enum, value_name = "FIELD")]
+    pub price_field: Option<PriceField>,
+    /// Portfolio weights, e.g. BTC=1 or BTC=0.6,ETH=0.4 (rebalanced every day; must sum to 1
+    /// unless --normalize).
+    #[arg(long, value_name = "A=w,...")]
+    pub weights: String,
+    /// Rescale the weights to sum to 1.
+    #[arg(long)]
+    pub normalize: bool,
+    /// VaR models to roll.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = vec![VarModel::Historical, VarModel::FilteredHistorical])]
+    pub model: Vec<VarModel>,
+    /// Returns in each estimation window (at most 10000).
+    #[arg(long, default_value_t = 250, value_name = "N", allow_negative_numbers = true)]
+    pub window: usize,
+    /// Confidence levels.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.99, 0.95], allow_negative_numbers = true)]
+    pub confidence: Vec<f64>,
+    /// EWMA decay λ of the filtered historical model.
+    #[arg(
+        long,
+        default_value_t = 0.94,
+        value_name = "LAMBDA",
+        allow_negative_numbers = true
+    )]
+    pub lambda: f64,
+    /// Last date of the history (default: the last date in the file).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub end: Option<Date>,
+    /// Directory for one SVG chart per model and confidence (P&L, VaR line, exceptions).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format (JSON: per model and confidence, the tests, exception dates and VaR
+    /// series).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Args, Debug)]

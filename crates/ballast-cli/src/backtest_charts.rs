@@ -13,7 +13,7 @@ pub fn year_frac(d: Date) -> f64 {
     d.year() as f64 + (d.day_of_year() as f64 - 1.0) / d.days_in_year() as f64
 }
 
-fn span(dates: &[Date]) -> (f64, f64) {
+pub(crate) fn span(dates: &[Date]) -> (f64, f64) {
     (
         year_frac(dates[0]),
         year_frac(*dates.last().expect("dates")) + 1e-6,
@@ -24,7 +24,7 @@ fn span(dates: &[Date]) -> (f64, f64) {
 const W: u32 = 960;
 
 /// An SVG of the plot drawn by `draw`, with `entries` listed in a panel to its right.
-fn render(
+pub(crate) fn render(
     h: u32,
     entries: &[(String, Mark)],
     draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> Result<()>,
@@ -44,7 +44,7 @@ fn render(
 
 /// The label of a fractional-year tick: the exact date it falls on (spans under four years),
 /// or its year when it falls within a few days of New Year, else year-month.
-fn date_label(x0: f64, x1: f64) -> impl Fn(&f64) -> String {
+pub(crate) fn date_label(x0: f64, x1: f64) -> impl Fn(&f64) -> String {
     move |x: &f64| {
         let year = x.floor() as i16;
         let Ok(start) = jiff::civil::Date::new(year, 1, 1) else {

@@ -10,6 +10,7 @@ mod commands;
 mod input;
 mod table;
 mod tearsheet;
+mod var_chart;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
             | args::Command::Covariance(_)
             | args::Command::Frontier(_)
             | args::Command::Garch(_)
+            | args::Command::VarBacktest(_)
     );
     let result = match &cli.command {
         args::Command::Report(a) => commands::report::run(a),
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
         args::Command::Factors(a) => commands::factors::run(a),
         args::Command::Margin(a) => commands::margin::run(a),
         args::Command::Backtest(a) => commands::backtest::run(a),
+        args::Command::VarBacktest(a) => commands::var_backtest::run(a),
     };
     match result {
         Ok(text) => {

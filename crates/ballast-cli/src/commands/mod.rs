@@ -13,6 +13,7 @@ pub mod optimize;
 pub mod report;
 pub mod risk;
 pub mod surface;
+pub mod var_backtest;
 
 use crate::table::{pct, plural, usd, Table};
 use ballast::data::WindowInfo;

@@ -1,6 +1,6 @@
 //! The CLI's JSON against the peer references in `shared/reference/` (covariance.json,
 //! risk_measures.json, risk_parity.json, mean_variance.json, hrp.json, min_cvar.json,
-//! garch.json, black_litterman.json; conventions in that folder's README): the default window
+//! garch.json, black_litterman.json, var_backtest.json; conventions in that folder's README): the default window
 //! (730 returns ending on the last date, every complete coin) of `shared/data/
 //! crypto_daily_close.csv` is exactly the references' input (`returns.csv`).
 
@@ -544,4 +544,100 @@ fn return_estimators_ccc_covariance_and_momentum_selection_run() {
         .filter(|w| f(w) > 0.0)
         .count();
     assert_eq!(held, 5);
+}
+
+#[test]
+fn var_backtest_json_matches_the_reference() {
+    let r = reference("var_backtest.json");
+    let end = r["series"]["return_dates"][1].as_str().unwrap();
+    let prices = data("crypto_daily_close.csv");
+    let v = run_json(&[
+        "var-backtest",
+        "--prices",
+        &prices,
+        "--weights",
+        "BTC=1",
+        "--end",
+        end,
+        "--model",
+        "historical,filtered-historical",
+        "--confidence",
+        "0.99",
+        "--format",
+        "json",
+    ]);
+    for b in v["backtests"].as_array().unwrap() {
+        let key = if b["model"] == "historical" {
+            "historical"
+        } else {
+            "fhs_ewma"
+        };
+        let want = &r[key]["0.99"];
+        let s = &want["tests"]["stdlib"];
+        assert_eq!(b["exceptions"], want["n_exceptions"], "{key}");
+        assert_eq!(b["exception_dates"], want["exception_dates"], "{key}");
+        assert_rel("LR_pof", f(&b["kupiec"]["lr"]), f(&s["LR_pof"]), 1e-9);
+        assert_rel(
+            "LR_ind",
+            f(&b["christoffersen_independence"]["lr"]),
+            f(&s["LR_ind"]),
+            1e-9,
+        );
+        assert_rel(
+            "p_cc",
+            f(&b["conditional_coverage"]["p_value"]),
+            f(&s["p_cc"]),
+            1e-9,
+        );
+        assert_eq!(
+            b["traffic_light"]["zone"], want["traffic_light_last_250"]["zone"],
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn var_backtest_refuses_bad_input_and_writes_charts() {
+    let prices = data("crypto_daily_close.csv");
+    let base = ["var-backtest", "--prices", prices.as_str()];
+    let err = |extra: &[&str]| run_err(&[&base[..], extra].concat());
+    let e = err(&["--weights", "BTC=1", "--window", "5000"]);
+    assert!(e.contains("3166 returns") && e.contains("--window"), "{e}");
+    let e = err(&["--weights", "BTC=1", "--window", "18446744073709551615"]);
+    assert!(e.contains("between 2 and 10000"), "{e}");
+    let e = err(&[
+        "--weights",
+        "BTC=1",
+        "--model",
+        "filtered-historical",
+        "--lambda",
+        "1.2",
+    ]);
+    assert!(e.contains("λ") && e.contains("0.94"), "{e}");
+    let e = err(&["--weights", "NOPE=1"]);
+    assert!(e.contains("NOPE"), "{e}");
+    let e = err(&["--weights", "BTC=1", "--confidence", "99"]);
+    assert!(e.contains("percentage"), "{e}");
+    let e = usage_err(&[&base[..], &["--weights", "BTC=1", "--model", "monte-carlo"]].concat());
+    assert!(e.contains("historical"), "{e}");
+    let dir = scratch();
+    let out = dir.join("charts").display().to_string();
+    let o = run(&[
+        &base[..],
+        &[
+            "--weights",
+            "BTC=0.6,ETH=0.4",
+            "--model",
+            "gaussian",
+            "--out",
+            &out,
+        ],
+    ]
+    .concat());
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("BTC 60.00%, ETH 40.00%"), "{text}");
+    for c in ["0.99", "0.95"] {
+        let svg = std::fs::read_to_string(dir.join(format!("charts/var_backtest_gaussian_{c}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("exceptions"), "{c}");
+    }
 }

@@ -14,6 +14,7 @@ use crate::estimate::{
 };
 
 mod factors;
+mod var_backtest;
 
 use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
@@ -25,6 +26,7 @@ pub use factors::{
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+pub use var_backtest::{var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest};
 
 /// Which window of the panel: the assets, N returns ending at `end`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -191,27 +193,10 @@ pub fn risk(
         factor_prices,
     } = *req;
     let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
-    if weights.is_empty() {
-        return Err(bad("no weights given (e.g. BTC=0.5,ETH=0.5)".into()));
-    }
     if window.drop_incomplete {
         return Err(bad("dropping incomplete assets would change the portfolio: give a window where every held asset has prices".into()));
     }
-    let mut w: Vec<f64> = weights.iter().map(|p| p.1).collect();
-    if let Some((a, v)) = weights.iter().find(|p| !p.1.is_finite()) {
-        return Err(bad(format!("weight of {a} is {v}")));
-    }
-    let sum: f64 = w.iter().sum();
-    if normalize {
-        if !(sum.abs() > 0.0) {
-            return Err(bad("the weights sum to 0: cannot normalise".into()));
-        }
-        w.iter_mut().for_each(|v| *v /= sum);
-    } else if (sum - 1.0).abs() > 1e-6 {
-        return Err(bad(format!(
-            "the weights sum to {sum:.6}, not 1; fix them or normalise (--normalize)"
-        )));
-    }
+    let w = portfolio_weights(weights, normalize)?;
     crate::risk::check_confidences(confidences)?;
     if let Some(v) = value_usd {
         if !(v.is_finite() && v > 0.0 && v <= 1e15) {
@@ -252,6 +237,34 @@ pub fn risk(
         risk,
         factor_risk,
     })
+}
+
+/// The weights of (asset, weight) pairs, checked: at least one, finite, summing to 1 or
+/// rescaled to (`normalize`).
+///
+/// # Errors
+/// No weights, a non-finite weight, weights that do not sum to 1 (or to 0 with `normalize`).
+pub(crate) fn portfolio_weights(weights: &[(String, f64)], normalize: bool) -> Result<Vec<f64>> {
+    let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
+    if weights.is_empty() {
+        return Err(bad("no weights given (e.g. BTC=0.5,ETH=0.5)".into()));
+    }
+    let mut w: Vec<f64> = weights.iter().map(|p| p.1).collect();
+    if let Some((a, v)) = weights.iter().find(|p| !p.1.is_finite()) {
+        return Err(bad(format!("weight of {a} is {v}")));
+    }
+    let sum: f64 = w.iter().sum();
+    if normalize {
+        if !(sum.abs() > 0.0) {
+            return Err(bad("the weights sum to 0: cannot normalise".into()));
+        }
+        w.iter_mut().for_each(|v| *v /= sum);
+    } else if (sum - 1.0).abs() > 1e-6 {
+        return Err(bad(format!(
+            "the weights sum to {sum:.6}, not 1; fix them or normalise (--normalize)"
+        )));
+    }
+    Ok(w)
 }
 
 /// What `covariance` returns.

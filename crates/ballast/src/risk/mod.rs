@@ -1,9 +1,11 @@
 //! Risk measurement: volatility and Euler risk contributions, VaR / CVaR (historical,
-//! Gaussian, Cornish–Fisher), moments and maximum drawdown.
+//! Gaussian, Cornish–Fisher), moments, maximum drawdown, and VaR backtests (Kupiec,
+//! Christoffersen, the Basel traffic light).
 //!
 //! Losses are reported as **positive** fractions of portfolio value over one period (one day
 //! for daily data); confidence levels are written as 0.95 / 0.99 (tail probability 1 − c).
 
+mod backtest;
 mod contributions;
 mod drawdown;
 mod factor;
@@ -12,6 +14,11 @@ mod var;
 
 use crate::message::Num;
 
+pub use backtest::{
+    christoffersen_independence, conditional_coverage, exceptions, kupiec_pof, rolling_var, traffic_light,
+    transition_counts, var_backtest, BacktestSettings, LrTest, RollingVar, TrafficLight, TransitionCounts,
+    VarBacktest, VarModel, Zone, MAX_BACKTEST_WINDOW,
+};
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};
 pub use factor::{factor_projection, factor_risk, loadings_gram, FactorRisk};

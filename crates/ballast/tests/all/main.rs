@@ -28,5 +28,6 @@ mod reference_min_cvar;
 mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;
+mod reference_var_backtest;
 mod screening;
 mod surface;
