@@ -2,7 +2,7 @@
 
 use crate::{
     allocate, backtest, book, data, estimate, hedge, instrument, io, market, portfolio, pricing, rebalance,
-    risk,
+    risk, scenario,
 };
 
 /// Every error the engine can return; each module's error converts into it.
@@ -35,4 +35,6 @@ pub enum Error {
     Backtest(#[from] backtest::BacktestError),
     #[error(transparent)]
     Book(#[from] book::BookError),
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
 }

@@ -96,6 +96,7 @@ pub mod portfolio;
 pub mod pricing;
 pub mod rebalance;
 pub mod risk;
+pub mod scenario;
 
 mod error;
 

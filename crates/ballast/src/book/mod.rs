@@ -11,6 +11,7 @@ mod position;
 mod scenario;
 
 pub use greeks::{book_greeks, expiry_bucket, BookGreeks, GreeksTotals, PositionLine};
+pub(crate) use position::{linear_price, option_setup};
 pub use position::{position_risk, position_ticker, position_value, PositionRisk, PositionTicker, Shock};
 pub use scenario::{scenario_pnl, ScenarioPnl, STANDARD_SHOCKS};
 

@@ -47,19 +47,22 @@ pub struct PositionRisk {
 }
 
 /// An option resolved on the snapshot.
-struct OptionSetup {
+pub(crate) struct OptionSetup {
     /// Black-76 at the base forward and the chosen volatility.
-    o: Black76,
+    pub o: Black76,
     /// Spot index, USD.
-    s: f64,
+    pub s: f64,
     /// Years to expiry.
-    t: f64,
-    settlement: Settlement,
+    pub t: f64,
+    /// Coin- or USD-settled.
+    pub settlement: Settlement,
     /// The mark, USD on the forward basis (mark price in coin × F).
-    mark_usd: f64,
+    pub mark_usd: f64,
 }
 
-fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<OptionSetup> {
+/// An option position resolved on the snapshot: its Black-76 at the chosen volatility, the
+/// spot, the time to expiry, settlement and mark.
+pub(crate) fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<OptionSetup> {
     let Instrument::Option {
         ref coin,
         expiry,
@@ -87,7 +90,7 @@ fn option_setup(p: &Position, m: &MarketSnapshot) -> Result<OptionSetup> {
 
 /// Price of a perpetual or future (USD): the snapshot's futures price, else the forward of
 /// that expiry (futures) or the spot index (perpetuals).
-fn linear_price(p: &Position, m: &MarketSnapshot) -> Result<f64> {
+pub(crate) fn linear_price(p: &Position, m: &MarketSnapshot) -> Result<f64> {
     if let Some(px) = m.futures.get(&p.name) {
         return Ok(*px);
     }

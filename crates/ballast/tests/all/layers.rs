@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["market"],
     &["pricing"],
     &["book"],
+    &["scenario"],
     &["margin"],
     &["hedge"],
     &["backtest", "portfolio", "analysis"],

@@ -29,5 +29,6 @@ mod reference_options;
 mod reference_risk;
 mod reference_risk_parity;
 mod reference_var_backtest;
+mod scenario;
 mod screening;
 mod surface;

@@ -1,0 +1,399 @@
+//! Full revaluation of a book under joint scenarios: the book parsed once into columns, each
+//! scenario a pass over them (options through the branch-free Black-76 kernel, a coin's
+//! options contiguous), scenarios in parallel.
+
+use super::ScenarioError;
+use crate::book::{linear_price, option_setup, Book, BookError};
+use crate::instrument::{Instrument, Margining, Settlement};
+use crate::message::Num;
+use crate::pricing::{avx2_fma, black76_coin_bf, DAYS_PER_YEAR};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Largest number of scenarios in one set.
+pub const MAX_SCENARIOS: usize = 10_000_000;
+
+/// Largest number of P&L entries (scenarios × positions) a [`PnlMatrix`] may hold (400 MB).
+pub const MAX_MATRIX_ENTRIES: usize = 50_000_000;
+
+/// Joint moves of every coin: scenario s moves coin c's spot (and with it every forward and
+/// futures price of the coin) by `spot[s·n + c]` (relative) and its implied volatilities by
+/// `vol[s·n + c]` (relative: 0.1 = vols × 1.1), `horizon_days` after the valuation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScenarioSet {
+    /// The coins moved, in column order.
+    pub coins: Vec<String>,
+    /// Relative spot moves, scenarios × coins, row-major.
+    pub spot: Vec<f64>,
+    /// Relative implied-vol moves, scenarios × coins, row-major.
+    pub vol: Vec<f64>,
+    /// Days between the valuation and the scenario (options decay over them).
+    pub horizon_days: f64,
+}
+
+impl ScenarioSet {
+    /// Number of scenarios.
+    pub fn len(&self) -> usize {
+        self.spot.len() / self.coins.len().max(1)
+    }
+
+    /// No scenarios.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Check shapes and values.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`]: no coins, mismatched lengths, more than [`MAX_SCENARIOS`],
+    /// a spot move ≤ −100 % or non-finite, a vol move ≤ −100 % or non-finite, a negative or
+    /// absurd horizon (> 3,650 days).
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        let n = self.coins.len();
+        let bad = |m: String| Err(ScenarioError::Invalid(m));
+        if n == 0 {
+            return bad("a scenario set needs at least one coin".into());
+        }
+        if self.spot.len() % n != 0 || self.vol.len() != self.spot.len() {
+            return bad(format!(
+                "scenario moves: {} spot and {} vol values for {n} coins",
+                self.spot.len(),
+                self.vol.len()
+            ));
+        }
+        if self.len() > MAX_SCENARIOS {
+            return bad(format!("{} scenarios: at most {MAX_SCENARIOS}", self.len()));
+        }
+        if !(self.horizon_days >= 0.0 && self.horizon_days <= 3650.0) {
+            return bad(format!(
+                "horizon {} days: between 0 and 3650",
+                Num(self.horizon_days)
+            ));
+        }
+        for (k, (s, v)) in self.spot.iter().zip(&self.vol).enumerate() {
+            let (row, coin) = (k / n, &self.coins[k % n]);
+            if !(s.is_finite() && *s > -1.0) {
+                return bad(format!(
+                    "scenario {row}: {coin} spot move {} must be finite and above −100 %",
+                    Num(*s)
+                ));
+            }
+            if !(v.is_finite() && *v > -1.0) {
+                return bad(format!(
+                    "scenario {row}: {coin} implied-vol move {} must be finite and above −100 % (relative)",
+                    Num(*v)
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A coin's options as columns (structure of arrays).
+#[derive(Debug, Default)]
+struct OptionCols {
+    /// Position index of each option.
+    pos: Vec<usize>,
+    /// ln(F/K).
+    x0: Vec<f64>,
+    /// K/F.
+    kf0: Vec<f64>,
+    /// F/K.
+    fk0: Vec<f64>,
+    /// σ√T′ at the mark volatility, T′ the time left after the horizon.
+    sst: Vec<f64>,
+    /// The vol floor × √T′.
+    floor_sst: Vec<f64>,
+    /// +1 call, −1 put.
+    w: Vec<f64>,
+    /// USD per unit of coin price: size × F × e^(−rT′) × (S/F for coin-settled options).
+    scale: Vec<f64>,
+    /// size × Black-76 at the valuation (USD, × S/F for coin-settled), subtracted.
+    base: Vec<f64>,
+}
+
+/// A delta-one position: P&L = `usd_per_move` × the coin's move.
+#[derive(Debug, Clone, Copy)]
+struct DeltaOne {
+    pos: usize,
+    coin: usize,
+    usd_per_move: f64,
+}
+
+/// A warning about a position (a vol floored, an option expiring inside the horizon).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PositionWarning {
+    /// The position's instrument name.
+    pub position: String,
+    /// What happens.
+    pub message: String,
+}
+
+/// A book prepared for revaluation on one [`ScenarioSet`]'s coins and horizon.
+#[derive(Debug)]
+pub struct Revaluer {
+    names: Vec<String>,
+    coin_of: Vec<usize>,
+    d1: Vec<DeltaOne>,
+    options: Vec<OptionCols>,
+    coins: Vec<String>,
+    /// Positions the set's scenarios may push to the vol floor, or expiring before the horizon.
+    pub warnings: Vec<PositionWarning>,
+}
+
+/// The lowest implied volatility a scenario may reach (annual, 1 %).
+pub const VOL_FLOOR: f64 = 0.01;
+
+impl Revaluer {
+    /// Prepare `book` for `set` (its coins, its horizon).
+    ///
+    /// # Errors
+    /// [`ScenarioError`]: an invalid set; a position on a coin the set does not move (named);
+    /// a position the snapshot cannot value (named); an option expired at the valuation.
+    pub fn new(book: &Book, set: &ScenarioSet) -> Result<Self, ScenarioError> {
+        set.validate()?;
+        let m = &book.market;
+        let horizon = set.horizon_days / DAYS_PER_YEAR;
+        let mut r = Revaluer {
+            names: Vec::new(),
+            coin_of: Vec::new(),
+            d1: Vec::new(),
+            options: (0..set.coins.len()).map(|_| OptionCols::default()).collect(),
+            coins: set.coins.clone(),
+            warnings: Vec::new(),
+        };
+        // per coin, the lowest vol scale any scenario applies (for the floor warnings)
+        let n = set.coins.len();
+        let mut min_scale = vec![f64::INFINITY; n];
+        for (k, v) in set.vol.iter().enumerate() {
+            min_scale[k % n] = min_scale[k % n].min(1.0 + v);
+        }
+        for (pos, p) in book.positions.iter().enumerate() {
+            let at = |e: BookError| ScenarioError::Book(e.at(p));
+            let coin = p.instrument.coin();
+            let c = set
+                .coins
+                .iter()
+                .position(|x| x.eq_ignore_ascii_case(coin))
+                .ok_or_else(|| {
+                    ScenarioError::Invalid(format!(
+                        "position {}: the scenarios do not move {coin} (they move {})",
+                        p.name,
+                        set.coins.join(", ")
+                    ))
+                })?;
+            r.names.push(p.name.clone());
+            r.coin_of.push(c);
+            let usd_per_move = match &p.instrument {
+                Instrument::Spot { coin } => p.size * m.spot(coin).map_err(|e| at(e.into()))?,
+                Instrument::Perpetual { margining, .. } | Instrument::Future { margining, .. } => {
+                    let px = linear_price(p, m).map_err(at)?;
+                    match margining {
+                        Margining::Linear => p.size * px,
+                        // USD notional N: N·(S/P) USD per unit move (the coin P&L
+                        // N(1/P − 1/P′) at the moved spot)
+                        Margining::Inverse => p.size * m.spot(coin).map_err(|e| at(e.into()))? / px,
+                    }
+                }
+                Instrument::Option { .. } => {
+                    r.push_option(pos, c, p, book, horizon, min_scale[c])
+                        .map_err(at)?;
+                    continue;
+                }
+            };
+            r.d1.push(DeltaOne {
+                pos,
+                coin: c,
+                usd_per_move,
+            });
+        }
+        Ok(r)
+    }
+
+    fn push_option(
+        &mut self,
+        pos: usize,
+        c: usize,
+        p: &crate::instrument::Position,
+        book: &Book,
+        horizon: f64,
+        min_scale: f64,
+    ) -> Result<(), BookError> {
+        let s = option_setup(p, &book.market)?;
+        let o = &s.o;
+        if o.vol * min_scale < VOL_FLOOR {
+            self.warnings.push(PositionWarning {
+                position: p.name.clone(),
+                message: format!(
+                    "implied vol {} falls below the floor of {} in some scenarios (× {}): floored there",
+                    Num(o.vol),
+                    Num(VOL_FLOOR),
+                    Num(min_scale)
+                ),
+            });
+        }
+        let left = o.time - horizon;
+        if left <= 0.0 {
+            self.warnings.push(PositionWarning {
+                position: p.name.clone(),
+                message: format!(
+                    "expires {} days before the horizon: valued at its intrinsic value at the moved forward",
+                    Num(-left * DAYS_PER_YEAR)
+                ),
+            });
+        }
+        // an option expiring inside the horizon: intrinsic at the moved forward
+        let t = left.max(1e-12);
+        let sqrt_t = t.sqrt();
+        let conv = match s.settlement {
+            Settlement::Coin => s.s / o.forward,
+            Settlement::Usd => 1.0,
+        };
+        let col = &mut self.options[c];
+        col.pos.push(pos);
+        col.x0.push((o.forward / o.strike).ln());
+        col.kf0.push(o.strike / o.forward);
+        col.fk0.push(o.forward / o.strike);
+        col.sst.push(o.vol * sqrt_t);
+        col.floor_sst.push(VOL_FLOOR * sqrt_t);
+        col.w.push(o.kind.sign());
+        col.scale.push(p.size * o.forward * (-o.rate * t).exp() * conv);
+        col.base.push(p.size * o.price() * conv);
+        Ok(())
+    }
+
+    /// The positions' names, in book order (the columns of a [`PnlMatrix`]).
+    pub fn positions(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The coins, in the set's order.
+    pub fn coins(&self) -> &[String] {
+        &self.coins
+    }
+
+    /// Index of each position's coin.
+    pub fn coin_of(&self) -> &[usize] {
+        &self.coin_of
+    }
+
+    /// Number of positions.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// No positions.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The P&L (USD) of every position in scenario `s` of `set` into `out` (one per position);
+    /// `vals` is scratch.
+    pub(crate) fn row(&self, set: &ScenarioSet, s: usize, out: &mut [f64], vals: &mut Vec<f64>) {
+        let n = set.coins.len();
+        let (spot, vol) = (&set.spot[s * n..(s + 1) * n], &set.vol[s * n..(s + 1) * n]);
+        for d in &self.d1 {
+            out[d.pos] = d.usd_per_move * spot[d.coin];
+        }
+        for (c, cols) in self.options.iter().enumerate() {
+            if cols.pos.is_empty() {
+                continue;
+            }
+            vals.resize(cols.pos.len(), 0.0);
+            values(cols, 1.0 + spot[c], 1.0 + vol[c], vals);
+            for (k, v) in vals.iter().enumerate() {
+                out[cols.pos[k]] = v - cols.base[k];
+            }
+        }
+    }
+
+    /// The P&L of every position in every scenario of `set` (which must be the set the
+    /// revaluer was prepared for: same coins and horizon).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`]: another set's coins, or more than [`MAX_MATRIX_ENTRIES`]
+    /// entries (use [`super::tail_risk`], which streams).
+    pub fn pnl_matrix(&self, set: &ScenarioSet) -> Result<PnlMatrix, ScenarioError> {
+        self.check_set(set)?;
+        let (ns, np) = (set.len(), self.len());
+        if ns.saturating_mul(np.max(1)) > MAX_MATRIX_ENTRIES {
+            return Err(ScenarioError::Invalid(format!(
+                "{ns} scenarios × {np} positions is more than {MAX_MATRIX_ENTRIES} P&L entries to hold: use the streaming tail measures instead"
+            )));
+        }
+        let mut pnl = vec![0.0; ns * np];
+        if np > 0 {
+            pnl.par_chunks_mut(np)
+                .enumerate()
+                .for_each_init(Vec::new, |vals, (s, out)| self.row(set, s, out, vals));
+        }
+        Ok(PnlMatrix {
+            positions: self.names.clone(),
+            scenarios: ns,
+            pnl,
+        })
+    }
+
+    pub(crate) fn check_set(&self, set: &ScenarioSet) -> Result<(), ScenarioError> {
+        if set.coins != self.coins {
+            return Err(ScenarioError::Invalid(
+                "the scenario set is not the one the book was prepared for (other coins)".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Option values (USD, scaled) of `o` with the forward × `g` and the vols × `vs` (floored).
+fn values(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2_fma() {
+        // SAFETY: the CPU has AVX2 and FMA (checked above).
+        unsafe { values_avx2(o, g, vs, out) };
+        return;
+    }
+    values_plain::<false>(o, g, vs, out);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn values_avx2(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
+    values_plain::<true>(o, g, vs, out)
+}
+
+#[inline(always)]
+fn values_plain<const FMA: bool>(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
+    let (lg, inv_g) = (g.ln(), 1.0 / g);
+    let n = out.len();
+    let (x0, kf0, fk0, w) = (&o.x0[..n], &o.kf0[..n], &o.fk0[..n], &o.w[..n]);
+    let (sst, floor, scale) = (&o.sst[..n], &o.floor_sst[..n], &o.scale[..n]);
+    for i in 0..n {
+        let sd = (sst[i] * vs).max(floor[i]);
+        let p = black76_coin_bf::<FMA>(x0[i] + lg, sd, 1.0 / sd, kf0[i] * inv_g, fk0[i] * g, w[i]);
+        out[i] = p * scale[i] * g;
+    }
+}
+
+/// P&L (USD) of every position in every scenario.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PnlMatrix {
+    /// Position names (columns).
+    pub positions: Vec<String>,
+    /// Number of scenarios (rows).
+    pub scenarios: usize,
+    /// Row-major scenarios × positions.
+    pub pnl: Vec<f64>,
+}
+
+impl PnlMatrix {
+    /// Scenario `s`'s P&L per position.
+    pub fn row(&self, s: usize) -> &[f64] {
+        let n = self.positions.len();
+        &self.pnl[s * n..(s + 1) * n]
+    }
+
+    /// The book's P&L in each scenario.
+    pub fn totals(&self) -> Vec<f64> {
+        (0..self.scenarios).map(|s| self.row(s).iter().sum()).collect()
+    }
+}

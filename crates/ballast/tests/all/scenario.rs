@@ -1,0 +1,283 @@
+//! The scenario engine: full revaluation against the book's scalar revaluation, VaR/ES and
+//! their Euler contributions, historical moves equal to the data's, Monte Carlo against the
+//! delta-normal VaR of a spot book and its error shrinking as 1/√n.
+
+use ballast::book::{position_value, Book, Shock};
+use ballast::instrument::Position;
+use ballast::market::MarketSnapshot;
+use ballast::risk::normal_quantile;
+use ballast::scenario::{
+    historical_scenarios, monte_carlo_scenarios, tail_risk, HistoricalSpec, McDistribution, McSpec, Revaluer,
+    ScenarioSet, VolHistory,
+};
+use proptest::prelude::*;
+
+fn market() -> MarketSnapshot {
+    let mut rows = Vec::new();
+    for f in [
+        "deribit_BTC_options_2026-04-13.csv",
+        "deribit_ETH_options_2026-04-13.csv",
+    ] {
+        rows.extend(ballast::io::read_option_chain(crate::common::data_path(f)).unwrap());
+    }
+    let mut m = MarketSnapshot::from_chain_rows(rows).unwrap();
+    let fut = crate::common::data_path("deribit_futures_term_structure.csv");
+    m.futures = ballast::io::read_futures_prices(fut, m.as_of).unwrap();
+    m
+}
+
+fn book(names: &[(&str, f64)]) -> Book {
+    Book {
+        positions: names
+            .iter()
+            .map(|(n, s)| Position::new(n, *s, "deribit").unwrap())
+            .collect(),
+        market: market(),
+    }
+}
+
+fn mixed() -> Book {
+    book(&[
+        ("BTC", 2.0),
+        ("BTC-PERPETUAL", -50_000.0),
+        ("BTC-26JUN26", 30_000.0),
+        ("BTC-26JUN26-80000-C", -5.0),
+        ("BTC-29MAY26-65000-P", 4.0),
+        ("ETH-26JUN26-2500-C", -30.0),
+        ("ETH-26JUN26-2000-P", 25.0),
+        ("ETH-PERPETUAL", 10_000.0),
+    ])
+}
+
+fn coins() -> Vec<String> {
+    vec!["BTC".into(), "ETH".into()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Every position's scenario P&L equals the book's own revaluation (Black-76 at the moved
+    /// forward and vol), position by position.
+    #[test]
+    fn the_engine_revalues_like_the_book(
+        sb in -0.6f64..1.5, se in -0.6f64..1.5, vb in -0.6f64..2.0, ve in -0.6f64..2.0,
+    ) {
+        let b = mixed();
+        let set = ScenarioSet { coins: coins(), spot: vec![sb, se], vol: vec![vb, ve], horizon_days: 0.0 };
+        let rev = Revaluer::new(&b, &set).unwrap();
+        let m = rev.pnl_matrix(&set).unwrap();
+        for (k, p) in b.positions.iter().enumerate() {
+            let (x, v) = if p.instrument.coin() == "BTC" { (sb, vb) } else { (se, ve) };
+            let vol = if let Some(t) = ballast::book::position_ticker(p, &b.market).unwrap() {
+                t.vol.unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            let shocked = position_value(p, &b.market, Shock { spot: x, vol: vol * v }).unwrap();
+            let want = shocked - position_value(p, &b.market, Shock::default()).unwrap();
+            let got = m.row(0)[k];
+            prop_assert!((got - want).abs() <= 1e-9 * (1.0 + want.abs()) + 1e-7, "{}: {got} vs {want}", p.name);
+        }
+    }
+}
+
+#[test]
+fn euler_contributions_add_up_and_es_is_beyond_var() {
+    let b = mixed();
+    let prices = crate::common::daily_prices();
+    let dvol = ballast::io::read_prices(crate::common::data_path("deribit_dvol_daily.csv")).unwrap();
+    let h = historical_scenarios(
+        &prices,
+        Some(VolHistory { panel: &dvol }),
+        &coins(),
+        &HistoricalSpec {
+            window: 500,
+            with_vol: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let rev = Revaluer::new(&b, &h.set).unwrap();
+    let t = tail_risk(&rev, &h.set, &[0.95, 0.99], None).unwrap();
+    let matrix = rev.pnl_matrix(&h.set).unwrap();
+    assert_eq!(matrix.totals(), t.pnl);
+    for m in &t.measures {
+        let (sv, se): (f64, f64) = (m.var_contributions.iter().sum(), m.es_contributions.iter().sum());
+        assert!((sv - m.var).abs() <= 1e-9 * m.var.abs(), "{sv} vs {}", m.var);
+        assert!((se - m.es).abs() <= 1e-9 * m.es.abs(), "{se} vs {}", m.es);
+        assert!(m.es >= m.var);
+        let by: f64 = m.by_underlying.values().map(|c| c.es).sum();
+        assert!((by - m.es).abs() <= 1e-9 * m.es.abs());
+        // VaR is the historical VaR of the book's P&L as a return series of 1 USD
+        let v = ballast::risk::historical_var(&t.pnl, m.confidence).unwrap();
+        assert_eq!(v, m.var);
+        let es = ballast::risk::historical_cvar(&t.pnl, m.confidence).unwrap();
+        assert!((es - m.es).abs() <= 1e-9 * es.abs(), "{es} vs {}", m.es);
+    }
+}
+
+#[test]
+fn historical_moves_are_the_datas_and_ten_day_moves_overlap() {
+    let prices = crate::common::daily_prices();
+    for h in [1, 10] {
+        let s = historical_scenarios(
+            &prices,
+            None,
+            &coins(),
+            &HistoricalSpec {
+                window: 50,
+                horizon_days: h,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.set.len(), 50);
+        let (btc, eth) = (
+            prices.asset_index("BTC").unwrap(),
+            prices.asset_index("ETH").unwrap(),
+        );
+        // the rows where both coins have a price (a date missing for one is skipped, not filled)
+        let rows: Vec<usize> = (0..prices.dates().len())
+            .filter(|r| prices.price(*r, btc).is_some() && prices.price(*r, eth).is_some())
+            .collect();
+        for (k, d) in s.dates.iter().enumerate() {
+            let i = rows.iter().position(|r| prices.dates()[*r] == *d).unwrap();
+            let (r, r0) = (rows[i], rows[i - h]);
+            let want_b = prices.price(r, btc).unwrap() / prices.price(r0, btc).unwrap() - 1.0;
+            let want_e = prices.price(r, eth).unwrap() / prices.price(r0, eth).unwrap() - 1.0;
+            assert_eq!(s.set.spot[2 * k], want_b, "{d}");
+            assert_eq!(s.set.spot[2 * k + 1], want_e, "{d}");
+        }
+        assert!(s.set.vol.iter().all(|v| *v == 0.0));
+    }
+}
+
+/// A spot-only book: full revaluation is linear, so the Monte Carlo VaR is the delta-normal
+/// VaR up to sampling error, and that error shrinks as 1/√n.
+#[test]
+fn monte_carlo_var_of_a_spot_book_is_delta_normal_and_converges() {
+    let b = book(&[("BTC", 3.0), ("ETH", 40.0)]);
+    let prices = crate::common::daily_prices();
+    let hist = historical_scenarios(
+        &prices,
+        None,
+        &coins(),
+        &HistoricalSpec {
+            window: 730,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let delta: Vec<f64> = b
+        .positions
+        .iter()
+        .map(|p| p.size * b.market.spot(p.instrument.coin()).unwrap())
+        .collect();
+    // delta-normal: zero mean, the same covariance (ddof 1) as the simulation
+    let t = hist.set.len();
+    let cov = |i: usize, j: usize| {
+        (0..t)
+            .map(|s| hist.set.spot[2 * s + i] * hist.set.spot[2 * s + j])
+            .sum::<f64>()
+            / (t - 1) as f64
+    };
+    let var_p = delta[0] * delta[0] * cov(0, 0)
+        + 2.0 * delta[0] * delta[1] * cov(0, 1)
+        + delta[1] * delta[1] * cov(1, 1);
+    let c = 0.99;
+    let dn = -normal_quantile(1.0 - c) * var_p.sqrt();
+    let run = |n: usize, seed: u64| {
+        let mc = monte_carlo_scenarios(
+            &hist.set,
+            &McSpec {
+                scenarios: n,
+                horizon_days: 1,
+                distribution: McDistribution::Gaussian,
+                seed,
+            },
+        )
+        .unwrap();
+        let rev = Revaluer::new(&b, &mc.set).unwrap();
+        tail_risk(&rev, &mc.set, &[c], Some(20))
+            .unwrap()
+            .measures
+            .remove(0)
+    };
+    let big = run(200_000, 7);
+    let se = big.standard_error.unwrap().var;
+    assert!(
+        (big.var - dn).abs() < 4.0 * se,
+        "MC {} vs delta-normal {dn} (SE {se})",
+        big.var
+    );
+    // reproducible
+    assert_eq!(run(5_000, 3).var, run(5_000, 3).var);
+    // RMS error over seeds at n and 16n: ratio ≈ 4
+    let rms = |n: usize| {
+        let e: f64 = (0..16).map(|s| (run(n, 100 + s).var - dn).powi(2)).sum::<f64>() / 16.0;
+        e.sqrt()
+    };
+    let ratio = rms(2_000) / rms(32_000);
+    assert!(
+        (2.5..6.5).contains(&ratio),
+        "error ratio {ratio} for 16× the scenarios"
+    );
+}
+
+#[test]
+fn bad_scenarios_and_books_are_refused() {
+    let b = mixed();
+    let set = |spot: Vec<f64>, vol: Vec<f64>| ScenarioSet {
+        coins: coins(),
+        spot,
+        vol,
+        horizon_days: 1.0,
+    };
+    let e = Revaluer::new(&b, &set(vec![-1.0, 0.0], vec![0.0, 0.0]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("BTC") && e.contains("−100 %"), "{e}");
+    let e = Revaluer::new(&b, &set(vec![0.0, f64::NAN], vec![0.0, 0.0]))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ETH"), "{e}");
+    let only_btc = ScenarioSet {
+        coins: vec!["BTC".into()],
+        spot: vec![0.1],
+        vol: vec![0.0],
+        horizon_days: 1.0,
+    };
+    let e = Revaluer::new(&b, &only_btc).unwrap_err().to_string();
+    assert!(e.contains("ETH") && e.contains("do not move"), "{e}");
+    // a vol crash to the floor is a warning naming the option
+    let rev = Revaluer::new(&b, &set(vec![0.0, 0.0], vec![-0.99, 0.0])).unwrap();
+    assert!(rev
+        .warnings
+        .iter()
+        .any(|w| w.position.contains("BTC-26JUN26-80000-C") && w.message.contains("floor")));
+    let prices = crate::common::daily_prices();
+    let e = historical_scenarios(
+        &prices,
+        None,
+        &coins(),
+        &HistoricalSpec {
+            with_vol: true,
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("implied-vol history"), "{e}");
+    let e = historical_scenarios(
+        &prices,
+        None,
+        &coins(),
+        &HistoricalSpec {
+            window: 90_000,
+            ..Default::default()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("fewer than the window"), "{e}");
+}
