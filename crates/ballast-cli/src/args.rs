@@ -67,6 +67,75 @@ pub enum Command {
     /// proportion of failures, Christoffersen's independence and conditional coverage, the
     /// Basel traffic light; (with --out) a chart of the P&L against each VaR line.
     VarBacktest(VarBacktestArgs),
+    /// VaR and expected shortfall of a book (PORTFOLIO) by full revaluation: historical and
+    /// Monte Carlo scenarios of every coin's spot and implied vol, 1 and 10 days, component
+    /// VaR/ES per position and underlying, beside the delta, delta-gamma-vega and delta-normal
+    /// approximations.
+    #[command(arg_required_else_help = true)]
+    Var(VarArgs),
+    /// Stress a book (PORTFOLIO): the crypto crises replayed from the data, hypothetical
+    /// shocks, a spot × vol grid and the file's [[stress]] scenarios, every position revalued.
+    #[command(arg_required_else_help = true)]
+    Stress(StressArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StressArgs {
+    /// Portfolio file with [[holding]]s / [[position]]s, [market] (and vol_history for the
+    /// vol moves), [data] prices and optional [[stress]] scenarios.
+    pub portfolio: PathBuf,
+    /// Equity the losses are shown against, USD (default: the book's value).
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub equity: Option<f64>,
+    /// Write the spot × vol grid as an SVG heat map.
+    #[arg(long, value_name = "FILE.svg")]
+    pub svg: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct VarArgs {
+    /// Portfolio file with [[holding]]s / [[position]]s, [market] (chains, futures, and
+    /// vol_history when the book holds options) and [data] prices.
+    pub portfolio: PathBuf,
+    /// Confidence levels.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![0.95, 0.99, 0.995], allow_negative_numbers = true)]
+    pub confidence: Vec<f64>,
+    /// Historical moves per horizon (the last N days; 10-day moves overlap).
+    #[arg(long, default_value_t = 730, value_name = "N", allow_negative_numbers = true)]
+    pub window: usize,
+    /// Monte Carlo scenarios per horizon (0: historical only).
+    #[arg(
+        long,
+        default_value_t = 100_000,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub scenarios: usize,
+    /// Daily distribution of the Monte Carlo moves.
+    #[arg(long, value_enum, default_value_t = McKind::StudentT)]
+    pub distribution: McKind,
+    /// Student-t degrees of freedom (default: from the spot returns' excess kurtosis).
+    #[arg(long, value_name = "NU", allow_negative_numbers = true)]
+    pub dof: Option<f64>,
+    /// Seed of the Monte Carlo generator.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Equity the losses are shown against, USD (default: the book's value).
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub equity: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// The Monte Carlo distribution's name on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum McKind {
+    Gaussian,
+    StudentT,
 }
 
 #[derive(Args, Debug)]

@@ -42,6 +42,8 @@ fn main() -> ExitCode {
         args::Command::Margin(a) => commands::margin::run(a),
         args::Command::Backtest(a) => commands::backtest::run(a),
         args::Command::VarBacktest(a) => commands::var_backtest::run(a),
+        args::Command::Var(a) => commands::book_var::run(a),
+        args::Command::Stress(a) => commands::stress::run(a),
     };
     match result {
         Ok(text) => {

@@ -73,3 +73,64 @@ pub fn pnl_against_var(r: &VarBacktestReport, b: &DatedBacktest) -> Result<Strin
         Ok(())
     })
 }
+
+/// The stress grid as a heat map: spot moves down, vol moves across, P&L coloured (red loss,
+/// blue gain, white 0) and written in each cell.
+pub fn stress_grid(r: &ballast::analysis::StressReport) -> Result<String> {
+    let g = &r.grid;
+    let (rows, cols) = (g.spot.len(), g.vol.len());
+    let max = g
+        .pnl_usd
+        .iter()
+        .flatten()
+        .fold(0.0f64, |a, v| a.max(v.abs()))
+        .max(1.0);
+    let mut out = String::new();
+    {
+        let (cw, ch, left, top) = (120i32, 40i32, 110i32, 70i32);
+        let w = (left + cw * cols as i32 + 30) as u32;
+        let h = (top + ch * rows as i32 + 50) as u32;
+        let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
+        let font = |s: u32| ("sans-serif", s).into_font().color(&BLACK);
+        root.draw(&Text::new(
+            "Book P&L (USD): every coin's spot (rows) and implied vol (columns) moved",
+            (10, 14),
+            font(17),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
+        for (j, v) in g.vol.iter().enumerate() {
+            root.draw(&Text::new(
+                format!("vol {:+.0} %", 100.0 * v),
+                (left + cw * j as i32 + 22, top - 22),
+                font(13),
+            ))
+            .map_err(|e| anyhow!("{e}"))?;
+        }
+        for (i, s) in g.spot.iter().enumerate() {
+            let y = top + ch * i as i32;
+            root.draw(&Text::new(
+                format!("spot {:+.0} %", 100.0 * s),
+                (10, y + 13),
+                font(13),
+            ))
+            .map_err(|e| anyhow!("{e}"))?;
+            for (j, p) in g.pnl_usd[i].iter().enumerate() {
+                let x = left + cw * j as i32;
+                let t = (p.abs() / max).min(1.0);
+                let shade = (255.0 * (1.0 - 0.75 * t)) as u8;
+                let fill = if *p < 0.0 {
+                    RGBColor(255, shade, shade)
+                } else {
+                    RGBColor(shade, shade, 255)
+                };
+                root.draw(&Rectangle::new([(x, y), (x + cw - 2, y + ch - 2)], fill.filled()))
+                    .map_err(|e| anyhow!("{e}"))?;
+                root.draw(&Text::new(crate::table::usd0(*p), (x + 10, y + 13), font(13)))
+                    .map_err(|e| anyhow!("{e}"))?;
+            }
+        }
+        root.present().map_err(|e| anyhow!("{e}"))?;
+    }
+    Ok(out)
+}

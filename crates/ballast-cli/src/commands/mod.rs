@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod book;
+pub mod book_var;
 pub mod covariance;
 pub mod factor_hedge;
 pub mod factors;
@@ -12,6 +13,7 @@ pub mod margin;
 pub mod optimize;
 pub mod report;
 pub mod risk;
+pub mod stress;
 pub mod surface;
 pub mod var_backtest;
 

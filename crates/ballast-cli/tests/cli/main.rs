@@ -12,3 +12,4 @@ mod one_engine;
 mod readme;
 mod reference;
 mod report;
+mod scenario;

@@ -13,12 +13,15 @@ use crate::estimate::{
     Covariance, CovarianceSpec, EstimateError, ExpectedReturns, FactorModel, Garch11, GarchDist, GarchFit,
 };
 
+mod book_var;
 mod factors;
+mod stress;
 mod var_backtest;
 
 use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
+pub use book_var::{book_var, BookVar, BookVarReport, BookVarRequest, Component, VarLine};
 use factors::cut_with_factors;
 pub use factors::{
     book_factor_risk, factors, rolling_factors, BookFactorRisk, FactorsReport, RollingFactorsReport,
@@ -26,6 +29,7 @@ pub use factors::{
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
+pub use stress::{stress, StressGrid, StressReport, StressResult};
 pub use var_backtest::{var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest};
 
 /// Which window of the panel: the assets, N returns ending at `end`.

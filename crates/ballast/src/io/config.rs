@@ -62,6 +62,9 @@ pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> 
         if let Some(f) = &mut m.futures {
             at(f);
         }
+        if let Some(f) = &mut m.vol_history {
+            at(f);
+        }
     }
     Ok(pf)
 }

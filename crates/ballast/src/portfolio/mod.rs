@@ -111,6 +111,9 @@ pub struct PortfolioFile {
     pub risk: RiskSection,
     /// `[margin]`: the margin model and the account's equity (needed by `margin`).
     pub margin: Option<MarginSection>,
+    /// `[[stress]]`: the user's stress scenarios (`stress`).
+    #[serde(default, rename = "stress")]
+    pub stress: Vec<crate::scenario::UserScenario>,
     /// Path of the file, for messages.
     #[serde(skip)]
     pub source: String,
@@ -190,6 +193,9 @@ pub struct MarketSection {
     pub chains: Vec<String>,
     /// Deribit futures/perpetual price snapshots (`deribit_futures_term_structure.csv` layout).
     pub futures: Option<String>,
+    /// Implied-vol index history (`deribit_dvol_daily.csv` layout: `BTC_close`, ... in vol
+    /// points), for scenario risk of options (relative to the portfolio file).
+    pub vol_history: Option<String>,
     /// Valuation instant (ISO 8601 UTC); default: the latest quote time of the chains.
     pub as_of: Option<String>,
     /// Spot index overrides, USD per coin.

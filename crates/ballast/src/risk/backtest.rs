@@ -164,7 +164,7 @@ pub fn rolling_var(
     if let Some(t) = returns.iter().position(|r| !r.is_finite()) {
         return Err(RiskError::Invalid(format!("return {t} is not a finite number")));
     }
-    let k = ((alpha * w as f64).ceil() as usize).clamp(1, w);
+    let k = super::tail_count(alpha, w);
     // filtered historical: the k-th worst of the standardised returns, rescaled by σ_t
     let sigma = match model {
         VarModel::FilteredHistorical => Some(fhs_sigma(returns, settings.lambda)?),

@@ -23,6 +23,7 @@ pub use contributions::{portfolio_volatility, risk_contributions, RiskContributi
 pub use drawdown::{max_drawdown, Drawdown};
 pub use factor::{factor_projection, factor_risk, loadings_gram, FactorRisk};
 pub use summary::{check_confidences, risk_summary, RiskSummary, TailLoss};
+pub(crate) use var::tail_count;
 pub use var::{
     cornish_fisher_var, gaussian_cvar, gaussian_var, historical_cvar, historical_var, moments,
     normal_quantile, Moments, VarMethod,

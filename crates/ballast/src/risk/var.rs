@@ -103,9 +103,17 @@ fn check(r: &[f64], c: f64) -> Result<f64, RiskError> {
     Ok(a)
 }
 
-/// Number of tail observations k = ⌈(1 − c)·T⌉, clamped to [1, T].
-fn tail_count(a: f64, t: usize) -> usize {
-    ((a * t as f64).ceil() as usize).clamp(1, t)
+/// Number of tail observations k = ⌈(1 − c)·T⌉, clamped to [1, T]. A product within 1e-9
+/// (relative) of a whole number is that number: 1 − 0.99 is 0.010000000000000009 in floating
+/// point, and ⌈that × 100,000⌉ would be 1,001, not the 1,000 of α = 0.01 (the peers pass α).
+pub(crate) fn tail_count(a: f64, t: usize) -> usize {
+    let at = a * t as f64;
+    let k = if (at - at.round()).abs() <= 1e-9 * at.max(1.0) {
+        at.round()
+    } else {
+        at.ceil()
+    };
+    (k as usize).clamp(1, t.max(1))
 }
 
 /// Historical VaR at confidence `c` of the returns `r` (Riskfolio-Lib `VaR_Hist`, skfolio

@@ -69,8 +69,8 @@ pub struct TailRisk {
 /// Number of tail scenarios k = ⌈(1 − c)·n⌉ in [1, n], and the weight of the k-th.
 fn tail_weights(alpha: f64, n: usize) -> (usize, f64) {
     let an = alpha * n as f64;
-    let k = (an.ceil() as usize).clamp(1, n);
-    (k, an - (k - 1) as f64)
+    let k = crate::risk::tail_count(alpha, n);
+    (k, (an - (k - 1) as f64).max(0.0))
 }
 
 /// VaR and ES of `losses` at tail probability α: (var, es, index of the VaR scenario, the

@@ -11,6 +11,8 @@ mod engine;
 mod historical;
 mod measure;
 mod monte_carlo;
+mod stress;
+mod taylor;
 
 pub use engine::{
     PnlMatrix, PositionWarning, Revaluer, ScenarioSet, MAX_MATRIX_ENTRIES, MAX_SCENARIOS, VOL_FLOOR,
@@ -18,6 +20,10 @@ pub use engine::{
 pub use historical::{historical_scenarios, HistoricalScenarios, HistoricalSpec, VolHistory};
 pub use measure::{tail_risk, Components, StandardError, TailMeasure, TailRisk};
 pub use monte_carlo::{monte_carlo_scenarios, McDistribution, McSpec, MonteCarloScenarios};
+pub use stress::{
+    stress_scenarios, Crisis, StressScenario, StressSet, UserScenario, CRISES, GRID_VOLS, STABLECOINS,
+};
+pub use taylor::taylor_pnl;
 
 use crate::book::BookError;
 

@@ -282,3 +282,30 @@ mod properties {
         }
     }
 }
+
+/// 1 − 0.99 is 0.010000000000000009 in floating point: the tail of 100,000 scenarios at 99 %
+/// is still the 1,000 worst (as the peers, who pass α = 0.01, count it).
+#[test]
+fn the_tail_count_does_not_trip_on_floating_point() {
+    let n = 100_000;
+    let r: Vec<f64> = (0..n).map(|i| -(i as f64)).collect();
+    // the k-th smallest return is −(n − k)
+    assert_eq!(
+        ballast::risk::historical_var(&r, 0.99).unwrap(),
+        (n - 1000) as f64
+    );
+    let w = 100;
+    let series: Vec<f64> = (0..w + 1).map(|i| -(i as f64)).collect();
+    let v = ballast::risk::rolling_var(
+        &series,
+        ballast::risk::VarModel::Historical,
+        0.99,
+        &ballast::risk::BacktestSettings {
+            window: w,
+            lambda: 0.94,
+        },
+    )
+    .unwrap();
+    // k = 1 of the 100 before: the worst, −99
+    assert_eq!(v.var[0], 99.0);
+}

@@ -281,3 +281,76 @@ fn bad_scenarios_and_books_are_refused() {
     .to_string();
     assert!(e.contains("fewer than the window"), "{e}");
 }
+
+/// Every crisis of the library moves each coin by its real close-to-close move over the event
+/// and each vol by DVOL's; a coin not listed then follows its beta to BTC, said so.
+#[test]
+fn crises_replay_the_datas_moves() {
+    use ballast::scenario::{stress_scenarios, UserScenario, CRISES};
+    let prices = crate::common::daily_prices();
+    let dvol = ballast::io::read_prices(crate::common::data_path("deribit_dvol_daily.csv")).unwrap();
+    let coins: Vec<String> = vec!["BTC".into(), "ETH".into(), "SOL".into()];
+    let lib = stress_scenarios(&prices, Some(&dvol), &coins, &[]).unwrap();
+    let close = |p: &ballast::data::PricePanel, name: &str, d: jiff::civil::Date| {
+        let r = p.dates().binary_search(&d).ok()?;
+        p.price(r, p.asset_index(name).unwrap())
+    };
+    let n = coins.len();
+    let mut seen = 0;
+    for (s, sc) in lib
+        .scenarios
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.kind == "crisis")
+    {
+        seen += 1;
+        let (d0, d1) = sc.dates.unwrap();
+        assert!(CRISES
+            .iter()
+            .any(|c| c.name == sc.name && c.end == d1.to_string()));
+        for (k, c) in coins.iter().enumerate() {
+            let got = lib.set.spot[s * n + k];
+            match (close(&prices, c, d0), close(&prices, c, d1)) {
+                (Some(a), Some(b)) => assert_eq!(got, b / a - 1.0, "{} {c}", sc.name),
+                _ => assert!(
+                    sc.proxies
+                        .iter()
+                        .any(|p| p.starts_with(&format!("{c}: not listed yet"))),
+                    "{} {c}: {:?}",
+                    sc.name,
+                    sc.proxies
+                ),
+            }
+        }
+        for (k, c) in ["BTC", "ETH"].iter().enumerate() {
+            let col = format!("{c}_close");
+            if let (Some(a), Some(b)) = (close(&dvol, &col, d0), close(&dvol, &col, d1)) {
+                assert_eq!(lib.set.vol[s * n + k], b / a - 1.0, "{} {c} vol", sc.name);
+            }
+        }
+    }
+    assert_eq!(seen, CRISES.len());
+    // SOL was not listed on Black Thursday (2020-03-12)
+    assert!(lib.scenarios[0]
+        .proxies
+        .iter()
+        .any(|p| p.starts_with("SOL: not listed yet")));
+    let bad = UserScenario {
+        name: "my crash".into(),
+        spot: [("DOGE".to_string(), -0.5)].into(),
+        vol: Default::default(),
+    };
+    let e = stress_scenarios(&prices, Some(&dvol), &coins, &[bad])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("my crash") && e.contains("DOGE"), "{e}");
+    let bad = UserScenario {
+        name: "wipe-out".into(),
+        spot: [("BTC".to_string(), -1.5)].into(),
+        vol: Default::default(),
+    };
+    let e = stress_scenarios(&prices, Some(&dvol), &coins, &[bad])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("wipe-out") && e.contains("−1"), "{e}");
+}

@@ -1,0 +1,134 @@
+//! `ballast var PORTFOLIO`
+
+use super::json;
+use crate::args::{Format, McKind, VarArgs};
+use crate::table::{pct, usd0 as usd, Table};
+use anyhow::{Context, Result};
+use ballast::analysis::{BookVarReport, BookVarRequest};
+use ballast::scenario::{McDistribution, McSpec};
+
+pub fn run(a: &VarArgs) -> Result<String> {
+    let pf = ballast::io::read_portfolio(&a.portfolio)?;
+    let book = ballast::io::load_book(&pf)?;
+    let prices = ballast::io::read_prices(pf.prices_path()?)?;
+    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
+        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
+        None => None,
+    };
+    let monte_carlo = (a.scenarios > 0).then_some(McSpec {
+        scenarios: a.scenarios,
+        horizon_days: 1,
+        distribution: match a.distribution {
+            McKind::Gaussian => McDistribution::Gaussian,
+            McKind::StudentT => McDistribution::StudentT(a.dof),
+        },
+        seed: a.seed,
+    });
+    if a.dof.is_some() && a.distribution == McKind::Gaussian {
+        anyhow::bail!("--dof is the Student-t's degrees of freedom: it needs --distribution student-t");
+    }
+    let r = ballast::analysis::book_var(
+        &book,
+        &BookVarRequest {
+            prices: &prices,
+            vol_history: vol.as_ref(),
+            confidences: &a.confidence,
+            window: a.window,
+            end: pf.data.as_ref().and_then(|d| d.end),
+            monte_carlo,
+            equity_usd: a.equity,
+        },
+    )
+    .with_context(|| a.portfolio.display().to_string())?;
+    match a.format {
+        Format::Json => json(&r),
+        Format::Table => Ok(table(&r, pf.name.as_deref().unwrap_or("book"))),
+    }
+}
+
+fn table(r: &BookVarReport, name: &str) -> String {
+    let mut out = format!(
+        "VaR and expected shortfall of {name} — every position revalued (Black-76 on the moved forward and vol)\nHistory: 1-day moves {} → {}; vols: {}{}\n\n",
+        r.history.0,
+        r.history.1,
+        r.vol_source
+            .iter()
+            .map(|(c, s)| format!("{c} {s}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        r.equity_usd
+            .map_or(String::new(), |e| format!("; equity {} USD", usd(e)))
+    );
+    let mut t = Table::new([
+        "method",
+        "days",
+        "scenarios",
+        "confidence",
+        "VaR USD",
+        "% equity",
+        "ES USD",
+        "% equity",
+        "√days × 1-day VaR",
+        "MC std. error (VaR / ES)",
+    ]);
+    for b in &r.results {
+        for l in &b.lines {
+            t.row([
+                b.method.to_string(),
+                b.horizon_days.to_string(),
+                if b.scenarios == 0 {
+                    "parametric".into()
+                } else {
+                    b.scenarios.to_string()
+                },
+                pct(l.confidence),
+                usd(l.var_usd),
+                l.var_fraction.map_or("–".into(), pct),
+                usd(l.es_usd),
+                l.es_fraction.map_or("–".into(), pct),
+                l.sqrt_time_var_usd.map_or("–".into(), usd),
+                l.standard_error
+                    .map_or("–".into(), |s| format!("{} / {}", usd(s.var), usd(s.es))),
+            ]);
+        }
+    }
+    out += &t.render();
+    // component ES of the worst full-revaluation line (historical, 1 day, highest confidence)
+    if let Some((b, l)) = r
+        .results
+        .iter()
+        .filter(|b| b.method == "historical" && b.horizon_days == 1)
+        .flat_map(|b| b.lines.last().map(|l| (b, l)))
+        .next()
+    {
+        out += &format!(
+            "\nComponent VaR and ES ({} {}-day at {}; they sum to the totals)\n",
+            b.method,
+            b.horizon_days,
+            pct(l.confidence)
+        );
+        let mut c = Table::new(["position", "component VaR USD", "component ES USD", "share of ES"]);
+        for x in l.by_position.iter().flatten() {
+            c.row([
+                x.name.clone(),
+                usd(x.var_usd),
+                usd(x.es_usd),
+                pct(x.es_usd / l.es_usd),
+            ]);
+        }
+        for x in l.by_underlying.values() {
+            c.row([
+                format!("all {}", x.name),
+                usd(x.var_usd),
+                usd(x.es_usd),
+                pct(x.es_usd / l.es_usd),
+            ]);
+        }
+        out += &c.render();
+    }
+    out += "\ndelta / delta-gamma-vega: the Taylor expansion from today's Greeks on the same historical moves (where it differs from the full revaluation, the options' convexity matters); delta-normal: parametric, zero mean.\n";
+    for w in &r.warnings {
+        out += &format!("warning: {}: {}\n", w.position, w.message);
+    }
+    out
+}

@@ -1,0 +1,98 @@
+//! `ballast stress PORTFOLIO`
+
+use super::json;
+use crate::args::{Format, StressArgs};
+use crate::table::{pct, usd0 as usd, Table};
+use anyhow::{Context, Result};
+use ballast::analysis::StressReport;
+
+pub fn run(a: &StressArgs) -> Result<String> {
+    let pf = ballast::io::read_portfolio(&a.portfolio)?;
+    let book = ballast::io::load_book(&pf)?;
+    let prices = ballast::io::read_prices(pf.prices_path()?)?;
+    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
+        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
+        None => None,
+    };
+    let r = ballast::analysis::stress(&book, &prices, vol.as_ref(), &pf.stress, a.equity)
+        .with_context(|| a.portfolio.display().to_string())?;
+    let mut written = None;
+    if let Some(path) = &a.svg {
+        crate::chart::prepare_svg_path(path)?;
+        std::fs::write(path, crate::var_chart::stress_grid(&r)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written = Some(path.display().to_string());
+    }
+    match a.format {
+        Format::Json => json(&r),
+        Format::Table => Ok(table(&r, pf.name.as_deref().unwrap_or("book"), written)),
+    }
+}
+
+fn table(r: &StressReport, name: &str, written: Option<String>) -> String {
+    let mut out = format!(
+        "Stress tests of {name} — every position revalued{}\n\n",
+        r.equity_usd
+            .map_or(String::new(), |e| format!("; equity {} USD", usd(e)))
+    );
+    let coins: Vec<String> = r
+        .scenarios
+        .first()
+        .map(|s| s.spot_moves.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut head = vec!["scenario".to_string(), "dates".into()];
+    head.extend(coins.iter().flat_map(|c| [c.clone(), format!("{c} vol")]));
+    head.extend(["P&L USD".into(), "% equity".into(), "worst position".into()]);
+    let mut t = Table::new(head);
+    for s in &r.scenarios {
+        let mut row = vec![
+            s.scenario.name.clone(),
+            s.scenario.dates.map_or("–".into(), |(a, b)| format!("{a}…{b}")),
+        ];
+        row.extend(
+            coins
+                .iter()
+                .flat_map(|c| [pct(s.spot_moves[c]), pct(s.vol_moves[c])]),
+        );
+        row.push(usd(s.pnl_usd));
+        row.push(s.pnl_fraction.map_or("–".into(), pct));
+        row.push(
+            s.worst_positions
+                .first()
+                .map_or("–".into(), |(p, v)| format!("{p} {}", usd(*v))),
+        );
+        t.row(row);
+    }
+    out += &t.render();
+    out += &format!("\nWorst scenario: {}\n", r.worst);
+    out += "\nSpot × implied-vol grid (every coin moved together; P&L USD)\n";
+    let mut g =
+        Table::new(std::iter::once("spot \\ vol".to_string()).chain(r.grid.vol.iter().map(|v| pct(*v))));
+    for (s, row) in r.grid.spot.iter().zip(&r.grid.pnl_usd) {
+        g.row(std::iter::once(pct(*s)).chain(row.iter().map(|x| usd(*x))));
+    }
+    out += &g.render();
+    let proxies: Vec<String> = r
+        .scenarios
+        .iter()
+        .flat_map(|s| {
+            s.scenario
+                .proxies
+                .iter()
+                .map(move |p| format!("{}: {p}", s.scenario.name))
+        })
+        .collect();
+    if !proxies.is_empty() {
+        out += "\nProxies (moves not in the data):\n";
+        for p in proxies {
+            out += &format!("  {p}\n");
+        }
+    }
+    for w in &r.warnings {
+        out += &format!("warning: {}: {}\n", w.position, w.message);
+    }
+    if let Some(p) = written {
+        out += &format!("wrote {p}\n");
+    }
+    out
+}

@@ -1,0 +1,136 @@
+//! `ballast var`: VaR and ES of a book by full revaluation, on the shipped derivatives book.
+
+use crate::common::*;
+
+#[test]
+fn book_var_by_full_revaluation_adds_up() {
+    let file = root().join("examples/derivatives.toml").display().to_string();
+    let v = run_json(&["var", &file, "--scenarios", "20000", "--format", "json"]);
+    let results = v["results"].as_array().unwrap();
+    let methods: Vec<(String, u64)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().to_string(),
+                r["horizon_days"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    for m in ["historical", "monte-carlo", "delta", "delta-gamma-vega"] {
+        for h in [1, 10] {
+            assert!(methods.contains(&(m.to_string(), h)), "{m} {h}: {methods:?}");
+        }
+    }
+    for r in results {
+        for l in r["lines"].as_array().unwrap() {
+            let (var, es) = (f(&l["var_usd"]), f(&l["es_usd"]));
+            assert!(es >= var && var > 0.0, "{r}");
+            if let Some(parts) = l["by_position"].as_array() {
+                let sv: f64 = parts.iter().map(|p| f(&p["var_usd"])).sum();
+                let se: f64 = parts.iter().map(|p| f(&p["es_usd"])).sum();
+                assert!(
+                    (sv - var).abs() < 1e-6 * var && (se - es).abs() < 1e-6 * es,
+                    "{l}"
+                );
+            }
+            if r["horizon_days"] == 10 && r["method"] != "delta-normal" {
+                assert!(f(&l["sqrt_time_var_usd"]) > 0.0);
+            }
+        }
+    }
+    // a spot-only book is linear: full revaluation and delta give the same historical VaR
+    let text = std::fs::read_to_string(&file).unwrap();
+    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let spot_only: String = text
+        .replace("../../shared/data", &data_dir)
+        .split("[[position]]")
+        .next()
+        .unwrap()
+        .to_string();
+    let dir = scratch();
+    let v = run_json(&[
+        "var",
+        &write(&dir, "spot.toml", &spot_only),
+        "--scenarios",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let get = |m: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["method"] == m && r["horizon_days"] == 1)
+            .unwrap()["lines"]
+            .clone()
+    };
+    let (full, delta) = (get("historical"), get("delta"));
+    for (a, b) in full.as_array().unwrap().iter().zip(delta.as_array().unwrap()) {
+        assert_rel("spot VaR", f(&a["var_usd"]), f(&b["var_usd"]), 1e-12);
+        assert_rel("spot ES", f(&a["es_usd"]), f(&b["es_usd"]), 1e-12);
+    }
+    assert!(v["vol_source"][0][1] == "none", "{}", v["vol_source"]);
+}
+
+#[test]
+fn stress_runs_the_library_and_the_files_scenarios() {
+    let file = root().join("examples/derivatives.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let mine = text.replace("../../shared/data", &data_dir)
+        + "\n[[stress]]\nname = \"ETH alone −40 %\"\nspot = { ETH = -0.4 }\nvol = { ETH = 0.6 }\n";
+    let dir = scratch();
+    let path = write(&dir, "book.toml", &mine);
+    let svg = dir.join("grid.svg").display().to_string();
+    let v = run_json(&["stress", &path, "--format", "json", "--svg", &svg]);
+    let scenarios = v["scenarios"].as_array().unwrap();
+    let kinds = |k: &str| scenarios.iter().filter(|s| s["kind"] == k).count();
+    assert_eq!(kinds("crisis"), 8);
+    assert!(kinds("hypothetical") >= 6);
+    let user = scenarios.iter().find(|s| s["name"] == "ETH alone −40 %").unwrap();
+    assert_eq!(user["spot_moves"]["ETH"], -0.4);
+    assert_eq!(user["spot_moves"]["BTC"], 0.0);
+    for s in scenarios {
+        let by: f64 = s["by_underlying"].as_object().unwrap().values().map(f).sum();
+        assert!((by - f(&s["pnl_usd"])).abs() < 1e-6 * (1.0 + by.abs()), "{s}");
+    }
+    let worst = scenarios
+        .iter()
+        .min_by(|a, b| f(&a["pnl_usd"]).total_cmp(&f(&b["pnl_usd"])))
+        .unwrap();
+    assert_eq!(v["worst"], worst["name"]);
+    let grid = &v["grid"];
+    assert_eq!(
+        grid["pnl_usd"].as_array().unwrap().len(),
+        grid["spot"].as_array().unwrap().len()
+    );
+    // no move, no P&L
+    let zero_row = grid["spot"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|x| f(x) == 0.0)
+        .unwrap();
+    let zero_col = grid["vol"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|x| f(x) == 0.0)
+        .unwrap();
+    assert!(f(&grid["pnl_usd"][zero_row][zero_col]).abs() < 1e-6);
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let bad = mine.replace("spot = { ETH = -0.4 }", "spot = { XRP = -0.4 }");
+    let e = run_err(&["stress", &write(&dir, "bad.toml", &bad)]);
+    assert!(e.contains("ETH alone −40 %") && e.contains("XRP"), "{e}");
+}

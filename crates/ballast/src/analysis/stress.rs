@@ -1,0 +1,150 @@
+//! `stress`: the book's P&L under the crisis library, hypothetical shocks, a spot × vol grid
+//! and the user's scenarios, every position revalued.
+
+use crate::book::{book_greeks, Book};
+use crate::data::PricePanel;
+use crate::risk::RiskError;
+use crate::scenario::{stress_scenarios, PositionWarning, Revaluer, StressScenario, UserScenario, GRID_VOLS};
+use crate::Result;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One scenario's P&L.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressResult {
+    /// The scenario.
+    #[serde(flatten)]
+    pub scenario: StressScenario,
+    /// Relative spot move per coin.
+    pub spot_moves: BTreeMap<String, f64>,
+    /// Relative implied-vol move per coin.
+    pub vol_moves: BTreeMap<String, f64>,
+    /// The book's P&L, USD.
+    pub pnl_usd: f64,
+    /// P&L / equity.
+    pub pnl_fraction: Option<f64>,
+    /// P&L per underlying, USD.
+    pub by_underlying: BTreeMap<String, f64>,
+    /// The five positions that lose most (name, P&L USD), worst first.
+    pub worst_positions: Vec<(String, f64)>,
+}
+
+/// The spot × vol grid: P&L (USD) with every coin moved by `spot[i]` and every implied vol by
+/// `vol[j]`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressGrid {
+    /// Relative spot moves (rows).
+    pub spot: Vec<f64>,
+    /// Relative vol moves (columns).
+    pub vol: Vec<f64>,
+    /// P&L, rows × columns.
+    pub pnl_usd: Vec<Vec<f64>>,
+}
+
+/// What `stress` returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StressReport {
+    /// Equity the fractions are of, USD.
+    pub equity_usd: Option<f64>,
+    /// Crises, hypothetical and user scenarios.
+    pub scenarios: Vec<StressResult>,
+    /// The grid.
+    pub grid: StressGrid,
+    /// The scenario (not the grid) with the largest loss.
+    pub worst: String,
+    /// Positions floored or expiring.
+    pub warnings: Vec<PositionWarning>,
+}
+
+/// Stress `book`: every scenario of [`crate::scenario::stress_scenarios`] fully revalued.
+///
+/// # Errors
+/// Bad equity; the scenario library's errors (coins without history, bad user scenarios);
+/// positions the snapshot cannot value.
+pub fn stress(
+    book: &Book,
+    prices: &PricePanel,
+    vol: Option<&PricePanel>,
+    user: &[UserScenario],
+    equity_usd: Option<f64>,
+) -> Result<StressReport> {
+    let mut coins: Vec<String> = Vec::new();
+    for p in &book.positions {
+        let c = p.instrument.coin().to_uppercase();
+        if !coins.contains(&c) {
+            coins.push(c);
+        }
+    }
+    if coins.is_empty() {
+        return Err(RiskError::Invalid("the book has no positions".into()).into());
+    }
+    let equity = match equity_usd {
+        Some(e) if !(e.is_finite() && e > 0.0 && e <= 1e15) => {
+            return Err(RiskError::Invalid(format!(
+                "equity {}: a positive number of USD (at most 1e15)",
+                crate::message::Num(e)
+            ))
+            .into())
+        }
+        Some(e) => Some(e),
+        None => Some(book_greeks(&book.positions, &book.market)?.total.value_usd).filter(|v| *v > 0.0),
+    };
+    let lib = stress_scenarios(prices, vol, &coins, user)?;
+    let rev = Revaluer::new(book, &lib.set)?;
+    let m = rev.pnl_matrix(&lib.set)?;
+    let n = coins.len();
+    let mut scenarios = Vec::new();
+    let mut grid_rows: Vec<(f64, Vec<f64>)> = Vec::new();
+    for (s, sc) in lib.scenarios.iter().enumerate() {
+        let row = m.row(s);
+        let total: f64 = row.iter().sum();
+        if sc.kind == "grid" {
+            let spot = lib.set.spot[s * n];
+            match grid_rows.last_mut() {
+                Some((x, r)) if *x == spot => r.push(total),
+                _ => grid_rows.push((spot, vec![total])),
+            }
+            continue;
+        }
+        let mut by_underlying: BTreeMap<String, f64> = BTreeMap::new();
+        for (p, coin) in rev.coin_of().iter().enumerate() {
+            *by_underlying.entry(coins[*coin].clone()).or_default() += row[p];
+        }
+        let mut worst: Vec<(String, f64)> =
+            rev.positions().iter().cloned().zip(row.iter().copied()).collect();
+        worst.sort_by(|a, b| a.1.total_cmp(&b.1));
+        worst.truncate(5);
+        let moves = |v: &[f64]| -> BTreeMap<String, f64> {
+            coins
+                .iter()
+                .cloned()
+                .zip(v[s * n..(s + 1) * n].iter().copied())
+                .collect()
+        };
+        scenarios.push(StressResult {
+            scenario: sc.clone(),
+            spot_moves: moves(&lib.set.spot),
+            vol_moves: moves(&lib.set.vol),
+            pnl_usd: total,
+            pnl_fraction: equity.map(|e| total / e),
+            by_underlying,
+            worst_positions: worst,
+        });
+    }
+    let worst = scenarios
+        .iter()
+        .min_by(|a, b| a.pnl_usd.total_cmp(&b.pnl_usd))
+        .map(|s| s.scenario.name.clone())
+        .unwrap_or_default();
+    Ok(StressReport {
+        equity_usd: equity,
+        grid: StressGrid {
+            spot: grid_rows.iter().map(|r| r.0).collect(),
+            vol: GRID_VOLS.to_vec(),
+            pnl_usd: grid_rows.into_iter().map(|r| r.1).collect(),
+        },
+        scenarios,
+        worst,
+        warnings: rev.warnings.clone(),
+    })
+}
