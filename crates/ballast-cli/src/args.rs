@@ -204,8 +204,16 @@ pub struct HedgeArgs {
     /// Portfolio file with [[position]]s and a [market] section.
     pub portfolio: PathBuf,
     /// Greeks to neutralise, e.g. delta or delta,gamma,vega.
-    #[arg(long, value_enum, value_delimiter = ',', required_unless_present_any = ["beta", "min_variance"], conflicts_with_all = ["beta", "min_variance"])]
+    #[arg(long, value_enum, value_delimiter = ',', required_unless_present_any = ["beta", "min_variance", "tail"], conflicts_with_all = ["beta", "min_variance", "tail"])]
     pub neutral: Vec<HedgeGreek>,
+    /// Tail hedge: the least-premium out-of-the-money puts and put spreads (at the ask, fees
+    /// included) keeping the book's loss within this many USD in every crisis of the stress
+    /// library, every down-move of its grid and the file's [[stress]] scenarios.
+    #[arg(long, value_name = "USD", allow_negative_numbers = true, conflicts_with_all = ["beta", "min_variance"])]
+    pub tail: Option<f64>,
+    /// With --tail: buy puts only (no put spreads).
+    #[arg(long, requires = "tail")]
+    pub no_spreads: bool,
     /// Hedge the holdings' market beta with perpetuals: the beta to reach per instrument
     /// (default 0, market neutral), with --perps naming the instruments.
     #[arg(long, value_delimiter = ',', value_name = "BETA,...", num_args = 0.., allow_negative_numbers = true, conflicts_with = "min_variance")]

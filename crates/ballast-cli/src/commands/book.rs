@@ -232,6 +232,9 @@ pub fn hedge(a: &HedgeArgs) -> Result<String> {
     if a.beta.is_some() || a.min_variance.is_some() {
         return super::factor_hedge::run(a);
     }
+    if let Some(loss) = a.tail {
+        return super::stress::tail_hedge(a, loss);
+    }
     let mut targets: Vec<(HedgeGreek, f64)> = Vec::new();
     for &greek in &a.neutral {
         if !targets.iter().any(|t| t.0 == greek) {

@@ -96,3 +96,72 @@ fn table(r: &StressReport, name: &str, written: Option<String>) -> String {
     }
     out
 }
+
+/// `ballast hedge PORTFOLIO --tail LOSS`
+pub fn tail_hedge(a: &crate::args::HedgeArgs, loss: f64) -> Result<String> {
+    let pf = ballast::io::read_portfolio(&a.portfolio)?;
+    let book = ballast::io::load_book(&pf)?;
+    let prices = ballast::io::read_prices(pf.prices_path()?)?;
+    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
+        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
+        None => None,
+    };
+    let spec = ballast::hedge::TailHedgeSpec {
+        max_loss_usd: loss,
+        spreads: !a.no_spreads,
+        ..Default::default()
+    };
+    let h = ballast::analysis::tail_hedge(&book, &prices, vol.as_ref(), &pf.stress, &spec)
+        .with_context(|| a.portfolio.display().to_string())?;
+    if a.format == Format::Json {
+        return json(&h);
+    }
+    let mut out = format!(
+        "Tail hedge — {}: loss at most {} USD in every crisis, grid down-move and [[stress]] scenario
+Net premium {} USD ({} candidate puts; sizes unrounded, in coins)
+
+",
+        pf.name.as_deref().unwrap_or("book"),
+        usd(h.max_loss_usd),
+        usd(h.premium_usd),
+        h.candidates
+    );
+    let mut t = Table::new(["trade", "instrument", "size", "price (coin)", "spread + fee USD"]);
+    for x in &h.trades {
+        t.row([
+            if x.size > 0.0 { "buy" } else { "sell" }.to_string(),
+            x.instrument.clone(),
+            format!("{:.4}", x.size.abs()),
+            format!("{:.4}", x.price),
+            usd(x.cost_usd),
+        ]);
+    }
+    out += &t.render();
+    out += "
+Loss per scenario (USD; negative: a gain)
+";
+    let mut s = Table::new(["scenario", "unhedged", "hedged"]);
+    for x in &h.scenarios {
+        s.row([
+            x.scenario.clone(),
+            usd(x.unhedged_loss_usd),
+            usd(x.hedged_loss_usd),
+        ]);
+    }
+    out += &s.render();
+    out += "
+Greeks added
+";
+    let mut g = Table::new(["coin", "delta (coins)", "gamma", "vega USD/pt", "theta USD/day"]);
+    for (coin, x) in &h.greeks_added {
+        g.row([
+            coin.clone(),
+            format!("{:.4}", x.delta),
+            format!("{:.3e}", x.gamma),
+            format!("{:.2}", x.vega),
+            format!("{:.2}", x.theta),
+        ]);
+    }
+    out += &g.render();
+    Ok(out)
+}

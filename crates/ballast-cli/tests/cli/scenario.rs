@@ -134,3 +134,89 @@ fn stress_runs_the_library_and_the_files_scenarios() {
     let e = run_err(&["stress", &write(&dir, "bad.toml", &bad)]);
     assert!(e.contains("ETH alone −40 %") && e.contains("XRP"), "{e}");
 }
+
+#[test]
+fn tail_hedge_caps_every_scenario_and_revalues_like_stress() {
+    let file = root().join("examples/derivatives.toml");
+    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("../../shared/data", &data_dir);
+    let dir = scratch();
+    let path = write(&dir, "book.toml", &text);
+    let limit = 5000.0;
+    let h = run_json(&["hedge", &path, "--tail", "5000", "--format", "json"]);
+    assert!(f(&h["premium_usd"]) > 0.0);
+    let trades = h["trades"].as_array().unwrap();
+    assert!(!trades.is_empty());
+    for s in h["scenarios"].as_array().unwrap() {
+        assert!(f(&s["hedged_loss_usd"]) <= limit * (1.0 + 1e-6), "{s}");
+    }
+    assert!(h["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| f(&s["unhedged_loss_usd"]) > limit));
+    // the hedged book through `stress`: the same P&L, less the spread and fees paid
+    let mut hedged = text.clone();
+    let mut spread = 0.0;
+    for t in trades {
+        hedged += &format!(
+            "\n[[position]]\ninstrument = \"{}\"\nsize = {}\n",
+            t["instrument"].as_str().unwrap(),
+            f(&t["signed_size"])
+        );
+        spread += f(&t["cost_usd"]);
+    }
+    let st = run_json(&["stress", &write(&dir, "hedged.toml", &hedged), "--format", "json"]);
+    for s in h["scenarios"].as_array().unwrap() {
+        let name = s["scenario"].as_str().unwrap();
+        let pnl = if let Some(x) = st["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+        {
+            f(&x["pnl_usd"])
+        } else {
+            // a grid row: "grid: spot -10 %, vol -50 %"
+            let g = &st["grid"];
+            let (sp, vo) = name
+                .trim_start_matches("grid: spot ")
+                .split_once(" %, vol ")
+                .unwrap();
+            let sp: f64 = sp.parse::<f64>().unwrap() / 100.0;
+            let vo: f64 = vo.trim_end_matches(" %").parse::<f64>().unwrap() / 100.0;
+            let i = g["spot"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|x| (f(x) - sp).abs() < 1e-12)
+                .unwrap();
+            let j = g["vol"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .position(|x| (f(x) - vo).abs() < 1e-12)
+                .unwrap();
+            f(&g["pnl_usd"][i][j])
+        };
+        let want = -pnl + spread;
+        assert!(
+            (f(&s["hedged_loss_usd"]) - want).abs() < 1e-6 * (1.0 + want.abs()),
+            "{name}: {} vs {want}",
+            s["hedged_loss_usd"]
+        );
+    }
+    // a scenario puts cannot help: implied vols halve (puts lose too)
+    let vol_crash = text + "\n[[stress]]\nname = \"vol crash\"\nvol = { BTC = -0.5, ETH = -0.5 }\n";
+    let e = run_err(&["hedge", &write(&dir, "crash.toml", &vol_crash), "--tail", "1000"]);
+    assert!(e.contains("smallest reachable worst loss"), "{e}");
+    let e = run_err(&["hedge", &path, "--tail", "-1"]);
+    assert!(e.contains("≥ 0"), "{e}");
+}

@@ -113,16 +113,7 @@ const HORIZONS: [usize; 2] = [1, 10];
 /// positions the snapshot cannot value; the scenario builders' errors.
 pub fn book_var(book: &Book, req: &BookVarRequest) -> Result<BookVarReport> {
     crate::risk::check_confidences(req.confidences)?;
-    let mut coins: Vec<String> = Vec::new();
-    for p in &book.positions {
-        let c = p.instrument.coin().to_uppercase();
-        if !coins.contains(&c) {
-            coins.push(c);
-        }
-    }
-    if coins.is_empty() {
-        return Err(RiskError::Invalid("the book has no positions".into()).into());
-    }
+    let coins = super::stress::book_coins(book)?;
     let with_vol = book
         .positions
         .iter()

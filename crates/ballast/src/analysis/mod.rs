@@ -29,7 +29,7 @@ pub use factors::{
 use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-pub use stress::{stress, StressGrid, StressReport, StressResult};
+pub use stress::{stress, tail_hedge, StressGrid, StressReport, StressResult};
 pub use var_backtest::{var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest};
 
 /// Which window of the panel: the assets, N returns ending at `end`.

@@ -68,16 +68,7 @@ pub fn stress(
     user: &[UserScenario],
     equity_usd: Option<f64>,
 ) -> Result<StressReport> {
-    let mut coins: Vec<String> = Vec::new();
-    for p in &book.positions {
-        let c = p.instrument.coin().to_uppercase();
-        if !coins.contains(&c) {
-            coins.push(c);
-        }
-    }
-    if coins.is_empty() {
-        return Err(RiskError::Invalid("the book has no positions".into()).into());
-    }
+    let coins = book_coins(book)?;
     let equity = match equity_usd {
         Some(e) if !(e.is_finite() && e > 0.0 && e <= 1e15) => {
             return Err(RiskError::Invalid(format!(
@@ -147,4 +138,61 @@ pub fn stress(
         worst,
         warnings: rev.warnings.clone(),
     })
+}
+
+/// The least-premium put hedge keeping the loss of `book` within `spec.max_loss_usd` in every
+/// crisis of the library and every down-move of the grid (and the file's scenarios).
+///
+/// # Errors
+/// As [`stress`] and [`crate::hedge::tail_hedge`].
+pub fn tail_hedge(
+    book: &Book,
+    prices: &PricePanel,
+    vol: Option<&PricePanel>,
+    user: &[UserScenario],
+    spec: &crate::hedge::TailHedgeSpec,
+) -> Result<crate::hedge::TailHedge> {
+    let coins = book_coins(book)?;
+    let lib = stress_scenarios(prices, vol, &coins, user)?;
+    let n = coins.len();
+    let keep: Vec<usize> = lib
+        .scenarios
+        .iter()
+        .enumerate()
+        .filter(|(s, sc)| match sc.kind {
+            "crisis" | "user" => true,
+            "grid" => lib.set.spot[s * n..(s + 1) * n].iter().any(|m| *m < 0.0),
+            _ => false,
+        })
+        .map(|(s, _)| s)
+        .collect();
+    let set = crate::scenario::ScenarioSet {
+        coins: coins.clone(),
+        spot: keep
+            .iter()
+            .flat_map(|s| lib.set.spot[s * n..(s + 1) * n].to_vec())
+            .collect(),
+        vol: keep
+            .iter()
+            .flat_map(|s| lib.set.vol[s * n..(s + 1) * n].to_vec())
+            .collect(),
+        horizon_days: 0.0,
+    };
+    let names: Vec<String> = keep.iter().map(|s| lib.scenarios[*s].name.clone()).collect();
+    Ok(crate::hedge::tail_hedge(book, &set, &names, spec)?)
+}
+
+/// The book's coins, upper case, in position order.
+pub(super) fn book_coins(book: &Book) -> Result<Vec<String>> {
+    let mut coins: Vec<String> = Vec::new();
+    for p in &book.positions {
+        let c = p.instrument.coin().to_uppercase();
+        if !coins.contains(&c) {
+            coins.push(c);
+        }
+    }
+    if coins.is_empty() {
+        return Err(RiskError::Invalid("the book has no positions".into()).into());
+    }
+    Ok(coins)
 }

@@ -15,10 +15,12 @@
 //! error naming it (not a silent partial hedge); so is an infeasible program.
 
 mod correlation;
+mod tail;
 
 pub use correlation::{
     beta_hedge, min_variance_hedge, ols_slopes, CorrelationHedge, OutOfSample, RegimeStats, SingleHedge,
 };
+pub use tail::{tail_hedge, ScenarioLoss, TailHedge, TailHedgeSpec};
 
 use crate::book::{position_risk, GreeksTotals, PositionLine, PositionRisk};
 use crate::instrument::{Instrument, Position};
@@ -89,6 +91,9 @@ pub enum HedgeError {
     #[error("band for {0} must be a finite number ≥ 0")]
     /// A negative or non-finite band (the Greek).
     BadBand(&'static str),
+    #[error("{0}")]
+    /// A tail hedge that cannot be built (the message says why).
+    Tail(String),
     #[error("fee_bps = {} must be in [0, 10000) basis points", Num(*.0))]
     /// A futures fee outside [0, 10 000) bps.
     BadFee(f64),
