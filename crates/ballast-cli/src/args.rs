@@ -106,7 +106,7 @@ pub struct VarArgs {
     /// Historical moves per horizon (the last N days; 10-day moves overlap).
     #[arg(long, default_value_t = 730, value_name = "N", allow_negative_numbers = true)]
     pub window: usize,
-    /// Monte Carlo scenarios per horizon (0: historical only).
+    /// Monte Carlo and filtered historical scenarios per horizon (0: historical only).
     #[arg(
         long,
         default_value_t = 100_000,
@@ -120,9 +120,17 @@ pub struct VarArgs {
     /// Student-t degrees of freedom (default: from the spot returns' excess kurtosis).
     #[arg(long, value_name = "NU", allow_negative_numbers = true)]
     pub dof: Option<f64>,
-    /// Seed of the Monte Carlo generator.
+    /// Seed of the Monte Carlo generator (and of the filtered historical bootstrap).
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// EWMA decay λ of the filtered historical simulation.
+    #[arg(
+        long,
+        default_value_t = 0.94,
+        value_name = "LAMBDA",
+        allow_negative_numbers = true
+    )]
+    pub lambda: f64,
     /// Equity the losses are shown against, USD (default: the book's value).
     #[arg(long, value_name = "USD", allow_negative_numbers = true)]
     pub equity: Option<f64>,

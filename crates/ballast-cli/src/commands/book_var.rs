@@ -37,6 +37,7 @@ pub fn run(a: &VarArgs) -> Result<String> {
             end: pf.data.as_ref().and_then(|d| d.end),
             monte_carlo,
             equity_usd: a.equity,
+            lambda: a.lambda,
         },
     )
     .with_context(|| a.portfolio.display().to_string())?;

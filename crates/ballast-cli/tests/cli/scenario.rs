@@ -16,7 +16,13 @@ fn book_var_by_full_revaluation_adds_up() {
             )
         })
         .collect();
-    for m in ["historical", "monte-carlo", "delta", "delta-gamma-vega"] {
+    for m in [
+        "historical",
+        "filtered-historical",
+        "monte-carlo",
+        "delta",
+        "delta-gamma-vega",
+    ] {
         for h in [1, 10] {
             assert!(methods.contains(&(m.to_string(), h)), "{m} {h}: {methods:?}");
         }

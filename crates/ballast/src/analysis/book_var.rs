@@ -6,8 +6,8 @@ use crate::book::{book_greeks, Book};
 use crate::data::PricePanel;
 use crate::risk::{historical_cvar, historical_var, normal_quantile, RiskError};
 use crate::scenario::{
-    historical_scenarios, monte_carlo_scenarios, tail_risk, taylor_pnl, HistoricalSpec, McSpec,
-    PositionWarning, Revaluer, ScenarioSet, StandardError, TailMeasure, VolHistory,
+    filtered_historical_scenarios, historical_scenarios, monte_carlo_scenarios, tail_risk, taylor_pnl,
+    HistoricalSpec, McSpec, PositionWarning, Revaluer, ScenarioSet, StandardError, TailMeasure, VolHistory,
 };
 use crate::Result;
 use jiff::civil::Date;
@@ -32,6 +32,9 @@ pub struct BookVarRequest<'a> {
     pub monte_carlo: Option<McSpec>,
     /// Equity the losses are shown against (default: the book's value).
     pub equity_usd: Option<f64>,
+    /// EWMA decay of the filtered historical simulation (run with the Monte Carlo's scenario
+    /// count and seed; RiskMetrics 0.94).
+    pub lambda: f64,
 }
 
 /// VaR and ES at one confidence.
@@ -73,8 +76,8 @@ pub struct Component {
 /// One method at one horizon.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BookVar {
-    /// `historical`, `monte-carlo` (full revaluation), `delta`, `delta-gamma-vega` (Taylor on
-    /// the historical scenarios), `delta-normal` (parametric).
+    /// `historical`, `filtered-historical`, `monte-carlo` (full revaluation), `delta`,
+    /// `delta-gamma-vega` (Taylor on the historical scenarios), `delta-normal` (parametric).
     pub method: &'static str,
     /// Days.
     pub horizon_days: usize,
@@ -219,13 +222,22 @@ pub fn book_var(book: &Book, req: &BookVarRequest) -> Result<BookVarReport> {
             });
         }
         if let Some(mc) = req.monte_carlo {
-            let sims = monte_carlo_scenarios(
-                &daily.set,
-                &McSpec {
-                    horizon_days: h,
-                    ..mc
-                },
-            )?;
+            let spec = McSpec {
+                horizon_days: h,
+                ..mc
+            };
+            let fhs = filtered_historical_scenarios(&daily.set, &spec, req.lambda)?;
+            let batches = (fhs.len() >= 40).then_some(20);
+            results.push(full(
+                "filtered-historical",
+                &fhs,
+                h,
+                batches,
+                None,
+                &mut warnings,
+                &mut one_day,
+            )?);
+            let sims = monte_carlo_scenarios(&daily.set, &spec)?;
             let batches = (sims.set.len() >= 40).then_some(20);
             results.push(full(
                 "monte-carlo",

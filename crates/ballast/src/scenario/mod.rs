@@ -19,7 +19,9 @@ pub use engine::{
 };
 pub use historical::{historical_scenarios, HistoricalScenarios, HistoricalSpec, VolHistory};
 pub use measure::{tail_risk, Components, StandardError, TailMeasure, TailRisk};
-pub use monte_carlo::{monte_carlo_scenarios, McDistribution, McSpec, MonteCarloScenarios};
+pub use monte_carlo::{
+    filtered_historical_scenarios, monte_carlo_scenarios, McDistribution, McSpec, MonteCarloScenarios,
+};
 pub use stress::{
     stress_scenarios, Crisis, StressScenario, StressSet, UserScenario, CRISES, GRID_VOLS, STABLECOINS,
 };

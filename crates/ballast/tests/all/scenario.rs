@@ -354,3 +354,65 @@ fn crises_replay_the_datas_moves() {
         .to_string();
     assert!(e.contains("wipe-out") && e.contains("−1"), "{e}");
 }
+
+/// Filtered historical simulation: every 1-day draw is a day of the history, standardised by
+/// its EWMA volatility and rescaled by the forecast for the next day (all coins from the same
+/// day); seeded.
+#[test]
+fn filtered_historical_draws_are_rescaled_history() {
+    use ballast::scenario::filtered_historical_scenarios;
+    let prices = crate::common::daily_prices();
+    let hist = historical_scenarios(
+        &prices,
+        None,
+        &coins(),
+        &HistoricalSpec {
+            window: 400,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let spec = McSpec {
+        scenarios: 2_000,
+        horizon_days: 1,
+        distribution: McDistribution::Gaussian,
+        seed: 5,
+    };
+    let fhs = filtered_historical_scenarios(&hist.set, &spec, 0.94).unwrap();
+    assert_eq!(
+        fhs,
+        filtered_historical_scenarios(&hist.set, &spec, 0.94).unwrap()
+    );
+    // the EWMA of each coin, started from arch's backcast (0.94-weighted first 75 squares)
+    let t = hist.set.len();
+    let mut ratios = Vec::new();
+    for c in 0..2 {
+        let r: Vec<f64> = (0..t).map(|s| hist.set.spot[2 * s + c]).collect();
+        let (mut num, mut den, mut w) = (0.0, 0.0, 1.0);
+        for x in &r[..75] {
+            num += w * x * x;
+            den += w;
+            w *= 0.94;
+        }
+        let mut v = num / den;
+        let mut z = Vec::new();
+        for x in &r {
+            z.push(x / v.sqrt());
+            v = 0.94 * v + 0.06 * x * x;
+        }
+        ratios.push((z, v.sqrt()));
+    }
+    for s in 0..fhs.len() {
+        let (b, e) = (fhs.spot[2 * s], fhs.spot[2 * s + 1]);
+        let day = ratios[0]
+            .0
+            .iter()
+            .position(|z| (z * ratios[0].1 - b).abs() <= 1e-15 * (1.0 + b.abs()))
+            .expect("a BTC draw that is a rescaled day of the history");
+        assert!(
+            (ratios[1].0[day] * ratios[1].1 - e).abs() <= 1e-12,
+            "ETH from the same day"
+        );
+    }
+    assert!(filtered_historical_scenarios(&hist.set, &spec, 1.0).is_err());
+}
