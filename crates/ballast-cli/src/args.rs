@@ -363,8 +363,12 @@ pub struct CovArgs {
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Portfolio file (TOML), e.g. examples/portfolio.toml.
+    /// Portfolio file (TOML), e.g. examples/portfolio.toml (holdings and a target) or
+    /// examples/derivatives.toml (a book with derivatives).
     pub portfolio: PathBuf,
+    /// Directory for the charts of a derivatives book (the stress grid heat map).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

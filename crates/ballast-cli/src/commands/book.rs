@@ -140,7 +140,7 @@ fn factor_table(b: &BookFactorRisk) -> String {
 }
 
 /// One row per position: size, value and Greeks.
-fn positions_table(g: &BookGreeks) -> String {
+pub(crate) fn positions_table(g: &BookGreeks) -> String {
     let mut t = Table::new([
         "position",
         "venue",
@@ -176,7 +176,7 @@ fn positions_table(g: &BookGreeks) -> String {
 }
 
 /// Totals by a grouping; coin-denominated Greeks that do not add across coins show "—".
-fn totals_table(title: &str, rows: Vec<(String, &GreeksTotals)>) -> String {
+pub(crate) fn totals_table(title: &str, rows: Vec<(String, &GreeksTotals)>) -> String {
     let coins = |x: f64| {
         if x.is_finite() {
             format!("{x:.4}")

@@ -5,7 +5,8 @@ use crate::args::{Format, McKind, VarArgs};
 use crate::table::{pct, usd0 as usd, Table};
 use anyhow::{Context, Result};
 use ballast::analysis::{BookVarReport, BookVarRequest};
-use ballast::scenario::{McDistribution, McSpec};
+use ballast::scenario::McDistribution;
+use ballast::scenario::McSpec;
 
 pub fn run(a: &VarArgs) -> Result<String> {
     let pf = ballast::io::read_portfolio(&a.portfolio)?;
@@ -47,7 +48,7 @@ pub fn run(a: &VarArgs) -> Result<String> {
     }
 }
 
-fn table(r: &BookVarReport, name: &str) -> String {
+pub(crate) fn table(r: &BookVarReport, name: &str) -> String {
     let mut out = format!(
         "VaR and expected shortfall of {name} — every position revalued (Black-76 on the moved forward and vol)\nHistory: 1-day moves {} → {}; vols: {}{}\n\n",
         r.history.0,
@@ -132,4 +133,62 @@ fn table(r: &BookVarReport, name: &str) -> String {
         out += &format!("warning: {}: {}\n", w.position, w.message);
     }
     out
+}
+
+/// `ballast report` of a portfolio file with derivative positions: Greeks, VaR/ES by full
+/// revaluation (historical, filtered historical and Monte Carlo at the file's confidences) and
+/// the stress tests; with `--out`, the stress grid heat map.
+pub fn report(a: &crate::args::ReportArgs, pf: &ballast::portfolio::PortfolioFile) -> Result<String> {
+    let book = ballast::io::load_book(pf)?;
+    let prices = ballast::io::read_prices(pf.prices_path()?)?;
+    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
+        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
+        None => None,
+    };
+    let req = BookVarRequest {
+        prices: &prices,
+        vol_history: vol.as_ref(),
+        confidences: &pf.risk.confidence,
+        window: pf.data.as_ref().map_or(730, |d| d.window),
+        end: pf.data.as_ref().and_then(|d| d.end),
+        monte_carlo: Some(McSpec::default()),
+        equity_usd: None,
+        lambda: 0.94,
+    };
+    let r = ballast::analysis::book_report(&book, &req, &pf.stress)
+        .with_context(|| a.portfolio.display().to_string())?;
+    let mut written = None;
+    if let Some(dir) = &a.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+        let path = dir.join("stress_grid.svg");
+        std::fs::write(&path, crate::var_chart::stress_grid(&r.stress)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written = Some(path.display().to_string());
+    }
+    if a.format == Format::Json {
+        return json(&r);
+    }
+    let name = pf.name.as_deref().unwrap_or("book");
+    let g = &r.greeks;
+    let mut out = format!(
+        "Ballast risk report — {name}   as of {}\nSpot: {}\n\n",
+        g.as_of.map(|t| t.to_string()).unwrap_or_default(),
+        g.spot
+            .iter()
+            .map(|(c, s)| format!("{c} {s:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out += &super::book::positions_table(g);
+    out += "\n";
+    out += &super::book::totals_table(
+        "Per underlying",
+        g.by_underlying.iter().map(|(c, t)| (c.clone(), t)).collect(),
+    );
+    out += "\n";
+    out += &table(&r.var, name);
+    out += "\n";
+    out += &super::stress::table(&r.stress, name, written);
+    Ok(out)
 }

@@ -10,6 +10,19 @@ use ballast::rebalance::Band;
 
 pub fn run(a: &ReportArgs) -> Result<String> {
     let pf = read_portfolio(&a.portfolio)?;
+    if !pf.positions.is_empty() {
+        if pf.market.is_none() {
+            anyhow::bail!(
+                "{}: the file has {} derivative [[position]] entries: the report of a derivatives book needs a [market] section (chains = [\"...options.csv\"], futures, vol_history) to value them",
+                a.portfolio.display(),
+                pf.positions.len()
+            );
+        }
+        return super::book_var::report(a, &pf);
+    }
+    if a.out.is_some() {
+        anyhow::bail!("--out writes the charts of a derivatives book; this file has only holdings");
+    }
     let panel = read_portfolio_prices(&pf)?;
     let r = analyze(&pf, &panel)?;
     match a.format {

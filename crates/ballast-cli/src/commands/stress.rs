@@ -29,7 +29,7 @@ pub fn run(a: &StressArgs) -> Result<String> {
     }
 }
 
-fn table(r: &StressReport, name: &str, written: Option<String>) -> String {
+pub(crate) fn table(r: &StressReport, name: &str, written: Option<String>) -> String {
     let mut out = format!(
         "Stress tests of {name} — every position revalued{}\n\n",
         r.equity_usd

@@ -115,14 +115,14 @@ fn one_covariance_estimate_per_report_with_momentum() {
 }
 
 #[test]
-fn a_report_refuses_derivatives_it_would_leave_out() {
+fn a_report_of_derivatives_needs_their_market() {
     let dir = scratch();
     let text = example_portfolio();
     let text = text + "\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -500.0\n";
     let p = write(&dir, "p.toml", &text);
     let e = run_err(&["report", &p]);
     assert!(
-        e.contains("p.toml") && e.contains("[[position]]") && e.contains("greeks"),
+        e.contains("p.toml") && e.contains("[[position]]") && e.contains("[market]"),
         "{e}"
     );
 }

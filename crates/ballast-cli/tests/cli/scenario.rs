@@ -226,3 +226,37 @@ fn tail_hedge_caps_every_scenario_and_revalues_like_stress() {
     let e = run_err(&["hedge", &path, "--tail", "-1"]);
     assert!(e.contains("≥ 0"), "{e}");
 }
+
+#[test]
+fn report_of_a_derivatives_book() {
+    let file = root().join("examples/derivatives.toml").display().to_string();
+    let dir = scratch();
+    let out = dir.join("charts").display().to_string();
+    let o = run(&["report", &file, "--out", &out]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    for part in [
+        "BTC-26JUN26-80000-C",
+        "Per underlying",
+        "filtered-historical",
+        "monte-carlo",
+        "Worst scenario",
+        "Spot × implied-vol grid",
+    ] {
+        assert!(text.contains(part), "{part} missing:\n{text}");
+    }
+    assert!(std::fs::read_to_string(dir.join("charts/stress_grid.svg"))
+        .unwrap()
+        .contains("<svg"));
+    let v = run_json(&["report", &file, "--format", "json"]);
+    assert!(v["greeks"]["positions"].as_array().unwrap().len() >= 8);
+    assert!(!v["var"]["results"].as_array().unwrap().is_empty());
+    assert!(v["stress"]["worst"].is_string());
+    // --out is for derivatives books
+    let e = run_err(&[
+        "report",
+        &root().join("examples/portfolio.toml").display().to_string(),
+        "--out",
+        &out,
+    ]);
+    assert!(e.contains("derivatives"), "{e}");
+}

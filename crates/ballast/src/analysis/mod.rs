@@ -13,6 +13,7 @@ use crate::estimate::{
     Covariance, CovarianceSpec, EstimateError, ExpectedReturns, FactorModel, Garch11, GarchDist, GarchFit,
 };
 
+mod book_report;
 mod book_var;
 mod factors;
 mod stress;
@@ -21,6 +22,7 @@ mod var_backtest;
 use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
+pub use book_report::{book_report, BookReport};
 pub use book_var::{book_var, BookVar, BookVarReport, BookVarRequest, Component, VarLine};
 use factors::cut_with_factors;
 pub use factors::{

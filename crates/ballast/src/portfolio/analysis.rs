@@ -65,7 +65,7 @@ pub fn analyze(pf: &PortfolioFile, panel: &PricePanel) -> Result<PortfolioReport
     if !pf.positions.is_empty() {
         return Err(pf
             .invalid(format!(
-                "the file has {} derivative [[position]] {}: the report values spot holdings and cash only and would leave {} out; run `greeks` or `hedge` on it for the derivatives, and give the report a file of [[holding]]s",
+                "the file has {} derivative [[position]] {}: this allocation report values spot holdings and cash only and would leave {} out; report the whole book with `analysis::book_report` (what `ballast report` does for such a file)",
                 pf.positions.len(),
                 if pf.positions.len() == 1 { "entry" } else { "entries" },
                 if pf.positions.len() == 1 { "it" } else { "them" }
