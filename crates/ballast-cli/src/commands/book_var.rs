@@ -104,18 +104,28 @@ pub(crate) fn table(r: &BookVarReport, name: &str) -> String {
         .next()
     {
         out += &format!(
-            "\nComponent VaR and ES ({} {}-day at {}; they sum to the totals)\n",
+            "\nComponent VaR and ES ({} {}-day at {}; they sum to the totals), and incremental: the book's less the book's without the position\n",
             b.method,
             b.horizon_days,
             pct(l.confidence)
         );
-        let mut c = Table::new(["position", "component VaR USD", "component ES USD", "share of ES"]);
+        let mut c = Table::new([
+            "position",
+            "component VaR USD",
+            "component ES USD",
+            "share of ES",
+            "incremental VaR USD",
+            "incremental ES USD",
+        ]);
+        let opt = |x: Option<f64>| x.map_or("–".into(), usd);
         for x in l.by_position.iter().flatten() {
             c.row([
                 x.name.clone(),
                 usd(x.var_usd),
                 usd(x.es_usd),
                 pct(x.es_usd / l.es_usd),
+                opt(x.incremental_var_usd),
+                opt(x.incremental_es_usd),
             ]);
         }
         for x in l.by_underlying.values() {
@@ -124,6 +134,8 @@ pub(crate) fn table(r: &BookVarReport, name: &str) -> String {
                 usd(x.var_usd),
                 usd(x.es_usd),
                 pct(x.es_usd / l.es_usd),
+                String::new(),
+                String::new(),
             ]);
         }
         out += &c.render();

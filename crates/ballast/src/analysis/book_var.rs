@@ -62,7 +62,8 @@ pub struct VarLine {
     pub by_underlying: BTreeMap<String, Component>,
 }
 
-/// A position's or an underlying's share of VaR and ES (Euler: the shares sum to the totals).
+/// A position's or an underlying's share of VaR and ES (Euler: the shares sum to the totals),
+/// and a position's incremental VaR and ES (the book's less the book's without it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Component {
     /// The position's instrument name, or the coin.
@@ -71,6 +72,12 @@ pub struct Component {
     pub var_usd: f64,
     /// Component ES, USD.
     pub es_usd: f64,
+    /// Incremental VaR, USD (positions; `None` for large Monte Carlo books).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental_var_usd: Option<f64>,
+    /// Incremental ES, USD.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental_es_usd: Option<f64>,
 }
 
 /// One method at one horizon.
@@ -294,10 +301,13 @@ fn line(
                 .iter()
                 .zip(&m.var_contributions)
                 .zip(&m.es_contributions)
-                .map(|((p, v), e)| Component {
+                .enumerate()
+                .map(|(k, ((p, v), e))| Component {
                     name: p.clone(),
                     var_usd: *v,
                     es_usd: *e,
+                    incremental_var_usd: m.incremental.as_ref().map(|i| i[k].var),
+                    incremental_es_usd: m.incremental.as_ref().map(|i| i[k].es),
                 })
                 .collect(),
         ),
@@ -311,6 +321,8 @@ fn line(
                         name: k.clone(),
                         var_usd: c.var,
                         es_usd: c.es,
+                        incremental_var_usd: None,
+                        incremental_es_usd: None,
                     },
                 )
             })

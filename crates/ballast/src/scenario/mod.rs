@@ -18,7 +18,7 @@ pub use engine::{
     PnlMatrix, PositionWarning, Revaluer, ScenarioSet, MAX_MATRIX_ENTRIES, MAX_SCENARIOS, VOL_FLOOR,
 };
 pub use historical::{historical_scenarios, HistoricalScenarios, HistoricalSpec, VolHistory};
-pub use measure::{tail_risk, Components, StandardError, TailMeasure, TailRisk};
+pub use measure::{tail_risk, Components, StandardError, TailMeasure, TailRisk, INCREMENTAL_ENTRIES};
 pub use monte_carlo::{
     filtered_historical_scenarios, monte_carlo_scenarios, McDistribution, McSpec, MonteCarloScenarios,
 };

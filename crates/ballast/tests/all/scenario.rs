@@ -113,6 +113,23 @@ fn euler_contributions_add_up_and_es_is_beyond_var() {
         assert_eq!(v, m.var);
         let es = ballast::risk::historical_cvar(&t.pnl, m.confidence).unwrap();
         assert!((es - m.es).abs() <= 1e-9 * es.abs(), "{es} vs {}", m.es);
+        // incremental: VaR/ES of the book less those of the book without the position
+        let inc = m.incremental.as_ref().unwrap();
+        let np = matrix.positions.len();
+        for (p, i) in inc.iter().enumerate() {
+            let without: Vec<f64> = (0..matrix.scenarios)
+                .map(|s| t.pnl[s] - matrix.pnl[s * np + p])
+                .collect();
+            let v = ballast::risk::historical_var(&without, m.confidence).unwrap();
+            let e = ballast::risk::historical_cvar(&without, m.confidence).unwrap();
+            assert!(
+                (m.var - v - i.var).abs() <= 1e-6,
+                "{p}: {} vs {}",
+                m.var - v,
+                i.var
+            );
+            assert!((m.es - e - i.es).abs() <= 1e-6, "{p}: {} vs {}", m.es - e, i.es);
+        }
     }
 }
 
