@@ -10,12 +10,7 @@ use ballast::scenario::McSpec;
 
 pub fn run(a: &VarArgs) -> Result<String> {
     let pf = ballast::io::read_portfolio(&a.portfolio)?;
-    let book = ballast::io::load_book(&pf)?;
-    let prices = ballast::io::read_prices(pf.prices_path()?)?;
-    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
-        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
-        None => None,
-    };
+    let (book, prices, vol) = super::stress::load_book_data(&pf)?;
     let monte_carlo = (a.scenarios > 0).then_some(McSpec {
         scenarios: a.scenarios,
         horizon_days: 1,
@@ -151,12 +146,7 @@ pub(crate) fn table(r: &BookVarReport, name: &str) -> String {
 /// revaluation (historical, filtered historical and Monte Carlo at the file's confidences) and
 /// the stress tests; with `--out`, the stress grid heat map.
 pub fn report(a: &crate::args::ReportArgs, pf: &ballast::portfolio::PortfolioFile) -> Result<String> {
-    let book = ballast::io::load_book(pf)?;
-    let prices = ballast::io::read_prices(pf.prices_path()?)?;
-    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
-        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
-        None => None,
-    };
+    let (book, prices, vol) = super::stress::load_book_data(pf)?;
     let req = BookVarRequest {
         prices: &prices,
         vol_history: vol.as_ref(),

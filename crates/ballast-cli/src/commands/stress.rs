@@ -6,14 +6,26 @@ use crate::table::{pct, usd0 as usd, Table};
 use anyhow::{Context, Result};
 use ballast::analysis::StressReport;
 
-pub fn run(a: &StressArgs) -> Result<String> {
-    let pf = ballast::io::read_portfolio(&a.portfolio)?;
-    let book = ballast::io::load_book(&pf)?;
+/// A portfolio file's book, its `[data] prices` and its `[market] vol_history`.
+pub(crate) fn load_book_data(
+    pf: &ballast::portfolio::PortfolioFile,
+) -> Result<(
+    ballast::book::Book,
+    ballast::data::PricePanel,
+    Option<ballast::data::PricePanel>,
+)> {
+    let book = ballast::io::load_book(pf)?;
     let prices = ballast::io::read_prices(pf.prices_path()?)?;
     let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
         Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
         None => None,
     };
+    Ok((book, prices, vol))
+}
+
+pub fn run(a: &StressArgs) -> Result<String> {
+    let pf = ballast::io::read_portfolio(&a.portfolio)?;
+    let (book, prices, vol) = load_book_data(&pf)?;
     let r = ballast::analysis::stress(&book, &prices, vol.as_ref(), &pf.stress, a.equity)
         .with_context(|| a.portfolio.display().to_string())?;
     let mut written = None;
@@ -100,12 +112,7 @@ pub(crate) fn table(r: &StressReport, name: &str, written: Option<String>) -> St
 /// `ballast hedge PORTFOLIO --tail LOSS`
 pub fn tail_hedge(a: &crate::args::HedgeArgs, loss: f64) -> Result<String> {
     let pf = ballast::io::read_portfolio(&a.portfolio)?;
-    let book = ballast::io::load_book(&pf)?;
-    let prices = ballast::io::read_prices(pf.prices_path()?)?;
-    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
-        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
-        None => None,
-    };
+    let (book, prices, vol) = load_book_data(&pf)?;
     let spec = ballast::hedge::TailHedgeSpec {
         max_loss_usd: loss,
         spreads: !a.no_spreads,

@@ -37,6 +37,20 @@ pub fn example_portfolio() -> String {
         )
 }
 
+/// An example file (`examples/NAME`) with its `../../shared/data` paths made absolute, to be
+/// edited and written to a scratch folder.
+pub fn example_with_data(name: &str) -> String {
+    let dir = std::path::Path::new(&data("crypto_daily_close.csv"))
+        .parent()
+        .unwrap()
+        .display()
+        .to_string()
+        .replace('\\', "/");
+    std::fs::read_to_string(root().join("examples").join(name))
+        .unwrap()
+        .replace("../../shared/data", &dir)
+}
+
 /// The daily close panel.
 pub fn prices() -> String {
     data("crypto_daily_close.csv")

@@ -45,15 +45,7 @@ fn book_var_by_full_revaluation_adds_up() {
         }
     }
     // a spot-only book is linear: full revaluation and delta give the same historical VaR
-    let text = std::fs::read_to_string(&file).unwrap();
-    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
-        .parent()
-        .unwrap()
-        .display()
-        .to_string()
-        .replace('\\', "/");
-    let spot_only: String = text
-        .replace("../../shared/data", &data_dir)
+    let spot_only: String = example_with_data("derivatives.toml")
         .split("[[position]]")
         .next()
         .unwrap()
@@ -86,15 +78,7 @@ fn book_var_by_full_revaluation_adds_up() {
 
 #[test]
 fn stress_runs_the_library_and_the_files_scenarios() {
-    let file = root().join("examples/derivatives.toml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
-        .parent()
-        .unwrap()
-        .display()
-        .to_string()
-        .replace('\\', "/");
-    let mine = text.replace("../../shared/data", &data_dir)
+    let mine = example_with_data("derivatives.toml")
         + "\n[[stress]]\nname = \"ETH alone −40 %\"\nspot = { ETH = -0.4 }\nvol = { ETH = 0.6 }\n";
     let dir = scratch();
     let path = write(&dir, "book.toml", &mine);
@@ -143,16 +127,7 @@ fn stress_runs_the_library_and_the_files_scenarios() {
 
 #[test]
 fn tail_hedge_caps_every_scenario_and_revalues_like_stress() {
-    let file = root().join("examples/derivatives.toml");
-    let data_dir = std::path::Path::new(&data("crypto_daily_close.csv"))
-        .parent()
-        .unwrap()
-        .display()
-        .to_string()
-        .replace('\\', "/");
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("../../shared/data", &data_dir);
+    let text = example_with_data("derivatives.toml");
     let dir = scratch();
     let path = write(&dir, "book.toml", &text);
     let limit = 5000.0;

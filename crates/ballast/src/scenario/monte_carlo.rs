@@ -63,6 +63,19 @@ pub struct MonteCarloScenarios {
 /// Scenarios per generator stream (each stream a jump of the seeded generator).
 const CHUNK: usize = 4096;
 
+/// One generator per chunk of [`CHUNK`] scenarios: the seeded generator, jumped 2¹²⁸ steps
+/// per chunk, so the draws do not depend on the number of threads.
+fn streams(seed: u64, scenarios: usize) -> Vec<Xoshiro256PlusPlus> {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    (0..scenarios.div_ceil(CHUNK))
+        .map(|_| {
+            let r = rng.clone();
+            rng.jump();
+            r
+        })
+        .collect()
+}
+
 /// Monte Carlo scenarios of `history`'s coins: the covariance (ddof 1, zero mean) of its daily
 /// spot and vol moves (a 1-day [`super::historical_scenarios`] set), and `spec.scenarios`
 /// paths of `spec.horizon_days` draws, compounded: move = Π(1 + daily) − 1, each daily move
@@ -154,14 +167,7 @@ pub fn monte_carlo_scenarios(
     };
     let h = spec.horizon_days;
     let ns = spec.scenarios;
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
-    let streams: Vec<Xoshiro256PlusPlus> = (0..ns.div_ceil(CHUNK))
-        .map(|_| {
-            let r = rng.clone();
-            rng.jump();
-            r
-        })
-        .collect();
+    let streams = streams(spec.seed, ns);
     let mut spot = vec![0.0; ns * n];
     let mut vol = vec![0.0; ns * n];
     spot.par_chunks_mut(CHUNK * n)
@@ -269,14 +275,7 @@ pub fn filtered_historical_scenarios(
         next[j] = v;
     }
     let (ns, h) = (spec.scenarios, spec.horizon_days);
-    let mut rng = Xoshiro256PlusPlus::seed_from_u64(spec.seed);
-    let streams: Vec<Xoshiro256PlusPlus> = (0..ns.div_ceil(CHUNK))
-        .map(|_| {
-            let r = rng.clone();
-            rng.jump();
-            r
-        })
-        .collect();
+    let streams = streams(spec.seed, ns);
     let mut spot = vec![0.0; ns * n];
     let mut vol = vec![0.0; ns * n];
     spot.par_chunks_mut(CHUNK * n)
