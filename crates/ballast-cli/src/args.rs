@@ -100,12 +100,13 @@ pub struct VarArgs {
     /// Portfolio file with [[holding]]s / [[position]]s, [market] (chains, futures, and
     /// vol_history when the book holds options) and [data] prices.
     pub portfolio: PathBuf,
-    /// Confidence levels.
-    #[arg(long, value_delimiter = ',', default_values_t = vec![0.95, 0.99, 0.995], allow_negative_numbers = true)]
-    pub confidence: Vec<f64>,
-    /// Historical moves per horizon (the last N days; 10-day moves overlap).
-    #[arg(long, default_value_t = 730, value_name = "N", allow_negative_numbers = true)]
-    pub window: usize,
+    /// Confidence levels [default: the file's [risk] confidence, 0.95,0.99].
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    pub confidence: Option<Vec<f64>>,
+    /// Historical moves per horizon (the last N days; 10-day moves overlap) [default: the
+    /// file's [data] window, 730].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub window: Option<usize>,
     /// Monte Carlo and filtered historical scenarios per horizon (0: historical only).
     #[arg(
         long,
@@ -217,7 +218,7 @@ pub struct HedgeArgs {
     /// Tail hedge: the least-premium out-of-the-money puts and put spreads (at the ask, fees
     /// included) keeping the book's loss within this many USD in every crisis of the stress
     /// library, every down-move of its grid and the file's [[stress]] scenarios.
-    #[arg(long, value_name = "USD", allow_negative_numbers = true, conflicts_with_all = ["beta", "min_variance"])]
+    #[arg(long, value_name = "USD", allow_negative_numbers = true, conflicts_with_all = ["beta", "min_variance", "using", "band"])]
     pub tail: Option<f64>,
     /// With --tail: buy puts only (no put spreads).
     #[arg(long, requires = "tail")]

@@ -28,8 +28,10 @@ pub fn run(a: &VarArgs) -> Result<String> {
         &BookVarRequest {
             prices: &prices,
             vol_history: vol.as_ref(),
-            confidences: &a.confidence,
-            window: a.window,
+            confidences: a.confidence.as_deref().unwrap_or(&pf.risk.confidence),
+            window: a
+                .window
+                .unwrap_or_else(|| pf.data.as_ref().map_or(730, |d| d.window)),
             end: pf.data.as_ref().and_then(|d| d.end),
             monte_carlo,
             equity_usd: a.equity,

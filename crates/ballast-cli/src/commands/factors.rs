@@ -125,8 +125,7 @@ fn rolling(
             summary("book".into(), f, v, &mut t);
         }
     }
-    out += "
-";
+    out += "\n";
     Ok(out + &t.render())
 }
 

@@ -417,6 +417,11 @@ fn deribit_tables(m: &ballast::margin::deribit::BookMargin) -> String {
         "σ (daily)",
     ]);
     let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
+        Some(p) if p.index_move == 0.0 => [
+            "now: equity is below maintenance".into(),
+            format!("{:.2}", p.index_price),
+            String::new(),
+        ],
         Some(p) => [
             pct(p.index_move),
             format!("{:.2}", p.index_price),
@@ -529,6 +534,10 @@ fn binance_table(b: &ballast::margin::tiered::TieredAccount) -> String {
     out += &t.render();
     let mut l = Table::new(["coin", "fall", "price", "rise", "price"]);
     let cell = |p: &Option<ballast::margin::deribit::LiquidationPoint>| match p {
+        Some(p) if p.index_move == 0.0 => [
+            "now: margin balance is below maintenance".into(),
+            format!("{:.2}", p.index_price),
+        ],
         Some(p) => [pct(p.index_move), format!("{:.2}", p.index_price)],
         None => ["none".into(), String::new()],
     };

@@ -6,7 +6,8 @@ use crate::table::{pct, usd0 as usd, Table};
 use anyhow::{Context, Result};
 use ballast::analysis::StressReport;
 
-/// A portfolio file's book, its `[data] prices` and its `[market] vol_history`.
+/// A portfolio file's book, its `[data] prices` (with `stablecoins` added) and its `[market]
+/// vol_history`.
 pub(crate) fn load_book_data(
     pf: &ballast::portfolio::PortfolioFile,
 ) -> Result<(
@@ -15,7 +16,13 @@ pub(crate) fn load_book_data(
     Option<ballast::data::PricePanel>,
 )> {
     let book = ballast::io::load_book(pf)?;
-    let prices = ballast::io::read_prices(pf.prices_path()?)?;
+    let mut prices = ballast::io::read_prices(pf.prices_path()?)?;
+    if let Some(path) = pf.data.as_ref().and_then(|d| d.stablecoins.as_ref()) {
+        let stable = ballast::io::read_prices(path).with_context(|| "[data] stablecoins")?;
+        prices = prices
+            .with_assets(&stable)
+            .with_context(|| "[data] stablecoins")?;
+    }
     let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
         Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
         None => None,
@@ -124,29 +131,31 @@ pub fn tail_hedge(a: &crate::args::HedgeArgs, loss: f64) -> Result<String> {
         return json(&h);
     }
     let mut out = format!(
-        "Tail hedge — {}: loss at most {} USD in every crisis, grid down-move and [[stress]] scenario
-Net premium {} USD ({} candidate puts; sizes unrounded, in coins)
-
-",
+        "Tail hedge — {}: loss at most {} USD in every crisis, hypothetical shock, grid down-move and [[stress]] scenario\n",
         pf.name.as_deref().unwrap_or("book"),
         usd(h.max_loss_usd),
-        usd(h.premium_usd),
-        h.candidates
     );
-    let mut t = Table::new(["trade", "instrument", "size", "price (coin)", "spread + fee USD"]);
-    for x in &h.trades {
-        t.row([
-            if x.size > 0.0 { "buy" } else { "sell" }.to_string(),
-            x.instrument.clone(),
-            format!("{:.4}", x.size.abs()),
-            format!("{:.4}", x.price),
-            usd(x.cost_usd),
-        ]);
+    if h.trades.is_empty() {
+        out += "The book already keeps every scenario's loss within the limit: no hedge needed.\n";
+    } else {
+        out += &format!(
+            "Net premium {} USD ({} candidate puts; sizes unrounded, in coins)\n\n",
+            usd(h.premium_usd),
+            h.candidates
+        );
+        let mut t = Table::new(["trade", "instrument", "size", "price (coin)", "spread + fee USD"]);
+        for x in &h.trades {
+            t.row([
+                if x.size > 0.0 { "buy" } else { "sell" }.to_string(),
+                x.instrument.clone(),
+                format!("{:.4}", x.size.abs()),
+                format!("{:.4}", x.price),
+                usd(x.cost_usd),
+            ]);
+        }
+        out += &t.render();
     }
-    out += &t.render();
-    out += "
-Loss per scenario (USD; negative: a gain)
-";
+    out += "\nLoss per scenario (USD; negative: a gain)\n";
     let mut s = Table::new(["scenario", "unhedged", "hedged"]);
     for x in &h.scenarios {
         s.row([
@@ -156,19 +165,19 @@ Loss per scenario (USD; negative: a gain)
         ]);
     }
     out += &s.render();
-    out += "
-Greeks added
-";
-    let mut g = Table::new(["coin", "delta (coins)", "gamma", "vega USD/pt", "theta USD/day"]);
-    for (coin, x) in &h.greeks_added {
-        g.row([
-            coin.clone(),
-            format!("{:.4}", x.delta),
-            format!("{:.3e}", x.gamma),
-            format!("{:.2}", x.vega),
-            format!("{:.2}", x.theta),
-        ]);
+    if !h.greeks_added.is_empty() {
+        out += "\nGreeks added\n";
+        let mut g = Table::new(["coin", "delta (coins)", "gamma", "vega USD/pt", "theta USD/day"]);
+        for (coin, x) in &h.greeks_added {
+            g.row([
+                coin.clone(),
+                format!("{:.4}", x.delta),
+                format!("{:.3e}", x.gamma),
+                format!("{:.2}", x.vega),
+                format!("{:.2}", x.theta),
+            ]);
+        }
+        out += &g.render();
     }
-    out += &g.render();
     Ok(out)
 }

@@ -235,3 +235,31 @@ fn report_of_a_derivatives_book() {
     ]);
     assert!(e.contains("derivatives"), "{e}");
 }
+
+/// With `[data] stablecoins`, a USDC holding moves by its real closes in the USDC de-peg.
+#[test]
+fn the_usdc_depeg_moves_usdc_by_its_real_closes() {
+    let text = example_with_data("derivatives.toml");
+    let stable = data("stablecoin_daily.csv").replace('\\', "/");
+    let text =
+        text.replace(
+            "end = \"2026-04-13\"",
+            &format!("end = \"2026-04-13\"\nstablecoins = \"{stable}\""),
+        )
+        .replace(
+            "as_of = \"2026-04-13T10:27:34.877Z\"",
+            "as_of = \"2026-04-13T10:27:34.877Z\"\nspot = { USDC = 1.0 }",
+        ) + "\n[[holding]]\nasset = \"USDC\"\nunits = 100000.0\n";
+    let dir = scratch();
+    let v = run_json(&["stress", &write(&dir, "usdc.toml", &text), "--format", "json"]);
+    let s = v["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "USDC de-peg")
+        .unwrap();
+    // USDC closed at 0.9715 on 2023-03-11 (stablecoin_daily.csv): about −2.9 % from 2023-03-09
+    let m = f(&s["spot_moves"]["USDC"]);
+    assert!((-0.04..-0.02).contains(&m), "USDC moved {m}");
+    assert!((f(&s["by_underlying"]["USDC"]) - 100_000.0 * m).abs() < 1e-6);
+}

@@ -124,14 +124,15 @@ const HORIZONS: [usize; 2] = [1, 10];
 pub fn book_var(book: &Book, req: &BookVarRequest) -> Result<BookVarReport> {
     crate::risk::check_confidences(req.confidences)?;
     let coins = super::stress::book_coins(book)?;
+    super::stress::check_vol(book, req.vol_history)?;
     let with_vol = book
         .positions
         .iter()
         .any(|p| matches!(p.instrument, crate::instrument::Instrument::Option { .. }));
     let equity = match req.equity_usd {
-        Some(e) if !(e.is_finite() && e > 0.0 && e <= 1e15) => {
+        Some(e) if !(e.is_finite() && (1.0..=1e15).contains(&e)) => {
             return Err(RiskError::Invalid(format!(
-                "equity {}: a positive number of USD (at most 1e15)",
+                "equity {}: a number of USD between 1 and 1e15",
                 crate::message::Num(e)
             ))
             .into())
@@ -149,6 +150,23 @@ pub fn book_var(book: &Book, req: &BookVarRequest) -> Result<BookVarReport> {
     let vol = req.vol_history.map(|panel| VolHistory { panel });
     let daily = historical_scenarios(req.prices, vol, &coins, &spec(1))?;
     let mut warnings = Vec::new();
+    // a history that stops well before the valuation (a coin's prices end there)
+    let last = daily.dates[daily.dates.len() - 1];
+    if let Some(now) = book
+        .market
+        .as_of
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+    {
+        let days = last.until(now).map_or(0, |s| s.get_days());
+        if days > 14 {
+            warnings.push(PositionWarning {
+                position: "history".into(),
+                message: format!(
+                    "the moves end on {last}, {days} days before the valuation ({now}): a coin's (or its vol index's) data stops there"
+                ),
+            });
+        }
+    }
     let mut results = Vec::new();
     let mut one_day: BTreeMap<&'static str, Vec<f64>> = BTreeMap::new();
     let full = |method: &'static str,

@@ -25,7 +25,8 @@ pub struct StressResult {
     pub pnl_fraction: Option<f64>,
     /// P&L per underlying, USD.
     pub by_underlying: BTreeMap<String, f64>,
-    /// The five positions that lose most (name, P&L USD), worst first.
+    /// The (up to) five positions that lose most (name, P&L USD; losses over half a cent),
+    /// worst first.
     pub worst_positions: Vec<(String, f64)>,
 }
 
@@ -69,10 +70,11 @@ pub fn stress(
     equity_usd: Option<f64>,
 ) -> Result<StressReport> {
     let coins = book_coins(book)?;
+    check_vol(book, vol)?;
     let equity = match equity_usd {
-        Some(e) if !(e.is_finite() && e > 0.0 && e <= 1e15) => {
+        Some(e) if !(e.is_finite() && (1.0..=1e15).contains(&e)) => {
             return Err(RiskError::Invalid(format!(
-                "equity {}: a positive number of USD (at most 1e15)",
+                "equity {}: a number of USD between 1 and 1e15",
                 crate::message::Num(e)
             ))
             .into())
@@ -103,6 +105,7 @@ pub fn stress(
         }
         let mut worst: Vec<(String, f64)> =
             rev.positions().iter().cloned().zip(row.iter().copied()).collect();
+        worst.retain(|(_, p)| *p < -0.005);
         worst.sort_by(|a, b| a.1.total_cmp(&b.1));
         worst.truncate(5);
         let moves = |v: &[f64]| -> BTreeMap<String, f64> {
@@ -141,7 +144,8 @@ pub fn stress(
 }
 
 /// The least-premium put hedge keeping the loss of `book` within `spec.max_loss_usd` in every
-/// crisis of the library and every down-move of the grid (and the file's scenarios).
+/// crisis and hypothetical shock of the library, every down-move of the grid and the file's
+/// scenarios.
 ///
 /// # Errors
 /// As [`stress`] and [`crate::hedge::tail_hedge`].
@@ -153,6 +157,7 @@ pub fn tail_hedge(
     spec: &crate::hedge::TailHedgeSpec,
 ) -> Result<crate::hedge::TailHedge> {
     let coins = book_coins(book)?;
+    check_vol(book, vol)?;
     let lib = stress_scenarios(prices, vol, &coins, user)?;
     let n = coins.len();
     let keep: Vec<usize> = lib
@@ -160,9 +165,8 @@ pub fn tail_hedge(
         .iter()
         .enumerate()
         .filter(|(s, sc)| match sc.kind {
-            "crisis" | "user" => true,
             "grid" => lib.set.spot[s * n..(s + 1) * n].iter().any(|m| *m < 0.0),
-            _ => false,
+            _ => true,
         })
         .map(|(s, _)| s)
         .collect();
@@ -180,6 +184,22 @@ pub fn tail_hedge(
     };
     let names: Vec<String> = keep.iter().map(|s| lib.scenarios[*s].name.clone()).collect();
     Ok(crate::hedge::tail_hedge(book, &set, &names, spec)?)
+}
+
+/// The vol history checked, and required when the book holds options.
+pub(super) fn check_vol(book: &Book, vol: Option<&PricePanel>) -> Result<()> {
+    let options = book
+        .positions
+        .iter()
+        .any(|p| matches!(p.instrument, crate::instrument::Instrument::Option { .. }));
+    match vol {
+        Some(panel) => Ok(crate::scenario::VolHistory { panel }.check()?),
+        None if options => Err(RiskError::Invalid(
+            "the book holds options: their vol moves need an implied-vol history ([market] vol_history = \"deribit_dvol_daily.csv\")".into(),
+        )
+        .into()),
+        None => Ok(()),
+    }
 }
 
 /// The book's coins, upper case, in position order.

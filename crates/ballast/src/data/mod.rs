@@ -324,6 +324,39 @@ impl PricePanel {
         (!v.is_nan()).then_some(v)
     }
 
+    /// This panel with `other`'s assets added as columns, over the union of the dates (a
+    /// date one panel lacks has no price there: nothing is filled).
+    ///
+    /// # Errors
+    /// [`DataError::Invalid`]: an asset in both panels (named).
+    pub fn with_assets(&self, other: &PricePanel) -> Result<Self, DataError> {
+        if let Some(a) = other.assets.iter().find(|a| self.assets.contains(a)) {
+            return Err(DataError::Invalid(format!(
+                "{a} is in both price files: give each coin's prices once"
+            )));
+        }
+        let mut dates: Vec<Date> = self.dates.iter().chain(&other.dates).copied().collect();
+        dates.sort_unstable();
+        dates.dedup();
+        let (n1, n2) = (self.assets.len(), other.assets.len());
+        let mut values = vec![f64::NAN; dates.len() * (n1 + n2)];
+        for (r, d) in dates.iter().enumerate() {
+            let row = &mut values[r * (n1 + n2)..(r + 1) * (n1 + n2)];
+            if let Ok(k) = self.dates.binary_search(d) {
+                for c in 0..n1 {
+                    row[c] = self.value(k, c);
+                }
+            }
+            if let Ok(k) = other.dates.binary_search(d) {
+                for c in 0..n2 {
+                    row[n1 + c] = other.value(k, c);
+                }
+            }
+        }
+        let assets = self.assets.iter().chain(&other.assets).cloned().collect();
+        Self::new(dates, assets, values)
+    }
+
     /// Price of asset column `col` on row `row`, NaN if missing (for loops that test
     /// `is_finite` anyway).
     ///

@@ -176,6 +176,26 @@ pub fn tail_hedge(
     let engine = |e: crate::scenario::ScenarioError| bad(e.to_string());
     let rev = Revaluer::new(book, set).map_err(engine)?;
     let book_pnl = rev.pnl_matrix(set).map_err(engine)?.totals();
+    let unhedged_worst = book_pnl.iter().map(|p| -p).fold(f64::NEG_INFINITY, f64::max);
+    if unhedged_worst <= spec.max_loss_usd {
+        // the limit already holds: no hedge
+        return Ok(TailHedge {
+            max_loss_usd: spec.max_loss_usd,
+            premium_usd: 0.0,
+            trades: Vec::new(),
+            scenarios: names
+                .iter()
+                .zip(&book_pnl)
+                .map(|(n, p)| ScenarioLoss {
+                    scenario: n.clone(),
+                    unhedged_loss_usd: -p,
+                    hedged_loss_usd: -p,
+                })
+                .collect(),
+            greeks_added: BTreeMap::new(),
+            candidates: 0,
+        });
+    }
     let puts = candidates(book, &set.coins, spec);
     if puts.is_empty() {
         return Err(bad(
@@ -359,7 +379,8 @@ impl Lp<'_> {
                 (b[j], p.ask, p.buy_premium, p.buy_spread),
                 (-s[j], p.bid, -p.sell_premium, p.sell_spread),
             ] {
-                if size == 0.0 {
+                // sizes below 1e-6 coin are the solver's dust
+                if size.abs() < 1e-6 {
                     continue;
                 }
                 premium += size.abs() * prem;

@@ -48,6 +48,9 @@ pub fn read_portfolio(path: impl AsRef<Path>) -> Result<PortfolioFile, IoError> 
     let at = |p: &mut String| *p = resolve(&base, p).display().to_string();
     if let Some(d) = &mut pf.data {
         at(&mut d.prices);
+        if let Some(s) = &mut d.stablecoins {
+            at(s);
+        }
     }
     if let Some(m) = &mut pf.margin {
         if let Some(d) = &mut m.deribit_params {

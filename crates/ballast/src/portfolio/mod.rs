@@ -139,6 +139,9 @@ pub struct DataSection {
     /// Repair a covariance that is not positive definite instead of stopping.
     #[serde(default)]
     pub repair_psd: bool,
+    /// Stablecoin prices (`stablecoin_daily.csv`, any layout the price reader takes), added
+    /// to `prices` for scenario risk and stress tests (the USDC de-peg from its real closes).
+    pub stablecoins: Option<String>,
     /// Coins to add to the universe beyond the holdings (held at 0 units).
     #[serde(default)]
     pub assets: Vec<String>,

@@ -17,6 +17,26 @@ pub struct VolHistory<'a> {
 }
 
 impl VolHistory<'_> {
+    /// Check that every column holds implied-vol index levels in vol points (0.1 … 1,000).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] naming a column with a level outside that range (a price
+    /// file given as the vol history, say).
+    pub fn check(&self) -> Result<(), ScenarioError> {
+        let p = self.panel;
+        for (c, name) in p.assets().iter().enumerate() {
+            let (lo, hi) = (0..p.dates().len())
+                .filter_map(|r| p.price(r, c))
+                .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+            if lo < 0.1 || hi > 1000.0 {
+                return Err(ScenarioError::Invalid(format!(
+                    "vol history column {name} runs from {lo} to {hi}: an implied-vol index in vol points is expected (Deribit's DVOL: 30 to 200), not prices"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The column of `coin`'s index.
     pub fn column(&self, coin: &str) -> Option<usize> {
         let names = self.panel.assets();

@@ -373,9 +373,9 @@ pub fn stress_scenarios(
                         coins.join(", ")
                     ))
                 })?;
-                if !(m.is_finite() && *m > -1.0) {
+                if !(m.is_finite() && *m > -1.0 && *m <= 10.0) {
                     return Err(bad(format!(
-                        "stress scenario '{}': {what} move of {coin} = {} must be a finite fraction above −1 (−0.4 for −40 %)",
+                        "stress scenario '{}': {what} move of {coin} = {} must be a fraction above −1 and at most 10 (−0.4 for −40 %, 2 for +200 %)",
                         u.name,
                         Num(*m)
                     )));
