@@ -50,13 +50,16 @@ pub enum Command {
     #[command(arg_required_else_help = true)]
     Greeks(GreeksArgs),
     /// Least-cost trades that bring the book's chosen Greeks (per underlying) inside bands
-    /// (--neutral), or a perpetual hedge of the book's market risk (--beta, --min-variance).
+    /// (--neutral), a perpetual hedge of the book's market risk (--beta, --min-variance), or
+    /// the cheapest puts and put spreads that cap the loss in every stress scenario (--tail).
     Hedge(HedgeArgs),
     /// Fit a factor model (market beta, explicit factors, PCA): loadings, alphas, R²,
     /// residual variances, factor and factor-model covariances.
     Factors(FactorsArgs),
-    /// Margin as the exchange computes it: replay a saved Deribit portfolio-margin response
-    /// (--replay-deribit), or the liquidation price of an isolated perpetual (--liquidation).
+    /// Margin as the exchange computes it: a book's Deribit portfolio margin, Binance tiered
+    /// cross margin, liquidation moves and venue exposure (PORTFOLIO), a replay of a saved
+    /// Deribit response (--replay-deribit), or an isolated perpetual's liquidation price
+    /// (--liquidation).
     Margin(MarginArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
@@ -590,7 +593,8 @@ pub struct CovarianceArgs {
 #[command(group(clap::ArgGroup::new("what").required(true).args(["portfolio", "replay_deribit", "liquidation"])))]
 pub struct MarginArgs {
     /// Portfolio file with [[position]]s, a [market] section and [margin] (deribit_params,
-    /// equity): margins per account, utilisation, liquidation moves, exposure per venue.
+    /// equity; [margin.binance] brackets, equity for Binance USDⓈ-M perpetuals): margins per
+    /// account, utilisation, liquidation moves, exposure per venue.
     pub portfolio: Option<PathBuf>,
     /// A saved Deribit `private/pme/simulate` response (the JSON-RPC envelope or its result):
     /// recompute it and compare every margin field and risk-vector entry with Deribit's.

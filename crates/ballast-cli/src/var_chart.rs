@@ -39,7 +39,18 @@ pub fn pnl_against_var(r: &VarBacktestReport, b: &DatedBacktest) -> Result<Strin
         let pad = 0.05 * (hi - lo).max(1.0);
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
-            .caption("Daily return against the VaR forecast (%)", ("sans-serif", 20))
+            .caption(
+                format!(
+                    "Daily return against the VaR forecast (%) — {}",
+                    r.assets
+                        .iter()
+                        .zip(&r.weights)
+                        .map(|(a, w)| format!("{a} {:.0} %", 100.0 * w))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                ("sans-serif", 20),
+            )
             .margin(14)
             .x_label_area_size(36)
             .y_label_area_size(60)
@@ -87,9 +98,9 @@ pub fn stress_grid(r: &ballast::analysis::StressReport) -> Result<String> {
         .max(1.0);
     let mut out = String::new();
     {
-        let (cw, ch, left, top) = (120i32, 40i32, 110i32, 70i32);
+        let (cw, ch, left, top) = (120i32, 40i32, 110i32, 84i32);
         let w = (left + cw * cols as i32 + 30) as u32;
-        let h = (top + ch * rows as i32 + 50) as u32;
+        let h = (top + ch * rows as i32 + 16) as u32;
         let root = SVGBackend::with_string(&mut out, (w, h)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| anyhow!("{e}"))?;
         let font = |s: u32| ("sans-serif", s).into_font().color(&BLACK);
@@ -99,10 +110,16 @@ pub fn stress_grid(r: &ballast::analysis::StressReport) -> Result<String> {
             font(17),
         ))
         .map_err(|e| anyhow!("{e}"))?;
+        root.draw(&Text::new(
+            "rows: every coin's spot move; columns: every implied vol's relative move; red: loss, blue: gain",
+            (10, 36),
+            font(12),
+        ))
+        .map_err(|e| anyhow!("{e}"))?;
         for (j, v) in g.vol.iter().enumerate() {
             root.draw(&Text::new(
                 format!("vol {:+.0} %", 100.0 * v),
-                (left + cw * j as i32 + 22, top - 22),
+                (left + cw * j as i32 + 22, top - 20),
                 font(13),
             ))
             .map_err(|e| anyhow!("{e}"))?;

@@ -151,7 +151,7 @@ pub fn load_backtest_str(text: &str, file: &str, base: &Path) -> Result<Backtest
 /// (naming the position), a bad `as_of`.
 pub fn load_book(pf: &PortfolioFile) -> Result<Book> {
     let market = pf.market.as_ref().ok_or_else(|| {
-        pf.invalid("Greeks need a [market] section with chains = [\"...options.csv\"]".into())
+        pf.invalid("the book is valued on a market snapshot: add a [market] section with chains = [\"...options.csv\"] (Deribit chains: the spot index, forwards and option marks)".into())
     })?;
     if market.chains.is_empty() {
         return Err(pf

@@ -237,8 +237,8 @@ impl Revaluer {
             self.warnings.push(PositionWarning {
                 position: p.name.clone(),
                 message: format!(
-                    "expires {} days before the horizon: valued at its intrinsic value at the moved forward",
-                    Num(-left * DAYS_PER_YEAR)
+                    "expires {:.2} days before the horizon: valued at its intrinsic value at the moved forward",
+                    -left * DAYS_PER_YEAR
                 ),
             });
         }
