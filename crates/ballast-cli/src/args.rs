@@ -154,15 +154,19 @@ pub enum McKind {
 pub struct VarBacktestArgs {
     /// Price file or folder (any layout `risk` reads); the portfolio's history is every date
     /// where each held asset has a price.
-    #[arg(long, value_name = "FILE|DIR")]
-    pub prices: PathBuf,
+    #[arg(long, value_name = "FILE|DIR", required_unless_present = "portfolio")]
+    pub prices: Option<PathBuf>,
+    /// A portfolio file instead of --prices and --weights: its [data] prices and its
+    /// holdings' weights at their last prices (cash left out; spot holdings only).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["prices", "weights", "normalize"])]
+    pub portfolio: Option<PathBuf>,
     /// Which price of OHLCV bars to read.
     #[arg(long, value_enum, value_name = "FIELD")]
     pub price_field: Option<PriceField>,
     /// Portfolio weights, e.g. BTC=1 or BTC=0.6,ETH=0.4 (rebalanced every day; must sum to 1
     /// unless --normalize).
-    #[arg(long, value_name = "A=w,...")]
-    pub weights: String,
+    #[arg(long, value_name = "A=w,...", required_unless_present = "portfolio")]
+    pub weights: Option<String>,
     /// Rescale the weights to sum to 1.
     #[arg(long)]
     pub normalize: bool,

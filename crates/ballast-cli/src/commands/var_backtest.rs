@@ -10,20 +10,44 @@ use ballast::io::{read_prices_with, PriceField};
 use ballast::risk::{BacktestSettings, Zone};
 
 pub fn run(a: &VarBacktestArgs) -> Result<String> {
-    let pairs = input::parse_pairs(&a.weights, "--weights")?;
-    let panel = read_prices_with(&a.prices, a.price_field.unwrap_or(PriceField::Close))?;
+    let field = a.price_field.unwrap_or(PriceField::Close);
+    let (pairs, panel, normalize, end) = match (&a.portfolio, &a.prices, &a.weights) {
+        (Some(path), _, _) => {
+            let pf = ballast::io::read_portfolio(path)?;
+            if !pf.positions.is_empty() {
+                anyhow::bail!(
+                    "{}: the file has derivative [[position]]s: var-backtest rolls a spot portfolio (its holdings); backtest a book's VaR with `var` on past snapshots",
+                    path.display()
+                );
+            }
+            let panel = read_prices_with(pf.prices_path()?, field)?;
+            let holdings: Vec<(String, f64)> =
+                pf.holdings.iter().map(|h| (h.asset.clone(), h.units)).collect();
+            let end = a.end.or(pf.data.as_ref().and_then(|d| d.end));
+            let pairs = ballast::analysis::holdings_weights(&holdings, &panel, end)
+                .with_context(|| path.display().to_string())?;
+            (pairs, panel, true, end)
+        }
+        (None, Some(prices), Some(weights)) => (
+            input::parse_pairs(weights, "--weights")?,
+            read_prices_with(prices, field)?,
+            a.normalize,
+            a.end,
+        ),
+        _ => anyhow::bail!("give --prices and --weights, or --portfolio"),
+    };
     let report = ballast::analysis::var_backtest(
         &panel,
         &VarBacktestRequest {
             weights: &pairs,
-            normalize: a.normalize,
+            normalize,
             models: &a.model,
             confidences: &a.confidence,
             settings: BacktestSettings {
                 window: a.window,
                 lambda: a.lambda,
             },
-            end: a.end,
+            end,
         },
     )?;
     let mut written = Vec::new();

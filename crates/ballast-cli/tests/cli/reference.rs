@@ -641,3 +641,26 @@ fn var_backtest_refuses_bad_input_and_writes_charts() {
         assert!(svg.contains("<svg") && svg.contains("exceptions"), "{c}");
     }
 }
+
+#[test]
+fn var_backtest_of_a_portfolio_file_uses_its_holdings() {
+    let file = root().join("examples/portfolio.toml").display().to_string();
+    let v = run_json(&[
+        "var-backtest",
+        "--portfolio",
+        &file,
+        "--model",
+        "gaussian",
+        "--format",
+        "json",
+    ]);
+    let w: f64 = v["weights"].as_array().unwrap().iter().map(f).sum();
+    assert!((w - 1.0).abs() < 1e-12);
+    assert!(v["assets"].as_array().unwrap().iter().any(|a| a == "BTC"));
+    let e = run_err(&[
+        "var-backtest",
+        "--portfolio",
+        &root().join("examples/derivatives.toml").display().to_string(),
+    ]);
+    assert!(e.contains("[[position]]"), "{e}");
+}

@@ -32,7 +32,9 @@ use jiff::civil::Date;
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 pub use stress::{stress, tail_hedge, StressGrid, StressReport, StressResult};
-pub use var_backtest::{var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest};
+pub use var_backtest::{
+    holdings_weights, var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest,
+};
 
 /// Which window of the panel: the assets, N returns ending at `end`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

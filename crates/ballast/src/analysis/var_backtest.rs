@@ -154,3 +154,37 @@ fn portfolio_history(
     }
     Ok((dates, returns))
 }
+
+/// The weights of holdings (asset, units) at each coin's last price on or before `end`:
+/// units × price / the total (cash is not part of it).
+///
+/// # Errors
+/// No holdings, units that are negative or not finite, an asset without prices, a total of 0.
+pub fn holdings_weights(
+    holdings: &[(String, f64)],
+    panel: &PricePanel,
+    end: Option<Date>,
+) -> Result<Vec<(String, f64)>> {
+    let bad = |m: String| -> crate::Error { RiskError::Invalid(m).into() };
+    if holdings.is_empty() {
+        return Err(bad("the file has no [[holding]]s to backtest".into()));
+    }
+    let mut values = Vec::new();
+    for (asset, units) in holdings {
+        if !(units.is_finite() && *units >= 0.0) {
+            return Err(bad(format!("holding {asset}: units {units} must be ≥ 0")));
+        }
+        let c = panel.asset_index(asset)?;
+        let last = (0..panel.dates().len())
+            .rev()
+            .filter(|r| end.is_none_or(|e| panel.dates()[*r] <= e))
+            .find_map(|r| panel.price(r, c))
+            .ok_or_else(|| bad(format!("holding {asset}: no price on or before the end")))?;
+        values.push((asset.clone(), units * last));
+    }
+    let total: f64 = values.iter().map(|v| v.1).sum();
+    if !(total > 0.0) {
+        return Err(bad("the holdings are worth 0".into()));
+    }
+    Ok(values.into_iter().map(|(a, v)| (a, v / total)).collect())
+}
