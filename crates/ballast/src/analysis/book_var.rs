@@ -2,9 +2,9 @@
 //! Monte Carlo scenarios over 1 and 10 days — beside the delta, delta-gamma-vega and
 //! delta-normal approximations.
 
-use crate::book::{book_greeks, Book};
+use crate::book::Book;
 use crate::data::PricePanel;
-use crate::risk::{historical_cvar, historical_var, normal_quantile, RiskError};
+use crate::risk::{historical_cvar, historical_var, normal_quantile};
 use crate::scenario::{
     filtered_historical_scenarios, historical_scenarios, monte_carlo_scenarios, tail_risk, taylor_pnl,
     HistoricalSpec, McSpec, PositionWarning, Revaluer, ScenarioSet, StandardError, TailMeasure, VolHistory,
@@ -129,17 +129,7 @@ pub fn book_var(book: &Book, req: &BookVarRequest) -> Result<BookVarReport> {
         .positions
         .iter()
         .any(|p| matches!(p.instrument, crate::instrument::Instrument::Option { .. }));
-    let equity = match req.equity_usd {
-        Some(e) if !(e.is_finite() && (1.0..=1e15).contains(&e)) => {
-            return Err(RiskError::Invalid(format!(
-                "equity {}: a number of USD between 1 and 1e15",
-                crate::message::Num(e)
-            ))
-            .into())
-        }
-        Some(e) => Some(e),
-        None => Some(book_greeks(&book.positions, &book.market)?.total.value_usd).filter(|v| *v > 0.0),
-    };
+    let equity = super::stress::book_equity(book, req.equity_usd)?;
     let frac = |x: f64| equity.map(|e| x / e);
     let spec = |h: usize| HistoricalSpec {
         window: req.window,

@@ -71,17 +71,7 @@ pub fn stress(
 ) -> Result<StressReport> {
     let coins = book_coins(book)?;
     check_vol(book, vol)?;
-    let equity = match equity_usd {
-        Some(e) if !(e.is_finite() && (1.0..=1e15).contains(&e)) => {
-            return Err(RiskError::Invalid(format!(
-                "equity {}: a number of USD between 1 and 1e15",
-                crate::message::Num(e)
-            ))
-            .into())
-        }
-        Some(e) => Some(e),
-        None => Some(book_greeks(&book.positions, &book.market)?.total.value_usd).filter(|v| *v > 0.0),
-    };
+    let equity = book_equity(book, equity_usd)?;
     let lib = stress_scenarios(prices, vol, &coins, user)?;
     let rev = Revaluer::new(book, &lib.set)?;
     let m = rev.pnl_matrix(&lib.set)?;
@@ -184,6 +174,20 @@ pub fn tail_hedge(
     };
     let names: Vec<String> = keep.iter().map(|s| lib.scenarios[*s].name.clone()).collect();
     Ok(crate::hedge::tail_hedge(book, &set, &names, spec)?)
+}
+
+/// The equity losses are shown against: `given` (checked: 1 … 1e15 USD), else the book's value
+/// when positive.
+pub(super) fn book_equity(book: &Book, given: Option<f64>) -> Result<Option<f64>> {
+    match given {
+        Some(e) if !(e.is_finite() && (1.0..=1e15).contains(&e)) => Err(RiskError::Invalid(format!(
+            "equity {}: a number of USD between 1 and 1e15",
+            crate::message::Num(e)
+        ))
+        .into()),
+        Some(e) => Ok(Some(e)),
+        None => Ok(Some(book_greeks(&book.positions, &book.market)?.total.value_usd).filter(|v| *v > 0.0)),
+    }
 }
 
 /// The vol history checked, and required when the book holds options.
