@@ -134,7 +134,8 @@ pub fn stress(
 }
 
 /// The least-premium put hedge keeping the loss of `book` within `spec.max_loss_usd` in every
-/// crisis and hypothetical shock of the library, every down-move of the grid and the file's
+/// crisis and hypothetical shock of the library that moves prices or vols (not the funding
+/// and basis scenarios: puts do not hedge them), every down-move of the grid and the file's
 /// scenarios.
 ///
 /// # Errors
@@ -154,23 +155,33 @@ pub fn tail_hedge(
         .scenarios
         .iter()
         .enumerate()
-        .filter(|(s, sc)| match sc.kind {
-            "grid" => lib.set.spot[s * n..(s + 1) * n].iter().any(|m| *m < 0.0),
-            _ => true,
+        .filter(|(s, sc)| {
+            let row = |v: &[f64]| v[s * n..(s + 1) * n].to_vec();
+            match sc.kind {
+                "grid" => row(&lib.set.spot).iter().any(|m| *m < 0.0),
+                // puts hedge price and vol moves, not funding or the basis alone
+                _ => row(&lib.set.spot)
+                    .iter()
+                    .chain(&row(&lib.set.vol))
+                    .any(|m| *m != 0.0),
+            }
         })
         .map(|(s, _)| s)
         .collect();
+    let rows = |v: &[f64]| -> Vec<f64> {
+        if v.is_empty() {
+            Vec::new()
+        } else {
+            keep.iter().flat_map(|s| v[s * n..(s + 1) * n].to_vec()).collect()
+        }
+    };
     let set = crate::scenario::ScenarioSet {
         coins: coins.clone(),
-        spot: keep
-            .iter()
-            .flat_map(|s| lib.set.spot[s * n..(s + 1) * n].to_vec())
-            .collect(),
-        vol: keep
-            .iter()
-            .flat_map(|s| lib.set.vol[s * n..(s + 1) * n].to_vec())
-            .collect(),
+        spot: rows(&lib.set.spot),
+        vol: rows(&lib.set.vol),
         horizon_days: 0.0,
+        basis: rows(&lib.set.basis),
+        funding: rows(&lib.set.funding),
     };
     let names: Vec<String> = keep.iter().map(|s| lib.scenarios[*s].name.clone()).collect();
     Ok(crate::hedge::tail_hedge(book, &set, &names, spec)?)

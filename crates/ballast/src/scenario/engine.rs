@@ -29,6 +29,14 @@ pub struct ScenarioSet {
     pub vol: Vec<f64>,
     /// Days between the valuation and the scenario (options decay over them).
     pub horizon_days: f64,
+    /// Fraction of each coin's dated-futures basis that disappears, scenarios × coins (1:
+    /// futures converge to spot; empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub basis: Vec<f64>,
+    /// Perpetual funding paid over the scenario, a fraction of notional, scenarios × coins
+    /// (positive: longs pay shorts; 0.063 = 0.3 % every 8 hours for a week; empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub funding: Vec<f64>,
 }
 
 impl ScenarioSet {
@@ -69,6 +77,26 @@ impl ScenarioSet {
                 "horizon {} days: between 0 and 3650",
                 Num(self.horizon_days)
             ));
+        }
+        for (what, v, lo, hi) in [
+            ("basis", &self.basis, -10.0, 1.0),
+            ("funding", &self.funding, -1.0, 1.0),
+        ] {
+            if !v.is_empty() && v.len() != self.spot.len() {
+                return bad(format!(
+                    "scenario {what}: {} values for {} moves",
+                    v.len(),
+                    self.spot.len()
+                ));
+            }
+            if let Some(k) = v.iter().position(|x| !(x.is_finite() && (lo..=hi).contains(x))) {
+                return bad(format!(
+                    "scenario {}: {} {what} {} must be between {lo} and {hi}",
+                    k / n,
+                    self.coins[k % n],
+                    Num(v[k])
+                ));
+            }
         }
         for (k, (s, v)) in self.spot.iter().zip(&self.vol).enumerate() {
             let (row, coin) = (k / n, &self.coins[k % n]);
@@ -112,12 +140,45 @@ struct OptionCols {
     base: Vec<f64>,
 }
 
-/// A delta-one position: P&L = `usd_per_move` × the coin's move.
+/// A delta-one position: P&L = `usd_per_move` × the coin's move, plus its basis and funding
+/// P&L when a scenario moves them.
 #[derive(Debug, Clone, Copy)]
 struct DeltaOne {
     pos: usize,
     coin: usize,
     usd_per_move: f64,
+    /// Spot index S and contract price P (USD); size (coins, or USD notional if inverse).
+    spot: f64,
+    price: f64,
+    size: f64,
+    /// Linear (size in coins) or inverse (USD notional).
+    linear: bool,
+    /// A dated future (basis moves) or a perpetual (funding); neither for spot.
+    future: bool,
+    perpetual: bool,
+}
+
+impl DeltaOne {
+    /// P&L (USD) when the coin moves by `m`, a fraction `basis` of the futures basis
+    /// disappears and perpetuals pay `funding` of their notional.
+    fn pnl(&self, m: f64, basis: f64, funding: f64) -> f64 {
+        if !(self.future && basis != 0.0 || self.perpetual && funding != 0.0) {
+            return self.usd_per_move * m;
+        }
+        let (s1, p) = (self.spot * (1.0 + m), self.price);
+        // the contract's new price: the moved spot times what is left of the basis
+        let p1 = if self.future {
+            s1 * (1.0 + (1.0 - basis) * (p / self.spot - 1.0))
+        } else {
+            p * (1.0 + m)
+        };
+        let (move_pnl, notional) = if self.linear {
+            (self.size * (p1 - p), self.size * p1)
+        } else {
+            (self.size * (1.0 / p - 1.0 / p1) * s1, self.size * s1 / p1)
+        };
+        move_pnl - if self.perpetual { funding * notional } else { 0.0 }
+    }
 }
 
 /// A warning about a position (a vol floored, an option expiring inside the horizon).
@@ -184,15 +245,42 @@ impl Revaluer {
                 })?;
             r.names.push(p.name.clone());
             r.coin_of.push(c);
-            let usd_per_move = match &p.instrument {
-                Instrument::Spot { coin } => p.size * m.spot(coin).map_err(|e| at(e.into()))?,
+            let d = match &p.instrument {
+                Instrument::Spot { .. } => {
+                    let spot = m.spot(coin).map_err(|e| at(e.into()))?;
+                    DeltaOne {
+                        pos,
+                        coin: c,
+                        usd_per_move: p.size * spot,
+                        spot,
+                        price: spot,
+                        size: p.size,
+                        linear: true,
+                        future: false,
+                        perpetual: false,
+                    }
+                }
                 Instrument::Perpetual { margining, .. } | Instrument::Future { margining, .. } => {
                     let px = linear_price(p, m).map_err(at)?;
-                    match margining {
-                        Margining::Linear => p.size * px,
-                        // USD notional N: N·(S/P) USD per unit move (the coin P&L
+                    let linear = matches!(margining, Margining::Linear);
+                    // a linear contract needs no index (its price moves with the coin)
+                    let spot = match m.spot(coin) {
+                        Ok(s) => s,
+                        Err(_) if linear => px,
+                        Err(e) => return Err(at(e.into())),
+                    };
+                    DeltaOne {
+                        pos,
+                        coin: c,
+                        // inverse: USD notional N, N·(S/P) USD per unit move (the coin P&L
                         // N(1/P − 1/P′) at the moved spot)
-                        Margining::Inverse => p.size * m.spot(coin).map_err(|e| at(e.into()))? / px,
+                        usd_per_move: if linear { p.size * px } else { p.size * spot / px },
+                        spot,
+                        price: px,
+                        size: p.size,
+                        linear,
+                        future: matches!(p.instrument, Instrument::Future { .. }),
+                        perpetual: matches!(p.instrument, Instrument::Perpetual { .. }),
                     }
                 }
                 Instrument::Option { .. } => {
@@ -201,11 +289,7 @@ impl Revaluer {
                     continue;
                 }
             };
-            r.d1.push(DeltaOne {
-                pos,
-                coin: c,
-                usd_per_move,
-            });
+            r.d1.push(d);
         }
         Ok(r)
     }
@@ -292,8 +376,9 @@ impl Revaluer {
     pub(crate) fn row(&self, set: &ScenarioSet, s: usize, out: &mut [f64], vals: &mut Vec<f64>) {
         let n = set.coins.len();
         let (spot, vol) = (&set.spot[s * n..(s + 1) * n], &set.vol[s * n..(s + 1) * n]);
+        let at = |v: &[f64], c: usize| if v.is_empty() { 0.0 } else { v[s * n + c] };
         for d in &self.d1 {
-            out[d.pos] = d.usd_per_move * spot[d.coin];
+            out[d.pos] = d.pnl(spot[d.coin], at(&set.basis, d.coin), at(&set.funding, d.coin));
         }
         for (c, cols) in self.options.iter().enumerate() {
             if cols.pos.is_empty() {

@@ -205,6 +205,8 @@ pub fn historical_scenarios(
         spot,
         vol: vols,
         horizon_days: h as f64,
+        basis: Vec::new(),
+        funding: Vec::new(),
     };
     set.validate()?;
     Ok(HistoricalScenarios {

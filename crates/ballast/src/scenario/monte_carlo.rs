@@ -204,6 +204,8 @@ pub fn monte_carlo_scenarios(
             spot,
             vol,
             horizon_days: h as f64,
+            basis: Vec::new(),
+            funding: Vec::new(),
         },
         degrees_of_freedom: nu,
         observations: t,
@@ -309,5 +311,7 @@ pub fn filtered_historical_scenarios(
         spot,
         vol,
         horizon_days: h as f64,
+        basis: Vec::new(),
+        funding: Vec::new(),
     })
 }

@@ -222,10 +222,13 @@ pub fn stress_scenarios(
     };
     let n = coins.len();
     let (mut spot, mut vols, mut scenarios) = (Vec::new(), Vec::new(), Vec::new());
-    let mut push = |s: Vec<f64>, v: Vec<f64>, sc: StressScenario| {
+    // the basis and funding moves of each row (0 but for their own scenarios)
+    let mut extra: Vec<(usize, f64, f64)> = Vec::new();
+    let mut push = |s: Vec<f64>, v: Vec<f64>, sc: StressScenario| -> usize {
         spot.extend(s);
         vols.extend(v);
         scenarios.push(sc);
+        scenarios.len() - 1
     };
     for crisis in CRISES {
         let (start, end): (Date, Date) = (
@@ -346,6 +349,14 @@ pub fn stress_scenarios(
             hypothetical("stablecoins de-peg to 0.90"),
         );
     }
+    for (name, basis, funding) in [
+        ("dated futures converge to spot (basis gone)", 1.0, 0.0),
+        ("funding +0.3 % every 8 h for a week (longs pay)", 0.0, 0.063),
+        ("funding −0.3 % every 8 h for a week (shorts pay)", 0.0, -0.063),
+    ] {
+        let row = push(vec![0.0; n], vec![0.0; n], hypothetical(name));
+        extra.push((row, basis, funding));
+    }
     for s in [-0.5, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.5] {
         for v in GRID_VOLS {
             let moves = only(&|c| if stable(c) { 0.0 } else { s });
@@ -394,11 +405,23 @@ pub fn stress_scenarios(
             },
         );
     }
+    let rows = spot.len() / n;
+    let (mut basis, mut funding) = (vec![0.0; rows * n], vec![0.0; rows * n]);
+    for (row, b, f) in extra {
+        for c in 0..n {
+            if !stable(&coins[c]) {
+                basis[row * n + c] = b;
+                funding[row * n + c] = f;
+            }
+        }
+    }
     let set = ScenarioSet {
         coins: coins.to_vec(),
         spot,
         vol: vols,
         horizon_days: 0.0,
+        basis,
+        funding,
     };
     set.validate()?;
     Ok(StressSet { set, scenarios })

@@ -63,7 +63,7 @@ proptest! {
         sb in -0.6f64..1.5, se in -0.6f64..1.5, vb in -0.6f64..2.0, ve in -0.6f64..2.0,
     ) {
         let b = mixed();
-        let set = ScenarioSet { coins: coins(), spot: vec![sb, se], vol: vec![vb, ve], horizon_days: 0.0 };
+        let set = ScenarioSet { coins: coins(), spot: vec![sb, se], vol: vec![vb, ve], horizon_days: 0.0, basis: Vec::new(), funding: Vec::new() };
         let rev = Revaluer::new(&b, &set).unwrap();
         let m = rev.pnl_matrix(&set).unwrap();
         for (k, p) in b.positions.iter().enumerate() {
@@ -249,6 +249,8 @@ fn bad_scenarios_and_books_are_refused() {
         spot,
         vol,
         horizon_days: 1.0,
+        basis: Vec::new(),
+        funding: Vec::new(),
     };
     let e = Revaluer::new(&b, &set(vec![-1.0, 0.0], vec![0.0, 0.0]))
         .unwrap_err()
@@ -263,6 +265,8 @@ fn bad_scenarios_and_books_are_refused() {
         spot: vec![0.1],
         vol: vec![0.0],
         horizon_days: 1.0,
+        basis: Vec::new(),
+        funding: Vec::new(),
     };
     let e = Revaluer::new(&b, &only_btc).unwrap_err().to_string();
     assert!(e.contains("ETH") && e.contains("do not move"), "{e}");
@@ -432,4 +436,58 @@ fn filtered_historical_draws_are_rescaled_history() {
         );
     }
     assert!(filtered_historical_scenarios(&hist.set, &spec, 1.0).is_err());
+}
+
+/// Basis and funding: a dated future converges to spot, a perpetual pays its funding on the
+/// notional at the moved price — equal to the contracts' closed forms.
+#[test]
+fn basis_and_funding_moves_pay_their_closed_forms() {
+    let b = book(&[("BTC-26JUN26", 50_000.0), ("BTC-PERPETUAL", -100_000.0)]);
+    let s = b.market.spot("BTC").unwrap();
+    let f = b.market.futures["BTC-26JUN26"];
+    let p = b.market.futures["BTC-PERPETUAL"];
+    let (m, phi, funding) = (0.1, 1.0, 0.063);
+    let set = ScenarioSet {
+        coins: vec!["BTC".into()],
+        spot: vec![m],
+        vol: vec![0.0],
+        horizon_days: 0.0,
+        basis: vec![phi],
+        funding: vec![funding],
+    };
+    let rev = Revaluer::new(&b, &set).unwrap();
+    let row = rev.pnl_matrix(&set).unwrap().row(0).to_vec();
+    let s1 = s * (1.0 + m);
+    // inverse future: N (1/F − 1/F′) coins at S′, F′ = S′ once the basis is gone
+    let want_future = 50_000.0 * (1.0 / f - 1.0 / s1) * s1;
+    // inverse perpetual: the move, less the funding on its notional N·S′/P′
+    let p1 = p * (1.0 + m);
+    let want_perp = -100_000.0 * (1.0 / p - 1.0 / p1) * s1 - funding * (-100_000.0) * s1 / p1;
+    assert!(
+        (row[0] - want_future).abs() < 1e-9 * want_future.abs(),
+        "{} vs {want_future}",
+        row[0]
+    );
+    assert!(
+        (row[1] - want_perp).abs() < 1e-9 * want_perp.abs(),
+        "{} vs {want_perp}",
+        row[1]
+    );
+    // without basis or funding, the plain move
+    let plain = ScenarioSet {
+        basis: Vec::new(),
+        funding: Vec::new(),
+        ..set.clone()
+    };
+    let rev = Revaluer::new(&b, &plain).unwrap();
+    let row = rev.pnl_matrix(&plain).unwrap().row(0).to_vec();
+    assert!((row[0] - 50_000.0 * s / f * m).abs() < 1e-9 * 50_000.0);
+    let bad = ScenarioSet {
+        funding: vec![2.0],
+        ..set
+    };
+    assert!(Revaluer::new(&b, &bad)
+        .unwrap_err()
+        .to_string()
+        .contains("funding"));
 }
