@@ -207,8 +207,9 @@ fn fhs_sigma(returns: &[f64], lambda: f64) -> Result<Vec<f64>, RiskError> {
     Ok(sigma)
 }
 
-/// Zero-mean EWMA volatility forecasts σ₀ … σ_T (T + 1 values: σₜ is known before rₜ).
-fn ewma_sigma(r: &[f64], lambda: f64) -> Vec<f64> {
+/// Zero-mean EWMA volatility forecasts σ₀ … σ_T (T + 1 values: σₜ is known before rₜ), started
+/// from `arch`'s backcast (λ-weighted mean of the first min(75, T) squares).
+pub(crate) fn ewma_sigma(r: &[f64], lambda: f64) -> Vec<f64> {
     let tau = r.len().min(75);
     let (mut num, mut den, mut wt) = (0.0, 0.0, 1.0);
     for x in &r[..tau] {

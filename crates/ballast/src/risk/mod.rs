@@ -14,6 +14,7 @@ mod var;
 
 use crate::message::Num;
 
+pub(crate) use backtest::ewma_sigma;
 pub use backtest::{
     christoffersen_independence, conditional_coverage, exceptions, kupiec_pof, rolling_var, traffic_light,
     transition_counts, var_backtest, BacktestSettings, LrTest, RollingVar, TrafficLight, TransitionCounts,

@@ -63,6 +63,40 @@ pub struct MonteCarloScenarios {
 /// Scenarios per generator stream (each stream a jump of the seeded generator).
 const CHUNK: usize = 4096;
 
+/// Check a 1-day history and a simulation spec (`what` names the method in messages); the
+/// number of days.
+fn check_daily(history: &ScenarioSet, spec: &McSpec, what: &str) -> Result<usize, ScenarioError> {
+    let bad = |m: String| Err(ScenarioError::Invalid(m));
+    history.validate()?;
+    if history.horizon_days != 1.0 {
+        return bad(format!("{what} needs the history's 1-day moves"));
+    }
+    let t = history.len();
+    if t < 30 {
+        return bad(format!("{t} days of history: {what} needs at least 30"));
+    }
+    if !(1..=MAX_SCENARIOS).contains(&spec.scenarios) {
+        return bad(format!(
+            "{} scenarios: between 1 and {MAX_SCENARIOS}",
+            spec.scenarios
+        ));
+    }
+    if !(1..=365).contains(&spec.horizon_days) {
+        return bad(format!("horizon {} days: between 1 and 365", spec.horizon_days));
+    }
+    Ok(t)
+}
+
+/// Day `s`'s move of series `j` of a history: coin j's spot (j < n), else coin j − n's vol.
+fn daily(history: &ScenarioSet, s: usize, j: usize) -> f64 {
+    let n = history.coins.len();
+    if j < n {
+        history.spot[s * n + j]
+    } else {
+        history.vol[s * n + j - n]
+    }
+}
+
 /// One generator per chunk of [`CHUNK`] scenarios: the seeded generator, jumped 2¹²⁸ steps
 /// per chunk, so the draws do not depend on the number of threads.
 fn streams(seed: u64, scenarios: usize) -> Vec<Xoshiro256PlusPlus> {
@@ -90,33 +124,11 @@ pub fn monte_carlo_scenarios(
     spec: &McSpec,
 ) -> Result<MonteCarloScenarios, ScenarioError> {
     let bad = |m: String| Err(ScenarioError::Invalid(m));
-    history.validate()?;
-    if history.horizon_days != 1.0 {
-        return bad("Monte Carlo needs the history's 1-day moves".into());
-    }
-    let t = history.len();
-    if t < 30 {
-        return bad(format!("{t} days of history: Monte Carlo needs at least 30"));
-    }
-    if !(1..=MAX_SCENARIOS).contains(&spec.scenarios) {
-        return bad(format!(
-            "{} scenarios: between 1 and {MAX_SCENARIOS}",
-            spec.scenarios
-        ));
-    }
-    if !(1..=365).contains(&spec.horizon_days) {
-        return bad(format!("horizon {} days: between 1 and 365", spec.horizon_days));
-    }
+    let t = check_daily(history, spec, "Monte Carlo")?;
     let n = history.coins.len();
     let d = 2 * n;
     // daily vectors (spot moves, then vol moves), zero mean
-    let x = |s: usize, j: usize| {
-        if j < n {
-            history.spot[s * n + j]
-        } else {
-            history.vol[s * n + j - n]
-        }
-    };
+    let x = |s: usize, j: usize| daily(history, s, j);
     let mut cov = SymMatrix::zeros(d);
     for i in 0..d {
         for j in 0..=i {
@@ -227,54 +239,25 @@ pub fn filtered_historical_scenarios(
     lambda: f64,
 ) -> Result<ScenarioSet, ScenarioError> {
     let bad = |m: String| Err(ScenarioError::Invalid(m));
-    history.validate()?;
-    if history.horizon_days != 1.0 {
-        return bad("filtered historical simulation needs the history's 1-day moves".into());
-    }
+    let t = check_daily(history, spec, "filtered historical simulation")?;
     if !(lambda > 0.0 && lambda < 1.0) {
         return bad(format!(
             "EWMA decay λ = {}: strictly between 0 and 1",
             Num(lambda)
         ));
     }
-    let t = history.len();
-    if t < 30 {
-        return bad(format!(
-            "{t} days of history: filtered historical simulation needs at least 30"
-        ));
-    }
-    if !(1..=MAX_SCENARIOS).contains(&spec.scenarios) || !(1..=365).contains(&spec.horizon_days) {
-        return bad(format!(
-            "{} scenarios of {} days: between 1 and {MAX_SCENARIOS} scenarios, 1 and 365 days",
-            spec.scenarios, spec.horizon_days
-        ));
-    }
     let n = history.coins.len();
     let d = 2 * n;
-    let x = |s: usize, j: usize| {
-        if j < n {
-            history.spot[s * n + j]
-        } else {
-            history.vol[s * n + j - n]
-        }
-    };
     // standardised moves z (t × d) and each series' variance forecast for the next day
     let mut z = vec![0.0; t * d];
     let mut next = vec![0.0; d];
     for j in 0..d {
-        let tau = t.min(75);
-        let (mut num, mut den, mut w) = (0.0, 0.0, 1.0);
-        for s in 0..tau {
-            num += w * x(s, j) * x(s, j);
-            den += w;
-            w *= lambda;
+        let col: Vec<f64> = (0..t).map(|s| daily(history, s, j)).collect();
+        let sigma = crate::risk::ewma_sigma(&col, lambda);
+        for (s, x) in col.iter().enumerate() {
+            z[s * d + j] = if sigma[s] > 0.0 { x / sigma[s] } else { 0.0 };
         }
-        let mut v = num / den;
-        for s in 0..t {
-            z[s * d + j] = if v > 0.0 { x(s, j) / v.sqrt() } else { 0.0 };
-            v = lambda * v + (1.0 - lambda) * x(s, j) * x(s, j);
-        }
-        next[j] = v;
+        next[j] = sigma[t] * sigma[t];
     }
     let (ns, h) = (spec.scenarios, spec.horizon_days);
     let streams = streams(spec.seed, ns);
