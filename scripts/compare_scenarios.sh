@@ -4,8 +4,8 @@
 # straightforward vectorised NumPy full revaluation (written here; NumPy and SciPy installed
 # into a throwaway venv). Book (examples/scenario_timing.rs): 1,000 positions on the 2026-04-13
 # Deribit snapshot, 900 coin-settled BTC and ETH options and 100 inverse perpetuals. Cases:
-# 100,000 Gaussian Monte Carlo 1-day scenarios (seed 42) on the covariance of the last 730
-# daily BTC/ETH spot and DVOL moves, and those 730 historical moves themselves. Prints a table
+# 100,000 Gaussian Monte Carlo 1-day scenarios (seed 42) on the covariance of the last 1,500
+# daily BTC/ETH spot and DVOL moves, and those 1,500 historical moves themselves. Prints a table
 # with the speed ratio (NumPy / Ballast, >1: Ballast is faster) and the largest differences
 # between the two results: the book's P&L per scenario (USD), the 99 % VaR and ES. Exits
 # non-zero if a difference exceeds 1e-6 USD or is NaN.

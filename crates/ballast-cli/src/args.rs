@@ -157,7 +157,8 @@ pub struct VarBacktestArgs {
     #[arg(long, value_name = "FILE|DIR", required_unless_present = "portfolio")]
     pub prices: Option<PathBuf>,
     /// A portfolio file instead of --prices and --weights: its [data] prices and its
-    /// holdings' weights at their last prices (cash left out; spot holdings only).
+    /// holdings' weights at their last prices (cash left out); a file with derivative
+    /// [[position]]s: today's book revalued on each past day's moves (hypothetical P&L).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["prices", "weights", "normalize"])]
     pub portfolio: Option<PathBuf>,
     /// Which price of OHLCV bars to read.
@@ -187,9 +188,27 @@ pub struct VarBacktestArgs {
         allow_negative_numbers = true
     )]
     pub lambda: f64,
+    /// Simulated returns per forecast of the monte-carlo model (100 … 1000000).
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
+    pub draws: usize,
+    /// Seed of the monte-carlo model (the same draws in every window).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Student-t degrees of freedom of the monte-carlo model (default: from each window's
+    /// excess kurtosis, normal when it is ≤ 0).
+    #[arg(long, value_name = "NU", allow_negative_numbers = true)]
+    pub dof: Option<f64>,
     /// Last date of the history (default: the last date in the file).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub end: Option<Date>,
+    /// Equity a book's P&L is a fraction of, USD (default: the book's value).
+    #[arg(long, value_name = "USD", allow_negative_numbers = true)]
+    pub equity: Option<f64>,
     /// Directory for one SVG chart per model and confidence (P&L, VaR line, exceptions).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

@@ -40,15 +40,21 @@ pub fn pnl_against_var(r: &VarBacktestReport, b: &DatedBacktest) -> Result<Strin
         let (x0, x1) = span(dates);
         let mut c = ChartBuilder::on(root)
             .caption(
-                format!(
-                    "Daily return against the VaR forecast (%) — {}",
-                    r.assets
-                        .iter()
-                        .zip(&r.weights)
-                        .map(|(a, w)| format!("{a} {:.0} %", 100.0 * w))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                match &r.book {
+                    Some(b) => format!(
+                        "Daily hypothetical P&L of today's book against the VaR forecast (% of {} USD)",
+                        crate::table::usd0(b.equity_usd)
+                    ),
+                    None => format!(
+                        "Daily return against the VaR forecast (%) — {}",
+                        r.assets
+                            .iter()
+                            .zip(&r.weights)
+                            .map(|(a, w)| format!("{a} {:.0} %", 100.0 * w))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                },
                 ("sans-serif", 20),
             )
             .margin(14)

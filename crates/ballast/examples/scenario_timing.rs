@@ -13,7 +13,7 @@
 //! * 100 inverse perpetuals, alternately `BTC-PERPETUAL` and `ETH-PERPETUAL`, sizes
 //!   ±1,000…200,000 USD notional (seeded).
 //!
-//! The scenarios: `historical` = the last 730 1-day moves of BTC and ETH spot
+//! The scenarios: `historical` = the last 1,500 1-day moves of BTC and ETH spot
 //! (`crypto_daily_close.csv`) and of their DVOL (`deribit_dvol_daily.csv`); `monte-carlo` =
 //! 100,000 Gaussian 1-day draws on that history's covariance, seed 42.
 //!

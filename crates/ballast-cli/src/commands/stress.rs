@@ -66,13 +66,22 @@ pub(crate) fn table(r: &StressReport, name: &str, written: Option<String>) -> St
     for s in &r.scenarios {
         let mut row = vec![
             s.scenario.name.clone(),
-            s.scenario.dates.map_or("–".into(), |(a, b)| format!("{a}…{b}")),
+            match (s.scenario.dates, s.scenario.days) {
+                (Some((a, b)), _) => format!("{a}…{b}"),
+                (None, d) if d > 0.0 => format!("{d} days later"),
+                _ => "–".into(),
+            },
         ];
-        row.extend(
-            coins
-                .iter()
-                .flat_map(|c| [pct(s.spot_moves[c]), pct(s.vol_moves[c])]),
-        );
+        row.extend(coins.iter().flat_map(|c| {
+            let mut vol = pct(s.vol_moves[c]);
+            if let Some(p) = s.vol_points.get(c) {
+                vol = format!("{p:+} pts");
+            }
+            if let Some(t) = s.tilt_points.get(c) {
+                vol = format!("tilt {t:+} pts");
+            }
+            [pct(s.spot_moves[c]), vol]
+        }));
         row.push(usd(s.pnl_usd));
         row.push(s.pnl_fraction.map_or("–".into(), pct));
         row.push(

@@ -5,51 +5,61 @@ use crate::args::{Format, VarBacktestArgs};
 use crate::input;
 use crate::table::{pct, Table};
 use anyhow::{Context, Result};
-use ballast::analysis::{VarBacktestReport, VarBacktestRequest};
+use ballast::analysis::{BookBacktestRequest, VarBacktestReport, VarBacktestRequest};
 use ballast::io::{read_prices_with, PriceField};
 use ballast::risk::{BacktestSettings, Zone};
 
 pub fn run(a: &VarBacktestArgs) -> Result<String> {
     let field = a.price_field.unwrap_or(PriceField::Close);
-    let (pairs, panel, normalize, end) = match (&a.portfolio, &a.prices, &a.weights) {
+    let settings = BacktestSettings {
+        window: a.window,
+        lambda: a.lambda,
+        draws: a.draws,
+        seed: a.seed,
+        dof: a.dof,
+    };
+    let (report, name) = match (&a.portfolio, &a.prices, &a.weights) {
         (Some(path), _, _) => {
             let pf = ballast::io::read_portfolio(path)?;
-            if !pf.positions.is_empty() {
-                anyhow::bail!(
-                    "{}: the file has derivative [[position]]s: var-backtest rolls a spot portfolio (its holdings); backtest a book's VaR with `var` on past snapshots",
-                    path.display()
-                );
-            }
-            let panel = read_prices_with(pf.prices_path()?, field)?;
-            let holdings: Vec<(String, f64)> =
-                pf.holdings.iter().map(|h| (h.asset.clone(), h.units)).collect();
             let end = a.end.or(pf.data.as_ref().and_then(|d| d.end));
-            let pairs = ballast::analysis::holdings_weights(&holdings, &panel, end)
-                .with_context(|| path.display().to_string())?;
-            (pairs, panel, true, end)
+            let name = pf.name.clone();
+            if !pf.positions.is_empty() {
+                let (book, prices, vol) = super::stress::load_book_data(&pf)?;
+                let req = BookBacktestRequest {
+                    models: &a.model,
+                    confidences: &a.confidence,
+                    settings,
+                    end,
+                    equity_usd: a.equity,
+                };
+                let r = ballast::analysis::book_var_backtest(&book, &prices, vol.as_ref(), &req)
+                    .with_context(|| path.display().to_string())?;
+                (r, name)
+            } else {
+                if a.equity.is_some() {
+                    anyhow::bail!("--equity applies to a book of [[position]]s; a spot portfolio's returns are already fractions of its value");
+                }
+                let panel = read_prices_with(pf.prices_path()?, field)?;
+                let holdings: Vec<(String, f64)> =
+                    pf.holdings.iter().map(|h| (h.asset.clone(), h.units)).collect();
+                let pairs = ballast::analysis::holdings_weights(&holdings, &panel, end)
+                    .with_context(|| path.display().to_string())?;
+                (spot_backtest(&panel, &pairs, true, end, a, settings)?, name)
+            }
         }
-        (None, Some(prices), Some(weights)) => (
-            input::parse_pairs(weights, "--weights")?,
-            read_prices_with(prices, field)?,
-            a.normalize,
-            a.end,
-        ),
+        (None, Some(prices), Some(weights)) => {
+            if a.equity.is_some() {
+                anyhow::bail!("--equity applies to a book of [[position]]s (--portfolio FILE)");
+            }
+            let pairs = input::parse_pairs(weights, "--weights")?;
+            let panel = read_prices_with(prices, field)?;
+            (
+                spot_backtest(&panel, &pairs, a.normalize, a.end, a, settings)?,
+                None,
+            )
+        }
         _ => anyhow::bail!("give --prices and --weights, or --portfolio"),
     };
-    let report = ballast::analysis::var_backtest(
-        &panel,
-        &VarBacktestRequest {
-            weights: &pairs,
-            normalize,
-            models: &a.model,
-            confidences: &a.confidence,
-            settings: BacktestSettings {
-                window: a.window,
-                lambda: a.lambda,
-            },
-            end,
-        },
-    )?;
     let mut written = Vec::new();
     if let Some(dir) = &a.out {
         std::fs::create_dir_all(dir)
@@ -68,8 +78,29 @@ pub fn run(a: &VarBacktestArgs) -> Result<String> {
     }
     match a.format {
         Format::Json => json(&report),
-        Format::Table => Ok(table(&report, &written)),
+        Format::Table => Ok(table(&report, name.as_deref(), &written)),
     }
+}
+
+fn spot_backtest(
+    panel: &ballast::data::PricePanel,
+    pairs: &[(String, f64)],
+    normalize: bool,
+    end: Option<jiff::civil::Date>,
+    a: &VarBacktestArgs,
+    settings: BacktestSettings,
+) -> Result<VarBacktestReport> {
+    Ok(ballast::analysis::var_backtest(
+        panel,
+        &VarBacktestRequest {
+            weights: pairs,
+            normalize,
+            models: &a.model,
+            confidences: &a.confidence,
+            settings,
+            end,
+        },
+    )?)
 }
 
 fn zone(z: Zone) -> &'static str {
@@ -80,16 +111,29 @@ fn zone(z: Zone) -> &'static str {
     }
 }
 
-fn table(r: &VarBacktestReport, written: &[String]) -> String {
+fn table(r: &VarBacktestReport, name: Option<&str>, written: &[String]) -> String {
     let holding: Vec<String> = r
         .assets
         .iter()
         .zip(&r.weights)
         .map(|(a, w)| format!("{a} {}", pct(*w)))
         .collect();
+    let subject = match &r.book {
+        Some(b) => format!(
+            "{}: today's {} positions revalued on each day's moves (hypothetical P&L over equity {} USD; vols: {})",
+            name.unwrap_or("the book"),
+            b.positions.len(),
+            crate::table::usd0(b.equity_usd),
+            b.vol_source
+                .iter()
+                .map(|(c, s)| format!("{c} {s}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        None => format!("{} (rebalanced daily)", holding.join(", ")),
+    };
     let mut out = format!(
-        "VaR backtest of {} (rebalanced daily): {} returns {} → {}{}\n\n",
-        holding.join(", "),
+        "VaR backtest of {subject}: {} returns {} → {}{}\n\n",
         r.returns.len(),
         r.dates[0],
         r.dates[r.dates.len() - 1],

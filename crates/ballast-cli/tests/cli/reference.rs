@@ -618,8 +618,18 @@ fn var_backtest_refuses_bad_input_and_writes_charts() {
     assert!(e.contains("NOPE"), "{e}");
     let e = err(&["--weights", "BTC=1", "--confidence", "99"]);
     assert!(e.contains("percentage"), "{e}");
-    let e = usage_err(&[&base[..], &["--weights", "BTC=1", "--model", "monte-carlo"]].concat());
-    assert!(e.contains("historical"), "{e}");
+    let e = usage_err(&[&base[..], &["--weights", "BTC=1", "--model", "bootstrap"]].concat());
+    assert!(e.contains("monte-carlo"), "{e}");
+    let mc = ["--weights", "BTC=1", "--model", "monte-carlo", "--window", "2500"];
+    let e = err(&[&mc[..], &["--draws", "5"]].concat());
+    assert!(e.contains("draws") && e.contains("100"), "{e}");
+    let e = err(&[&mc[..], &["--dof", "1.5"]].concat());
+    assert!(e.contains("ν") && e.contains("above 2"), "{e}");
+    let v = run_json(&[&base[..], &mc[..], &["--draws", "2000", "--format", "json"]].concat());
+    let b = &v["backtests"][0];
+    assert_eq!(b["model"], "monte-carlo");
+    assert_eq!(b["observations"], 3166 - 2500);
+    assert!(f(&b["next_var"]) > 0.0, "{b}");
     let dir = scratch();
     let out = dir.join("charts").display().to_string();
     let o = run(&[
@@ -657,10 +667,43 @@ fn var_backtest_of_a_portfolio_file_uses_its_holdings() {
     let w: f64 = v["weights"].as_array().unwrap().iter().map(f).sum();
     assert!((w - 1.0).abs() < 1e-12);
     assert!(v["assets"].as_array().unwrap().iter().any(|a| a == "BTC"));
-    let e = run_err(&[
+    let e = run_err(&["var-backtest", "--portfolio", &file, "--equity", "1000"]);
+    assert!(e.contains("--equity") && e.contains("[[position]]"), "{e}");
+}
+
+#[test]
+fn var_backtest_of_a_book_revalues_it_on_past_days() {
+    let (dir, file) = (scratch(), example_with_data("derivatives.toml"));
+    let path = dir.join("book.toml");
+    std::fs::write(&path, file).unwrap();
+    let path = path.display().to_string();
+    let out = dir.join("charts").display().to_string();
+    let args = [
         "var-backtest",
         "--portfolio",
-        &root().join("examples/derivatives.toml").display().to_string(),
-    ]);
-    assert!(e.contains("[[position]]"), "{e}");
+        &path,
+        "--model",
+        "historical",
+        "--equity",
+        "500000",
+    ];
+    let v = run_json(&[&args[..], &["--format", "json", "--out", &out]].concat());
+    let book = &v["book"];
+    assert_eq!(f(&book["equity_usd"]), 500_000.0);
+    let (pnl, returns) = (
+        book["pnl_usd"].as_array().unwrap(),
+        v["returns"].as_array().unwrap(),
+    );
+    assert_eq!(pnl.len(), returns.len());
+    for (p, r) in pnl.iter().zip(returns) {
+        assert!((f(p) / 500_000.0 - f(r)).abs() < 1e-15, "{p} {r}");
+    }
+    assert_eq!(v["backtests"].as_array().unwrap().len(), 2);
+    let svg = std::fs::read_to_string(dir.join("charts/var_backtest_historical_0.99.svg")).unwrap();
+    assert!(
+        svg.contains("hypothetical P&amp;L") || svg.contains("hypothetical P&L"),
+        "title"
+    );
+    let e = run_err(&[&args[..5], &["--equity", "-5"]].concat());
+    assert!(e.contains("equity"), "{e}");
 }

@@ -79,7 +79,8 @@ fn book_var_by_full_revaluation_adds_up() {
 #[test]
 fn stress_runs_the_library_and_the_files_scenarios() {
     let mine = example_with_data("derivatives.toml")
-        + "\n[[stress]]\nname = \"ETH alone −40 %\"\nspot = { ETH = -0.4 }\nvol = { ETH = 0.6 }\n";
+        + "\n[[stress]]\nname = \"ETH alone −40 %\"\nspot = { ETH = -0.4 }\nvol = { ETH = 0.6 }\n"
+        + "\n[[stress]]\nname = \"vols up a week later\"\nvol_points = { BTC = 5 }\ntilt_points = { ETH = 8 }\ndays = 7\n";
     let dir = scratch();
     let path = write(&dir, "book.toml", &mine);
     let svg = dir.join("grid.svg").display().to_string();
@@ -91,6 +92,13 @@ fn stress_runs_the_library_and_the_files_scenarios() {
     let user = scenarios.iter().find(|s| s["name"] == "ETH alone −40 %").unwrap();
     assert_eq!(user["spot_moves"]["ETH"], -0.4);
     assert_eq!(user["spot_moves"]["BTC"], 0.0);
+    let later = scenarios
+        .iter()
+        .find(|s| s["name"] == "vols up a week later")
+        .unwrap();
+    assert_eq!((f(&later["days"]), f(&later["vol_points"]["BTC"])), (7.0, 5.0));
+    assert_eq!(f(&later["tilt_points"]["ETH"]), 8.0);
+    assert!(later["vol_points"].get("ETH").is_none());
     for s in scenarios {
         let by: f64 = s["by_underlying"].as_object().unwrap().values().map(f).sum();
         assert!((by - f(&s["pnl_usd"])).abs() < 1e-6 * (1.0 + by.abs()), "{s}");
@@ -123,6 +131,12 @@ fn stress_runs_the_library_and_the_files_scenarios() {
     let bad = mine.replace("spot = { ETH = -0.4 }", "spot = { XRP = -0.4 }");
     let e = run_err(&["stress", &write(&dir, "bad.toml", &bad)]);
     assert!(e.contains("ETH alone −40 %") && e.contains("XRP"), "{e}");
+    let bad = mine.replace("days = 7", "days = 400");
+    let e = run_err(&["stress", &write(&dir, "bad.toml", &bad)]);
+    assert!(e.contains("vols up a week later") && e.contains("days"), "{e}");
+    let bad = mine.replace("days = 7", "weeks = 1");
+    let e = run_err(&["stress", &write(&dir, "bad.toml", &bad)]);
+    assert!(e.contains("weeks"), "{e}");
 }
 
 #[test]

@@ -79,7 +79,7 @@ pub fn book() -> Book {
     Book { positions, market }
 }
 
-/// The last 730 1-day BTC/ETH spot and DVOL moves, and `mc` Gaussian 1-day draws on their
+/// The last 1,500 1-day BTC/ETH spot and DVOL moves, and `mc` Gaussian 1-day draws on their
 /// covariance (seed 42).
 pub fn scenario_sets(mc: usize) -> (HistoricalScenarios, ScenarioSet) {
     let coins: Vec<String> = vec!["BTC".into(), "ETH".into()];
@@ -93,7 +93,7 @@ pub fn scenario_sets(mc: usize) -> (HistoricalScenarios, ScenarioSet) {
         Some(VolHistory { panel: &dvol }),
         &coins,
         &HistoricalSpec {
-            window: 730,
+            window: 1_500,
             with_vol: true,
             ..Default::default()
         },

@@ -33,7 +33,8 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 pub use stress::{stress, tail_hedge, StressGrid, StressReport, StressResult};
 pub use var_backtest::{
-    holdings_weights, var_backtest, DatedBacktest, VarBacktestReport, VarBacktestRequest,
+    book_var_backtest, holdings_weights, var_backtest, BookBacktestRequest, BookPnlHistory, DatedBacktest,
+    VarBacktestReport, VarBacktestRequest,
 };
 
 /// Which window of the panel: the assets, N returns ending at `end`.

@@ -4,7 +4,9 @@
 use crate::book::{book_greeks, Book};
 use crate::data::PricePanel;
 use crate::risk::RiskError;
-use crate::scenario::{stress_scenarios, PositionWarning, Revaluer, StressScenario, UserScenario, GRID_VOLS};
+use crate::scenario::{
+    pnl_at_horizons, stress_scenarios, PositionWarning, StressScenario, UserScenario, GRID_VOLS,
+};
 use crate::Result;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,6 +21,13 @@ pub struct StressResult {
     pub spot_moves: BTreeMap<String, f64>,
     /// Relative implied-vol move per coin.
     pub vol_moves: BTreeMap<String, f64>,
+    /// Parallel implied-vol shift per coin, vol points (only coins shifted).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub vol_points: BTreeMap<String, f64>,
+    /// Skew and term tilt per coin, vol points at the 30-day at-the-money point (only coins
+    /// tilted).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tilt_points: BTreeMap<String, f64>,
     /// The book's P&L, USD.
     pub pnl_usd: f64,
     /// P&L / equity.
@@ -73,8 +82,8 @@ pub fn stress(
     check_vol(book, vol)?;
     let equity = book_equity(book, equity_usd)?;
     let lib = stress_scenarios(prices, vol, &coins, user)?;
-    let rev = Revaluer::new(book, &lib.set)?;
-    let m = rev.pnl_matrix(&lib.set)?;
+    let hp = pnl_at_horizons(book, &lib.set, &lib.days())?;
+    let m = &hp.matrix;
     let n = coins.len();
     let mut scenarios = Vec::new();
     let mut grid_rows: Vec<(f64, Vec<f64>)> = Vec::new();
@@ -90,11 +99,10 @@ pub fn stress(
             continue;
         }
         let mut by_underlying: BTreeMap<String, f64> = BTreeMap::new();
-        for (p, coin) in rev.coin_of().iter().enumerate() {
+        for (p, coin) in hp.coin_of.iter().enumerate() {
             *by_underlying.entry(coins[*coin].clone()).or_default() += row[p];
         }
-        let mut worst: Vec<(String, f64)> =
-            rev.positions().iter().cloned().zip(row.iter().copied()).collect();
+        let mut worst: Vec<(String, f64)> = m.positions.iter().cloned().zip(row.iter().copied()).collect();
         worst.retain(|(_, p)| *p < -0.005);
         worst.sort_by(|a, b| a.1.total_cmp(&b.1));
         worst.truncate(5);
@@ -105,10 +113,21 @@ pub fn stress(
                 .zip(v[s * n..(s + 1) * n].iter().copied())
                 .collect()
         };
+        let points = |v: &[f64]| -> BTreeMap<String, f64> {
+            if v.is_empty() {
+                return BTreeMap::new();
+            }
+            let mut m = moves(v);
+            m.retain(|_, x| *x != 0.0);
+            m.values_mut().for_each(|x| *x *= 100.0);
+            m
+        };
         scenarios.push(StressResult {
             scenario: sc.clone(),
             spot_moves: moves(&lib.set.spot),
             vol_moves: moves(&lib.set.vol),
+            vol_points: points(&lib.set.vol_points),
+            tilt_points: points(&lib.set.vol_tilt),
             pnl_usd: total,
             pnl_fraction: equity.map(|e| total / e),
             by_underlying,
@@ -129,7 +148,7 @@ pub fn stress(
         },
         scenarios,
         worst,
-        warnings: rev.warnings.clone(),
+        warnings: hp.warnings,
     })
 }
 
@@ -159,32 +178,24 @@ pub fn tail_hedge(
             let row = |v: &[f64]| v[s * n..(s + 1) * n].to_vec();
             match sc.kind {
                 "grid" => row(&lib.set.spot).iter().any(|m| *m < 0.0),
-                // puts hedge price and vol moves, not funding or the basis alone
-                _ => row(&lib.set.spot)
-                    .iter()
-                    .chain(&row(&lib.set.vol))
-                    .any(|m| *m != 0.0),
+                // puts hedge price and vol moves, not funding, the basis or time alone
+                _ => [
+                    &lib.set.spot,
+                    &lib.set.vol,
+                    &lib.set.vol_points,
+                    &lib.set.vol_tilt,
+                ]
+                .iter()
+                .filter(|v| !v.is_empty())
+                .any(|v| row(v).iter().any(|m| *m != 0.0)),
             }
         })
         .map(|(s, _)| s)
         .collect();
-    let rows = |v: &[f64]| -> Vec<f64> {
-        if v.is_empty() {
-            Vec::new()
-        } else {
-            keep.iter().flat_map(|s| v[s * n..(s + 1) * n].to_vec()).collect()
-        }
-    };
-    let set = crate::scenario::ScenarioSet {
-        coins: coins.clone(),
-        spot: rows(&lib.set.spot),
-        vol: rows(&lib.set.vol),
-        horizon_days: 0.0,
-        basis: rows(&lib.set.basis),
-        funding: rows(&lib.set.funding),
-    };
+    let set = lib.set.select(&keep, 0.0);
     let names: Vec<String> = keep.iter().map(|s| lib.scenarios[*s].name.clone()).collect();
-    Ok(crate::hedge::tail_hedge(book, &set, &names, spec)?)
+    let days: Vec<f64> = keep.iter().map(|s| lib.scenarios[*s].days).collect();
+    Ok(crate::hedge::tail_hedge(book, &set, &names, &days, spec)?)
 }
 
 /// The equity losses are shown against: `given` (checked: 1 … 1e15 USD), else the book's value

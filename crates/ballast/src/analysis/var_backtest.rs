@@ -53,6 +53,134 @@ pub struct VarBacktestReport {
     pub returns_spanning_gaps: usize,
     /// Per model and confidence.
     pub backtests: Vec<DatedBacktest>,
+    /// For a book of derivatives: today's book revalued on each past day's moves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub book: Option<BookPnlHistory>,
+}
+
+/// The hypothetical P&L history of today's book (Basel's "hypothetical P&L": the positions
+/// held fixed, every one fully revalued on each past day's joint spot and implied-vol move,
+/// a day of theta included); `returns` are this P&L over `equity_usd`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BookPnlHistory {
+    /// Equity the returns are fractions of, USD.
+    pub equity_usd: f64,
+    /// The P&L of each day's move, USD.
+    pub pnl_usd: Vec<f64>,
+    /// The positions revalued.
+    pub positions: Vec<String>,
+    /// Per coin: where its vol moves come from (`own`, `btc-proxy`, `none`).
+    pub vol_source: Vec<(String, String)>,
+}
+
+/// What to backtest on a book.
+#[derive(Debug, Clone, Copy)]
+pub struct BookBacktestRequest<'a> {
+    /// The models to roll.
+    pub models: &'a [VarModel],
+    /// Confidence levels.
+    pub confidences: &'a [f64],
+    /// Window, EWMA decay and Monte Carlo settings.
+    pub settings: BacktestSettings,
+    /// Last date of the history (default: the last date with every series).
+    pub end: Option<Date>,
+    /// Equity the returns are fractions of, USD (default: the book's value).
+    pub equity_usd: Option<f64>,
+}
+
+/// Roll VaR models over the hypothetical P&L of today's `book` ([`BookPnlHistory`]): every
+/// day where each held coin has a close (and, with options, its implied-vol index, or BTC's)
+/// is one scenario of [`crate::scenario::historical_scenarios`], fully revalued.
+///
+/// # Errors
+/// As [`var_backtest`]; a book the engine cannot value (named); options without a vol
+/// history; no equity (a book worth ≤ 0 needs `equity_usd`); a P&L history not longer than
+/// the window.
+pub fn book_var_backtest(
+    book: &crate::book::Book,
+    prices: &PricePanel,
+    vol: Option<&PricePanel>,
+    req: &BookBacktestRequest,
+) -> Result<VarBacktestReport> {
+    use crate::scenario::{historical_scenarios, HistoricalSpec, Revaluer, VolHistory};
+    crate::risk::check_confidences(req.confidences)?;
+    req.settings.validate()?;
+    let coins = super::stress::book_coins(book)?;
+    super::stress::check_vol(book, vol)?;
+    let equity = super::stress::book_equity(book, req.equity_usd)?.ok_or_else(|| {
+        RiskError::Invalid(
+            "the book is worth 0 or less: give the equity its returns are fractions of (--equity)".into(),
+        )
+    })?;
+    let with_vol = book
+        .positions
+        .iter()
+        .any(|p| matches!(p.instrument, crate::instrument::Instrument::Option { .. }));
+    let spec = HistoricalSpec {
+        window: 0,
+        horizon_days: 1,
+        end: req.end,
+        with_vol,
+    };
+    let h = historical_scenarios(prices, vol.map(|panel| VolHistory { panel }), &coins, &spec)?;
+    let rev = Revaluer::new(book, &h.set)?;
+    let pnl = rev.pnl_matrix(&h.set)?.totals();
+    let returns: Vec<f64> = pnl.iter().map(|p| p / equity).collect();
+    check_length(&returns, &h.dates, req.settings.window)?;
+    Ok(VarBacktestReport {
+        assets: coins,
+        weights: Vec::new(),
+        backtests: dated_backtests(&h.dates, &returns, req.models, req.confidences, &req.settings)?,
+        returns_spanning_gaps: h.moves_spanning_gaps,
+        dates: h.dates,
+        returns,
+        book: Some(BookPnlHistory {
+            equity_usd: equity,
+            pnl_usd: pnl,
+            positions: rev.positions().to_vec(),
+            vol_source: h.vol_source,
+        }),
+    })
+}
+
+/// A history not longer than the window is an error saying so.
+fn check_length(returns: &[f64], dates: &[Date], window: usize) -> Result<()> {
+    if returns.len() <= window {
+        return Err(RiskError::Invalid(format!(
+            "the history has {} returns where every held asset has a price (to {}), not more than the window of {}: shorten the window (--window) or choose assets that trade longer",
+            returns.len(),
+            dates.last().map_or("the end".into(), |d| d.to_string()),
+            window
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Each model at each confidence on the dated returns.
+fn dated_backtests(
+    dates: &[Date],
+    returns: &[f64],
+    models: &[VarModel],
+    confidences: &[f64],
+    settings: &BacktestSettings,
+) -> Result<Vec<DatedBacktest>> {
+    if models.is_empty() {
+        return Err(RiskError::Invalid("no VaR model given (e.g. historical)".into()).into());
+    }
+    let mut backtests = Vec::new();
+    for model in models {
+        for &c in confidences {
+            let b = backtest(returns, *model, c, settings)?;
+            let tested = &dates[settings.window..];
+            backtests.push(DatedBacktest {
+                forecast_dates: (tested[0], tested[tested.len() - 1]),
+                exception_dates: b.exception_indices.iter().map(|i| tested[*i]).collect(),
+                backtest: b,
+            });
+        }
+    }
+    Ok(backtests)
 }
 
 /// The portfolio of `req` on every date where all its assets have a price (up to `req.end`),
@@ -65,40 +193,18 @@ pub fn var_backtest(panel: &PricePanel, req: &VarBacktestRequest) -> Result<VarB
     let w = portfolio_weights(req.weights, req.normalize)?;
     crate::risk::check_confidences(req.confidences)?;
     req.settings.validate()?;
-    if req.models.is_empty() {
-        return Err(RiskError::Invalid("no VaR model given (e.g. historical)".into()).into());
-    }
     let cols = req
         .weights
         .iter()
         .map(|(a, _)| panel.asset_index(a.trim()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let (dates, returns) = portfolio_history(panel, &cols, &w, req.end)?;
-    if returns.len() <= req.settings.window {
-        return Err(RiskError::Invalid(format!(
-            "the history has {} returns where every held asset has a price (to {}), not more than the window of {}: shorten the window (--window) or choose assets that trade longer",
-            returns.len(),
-            dates.last().map_or("the end".into(), |d| d.to_string()),
-            req.settings.window
-        ))
-        .into());
-    }
+    check_length(&returns, &dates, req.settings.window)?;
     let returns_spanning_gaps = dates
         .windows(2)
         .filter(|d| d[0].until(d[1]).is_ok_and(|s| s.get_days() > 1))
         .count();
-    let mut backtests = Vec::new();
-    for model in req.models {
-        for &c in req.confidences {
-            let b = backtest(&returns, *model, c, &req.settings)?;
-            let tested = &dates[req.settings.window..];
-            backtests.push(DatedBacktest {
-                forecast_dates: (tested[0], tested[tested.len() - 1]),
-                exception_dates: b.exception_indices.iter().map(|i| tested[*i]).collect(),
-                backtest: b,
-            });
-        }
-    }
+    let backtests = dated_backtests(&dates, &returns, req.models, req.confidences, &req.settings)?;
     Ok(VarBacktestReport {
         assets: req.weights.iter().map(|p| p.0.trim().to_string()).collect(),
         weights: w,
@@ -107,6 +213,7 @@ pub fn var_backtest(panel: &PricePanel, req: &VarBacktestRequest) -> Result<VarB
         returns,
         returns_spanning_gaps,
         backtests,
+        book: None,
     })
 }
 

@@ -6,7 +6,7 @@ use super::{HedgeError, HedgeTrade};
 use crate::book::{position_risk, Book, GreeksTotals};
 use crate::instrument::{Instrument, OptionKind, Position};
 use crate::message::Num;
-use crate::scenario::{Revaluer, ScenarioSet};
+use crate::scenario::{pnl_at_horizons, ScenarioSet};
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{DefaultSettingsBuilder, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus};
 use serde::Serialize;
@@ -140,7 +140,7 @@ fn candidates(book: &Book, coins: &[String], spec: &TailHedgeSpec) -> Vec<Put> {
 }
 
 /// The least-premium puts that keep the book's loss within `spec.max_loss_usd` in every
-/// scenario of `set` (named by `names`).
+/// scenario of `set` (named by `names`, scenario k valued `days[k]` days forward).
 ///
 /// # Formula
 /// min Σ_j b_j·ask_j − s_j·bid_j (USD, fees included) over b, s ≥ 0, subject to, for every
@@ -157,6 +157,7 @@ pub fn tail_hedge(
     book: &Book,
     set: &ScenarioSet,
     names: &[String],
+    days: &[f64],
     spec: &TailHedgeSpec,
 ) -> Result<TailHedge, HedgeError> {
     let bad = HedgeError::Tail;
@@ -174,8 +175,7 @@ pub fn tail_hedge(
         )));
     }
     let engine = |e: crate::scenario::ScenarioError| bad(e.to_string());
-    let rev = Revaluer::new(book, set).map_err(engine)?;
-    let book_pnl = rev.pnl_matrix(set).map_err(engine)?.totals();
+    let book_pnl = pnl_at_horizons(book, set, days).map_err(engine)?.matrix.totals();
     let unhedged_worst = book_pnl.iter().map(|p| -p).fold(f64::NEG_INFINITY, f64::max);
     if unhedged_worst <= spec.max_loss_usd {
         // the limit already holds: no hedge
@@ -206,8 +206,7 @@ pub fn tail_hedge(
         positions: puts.iter().map(|p| p.position.clone()).collect(),
         market: book.market.clone(),
     };
-    let crev = Revaluer::new(&cand, set).map_err(engine)?;
-    let dv = crev.pnl_matrix(set).map_err(engine)?;
+    let dv = pnl_at_horizons(&cand, set, days).map_err(engine)?.matrix;
     let lp = Lp {
         puts: &puts,
         dv: &dv.pnl,

@@ -29,6 +29,11 @@ pub enum VarModel {
     Gaussian,
     /// Cornish–Fisher expansion with the window's skewness and excess kurtosis.
     CornishFisher,
+    /// Monte Carlo: `draws` returns simulated from a Student-t (ν given, or matched to the
+    /// window's excess kurtosis; normal when it is ≤ 0) with the window's mean and standard
+    /// deviation, the k-th worst of them. On a fixed-weight portfolio this is the multivariate
+    /// t on the window's covariance, whose portfolio return is that univariate t.
+    MonteCarlo,
 }
 
 /// How a model is rolled.
@@ -39,10 +44,23 @@ pub struct BacktestSettings {
     pub window: usize,
     /// EWMA decay λ of the filtered historical model (default 0.94, RiskMetrics).
     pub lambda: f64,
+    /// Simulated returns per forecast of the Monte Carlo model (default 10,000; 100 …
+    /// 1,000,000).
+    pub draws: usize,
+    /// Seed of the Monte Carlo model's generator (default 42). Every window uses the same
+    /// draws (common random numbers), so the forecasts move with the data, not the noise.
+    pub seed: u64,
+    /// Student-t degrees of freedom of the Monte Carlo model (> 2; default: per window,
+    /// ν = 4 + 6/K from its excess kurtosis K, normal when K ≤ 0).
+    pub dof: Option<f64>,
 }
 
+/// Bounds of [`BacktestSettings::draws`].
+pub const MC_DRAWS: std::ops::RangeInclusive<usize> = 100..=1_000_000;
+
 impl BacktestSettings {
-    /// Check the window (2 ≤ window ≤ [`MAX_BACKTEST_WINDOW`]) and λ ∈ (0, 1).
+    /// Check the window (2 ≤ window ≤ [`MAX_BACKTEST_WINDOW`]), λ ∈ (0, 1), the draws
+    /// ([`MC_DRAWS`]) and ν (> 2, finite).
     ///
     /// # Errors
     /// [`RiskError::Invalid`] naming the setting and its range.
@@ -59,6 +77,22 @@ impl BacktestSettings {
                 Num(self.lambda)
             )));
         }
+        if !MC_DRAWS.contains(&self.draws) {
+            return Err(RiskError::Invalid(format!(
+                "{} Monte Carlo draws: between {} and {}",
+                self.draws,
+                MC_DRAWS.start(),
+                MC_DRAWS.end()
+            )));
+        }
+        if let Some(v) = self.dof {
+            if !(v.is_finite() && v > 2.0) {
+                return Err(RiskError::Invalid(format!(
+                    "Student-t degrees of freedom ν = {}: must be a finite number above 2 (finite variance)",
+                    Num(v)
+                )));
+            }
+        }
         Ok(())
     }
 }
@@ -68,6 +102,9 @@ impl Default for BacktestSettings {
         Self {
             window: 250,
             lambda: 0.94,
+            draws: 10_000,
+            seed: 42,
+            dof: None,
         }
     }
 }
@@ -140,12 +177,18 @@ pub struct TrafficLight {
 ///   min(75, T) returns, as `arch`), σ²ₜ = λσ²ₜ₋₁ + (1 − λ)r²ₜ₋₁, zₜ = rₜ/σₜ;
 ///   VaR_t = −z₍ₖ₎·σ_t over the window's z;
 /// - Gaussian and Cornish–Fisher: [`super::gaussian_var`], [`super::cornish_fisher_var`] of the
-///   window.
+///   window;
+/// - Monte Carlo: x_i = μ + σ·√((ν − 2)/ν)·t_i (t_i ~ Student-t(ν), standard normal when no ν),
+///   μ, σ the window's mean and standard deviation (ddof = 1), VaR_t = −x₍ₖ₎ over the draws,
+///   k = ⌈(1 − c)·draws⌉.
 ///
 /// # Errors
 /// [`RiskError`]: a confidence outside (0, 1); settings that fail
 /// [`BacktestSettings::validate`]; a window not shorter than the series; a non-finite return;
 /// a zero EWMA volatility (filtered historical).
+///
+/// # Panics
+/// Never on user input (the draws are bounded by [`MC_DRAWS`]).
 pub fn rolling_var(
     returns: &[f64],
     model: VarModel,
@@ -175,6 +218,7 @@ pub fn rolling_var(
         None => returns.to_vec(),
     };
     let mut buf = Vec::with_capacity(w);
+    let mut mc = McDraws::default();
     let mut forecast = |t: usize| -> Result<f64, RiskError> {
         let window = &returns[t - w..t];
         Ok(match model {
@@ -186,6 +230,7 @@ pub fn rolling_var(
             }
             VarModel::Gaussian => moments(window)?.gaussian_var(confidence)?,
             VarModel::CornishFisher => moments(window)?.cornish_fisher_var(confidence)?,
+            VarModel::MonteCarlo => mc.var(window, settings, alpha)?,
         })
     };
     let t_end = returns.len();
@@ -194,6 +239,47 @@ pub fn rolling_var(
         var,
         next: forecast(t_end)?,
     })
+}
+
+/// The Monte Carlo model's standardised draws, kept while ν stays the same.
+#[derive(Default)]
+struct McDraws {
+    nu: Option<Option<f64>>,
+    /// Standardised draws (mean 0, variance 1).
+    z: Vec<f64>,
+    /// Their k-th smallest.
+    kth: f64,
+}
+
+impl McDraws {
+    /// VaR of `window` from `settings.draws` simulated returns.
+    fn var(&mut self, window: &[f64], settings: &BacktestSettings, alpha: f64) -> Result<f64, RiskError> {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, StandardNormal, StudentT};
+        let m = moments(window)?;
+        let nu = settings
+            .dof
+            .or((m.excess_kurtosis > 0.0).then(|| 4.0 + 6.0 / m.excess_kurtosis));
+        if self.nu != Some(nu) {
+            // the same stream in every window: common random numbers
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(settings.seed);
+            self.z = match nu {
+                Some(v) => {
+                    let t = StudentT::new(v)
+                        .map_err(|e| RiskError::Invalid(format!("Student-t ν = {}: {e}", Num(v))))?;
+                    let scale = ((v - 2.0) / v).sqrt();
+                    (0..settings.draws).map(|_| t.sample(&mut rng) * scale).collect()
+                }
+                None => (0..settings.draws)
+                    .map(|_| StandardNormal.sample(&mut rng))
+                    .collect(),
+            };
+            let k = super::tail_count(alpha, settings.draws);
+            self.kth = *self.z.select_nth_unstable_by(k - 1, f64::total_cmp).1;
+            self.nu = Some(nu);
+        }
+        Ok(-(m.mean + m.std * self.kth))
+    }
 }
 
 /// The EWMA volatilities of the filtered historical model, checked.

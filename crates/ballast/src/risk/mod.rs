@@ -18,7 +18,7 @@ pub(crate) use backtest::ewma_sigma;
 pub use backtest::{
     christoffersen_independence, conditional_coverage, exceptions, kupiec_pof, rolling_var, traffic_light,
     transition_counts, var_backtest, BacktestSettings, LrTest, RollingVar, TrafficLight, TransitionCounts,
-    VarBacktest, VarModel, Zone, MAX_BACKTEST_WINDOW,
+    VarBacktest, VarModel, Zone, MAX_BACKTEST_WINDOW, MC_DRAWS,
 };
 pub use contributions::{portfolio_volatility, risk_contributions, RiskContributions};
 pub use drawdown::{max_drawdown, Drawdown};

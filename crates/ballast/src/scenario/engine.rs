@@ -19,7 +19,19 @@ pub const MAX_MATRIX_ENTRIES: usize = 50_000_000;
 /// Joint moves of every coin: scenario s moves coin c's spot (and with it every forward and
 /// futures price of the coin) by `spot[s·n + c]` (relative) and its implied volatilities by
 /// `vol[s·n + c]` (relative: 0.1 = vols × 1.1), `horizon_days` after the valuation.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// # Formula
+/// An option of coin c with mark volatility σ, log-moneyness k = ln(K/F) and τ years left
+/// after the horizon is revalued at the volatility
+///
+/// σ′ = max(σ·(1 + vol) + vol_points + vol_tilt · w, 1 %),
+/// w = min(√(30 days / τ), 5) · (1 + min(|k| / (σ√τ), 3)),
+///
+/// so `vol_points` is a parallel shift of the surface (annual vol, 0.05 = 5 vol points) and
+/// `vol_tilt` a shift of `vol_tilt` at the 30-day at-the-money point that grows toward the
+/// short end (as 1/√τ, up to 5×) and the wings (with the strike's distance in standard
+/// deviations, up to 4×): the skew steepening and inverted term structure of a crypto sell-off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ScenarioSet {
     /// The coins moved, in column order.
     pub coins: Vec<String>,
@@ -37,6 +49,21 @@ pub struct ScenarioSet {
     /// (positive: longs pay shorts; 0.063 = 0.3 % every 8 hours for a week; empty: none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub funding: Vec<f64>,
+    /// Parallel implied-vol shift (annual vol: 0.05 = +5 vol points), scenarios × coins
+    /// (empty: none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vol_points: Vec<f64>,
+    /// Skew and term tilt at the 30-day at-the-money point (annual vol), scenarios × coins
+    /// (empty: none); see the formula above.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vol_tilt: Vec<f64>,
+}
+
+/// The tilt's weight w of an option (see [`ScenarioSet`]): `tau` years left, `sst` = σ√τ.
+pub(crate) fn tilt_weight(tau: f64, k: f64, sst: f64) -> f64 {
+    let term = (30.0 / DAYS_PER_YEAR / tau.max(1e-12)).sqrt().min(5.0);
+    let wing = if sst > 0.0 { (k.abs() / sst).min(3.0) } else { 3.0 };
+    term * (1.0 + wing)
 }
 
 impl ScenarioSet {
@@ -50,12 +77,40 @@ impl ScenarioSet {
         self.len() == 0
     }
 
+    /// The scenarios `rows` (in that order) `horizon_days` after the valuation.
+    ///
+    /// # Panics
+    /// A row beyond the set.
+    pub fn select(&self, rows: &[usize], horizon_days: f64) -> ScenarioSet {
+        let n = self.coins.len();
+        let pick = |v: &[f64]| -> Vec<f64> {
+            if v.is_empty() {
+                return Vec::new();
+            }
+            rows.iter()
+                .flat_map(|s| &v[s * n..(s + 1) * n])
+                .copied()
+                .collect()
+        };
+        ScenarioSet {
+            coins: self.coins.clone(),
+            spot: pick(&self.spot),
+            vol: pick(&self.vol),
+            horizon_days,
+            basis: pick(&self.basis),
+            funding: pick(&self.funding),
+            vol_points: pick(&self.vol_points),
+            vol_tilt: pick(&self.vol_tilt),
+        }
+    }
+
     /// Check shapes and values.
     ///
     /// # Errors
     /// [`ScenarioError::Invalid`]: no coins, mismatched lengths, more than [`MAX_SCENARIOS`],
-    /// a spot move ≤ −100 % or non-finite, a vol move ≤ −100 % or non-finite, a negative or
-    /// absurd horizon (> 3,650 days).
+    /// a spot move ≤ −100 % or non-finite, a vol move ≤ −100 % or non-finite, a vol-point
+    /// shift outside [−1, 5] or a tilt outside [−1, 1] (annual vol), a negative or absurd
+    /// horizon (> 3,650 days).
     pub fn validate(&self) -> Result<(), ScenarioError> {
         let n = self.coins.len();
         let bad = |m: String| Err(ScenarioError::Invalid(m));
@@ -81,6 +136,8 @@ impl ScenarioSet {
         for (what, v, lo, hi) in [
             ("basis", &self.basis, -10.0, 1.0),
             ("funding", &self.funding, -1.0, 1.0),
+            ("vol-point shift", &self.vol_points, -1.0, 5.0),
+            ("vol tilt", &self.vol_tilt, -1.0, 1.0),
         ] {
             if !v.is_empty() && v.len() != self.spot.len() {
                 return bad(format!(
@@ -132,6 +189,10 @@ struct OptionCols {
     sst: Vec<f64>,
     /// The vol floor × √T′.
     floor_sst: Vec<f64>,
+    /// √T′ (a vol-point shift × it adds to σ√T′).
+    rt: Vec<f64>,
+    /// The tilt's weight × √T′.
+    tilt_rt: Vec<f64>,
     /// +1 call, −1 put.
     w: Vec<f64>,
     /// USD per unit of coin price: size × F × e^(−rT′) × (S/F for coin-settled options).
@@ -181,6 +242,13 @@ impl DeltaOne {
     }
 }
 
+/// Per coin, the lowest vol scale, vol-point shift and tilt of a set's scenarios.
+struct VolLows {
+    scale: Vec<f64>,
+    points: Vec<f64>,
+    tilt: Vec<f64>,
+}
+
 /// A warning about a position (a vol floored, an option expiring inside the horizon).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PositionWarning {
@@ -223,12 +291,21 @@ impl Revaluer {
             coins: set.coins.clone(),
             warnings: Vec::new(),
         };
-        // per coin, the lowest vol scale any scenario applies (for the floor warnings)
+        // per coin, the lowest vol scale, shift and tilt any scenario applies (a bound for the
+        // floor warnings)
         let n = set.coins.len();
-        let mut min_scale = vec![f64::INFINITY; n];
-        for (k, v) in set.vol.iter().enumerate() {
-            min_scale[k % n] = min_scale[k % n].min(1.0 + v);
-        }
+        let lowest = |v: &[f64], add: f64| {
+            let mut m = vec![if v.is_empty() { add } else { f64::INFINITY }; n];
+            for (k, x) in v.iter().enumerate() {
+                m[k % n] = m[k % n].min(add + x);
+            }
+            m
+        };
+        let low = VolLows {
+            scale: lowest(&set.vol, 1.0),
+            points: lowest(&set.vol_points, 0.0),
+            tilt: lowest(&set.vol_tilt, 0.0),
+        };
         for (pos, p) in book.positions.iter().enumerate() {
             let at = |e: BookError| ScenarioError::Book(e.at(p));
             let coin = p.instrument.coin();
@@ -284,8 +361,7 @@ impl Revaluer {
                     }
                 }
                 Instrument::Option { .. } => {
-                    r.push_option(pos, c, p, book, horizon, min_scale[c])
-                        .map_err(at)?;
+                    r.push_option(pos, c, p, book, horizon, &low).map_err(at)?;
                     continue;
                 }
             };
@@ -301,22 +377,27 @@ impl Revaluer {
         p: &crate::instrument::Position,
         book: &Book,
         horizon: f64,
-        min_scale: f64,
+        low: &VolLows,
     ) -> Result<(), BookError> {
         let s = option_setup(p, &book.market)?;
         let o = &s.o;
-        if o.vol * min_scale < VOL_FLOOR {
+        let left = o.time - horizon;
+        // an option expiring inside the horizon: intrinsic at the moved forward
+        let t = left.max(1e-12);
+        let sqrt_t = t.sqrt();
+        let tilt = tilt_weight(t, (o.strike / o.forward).ln(), o.vol * sqrt_t);
+        let lowest = o.vol * low.scale[c] + low.points[c] + tilt * low.tilt[c].min(0.0);
+        if lowest < VOL_FLOOR {
             self.warnings.push(PositionWarning {
                 position: p.name.clone(),
                 message: format!(
-                    "implied vol {} falls below the floor of {} in some scenarios (× {}): floored there",
+                    "implied vol {} can fall to {} in some scenarios, below the floor of {}: floored there",
                     Num(o.vol),
-                    Num(VOL_FLOOR),
-                    Num(min_scale)
+                    Num(lowest),
+                    Num(VOL_FLOOR)
                 ),
             });
         }
-        let left = o.time - horizon;
         if left <= 0.0 {
             self.warnings.push(PositionWarning {
                 position: p.name.clone(),
@@ -326,9 +407,6 @@ impl Revaluer {
                 ),
             });
         }
-        // an option expiring inside the horizon: intrinsic at the moved forward
-        let t = left.max(1e-12);
-        let sqrt_t = t.sqrt();
         let conv = match s.settlement {
             Settlement::Coin => s.s / o.forward,
             Settlement::Usd => 1.0,
@@ -340,6 +418,8 @@ impl Revaluer {
         col.fk0.push(o.forward / o.strike);
         col.sst.push(o.vol * sqrt_t);
         col.floor_sst.push(VOL_FLOOR * sqrt_t);
+        col.rt.push(sqrt_t);
+        col.tilt_rt.push(tilt * sqrt_t);
         col.w.push(o.kind.sign());
         col.scale.push(p.size * o.forward * (-o.rate * t).exp() * conv);
         col.base.push(p.size * o.price() * conv);
@@ -385,7 +465,8 @@ impl Revaluer {
                 continue;
             }
             vals.resize(cols.pos.len(), 0.0);
-            values(cols, 1.0 + spot[c], 1.0 + vol[c], vals);
+            let shift = (at(&set.vol_points, c), at(&set.vol_tilt, c));
+            values(cols, 1.0 + spot[c], 1.0 + vol[c], shift, vals);
             for (k, v) in vals.iter().enumerate() {
                 out[cols.pos[k]] = v - cols.base[k];
             }
@@ -429,31 +510,44 @@ impl Revaluer {
     }
 }
 
-/// Option values (USD, scaled) of `o` with the forward × `g` and the vols × `vs` (floored).
-fn values(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
+/// Option values (USD, scaled) of `o` with the forward × `g`, the vols × `vs` and shifted by
+/// `shift` = (vol points, tilt) (floored).
+fn values(o: &OptionCols, g: f64, vs: f64, shift: (f64, f64), out: &mut [f64]) {
     #[cfg(target_arch = "x86_64")]
     if avx2_fma() {
         // SAFETY: the CPU has AVX2 and FMA (checked above).
-        unsafe { values_avx2(o, g, vs, out) };
+        unsafe { values_avx2(o, g, vs, shift, out) };
         return;
     }
-    values_plain::<false>(o, g, vs, out);
+    values_plain::<false>(o, g, vs, shift, out);
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn values_avx2(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
-    values_plain::<true>(o, g, vs, out)
+unsafe fn values_avx2(o: &OptionCols, g: f64, vs: f64, shift: (f64, f64), out: &mut [f64]) {
+    values_plain::<true>(o, g, vs, shift, out)
 }
 
 #[inline(always)]
-fn values_plain<const FMA: bool>(o: &OptionCols, g: f64, vs: f64, out: &mut [f64]) {
+fn values_plain<const FMA: bool>(
+    o: &OptionCols,
+    g: f64,
+    vs: f64,
+    (points, tilt): (f64, f64),
+    out: &mut [f64],
+) {
     let (lg, inv_g) = (g.ln(), 1.0 / g);
     let n = out.len();
     let (x0, kf0, fk0, w) = (&o.x0[..n], &o.kf0[..n], &o.fk0[..n], &o.w[..n]);
     let (sst, floor, scale) = (&o.sst[..n], &o.floor_sst[..n], &o.scale[..n]);
+    let (rt, tilt_rt) = (&o.rt[..n], &o.tilt_rt[..n]);
+    let shifted = points != 0.0 || tilt != 0.0;
     for i in 0..n {
-        let sd = (sst[i] * vs).max(floor[i]);
+        let mut sd = sst[i] * vs;
+        if shifted {
+            sd += rt[i] * points + tilt_rt[i] * tilt;
+        }
+        let sd = sd.max(floor[i]);
         let p = black76_coin_bf::<FMA>(x0[i] + lg, sd, 1.0 / sd, kf0[i] * inv_g, fk0[i] * g, w[i]);
         out[i] = p * scale[i] * g;
     }

@@ -50,7 +50,8 @@ impl VolHistory<'_> {
 /// Which historical moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HistoricalSpec {
-    /// Number of scenarios: the last `window` h-day moves (default 730).
+    /// Number of scenarios: the last `window` h-day moves (default 730; 0: every move the
+    /// data has, at most 100,000).
     pub window: usize,
     /// h: days per move (1, or 10 for 10-day moves from overlapping windows).
     pub horizon_days: usize,
@@ -107,9 +108,9 @@ pub fn historical_scenarios(
     if !(1..=365).contains(&h) {
         return bad(format!("horizon {h} days: between 1 and 365"));
     }
-    if !(1..=100_000).contains(&spec.window) {
+    if spec.window > 100_000 {
         return bad(format!(
-            "historical window {}: between 1 and 100000 moves",
+            "historical window {}: at most 100000 moves (0: all)",
             spec.window
         ));
     }
@@ -175,17 +176,22 @@ pub fn historical_scenarios(
         rows.push((*d, p, v));
     }
     let available = rows.len().saturating_sub(h);
-    if available < spec.window {
+    let window = if spec.window == 0 {
+        available.min(100_000)
+    } else {
+        spec.window
+    };
+    if available < window.max(1) {
         return bad(format!(
             "{} {h}-day moves where every coin{} has data (to {}), fewer than the window of {}: shorten the window",
             available,
             if spec.with_vol { " and its vol index" } else { "" },
             rows.last().map_or("the end".into(), |r| r.0.to_string()),
-            spec.window
+            window
         ));
     }
     let n = coins.len();
-    let first = rows.len() - spec.window;
+    let first = rows.len() - window;
     let (mut spot, mut vols, mut dates) = (Vec::new(), Vec::new(), Vec::new());
     let mut gaps = 0;
     for i in first..rows.len() {
@@ -207,6 +213,7 @@ pub fn historical_scenarios(
         horizon_days: h as f64,
         basis: Vec::new(),
         funding: Vec::new(),
+        ..Default::default()
     };
     set.validate()?;
     Ok(HistoricalScenarios {

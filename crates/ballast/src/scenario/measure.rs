@@ -1,6 +1,7 @@
 //! VaR and expected shortfall of a book's scenario P&L, with Euler contributions per position
 //! and per underlying, streamed over the scenarios (no P&L matrix held).
 
+use super::engine::PnlMatrix;
 use super::engine::{Revaluer, ScenarioSet};
 use super::ScenarioError;
 use rayon::prelude::*;
@@ -99,6 +100,52 @@ fn var_es(losses: &[f64], alpha: f64) -> (f64, f64, usize, Vec<usize>) {
     (var, es, at, idx)
 }
 
+/// Incremental VaR and ES of each position: the book's less the book's without it. Positions
+/// in blocks, so each block reads its slice of every row of the matrix once.
+///
+/// Only scenarios that can reach the tail are ranked: with M = max |P&L| of the position, the k
+/// largest losses without it are all among the scenarios whose book loss is at least
+/// L₍ₖ₎ − 2M (each of the book's k largest drops by at most M, any other rises by at most M).
+fn incremental_measures(m: &PnlMatrix, losses: &[f64], alpha: f64, (var, es): (f64, f64)) -> Vec<Components> {
+    const BLOCK: usize = 16;
+    let (n, np) = (losses.len(), m.positions.len());
+    let (k, last_w) = tail_weights(alpha, n);
+    let an = alpha * n as f64;
+    // the scenarios by book loss, largest first
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|a, b| losses[*b].total_cmp(&losses[*a]));
+    let sorted: Vec<f64> = order.iter().map(|s| losses[*s]).collect();
+    let kth = sorted[k - 1];
+    let blocks: Vec<usize> = (0..np).step_by(BLOCK).collect();
+    blocks
+        .par_iter()
+        .flat_map_iter(|&p0| {
+            let b = BLOCK.min(np - p0);
+            let mut reach = vec![0.0f64; b];
+            for s in 0..n {
+                for (r, x) in reach.iter_mut().zip(&m.pnl[s * np + p0..s * np + p0 + b]) {
+                    *r = r.max(x.abs());
+                }
+            }
+            let (order, sorted) = (&order, &sorted);
+            reach.into_iter().enumerate().map(move |(j, mx)| {
+                let c = sorted.partition_point(|l| *l >= kth - 2.0 * mx).max(k);
+                let mut without: Vec<f64> = order[..c]
+                    .iter()
+                    .map(|s| losses[*s] + m.pnl[s * np + p0 + j])
+                    .collect();
+                let (larger, v, _) = without.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+                let v = *v;
+                let e = (larger.iter().sum::<f64>() + last_w * v) / an;
+                Components {
+                    var: var - v,
+                    es: es - e,
+                }
+            })
+        })
+        .collect()
+}
+
 /// VaR, ES and their Euler contributions of the book prepared in `rev` over the scenarios of
 /// `set`, at each confidence; with `batches`, batch-means standard errors (Monte Carlo sets).
 ///
@@ -130,22 +177,25 @@ pub fn tail_risk(
         }
     }
     let np = rev.len();
-    let pnl: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map_init(
-            || (vec![0.0; np], Vec::new()),
-            |(row, vals), s| {
-                rev.row(set, s, row, vals);
-                row.iter().sum::<f64>()
-            },
-        )
-        .collect();
-    let losses: Vec<f64> = pnl.iter().map(|x| -x).collect();
-    let matrix = if n.saturating_mul(np) <= INCREMENTAL_ENTRIES && np > 0 {
-        Some(rev.pnl_matrix(set)?)
+    // small enough for the incremental measures: the matrix, computed once; else the book's
+    // P&L streamed
+    let (pnl, matrix) = if n.saturating_mul(np) <= INCREMENTAL_ENTRIES && np > 0 {
+        let m = rev.pnl_matrix(set)?;
+        (m.totals(), Some(m))
     } else {
-        None
+        let pnl: Vec<f64> = (0..n)
+            .into_par_iter()
+            .map_init(
+                || (vec![0.0; np], Vec::new()),
+                |(row, vals), s| {
+                    rev.row(set, s, row, vals);
+                    row.iter().sum::<f64>()
+                },
+            )
+            .collect();
+        (pnl, None)
     };
+    let losses: Vec<f64> = pnl.iter().map(|x| -x).collect();
     let mut measures = Vec::new();
     for &c in confidences {
         let alpha = 1.0 - c;
@@ -184,23 +234,9 @@ pub fn tail_risk(
             e.var += var_c[p];
             e.es += es_c[p];
         }
-        let incremental = matrix.as_ref().map(|m| {
-            (0..np)
-                .into_par_iter()
-                .map(|p| {
-                    let without: Vec<f64> = losses
-                        .iter()
-                        .enumerate()
-                        .map(|(s, l)| l + m.pnl[s * np + p])
-                        .collect();
-                    let (v, e, _, _) = var_es(&without, alpha);
-                    Components {
-                        var: var - v,
-                        es: es - e,
-                    }
-                })
-                .collect()
-        });
+        let incremental = matrix
+            .as_ref()
+            .map(|m| incremental_measures(m, &losses, alpha, (var, es)));
         measures.push(TailMeasure {
             incremental,
             confidence: c,

@@ -218,6 +218,7 @@ pub fn monte_carlo_scenarios(
             horizon_days: h as f64,
             basis: Vec::new(),
             funding: Vec::new(),
+            ..Default::default()
         },
         degrees_of_freedom: nu,
         observations: t,
@@ -296,5 +297,6 @@ pub fn filtered_historical_scenarios(
         horizon_days: h as f64,
         basis: Vec::new(),
         funding: Vec::new(),
+        ..Default::default()
     })
 }

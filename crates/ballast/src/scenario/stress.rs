@@ -68,7 +68,7 @@ pub const CRISES: [Crisis; 8] = [
 pub const STABLECOINS: [&str; 7] = ["USDT", "USDC", "DAI", "BUSD", "TUSD", "FDUSD", "USDE"];
 
 /// A user's stress scenario (`[[stress]]` in a portfolio file).
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct UserScenario {
     /// Its name.
@@ -79,6 +79,16 @@ pub struct UserScenario {
     /// Relative implied-vol moves by coin (`BTC = 0.5`: vols × 1.5).
     #[serde(default)]
     pub vol: BTreeMap<String, f64>,
+    /// Parallel implied-vol shifts by coin, in vol points (`BTC = 10`: every vol + 0.10).
+    #[serde(default)]
+    pub vol_points: BTreeMap<String, f64>,
+    /// Skew and term tilts by coin, in vol points at the 30-day at-the-money point, growing
+    /// toward the wings and the short end (see [`super::ScenarioSet`]).
+    #[serde(default)]
+    pub tilt_points: BTreeMap<String, f64>,
+    /// Days forward (options decay over them; 0 … 365).
+    #[serde(default)]
+    pub days: f64,
 }
 
 /// One stress scenario: a row of the set, where it comes from, and its stated proxies.
@@ -92,15 +102,25 @@ pub struct StressScenario {
     pub dates: Option<(Date, Date)>,
     /// Moves not read from the data, and why (a coin not yet listed: its beta to BTC).
     pub proxies: Vec<String>,
+    /// Days forward at which the book is revalued (0: now).
+    pub days: f64,
 }
 
 /// A library of stress scenarios over some coins.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StressSet {
-    /// The moves, one row per scenario.
+    /// The moves, one row per scenario (each at its scenario's `days`:
+    /// [`super::pnl_at_horizons`]).
     pub set: ScenarioSet,
     /// What each row is.
     pub scenarios: Vec<StressScenario>,
+}
+
+impl StressSet {
+    /// Each scenario's horizon, days.
+    pub fn days(&self) -> Vec<f64> {
+        self.scenarios.iter().map(|s| s.days).collect()
+    }
 }
 
 /// The coins' daily returns on the dates where both they and BTC have a close.
@@ -222,8 +242,10 @@ pub fn stress_scenarios(
     };
     let n = coins.len();
     let (mut spot, mut vols, mut scenarios) = (Vec::new(), Vec::new(), Vec::new());
-    // the basis and funding moves of each row (0 but for their own scenarios)
+    // the basis and funding moves of each row (0 but for their own scenarios), and the
+    // vol-point shifts and tilts (row, per coin)
     let mut extra: Vec<(usize, f64, f64)> = Vec::new();
+    let mut surface: Vec<(usize, Vec<f64>, Vec<f64>)> = Vec::new();
     let mut push = |s: Vec<f64>, v: Vec<f64>, sc: StressScenario| -> usize {
         spot.extend(s);
         vols.extend(v);
@@ -295,6 +317,7 @@ pub fn stress_scenarios(
                 kind: "crisis",
                 dates: Some((d0, end)),
                 proxies,
+                days: 0.0,
             },
         );
     }
@@ -303,6 +326,7 @@ pub fn stress_scenarios(
         kind: "hypothetical",
         dates: None,
         proxies: Vec::new(),
+        days: 0.0,
     };
     let is_btc = |c: &str| c.eq_ignore_ascii_case("BTC");
     let only = |f: &dyn Fn(&str) -> f64| coins.iter().map(|c| f(c)).collect::<Vec<f64>>();
@@ -341,6 +365,7 @@ pub fn stress_scenarios(
         kind: "hypothetical",
         dates: None,
         proxies: vec!["crisis-day beta: OLS on the days BTC fell 5 % or more (its full-history beta when fewer than 30)".into()],
+        days: 0.0,
     });
     if coins.iter().any(|c| stable(c)) {
         push(
@@ -357,6 +382,27 @@ pub fn stress_scenarios(
         let row = push(vec![0.0; n], vec![0.0; n], hypothetical(name));
         extra.push((row, basis, funding));
     }
+    let not_stable = |x: f64| only(&|c| if stable(c) { 0.0 } else { x });
+    let row = push(
+        vec![0.0; n],
+        vec![0.0; n],
+        hypothetical("implied vols +10 points (parallel)"),
+    );
+    surface.push((row, not_stable(0.10), vec![0.0; n]));
+    let row = push(
+        vec![0.0; n],
+        vec![0.0; n],
+        hypothetical("skew and term tilt: +10 vol points at 30-day ATM, more in the wings and short end"),
+    );
+    surface.push((row, vec![0.0; n], not_stable(0.10)));
+    push(
+        vec![0.0; n],
+        vec![0.0; n],
+        StressScenario {
+            days: 7.0,
+            ..hypothetical("a week passes, nothing moves (theta)")
+        },
+    );
     for s in [-0.5, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.5] {
         for v in GRID_VOLS {
             let moves = only(&|c| if stable(c) { 0.0 } else { s });
@@ -368,42 +414,27 @@ pub fn stress_scenarios(
                     kind: "grid",
                     dates: None,
                     proxies: Vec::new(),
+                    days: 0.0,
                 },
             );
         }
     }
     for u in user {
-        let mut s = vec![0.0; n];
-        let mut v = vec![0.0; n];
-        for (map, out, what) in [(&u.spot, &mut s, "spot"), (&u.vol, &mut v, "vol")] {
-            for (coin, m) in map {
-                let k = coins.iter().position(|c| c.eq_ignore_ascii_case(coin)).ok_or_else(|| {
-                    bad(format!(
-                        "stress scenario '{}': {what} move of {coin}, which the book does not hold (it holds {})",
-                        u.name,
-                        coins.join(", ")
-                    ))
-                })?;
-                if !(m.is_finite() && *m > -1.0 && *m <= 10.0) {
-                    return Err(bad(format!(
-                        "stress scenario '{}': {what} move of {coin} = {} must be a fraction above −1 and at most 10 (−0.4 for −40 %, 2 for +200 %)",
-                        u.name,
-                        Num(*m)
-                    )));
-                }
-                out[k] = *m;
-            }
-        }
-        push(
-            s,
-            v,
+        let m = user_moves(u, coins)?;
+        let row = push(
+            m[0].clone(),
+            m[1].clone(),
             StressScenario {
                 name: u.name.clone(),
                 kind: "user",
                 dates: None,
                 proxies: Vec::new(),
+                days: u.days,
             },
         );
+        if m[2].iter().chain(&m[3]).any(|x| *x != 0.0) {
+            surface.push((row, m[2].clone(), m[3].clone()));
+        }
     }
     let rows = spot.len() / n;
     let (mut basis, mut funding) = (vec![0.0; rows * n], vec![0.0; rows * n]);
@@ -415,6 +446,14 @@ pub fn stress_scenarios(
             }
         }
     }
+    let (mut vol_points, mut vol_tilt) = (Vec::new(), Vec::new());
+    if !surface.is_empty() {
+        (vol_points, vol_tilt) = (vec![0.0; rows * n], vec![0.0; rows * n]);
+        for (row, p, t) in surface {
+            vol_points[row * n..(row + 1) * n].copy_from_slice(&p);
+            vol_tilt[row * n..(row + 1) * n].copy_from_slice(&t);
+        }
+    }
     let set = ScenarioSet {
         coins: coins.to_vec(),
         spot,
@@ -422,9 +461,70 @@ pub fn stress_scenarios(
         horizon_days: 0.0,
         basis,
         funding,
+        vol_points,
+        vol_tilt,
     };
     set.validate()?;
     Ok(StressSet { set, scenarios })
+}
+
+/// A user scenario's moves per coin: spot, vol (relative), vol points and tilt (annual vol).
+fn user_moves(u: &UserScenario, coins: &[String]) -> Result<[Vec<f64>; 4], ScenarioError> {
+    let bad = |m: String| ScenarioError::Invalid(m);
+    if !(u.days.is_finite() && (0.0..=365.0).contains(&u.days)) {
+        return Err(bad(format!(
+            "stress scenario '{}': days = {} must be between 0 and 365 (days forward)",
+            u.name,
+            Num(u.days)
+        )));
+    }
+    let n = coins.len();
+    let mut out = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
+    let fraction = "a fraction above −1 and at most 10 (−0.4 for −40 %, 2 for +200 %)";
+    let checks: [(&BTreeMap<String, f64>, &str, f64, f64, f64, &str); 4] = [
+        (&u.spot, "spot", -1.0, 10.0, 1.0, fraction),
+        (&u.vol, "vol", -1.0, 10.0, 1.0, fraction),
+        (
+            &u.vol_points,
+            "vol_points",
+            -100.0,
+            500.0,
+            0.01,
+            "vol points above −100 and at most 500 (10 for +10 points)",
+        ),
+        (
+            &u.tilt_points,
+            "tilt_points",
+            -100.0,
+            100.0,
+            0.01,
+            "vol points between −100 and 100",
+        ),
+    ];
+    for (k, (map, what, lo, hi, unit, rule)) in checks.into_iter().enumerate() {
+        for (coin, m) in map {
+            let c = coins
+                .iter()
+                .position(|c| c.eq_ignore_ascii_case(coin))
+                .ok_or_else(|| {
+                    bad(format!(
+                    "stress scenario '{}': {what} move of {coin}, which the book does not hold (it holds {})",
+                    u.name,
+                    coins.join(", ")
+                ))
+                })?;
+            let open_low = k < 2;
+            if !(m.is_finite() && (*m > lo || !open_low && *m >= lo) && *m <= hi) {
+                return Err(bad(format!(
+                    "stress scenario '{}': {what} move of {coin} = {} must be {rule}",
+                    u.name,
+                    Num(*m)
+                )));
+            }
+            out[k][c] = m * unit;
+        }
+    }
+    Ok(out)
 }
 
 /// The grid's relative vol moves (columns).

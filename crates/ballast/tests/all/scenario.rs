@@ -63,7 +63,7 @@ proptest! {
         sb in -0.6f64..1.5, se in -0.6f64..1.5, vb in -0.6f64..2.0, ve in -0.6f64..2.0,
     ) {
         let b = mixed();
-        let set = ScenarioSet { coins: coins(), spot: vec![sb, se], vol: vec![vb, ve], horizon_days: 0.0, basis: Vec::new(), funding: Vec::new() };
+        let set = ScenarioSet { coins: coins(), spot: vec![sb, se], vol: vec![vb, ve], horizon_days: 0.0, basis: Vec::new(), funding: Vec::new(), ..Default::default() };
         let rev = Revaluer::new(&b, &set).unwrap();
         let m = rev.pnl_matrix(&set).unwrap();
         for (k, p) in b.positions.iter().enumerate() {
@@ -249,8 +249,7 @@ fn bad_scenarios_and_books_are_refused() {
         spot,
         vol,
         horizon_days: 1.0,
-        basis: Vec::new(),
-        funding: Vec::new(),
+        ..Default::default()
     };
     let e = Revaluer::new(&b, &set(vec![-1.0, 0.0], vec![0.0, 0.0]))
         .unwrap_err()
@@ -265,8 +264,7 @@ fn bad_scenarios_and_books_are_refused() {
         spot: vec![0.1],
         vol: vec![0.0],
         horizon_days: 1.0,
-        basis: Vec::new(),
-        funding: Vec::new(),
+        ..Default::default()
     };
     let e = Revaluer::new(&b, &only_btc).unwrap_err().to_string();
     assert!(e.contains("ETH") && e.contains("do not move"), "{e}");
@@ -359,7 +357,7 @@ fn crises_replay_the_datas_moves() {
     let bad = UserScenario {
         name: "my crash".into(),
         spot: [("DOGE".to_string(), -0.5)].into(),
-        vol: Default::default(),
+        ..Default::default()
     };
     let e = stress_scenarios(&prices, Some(&dvol), &coins, &[bad])
         .unwrap_err()
@@ -368,12 +366,65 @@ fn crises_replay_the_datas_moves() {
     let bad = UserScenario {
         name: "wipe-out".into(),
         spot: [("BTC".to_string(), -1.5)].into(),
-        vol: Default::default(),
+        ..Default::default()
     };
     let e = stress_scenarios(&prices, Some(&dvol), &coins, &[bad])
         .unwrap_err()
         .to_string();
     assert!(e.contains("wipe-out") && e.contains("−1"), "{e}");
+    // vol points, tilt and days forward: stored as annual vol, each scenario at its horizon
+    let mine = UserScenario {
+        name: "vol up a week later".into(),
+        vol_points: [("BTC".to_string(), 15.0)].into(),
+        tilt_points: [("ETH".to_string(), -5.0)].into(),
+        days: 7.0,
+        ..Default::default()
+    };
+    let lib = stress_scenarios(&prices, Some(&dvol), &coins, &[mine.clone()]).unwrap();
+    let last = lib.set.len() - 1;
+    let n = coins.len();
+    assert_eq!(lib.days()[last], 7.0);
+    assert_eq!(&lib.set.vol_points[last * n..], &[0.15, 0.0, 0.0]);
+    assert_eq!(&lib.set.vol_tilt[last * n..], &[0.0, -0.05, 0.0]);
+    assert!(lib
+        .scenarios
+        .iter()
+        .any(|s| s.days == 7.0 && s.kind == "hypothetical"));
+    for (bad, what) in [
+        (
+            UserScenario {
+                days: 400.0,
+                ..mine.clone()
+            },
+            "days",
+        ),
+        (
+            UserScenario {
+                days: f64::NAN,
+                ..mine.clone()
+            },
+            "days",
+        ),
+        (
+            UserScenario {
+                vol_points: [("BTC".to_string(), -150.0)].into(),
+                ..mine.clone()
+            },
+            "vol_points",
+        ),
+        (
+            UserScenario {
+                tilt_points: [("DOGE".to_string(), 5.0)].into(),
+                ..mine.clone()
+            },
+            "DOGE",
+        ),
+    ] {
+        let e = stress_scenarios(&prices, Some(&dvol), &coins, &[bad])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("vol up a week later") && e.contains(what), "{e}");
+    }
 }
 
 /// Filtered historical simulation: every 1-day draw is a day of the history, standardised by
@@ -454,6 +505,7 @@ fn basis_and_funding_moves_pay_their_closed_forms() {
         horizon_days: 0.0,
         basis: vec![phi],
         funding: vec![funding],
+        ..Default::default()
     };
     let rev = Revaluer::new(&b, &set).unwrap();
     let row = rev.pnl_matrix(&set).unwrap().row(0).to_vec();
@@ -490,4 +542,146 @@ fn basis_and_funding_moves_pay_their_closed_forms() {
         .unwrap_err()
         .to_string()
         .contains("funding"));
+}
+
+/// The tilt's weight, written out independently: min(√(30 d / τ), 5) · (1 + min(|ln K/F| / σ√τ, 3)).
+fn tilt_weight(tau: f64, strike: f64, forward: f64, vol: f64) -> f64 {
+    let term = (30.0 / 365.0 / tau).sqrt().min(5.0);
+    term * (1.0 + ((strike / forward).ln().abs() / (vol * tau.sqrt())).min(3.0))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(30))]
+
+    /// A vol-point shift and a skew/term tilt revalue every option at σ(1 + v) + points +
+    /// tilt · w, its own weight; delta-one positions only see the spot move.
+    #[test]
+    fn vol_points_and_tilt_shift_each_option_by_its_weight(
+        sb in -0.4f64..0.6, vb in -0.3f64..0.5, pts in -0.1f64..0.3, tilt in -0.05f64..0.2,
+    ) {
+        let b = mixed();
+        let set = ScenarioSet {
+            coins: coins(),
+            spot: vec![sb, 0.0],
+            vol: vec![vb, 0.0],
+            vol_points: vec![pts, 0.0],
+            vol_tilt: vec![tilt, 0.0],
+            ..Default::default()
+        };
+        let m = Revaluer::new(&b, &set).unwrap().pnl_matrix(&set).unwrap();
+        let as_of = b.market.as_of.unwrap();
+        for (k, p) in b.positions.iter().enumerate() {
+            let btc = p.instrument.coin() == "BTC";
+            let shock = match (&p.instrument, ballast::book::position_ticker(p, &b.market).unwrap()) {
+                (ballast::instrument::Instrument::Option { expiry, strike, .. }, Some(t)) if btc => {
+                    let (vol, f) = (t.vol.unwrap(), t.forward.unwrap());
+                    let tau = ballast::pricing::year_fraction(as_of, *expiry);
+                    let w = tilt_weight(tau, *strike, f, vol);
+                    Shock { spot: sb, vol: vol * vb + pts + tilt * w }
+                }
+                _ if btc => Shock { spot: sb, vol: 0.0 },
+                _ => Shock::default(),
+            };
+            let want = position_value(p, &b.market, shock).unwrap()
+                - position_value(p, &b.market, Shock::default()).unwrap();
+            let got = m.row(0)[k];
+            prop_assert!((got - want).abs() <= 1e-9 * (1.0 + want.abs()) + 1e-7, "{}: {got} vs {want}", p.name);
+        }
+    }
+}
+
+/// Scenarios at several horizons: each row equals a revaluation at its own horizon, and a week
+/// of nothing moving costs a short-gamma book its theta (long options lose, short ones earn).
+#[test]
+fn scenarios_at_their_own_horizons() {
+    let b = mixed();
+    let set = ScenarioSet {
+        coins: coins(),
+        spot: vec![0.0, 0.0, -0.2, 0.1, 0.05, 0.0],
+        vol: vec![0.0, 0.0, 0.3, 0.0, 0.0, 0.1],
+        ..Default::default()
+    };
+    let days = [7.0, 0.0, 7.0];
+    let hp = ballast::scenario::pnl_at_horizons(&b, &set, &days).unwrap();
+    for (s, d) in days.iter().enumerate() {
+        let one = set.select(&[s], *d);
+        let want = Revaluer::new(&b, &one).unwrap().pnl_matrix(&one).unwrap();
+        assert_eq!(hp.matrix.row(s), want.row(0), "scenario {s}");
+    }
+    // a week of decay: long puts lose value, short calls gain
+    let row = hp.matrix.row(0);
+    let k = |n: &str| b.positions.iter().position(|p| p.name == n).unwrap();
+    assert!(row[k("BTC-29MAY26-65000-P")] < 0.0);
+    assert!(row[k("BTC-26JUN26-80000-C")] > 0.0);
+    assert_eq!(row[k("BTC")], 0.0);
+    assert!(ballast::scenario::pnl_at_horizons(&b, &set, &[1.0])
+        .unwrap_err()
+        .to_string()
+        .contains("1 horizons for 3 scenarios"));
+}
+
+/// A book's VaR backtest revalues today's book on each past day: for spot BTC alone its
+/// returns are BTC's daily returns, so every backtest equals the weights backtest of BTC = 1
+/// on the same dates; a book with options gets its vols moved by DVOL.
+#[test]
+fn a_books_var_backtest_is_its_hypothetical_pnl() {
+    use ballast::analysis::{book_var_backtest, var_backtest, BookBacktestRequest, VarBacktestRequest};
+    use ballast::risk::{BacktestSettings, VarModel};
+    let prices = crate::common::daily_prices();
+    let models = [
+        VarModel::Historical,
+        VarModel::FilteredHistorical,
+        VarModel::Gaussian,
+    ];
+    let settings = BacktestSettings::default();
+    let spot = book(&[("BTC", 3.0)]);
+    let req = BookBacktestRequest {
+        models: &models,
+        confidences: &[0.99, 0.95],
+        settings,
+        end: None,
+        equity_usd: None,
+    };
+    let b = book_var_backtest(&spot, &prices, None, &req).unwrap();
+    let w = var_backtest(
+        &prices,
+        &VarBacktestRequest {
+            weights: &[("BTC".to_string(), 1.0)],
+            normalize: false,
+            models: &models,
+            confidences: &[0.99, 0.95],
+            settings,
+            end: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(b.dates, w.dates);
+    for (x, y) in b.returns.iter().zip(&w.returns) {
+        assert!((x - y).abs() <= 1e-15 * (1.0 + y.abs()), "{x} vs {y}");
+    }
+    for (x, y) in b.backtests.iter().zip(&w.backtests) {
+        assert_eq!(x.exception_dates, y.exception_dates);
+        assert!((x.backtest.kupiec.lr - y.backtest.kupiec.lr).abs() < 1e-9);
+    }
+    // options: vols from DVOL, the P&L history over the book's equity
+    let dvol = ballast::io::read_prices(crate::common::data_path("deribit_dvol_daily.csv")).unwrap();
+    let r = book_var_backtest(
+        &mixed(),
+        &prices,
+        Some(&dvol),
+        &BookBacktestRequest {
+            equity_usd: Some(1e6),
+            ..req
+        },
+    )
+    .unwrap();
+    let h = r.book.as_ref().unwrap();
+    assert_eq!(h.equity_usd, 1e6);
+    assert_eq!(h.pnl_usd.len(), r.returns.len());
+    assert!(h.vol_source.iter().all(|(_, s)| s == "own"));
+    assert!(r.dates[0] >= "2021-03-24".parse().unwrap(), "DVOL starts in 2021");
+    let e = book_var_backtest(&mixed(), &prices, None, &req)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("vol"), "{e}");
 }
