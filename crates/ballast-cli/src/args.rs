@@ -80,6 +80,12 @@ pub enum Command {
     /// shocks, a spot × vol grid and the file's [[stress]] scenarios, every position revalued.
     #[command(arg_required_else_help = true)]
     Stress(StressArgs),
+    /// The live risk service: the books of PORTFOLIO files with their fills (SQLite, durable),
+    /// an HTTP JSON API behind bearer tokens, on 127.0.0.1:8650 by default.
+    #[command(arg_required_else_help = true)]
+    Serve(crate::commands::serve::ServeArgs),
+    /// Create, revoke and list the service's API tokens.
+    Token(crate::commands::serve::TokenArgs),
 }
 
 #[derive(Args, Debug)]

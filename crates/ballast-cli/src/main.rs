@@ -44,6 +44,8 @@ fn main() -> ExitCode {
         args::Command::VarBacktest(a) => commands::var_backtest::run(a),
         args::Command::Var(a) => commands::book_var::run(a),
         args::Command::Stress(a) => commands::stress::run(a),
+        args::Command::Serve(a) => commands::serve::run(a),
+        args::Command::Token(a) => commands::serve::token(a),
     };
     match result {
         Ok(text) => {

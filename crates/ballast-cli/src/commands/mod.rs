@@ -13,6 +13,7 @@ pub mod margin;
 pub mod optimize;
 pub mod report;
 pub mod risk;
+pub mod serve;
 pub mod stress;
 pub mod surface;
 pub mod var_backtest;

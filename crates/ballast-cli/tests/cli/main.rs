@@ -13,3 +13,4 @@ mod readme;
 mod reference;
 mod report;
 mod scenario;
+mod serve;

@@ -481,7 +481,9 @@ fn user_moves(u: &UserScenario, coins: &[String]) -> Result<[Vec<f64>; 4], Scena
     let n = coins.len();
     let mut out = [vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]];
     let fraction = "a fraction above −1 and at most 10 (−0.4 for −40 %, 2 for +200 %)";
-    let checks: [(&BTreeMap<String, f64>, &str, f64, f64, f64, &str); 4] = [
+    // (moves, key, lowest, highest, unit, the rule in words)
+    type Check<'a> = (&'a BTreeMap<String, f64>, &'a str, f64, f64, f64, &'a str);
+    let checks: [Check; 4] = [
         (&u.spot, "spot", -1.0, 10.0, 1.0, fraction),
         (&u.vol, "vol", -1.0, 10.0, 1.0, fraction),
         (

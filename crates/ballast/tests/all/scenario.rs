@@ -380,7 +380,7 @@ fn crises_replay_the_datas_moves() {
         days: 7.0,
         ..Default::default()
     };
-    let lib = stress_scenarios(&prices, Some(&dvol), &coins, &[mine.clone()]).unwrap();
+    let lib = stress_scenarios(&prices, Some(&dvol), &coins, std::slice::from_ref(&mine)).unwrap();
     let last = lib.set.len() - 1;
     let n = coins.len();
     assert_eq!(lib.days()[last], 7.0);

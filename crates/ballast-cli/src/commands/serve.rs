@@ -1,0 +1,171 @@
+//! `ballast serve` (the live risk service) and `ballast token` (its API tokens).
+
+use anyhow::{Context, Result};
+use ballast_server::{BookSpec, Scope, Store};
+use clap::{Args, Subcommand, ValueEnum};
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Portfolio files: one book each (its id is the file's name, e.g. `derivatives`).
+    #[arg(required = true, value_name = "PORTFOLIO.toml")]
+    pub portfolios: Vec<PathBuf>,
+    /// Address to listen on (loopback by default; anything else exposes the API).
+    #[arg(long, default_value = "127.0.0.1:8650", value_name = "ADDR:PORT")]
+    pub listen: SocketAddr,
+    /// The SQLite database of books, fills, tokens and limits (created if missing).
+    #[arg(long, default_value = "ballast.db", value_name = "FILE")]
+    pub db: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+    /// The service's database.
+    #[arg(long, default_value = "ballast.db", value_name = "FILE", global = true)]
+    pub db: PathBuf,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token (printed once; only its hash is stored).
+    Create {
+        /// What it may do.
+        #[arg(long, value_enum, default_value_t = TokenScope::Read)]
+        scope: TokenScope,
+        /// A label to recognise it by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// The id `token create` or `token list` printed.
+        id: i64,
+    },
+    /// List the tokens (ids, scopes, labels; never the tokens).
+    List,
+}
+
+/// A token's scope on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenScope {
+    Read,
+    ReadWrite,
+}
+
+impl From<TokenScope> for Scope {
+    fn from(s: TokenScope) -> Scope {
+        match s {
+            TokenScope::Read => Scope::Read,
+            TokenScope::ReadWrite => Scope::ReadWrite,
+        }
+    }
+}
+
+/// A URL-safe book id from a file name: lower case, other characters as `-`.
+fn book_id(path: &std::path::Path) -> String {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let id: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if id.is_empty() {
+        "book".into()
+    } else {
+        id
+    }
+}
+
+pub fn run(a: &ServeArgs) -> Result<String> {
+    let mut books = Vec::new();
+    for path in &a.portfolios {
+        let pf = ballast::io::read_portfolio(path)?;
+        let book = ballast::io::load_book(&pf).with_context(|| path.display().to_string())?;
+        books.push(BookSpec {
+            id: book_id(path),
+            name: pf.name.clone().unwrap_or_else(|| book_id(path)),
+            book,
+        });
+    }
+    let store = Store::open(&a.db).with_context(|| a.db.display().to_string())?;
+    let (_, token) = store.create_token(Scope::Read, "printed by ballast serve")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let app = Arc::new(
+            ballast_server::api::App::load(books, store)
+                .await
+                .map_err(anyhow::Error::msg)?,
+        );
+        let listener = tokio::net::TcpListener::bind(a.listen).await.with_context(|| {
+            format!(
+                "cannot listen on {} (is another service on that port? use --listen)",
+                a.listen
+            )
+        })?;
+        let addr = listener.local_addr()?;
+        // the service keeps running if nobody reads its stdout any more
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Ballast is serving on http://{addr} (database {})", a.db.display())
+            .and_then(|()| writeln!(out, "token: {token}"))
+            .and_then(|()| {
+                writeln!(
+                    out,
+                    "(read-only; `ballast token create --scope read-write` for one that posts fills; Ctrl-C stops)"
+                )
+            })
+            .and_then(|()| out.flush());
+        drop(out);
+        ballast_server::serve(listener, app).await?;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(String::new())
+}
+
+pub fn token(a: &TokenArgs) -> Result<String> {
+    let store = Store::open(&a.db).with_context(|| a.db.display().to_string())?;
+    Ok(match &a.command {
+        TokenCommand::Create { scope, label } => {
+            let scope = Scope::from(*scope);
+            let (id, token) = store.create_token(scope, label)?;
+            format!(
+                "token: {token}\nid: {id} ({}; shown once: only its hash is stored)\n",
+                scope.as_str()
+            )
+        }
+        TokenCommand::Revoke { id } => {
+            store.revoke_token(*id)?;
+            format!("revoked token {id}\n")
+        }
+        TokenCommand::List => {
+            let mut out = String::from("id  scope       created                         revoked  label\n");
+            for t in store.tokens()? {
+                out += &format!(
+                    "{:<3} {:<11} {:<31} {:<8} {}\n",
+                    t.id,
+                    t.scope.as_str(),
+                    t.created,
+                    if t.revoked.is_some() { "yes" } else { "no" },
+                    t.label
+                );
+            }
+            out
+        }
+    })
+}

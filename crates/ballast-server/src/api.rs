@@ -1,0 +1,266 @@
+//! The HTTP JSON API. Every route but `/api/health` needs `Authorization: Bearer <token>`
+//! (read scope; posting fills needs read-write). Errors are `{"error": "…"}` with a 4xx status
+//! that says which: 400 malformed JSON, 401 no or unknown token, 403 read-only token, 404
+//! unknown book or route, 409 idempotency key reused, 413 body over 64 KiB, 422 a fill that
+//! cannot be booked.
+
+use crate::auth::{bearer, hash_token, Scope};
+use crate::desk::{BookSpec, Desk, DeskError};
+use crate::store::{FillRequest, Store, StoreError};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::RwLock;
+
+/// Largest request body.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// How to run the service.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to listen on (default 127.0.0.1:8650).
+    pub listen: SocketAddr,
+    /// The SQLite database.
+    pub db: PathBuf,
+    /// The books.
+    pub books: Vec<BookSpec>,
+}
+
+/// The service's state.
+#[derive(Debug)]
+pub struct App {
+    /// The books, with the fills applied.
+    pub desk: RwLock<Desk>,
+    /// The durable store.
+    pub store: Store,
+}
+
+impl App {
+    /// The desk of `books` with every committed fill of `store` applied.
+    ///
+    /// # Errors
+    /// Bad book ids; the store's errors; a stored fill on a book no longer configured is
+    /// kept in the store and left out (with its book) — never an error.
+    pub async fn load(books: Vec<BookSpec>, store: Store) -> Result<App, String> {
+        let mut desk = Desk::new(books).map_err(|e| e.to_string())?;
+        for (id, name) in desk.ids() {
+            store.ensure_book(&id, &name).await.map_err(|e| e.to_string())?;
+            for f in store.fills(&id).await.map_err(|e| e.to_string())? {
+                desk.apply(&f).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(App {
+            desk: RwLock::new(desk),
+            store,
+        })
+    }
+}
+
+/// An error response.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut r = (self.0, Json(ErrorBody { error: &self.1 })).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("a header value"),
+            );
+        }
+        r
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        let status = match e {
+            DeskError::UnknownBook(_) => StatusCode::NOT_FOUND,
+            DeskError::BadFill(_) | DeskError::Engine(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        let status = match e {
+            StoreError::KeyReused { .. } => StatusCode::CONFLICT,
+            StoreError::NotFound(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError(status, e.to_string())
+    }
+}
+
+/// Check the request's bearer token against `need`.
+async fn authorize(app: &App, headers: &HeaderMap, need: Scope) -> Result<Scope, ApiError> {
+    let unauthorized = |m: &str| ApiError(StatusCode::UNAUTHORIZED, m.to_string());
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("no Authorization header: send 'Authorization: Bearer <token>' (create one with `ballast token create`)"))?
+        .to_str()
+        .map_err(|_| unauthorized("the Authorization header is not text"))?;
+    let token = bearer(value).ok_or_else(|| {
+        unauthorized("the Authorization header must be 'Bearer blst_…' (a token from `ballast token create`)")
+    })?;
+    let scope = app
+        .store
+        .token_scope(hash_token(token))
+        .await?
+        .ok_or_else(|| unauthorized("unknown or revoked token"))?;
+    if scope < need {
+        return Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this token is {}: the request needs a {} token (`ballast token create --scope {}`)",
+                scope.as_str(),
+                need.as_str(),
+                need.as_str()
+            ),
+        ));
+    }
+    Ok(scope)
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    version: &'static str,
+    books: usize,
+    schema_version: i64,
+}
+
+async fn health(State(app): State<Arc<App>>) -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+        books: app.desk.read().await.ids().len(),
+        schema_version: crate::store::SCHEMA_VERSION,
+    })
+}
+
+async fn books(State(app): State<Arc<App>>, h: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    Ok(Json(app.desk.read().await.summaries()).into_response())
+}
+
+async fn portfolio(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    Ok(Json(app.desk.read().await.portfolio(&id)?).into_response())
+}
+
+async fn greeks(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    let g = app.desk.read().await.greeks(&id)?;
+    Ok(Json(g).into_response())
+}
+
+async fn list_fills(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    app.desk.read().await.portfolio(&id)?;
+    Ok(Json(app.store.fills(&id).await?).into_response())
+}
+
+/// `POST /api/books/{id}/fills`: checked, committed, then applied; 201 when booked, 200 when
+/// the key was already committed with the same fill.
+async fn post_fill(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::ReadWrite).await?;
+    let body = body.map_err(|e| {
+        let status = e.status();
+        let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is larger than {MAX_BODY} bytes")
+        } else {
+            e.body_text()
+        };
+        ApiError(status, msg)
+    })?;
+    let fill: FillRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a fill: {e} (expected {{\"key\", \"instrument\", \"size\", \"price\", \"venue\"?}})"),
+        )
+    })?;
+    app.desk.read().await.check_fill(&id, &fill)?;
+    let ack = app.store.insert_fill(&id, fill).await?;
+    if !ack.duplicate {
+        app.desk.write().await.apply(&ack.fill)?;
+    }
+    let status = if ack.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(ack)).into_response())
+}
+
+async fn not_found() -> ApiError {
+    ApiError(
+        StatusCode::NOT_FOUND,
+        "no such route (GET /api/health, /api/books, /api/books/{id}/portfolio|greeks|fills; POST /api/books/{id}/fills)".into(),
+    )
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this route does not take that method".into(),
+    )
+}
+
+/// The API's routes over `app`.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/api/health", get(health))
+        .route("/api/books", get(books))
+        .route("/api/books/{id}/portfolio", get(portfolio))
+        .route("/api/books/{id}/greeks", get(greeks))
+        .route("/api/books/{id}/fills", get(list_fills).post(post_fill))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+/// Serve `app` on `listener` until Ctrl-C (or SIGTERM).
+///
+/// # Errors
+/// The server's I/O errors.
+pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

@@ -1,0 +1,23 @@
+//! The live risk service behind `ballast serve`.
+//!
+//! - [`store`]: books, fills, API tokens and limits in SQLite (WAL, migrations by
+//!   `user_version`), written by one thread; a fill is acknowledged only once committed, and
+//!   its idempotency key makes a retry harmless.
+//! - [`auth`]: random bearer tokens, stored as SHA-256 hashes, read-only or read-write scopes,
+//!   compared in constant time.
+//! - [`desk`]: the books (a portfolio file's positions plus the committed fills) valued on the
+//!   market snapshot by the Ballast engine.
+//! - [`api`]: the HTTP JSON API (bodies are the library's serialized types; errors are
+//!   `{"error": …}` with a 4xx status).
+//!
+//! The service only parses, calls the library and formats: every number comes from `ballast`.
+
+pub mod api;
+pub mod auth;
+pub mod desk;
+pub mod store;
+
+pub use api::{router, serve, ServeConfig};
+pub use auth::Scope;
+pub use desk::{BookSpec, Desk};
+pub use store::{Fill, FillAck, FillRequest, Store, StoreError};
