@@ -6,6 +6,7 @@
 
 use crate::auth::{bearer, hash_token, Scope};
 use crate::desk::{BookSpec, Desk, DeskError};
+use crate::feed::{FeedReport, FeedState};
 use crate::store::{FillRequest, Store, StoreError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -41,6 +42,8 @@ pub struct App {
     pub desk: RwLock<Desk>,
     /// The durable store.
     pub store: Store,
+    /// The market-data feed's counts and liveness.
+    pub feed: std::sync::Mutex<FeedState>,
 }
 
 impl App {
@@ -60,6 +63,7 @@ impl App {
         Ok(App {
             desk: RwLock::new(desk),
             store,
+            feed: std::sync::Mutex::new(FeedState::new("none", std::time::Duration::from_secs(30))),
         })
     }
 }
@@ -139,18 +143,26 @@ async fn authorize(app: &App, headers: &HeaderMap, need: Scope) -> Result<Scope,
 
 #[derive(Serialize)]
 struct Health {
+    /// `ok`, or `stale` when a market-data channel has gone quiet.
     status: &'static str,
     version: &'static str,
     books: usize,
     schema_version: i64,
+    feed: FeedReport,
 }
 
 async fn health(State(app): State<Arc<App>>) -> Json<Health> {
+    let feed = app
+        .feed
+        .lock()
+        .map(|f| f.report(std::time::Instant::now()))
+        .unwrap_or_else(|p| p.into_inner().report(std::time::Instant::now()));
     Json(Health {
-        status: "ok",
+        status: if feed.stale { "stale" } else { "ok" },
         version: env!("CARGO_PKG_VERSION"),
         books: app.desk.read().await.ids().len(),
         schema_version: crate::store::SCHEMA_VERSION,
+        feed,
     })
 }
 
@@ -263,4 +275,32 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io:
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
+}
+
+/// Play `messages` (exchange time ms, text) into `app` at `speed` exchange seconds per
+/// second, then start over (markets back to the files', channels forgotten), until the
+/// process ends.
+pub async fn run_replay(app: Arc<App>, messages: crate::feed::replay::Messages, speed: f64) {
+    let Some(t0) = messages.first().map(|m| m.0) else {
+        return;
+    };
+    if let Ok(mut f) = app.feed.lock() {
+        *f = FeedState::new("replay", std::time::Duration::from_secs(30));
+    }
+    loop {
+        let start = tokio::time::Instant::now();
+        for (t, text) in &messages {
+            let due = std::time::Duration::from_secs_f64(((t - t0) as f64 / 1000.0 / speed).max(0.0));
+            tokio::time::sleep_until(start + due).await;
+            let mut desk = app.desk.write().await;
+            if let Ok(mut f) = app.feed.lock() {
+                f.process(&mut desk, text, std::time::Instant::now());
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        app.desk.write().await.reset_markets();
+        if let Ok(mut f) = app.feed.lock() {
+            f.restart();
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! The desk: its books (a portfolio file's positions plus every committed fill), valued on the
 //! market snapshot by the Ballast engine.
 
+use crate::feed::Tick;
 use crate::store::{Fill, FillRequest};
 use ballast::book::{book_greeks, position_risk, Book, BookGreeks};
 use ballast::instrument::Position;
@@ -64,6 +65,8 @@ pub struct BookSummary {
 #[derive(Debug, Clone)]
 struct BookState {
     spec: BookSpec,
+    /// The market as the file gave it (a replay starting over returns to it).
+    original: MarketSnapshot,
     /// (instrument, venue) → size from fills.
     fills: BTreeMap<(String, String), f64>,
     fill_count: usize,
@@ -115,6 +118,7 @@ impl Desk {
             d.books.insert(
                 spec.id.clone(),
                 BookState {
+                    original: spec.book.market.clone(),
                     spec,
                     fills: BTreeMap::new(),
                     fill_count: 0,
@@ -264,5 +268,127 @@ impl Desk {
     pub fn greeks(&self, id: &str) -> Result<BookGreeks, DeskError> {
         let b = self.book(id)?;
         Ok(book_greeks(&b.positions, &b.market)?)
+    }
+}
+
+/// Which of a market's prices a tick moved.
+fn apply_to_market(m: &mut MarketSnapshot, t: &Tick) -> bool {
+    let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).ok();
+    let mut moved = false;
+    let option =
+        |m: &mut MarketSnapshot, name: &str, mark: f64, iv: Option<f64>, fwd: Option<f64>, ms: i64| {
+            let Ok(p) = Position::new(name, 1.0, "deribit") else {
+                return false;
+            };
+            let Some(q) = m.options.get_mut(&ballast::market::instrument_key(&p.instrument)) else {
+                return false;
+            };
+            q.mark_price = mark;
+            if let Some(v) = iv {
+                q.mark_iv = Some(v);
+            }
+            if let Some(f) = fwd {
+                q.forward = f;
+            }
+            if let Some(ts) = at(ms) {
+                q.timestamp = ts;
+            }
+            true
+        };
+    match t {
+        Tick::Index { coin, price, .. } => {
+            if let Some(s) = m.spot.get_mut(coin) {
+                *s = *price;
+                moved = true;
+            }
+        }
+        Tick::Ticker {
+            instrument,
+            mark_price,
+            mark_iv,
+            underlying_price,
+            timestamp,
+            ..
+        } => {
+            if m.futures.contains_key(instrument) {
+                m.futures.insert(instrument.clone(), *mark_price);
+                moved = true;
+            } else {
+                moved = option(
+                    m,
+                    instrument,
+                    *mark_price,
+                    mark_iv.map(|v| v / 100.0),
+                    *underlying_price,
+                    *timestamp,
+                );
+            }
+        }
+        Tick::MarkPrices { marks, timestamp, .. } => {
+            for (name, mark, iv) in marks {
+                moved |= option(m, name, *mark, Some(*iv), None, *timestamp);
+            }
+        }
+    }
+    if moved {
+        // the valuation instant moves with the data: options decay
+        if let Some(ts) = at(t.timestamp()) {
+            m.as_of = m.as_of.max(Some(ts));
+        }
+    }
+    moved
+}
+
+impl Desk {
+    /// Apply a market-data tick to every book's snapshot: a spot index, a futures or
+    /// perpetual mark, an option's mark, implied vol and forward (an option's whole chain for
+    /// a `markprice.options` tick). The valuation instant moves to the tick's time.
+    ///
+    /// Returns whether any book knew what the tick moves (`false`: an unknown instrument).
+    pub fn apply_tick(&mut self, t: &Tick) -> bool {
+        let mut known = false;
+        for b in self.books.values_mut() {
+            known |= apply_to_market(&mut b.spec.book.market, t);
+        }
+        known
+    }
+
+    /// Every book's market back to its file's snapshot.
+    pub fn reset_markets(&mut self) {
+        for b in self.books.values_mut() {
+            b.spec.book.market = b.original.clone();
+        }
+    }
+
+    /// The instruments the books hold and the coins they are on (what to subscribe to).
+    pub fn instruments(&self) -> (Vec<String>, Vec<String>) {
+        let mut names: Vec<String> = Vec::new();
+        let mut coins: Vec<String> = Vec::new();
+        for id in self.books.keys() {
+            if let Ok(p) = self.portfolio(id) {
+                for n in p.positions {
+                    if let Ok(pos) = Position::new(&n.instrument, 1.0, &n.venue) {
+                        let coin = pos.instrument.coin().to_string();
+                        if !coins.contains(&coin) {
+                            coins.push(coin);
+                        }
+                        if !matches!(pos.instrument, ballast::instrument::Instrument::Spot { .. })
+                            && !names.contains(&n.instrument)
+                        {
+                            names.push(n.instrument);
+                        }
+                    }
+                }
+            }
+        }
+        (names, coins)
+    }
+
+    /// The market snapshot of book `id`.
+    ///
+    /// # Errors
+    /// [`DeskError::UnknownBook`].
+    pub fn market(&self, id: &str) -> Result<&MarketSnapshot, DeskError> {
+        Ok(&self.get(id)?.spec.book.market)
     }
 }

@@ -7,6 +7,9 @@
 //!   compared in constant time.
 //! - [`desk`]: the books (a portfolio file's positions plus the committed fills) valued on the
 //!   market snapshot by the Ballast engine.
+//! - [`feed`]: market data in — Deribit's WebSocket messages parsed into ticks, a replay of
+//!   the data in `../shared/data` in the same words, per-channel staleness, skipped messages
+//!   counted by why.
 //! - [`api`]: the HTTP JSON API (bodies are the library's serialized types; errors are
 //!   `{"error": …}` with a 4xx status).
 //!
@@ -15,6 +18,7 @@
 pub mod api;
 pub mod auth;
 pub mod desk;
+pub mod feed;
 pub mod store;
 
 pub use api::{router, serve, ServeConfig};

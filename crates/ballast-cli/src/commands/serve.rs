@@ -19,6 +19,25 @@ pub struct ServeArgs {
     /// The SQLite database of books, fills, tokens and limits (created if missing).
     #[arg(long, default_value = "ballast.db", value_name = "FILE")]
     pub db: PathBuf,
+    /// Market data: none (the files' snapshot), or a replay of the daily Deribit snapshots
+    /// beside the book's chains (`deribit_options_snapshots/`) in Deribit's message format.
+    #[arg(long, value_enum, default_value_t = FeedKind::None)]
+    pub feed: FeedKind,
+    /// Replay speed: exchange seconds per second (14400: a day every 6 s).
+    #[arg(
+        long,
+        default_value_t = 14_400.0,
+        value_name = "X",
+        allow_negative_numbers = true
+    )]
+    pub speed: f64,
+}
+
+/// Where market data comes from.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedKind {
+    None,
+    Replay,
 }
 
 #[derive(Args, Debug)]
@@ -91,9 +110,23 @@ fn book_id(path: &std::path::Path) -> String {
 }
 
 pub fn run(a: &ServeArgs) -> Result<String> {
+    if !(a.speed.is_finite() && (1.0..=1e9).contains(&a.speed)) {
+        anyhow::bail!("--speed {}: between 1 (real time) and 1e9", a.speed);
+    }
     let mut books = Vec::new();
+    let mut replay_from: Option<(PathBuf, Option<PathBuf>)> = None;
     for path in &a.portfolios {
         let pf = ballast::io::read_portfolio(path)?;
+        if replay_from.is_none() {
+            if let Some(m) = &pf.market {
+                let dir = m.chains.first().and_then(|c| {
+                    std::path::Path::new(c)
+                        .parent()
+                        .map(|p| p.join("deribit_options_snapshots"))
+                });
+                replay_from = dir.map(|d| (d, m.futures.as_ref().map(PathBuf::from)));
+            }
+        }
         let book = ballast::io::load_book(&pf).with_context(|| path.display().to_string())?;
         books.push(BookSpec {
             id: book_id(path),
@@ -101,6 +134,10 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             book,
         });
     }
+    let replay = match a.feed {
+        FeedKind::None => None,
+        FeedKind::Replay => Some(build_replay(&books, replay_from)?),
+    };
     let store = Store::open(&a.db).with_context(|| a.db.display().to_string())?;
     let (_, token) = store.create_token(Scope::Read, "printed by ballast serve")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -132,10 +169,38 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             })
             .and_then(|()| out.flush());
         drop(out);
+        if let Some(messages) = replay {
+            tokio::spawn(ballast_server::api::run_replay(app.clone(), messages, a.speed));
+        }
         ballast_server::serve(listener, app).await?;
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(String::new())
+}
+
+/// The replay of the daily snapshots from the books' valuation day on.
+fn build_replay(
+    books: &[BookSpec],
+    from: Option<(PathBuf, Option<PathBuf>)>,
+) -> Result<ballast_server::feed::replay::Messages> {
+    let (dir, futures) =
+        from.context("--feed replay needs a book with [market] chains (the snapshots sit beside them)")?;
+    let desk = ballast_server::Desk::new(books.to_vec())?;
+    let (instruments, coins) = desk.instruments();
+    let day = books
+        .iter()
+        .filter_map(|b| b.book.market.as_of)
+        .min()
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .context("the books' market has no valuation time")?;
+    let spec = ballast_server::feed::replay::ReplaySpec {
+        snapshots: &dir,
+        futures: futures.as_deref(),
+        instruments: &instruments,
+        coins: &coins,
+        from: day,
+    };
+    Ok(ballast_server::feed::replay::build(&spec)?)
 }
 
 pub fn token(a: &TokenArgs) -> Result<String> {
