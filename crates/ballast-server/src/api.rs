@@ -10,7 +10,9 @@ use crate::feed::{FeedReport, FeedState};
 use crate::store::{FillRequest, Store, StoreError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -44,6 +46,8 @@ pub struct App {
     pub store: Store,
     /// The market-data feed's counts and liveness.
     pub feed: std::sync::Mutex<FeedState>,
+    /// The latest desk snapshot (JSON), published by [`crate::push::start`].
+    pub snapshots: tokio::sync::watch::Sender<Arc<String>>,
 }
 
 impl App {
@@ -64,6 +68,7 @@ impl App {
             desk: RwLock::new(desk),
             store,
             feed: std::sync::Mutex::new(FeedState::new("none", std::time::Duration::from_secs(30))),
+            snapshots: tokio::sync::watch::channel(Arc::new(String::from("{}"))).0,
         })
     }
 }
@@ -113,12 +118,22 @@ impl From<StoreError> for ApiError {
 
 /// Check the request's bearer token against `need`.
 async fn authorize(app: &App, headers: &HeaderMap, need: Scope) -> Result<Scope, ApiError> {
+    let value = match headers.get(header::AUTHORIZATION) {
+        None => None,
+        Some(v) => Some(v.to_str().map_err(|_| {
+            ApiError(
+                StatusCode::UNAUTHORIZED,
+                "the Authorization header is not text".into(),
+            )
+        })?),
+    };
+    authorize_value(app, value, need).await
+}
+
+/// Check an `Authorization` value (`Bearer blst_…`) against `need`.
+async fn authorize_value(app: &App, value: Option<&str>, need: Scope) -> Result<Scope, ApiError> {
     let unauthorized = |m: &str| ApiError(StatusCode::UNAUTHORIZED, m.to_string());
-    let value = headers
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("no Authorization header: send 'Authorization: Bearer <token>' (create one with `ballast token create`)"))?
-        .to_str()
-        .map_err(|_| unauthorized("the Authorization header is not text"))?;
+    let value = value.ok_or_else(|| unauthorized("no Authorization header: send 'Authorization: Bearer <token>' (create one with `ballast token create`)"))?;
     let token = bearer(value).ok_or_else(|| {
         unauthorized("the Authorization header must be 'Bearer blst_…' (a token from `ballast token create`)")
     })?;
@@ -139,6 +154,49 @@ async fn authorize(app: &App, headers: &HeaderMap, need: Scope) -> Result<Scope,
         ));
     }
     Ok(scope)
+}
+
+/// `GET /ws` (a WebSocket; the token in the Authorization header or, for browsers, as
+/// `?token=`): the latest desk snapshot now and on every change. A client that cannot take a
+/// snapshot within 5 s is dropped; one that is merely slow gets the newest snapshot next.
+async fn ws(
+    State(app): State<Arc<App>>,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+    h: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    match q.get("token") {
+        Some(t) => authorize_value(&app, Some(&format!("Bearer {t}")), Scope::Read).await?,
+        None => authorize(&app, &h, Scope::Read).await?,
+    };
+    let upgrade = upgrade.map_err(|e| ApiError(e.status(), format!("{e}: /ws is a WebSocket")))?;
+    let mut rx = app.snapshots.subscribe();
+    Ok(upgrade.on_upgrade(move |mut socket| async move {
+        use axum::extract::ws::Message as Ws;
+        loop {
+            let text = rx.borrow_and_update().clone();
+            let sent = tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                socket.send(Ws::Text(text.as_str().into())),
+            )
+            .await;
+            if !matches!(sent, Ok(Ok(()))) {
+                break;
+            }
+            tokio::select! {
+                changed = rx.changed() => if changed.is_err() { break },
+                m = socket.recv() => match m {
+                    None | Some(Err(_)) | Some(Ok(Ws::Close(_))) => break,
+                    Some(Ok(_)) => {}
+                },
+            }
+        }
+    }))
+}
+
+/// `GET /`: the dashboard (one page, no build step).
+async fn dashboard() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../assets/dashboard.html"))
 }
 
 #[derive(Serialize)]
@@ -254,6 +312,8 @@ async fn method_not_allowed() -> ApiError {
 /// The API's routes over `app`.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route("/", get(dashboard))
+        .route("/ws", get(ws))
         .route("/api/health", get(health))
         .route("/api/books", get(books))
         .route("/api/books/{id}/portfolio", get(portfolio))

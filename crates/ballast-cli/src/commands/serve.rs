@@ -161,6 +161,7 @@ pub fn run(a: &ServeArgs) -> Result<String> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Ballast is serving on http://{addr} (database {})", a.db.display())
             .and_then(|()| writeln!(out, "token: {token}"))
+            .and_then(|()| writeln!(out, "dashboard: http://{addr}/#token={token}"))
             .and_then(|()| {
                 writeln!(
                     out,
@@ -169,6 +170,7 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             })
             .and_then(|()| out.flush());
         drop(out);
+        ballast_server::push::start(app.clone(), std::time::Duration::from_secs(1));
         if let Some(messages) = replay {
             tokio::spawn(ballast_server::api::run_replay(app.clone(), messages, a.speed));
         }

@@ -354,3 +354,88 @@ fn the_api_refuses_what_it_must() {
         .iter()
         .any(|p| p["instrument"] == "BTC-PERPETUAL"));
 }
+
+/// Read one unmasked server frame's payload (text or binary).
+fn read_frame(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    let mut h = [0u8; 2];
+    s.read_exact(&mut h)?;
+    let len = match h[1] & 0x7f {
+        126 => {
+            let mut b = [0u8; 2];
+            s.read_exact(&mut b)?;
+            u16::from_be_bytes(b) as usize
+        }
+        127 => {
+            let mut b = [0u8; 8];
+            s.read_exact(&mut b)?;
+            u64::from_be_bytes(b) as usize
+        }
+        n => n as usize,
+    };
+    let mut payload = vec![0u8; len];
+    s.read_exact(&mut payload)?;
+    Ok(payload)
+}
+
+/// The WebSocket pushes the desk's snapshot (the engine's Greeks, the feed's state) now and
+/// again every second; it refuses a missing token; the dashboard page is served.
+#[test]
+fn the_websocket_pushes_snapshots_and_the_dashboard_is_served() {
+    let dir = scratch();
+    let server = start(&dir.join("desk.db"));
+    let a = &server.addr;
+    let (s, v) = http(a, "GET", "/ws", None, "").unwrap();
+    assert_eq!(s, 401, "{v}");
+    let mut ws = TcpStream::connect(a).unwrap();
+    ws.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        ws,
+        "GET /ws?token={} HTTP/1.1\r\nHost: {a}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        server.token
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut b = [0u8; 1];
+        ws.read_exact(&mut b).unwrap();
+        head.push(b[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(
+        head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+        "the RFC 6455 accept key: {head}"
+    );
+    let mut seqs = Vec::new();
+    while seqs.len() < 2 {
+        let snap: Value = serde_json::from_slice(&read_frame(&mut ws).unwrap()).unwrap();
+        if snap.get("books").is_none() {
+            continue; // the service's first, empty state
+        }
+        let b = &snap["books"][0];
+        assert_eq!(b["id"], "derivatives");
+        assert!(b["total"]["delta_usd"].as_f64().unwrap().is_finite(), "{b}");
+        assert_eq!(snap["feed"]["source"], "none");
+        seqs.push(snap["seq"].as_u64().unwrap());
+    }
+    assert!(seqs[1] > seqs[0], "{seqs:?}");
+    // the Greeks pushed are the API's
+    let (_, g) = http(
+        a,
+        "GET",
+        "/api/books/derivatives/greeks",
+        Some(&bearer(&server.token)),
+        "",
+    )
+    .unwrap();
+    assert!(g["total"]["vega"].as_f64().unwrap().is_finite());
+    let mut page = TcpStream::connect(a).unwrap();
+    write!(page, "GET / HTTP/1.1\r\nHost: {a}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut html = String::new();
+    page.read_to_string(&mut html).unwrap();
+    assert!(
+        html.starts_with("HTTP/1.1 200")
+            && html.contains("Ballast — live risk")
+            && html.contains("/ws?token=")
+    );
+}
