@@ -258,6 +258,56 @@ async fn list_fills(
     Ok(Json(app.store.fills(&id).await?).into_response())
 }
 
+async fn get_limits(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    app.desk.read().await.portfolio(&id)?;
+    Ok(Json(app.store.limits(&id).await?).into_response())
+}
+
+/// `PUT /api/books/{id}/limits`: `{"delta_usd.BTC": 250000, "vega": 5000, …}` replaces the
+/// book's limits (absolute values; see [`crate::limits::MEASURES`]).
+async fn put_limits(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::ReadWrite).await?;
+    app.desk.read().await.portfolio(&id)?;
+    let body = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    let limits: std::collections::BTreeMap<String, f64> = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("the body is not a map of limits: {e} (expected {{\"delta_usd.BTC\": 250000, \"vega\": 5000}})"),
+        )
+    })?;
+    if limits.len() > 1000 {
+        return Err(ApiError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "at most 1000 limits per book".into(),
+        ));
+    }
+    for (name, value) in &limits {
+        crate::limits::check(name, *value).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+    }
+    app.store.set_limits(&id, limits.clone()).await?;
+    Ok(Json(limits).into_response())
+}
+
+async fn get_alerts(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    app.desk.read().await.portfolio(&id)?;
+    Ok(Json(app.store.alerts(&id).await?).into_response())
+}
+
 /// `POST /api/books/{id}/fills`: checked, committed, then applied; 201 when booked, 200 when
 /// the key was already committed with the same fill.
 async fn post_fill(
@@ -298,7 +348,7 @@ async fn post_fill(
 async fn not_found() -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
-        "no such route (GET /api/health, /api/books, /api/books/{id}/portfolio|greeks|fills; POST /api/books/{id}/fills)".into(),
+        "no such route (GET /api/health, /api/books, /api/books/{id}/portfolio|greeks|fills|limits|alerts; POST /api/books/{id}/fills; PUT /api/books/{id}/limits)".into(),
     )
 }
 
@@ -319,6 +369,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/books/{id}/portfolio", get(portfolio))
         .route("/api/books/{id}/greeks", get(greeks))
         .route("/api/books/{id}/fills", get(list_fills).post(post_fill))
+        .route("/api/books/{id}/limits", get(get_limits).put(put_limits))
+        .route("/api/books/{id}/alerts", get(get_alerts))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY))

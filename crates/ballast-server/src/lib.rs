@@ -10,6 +10,7 @@
 //! - [`feed`]: market data in — Deribit's WebSocket messages parsed into ticks, a replay of
 //!   the data in `../shared/data` in the same words, per-channel staleness, skipped messages
 //!   counted by why.
+//! - [`limits`]: risk limits per book and their edge-triggered alerts with hysteresis.
 //! - [`push`]: the desk's snapshot recomputed every second, pushed over `/ws`.
 //! - [`api`]: the HTTP JSON API (bodies are the library's serialized types; errors are
 //!   `{"error": …}` with a 4xx status).
@@ -20,6 +21,7 @@ pub mod api;
 pub mod auth;
 pub mod desk;
 pub mod feed;
+pub mod limits;
 pub mod push;
 pub mod store;
 

@@ -1,9 +1,10 @@
-//! Snapshots of the desk, recomputed on a cadence off the request path and pushed to every
-//! WebSocket client. A `watch` channel holds only the latest snapshot (serialized once): a
+//! Snapshots of the desk, recomputed on a cadence off the request path (with every book's
+//! limits checked and their alerts recorded) and pushed to every WebSocket client. A `watch` channel holds only the latest snapshot (serialized once): a
 //! slow client skips to the newest one and never holds the engine back.
 
 use crate::api::App;
 use crate::feed::FeedReport;
+use crate::limits::Alerter;
 use ballast::book::GreeksTotals;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -28,6 +29,8 @@ pub struct BookView {
     pub by_underlying: BTreeMap<String, GreeksTotals>,
     /// Why the book could not be valued, if it could not.
     pub error: Option<String>,
+    /// Its limits breached now.
+    pub breached: Vec<String>,
 }
 
 /// What `/ws` pushes.
@@ -41,6 +44,8 @@ pub struct DeskSnapshot {
     pub books: Vec<BookView>,
     /// The feed.
     pub feed: FeedReport,
+    /// Alerts raised or cleared by this snapshot.
+    pub new_alerts: Vec<crate::store::Alert>,
 }
 
 /// The desk's snapshot now.
@@ -63,6 +68,7 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                     total: g.total,
                     by_underlying: g.by_underlying,
                     error: None,
+                    breached: Vec::new(),
                 },
                 Err(e) => BookView {
                     id,
@@ -72,6 +78,7 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                     total: GreeksTotals::default(),
                     by_underlying: BTreeMap::new(),
                     error: Some(e.to_string()),
+                    breached: Vec::new(),
                 },
             }
         })
@@ -86,17 +93,53 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
         computed_at: jiff::Timestamp::now().to_string(),
         books,
         feed,
+        new_alerts: Vec::new(),
     }
+}
+
+/// Check every book's limits against `s`: record the edges, mark what is breached.
+async fn check_limits(app: &App, alerter: &mut Alerter, s: &mut DeskSnapshot) {
+    for b in &mut s.books {
+        let Ok(limits) = app.store.limits(&b.id).await else {
+            continue;
+        };
+        for e in alerter.evaluate(&b.id, &limits, b) {
+            if let Ok(a) = app
+                .store
+                .insert_alert(&b.id, &e.limit, e.state, e.value, e.limit_value)
+                .await
+            {
+                s.new_alerts.push(a);
+            }
+        }
+        b.breached = alerter.breached(&b.id);
+    }
+}
+
+/// The alerter as the stored alerts left it (each limit's last state).
+async fn stored_alerter(app: &App) -> Alerter {
+    let ids = app.desk.read().await.ids();
+    let mut states = Vec::new();
+    for (id, _) in ids {
+        let mut last: BTreeMap<String, bool> = BTreeMap::new();
+        for a in app.store.alerts(&id).await.unwrap_or_default() {
+            last.insert(a.limit, a.state == "raised");
+        }
+        states.extend(last.into_iter().map(|(l, s)| (id.clone(), l, s)));
+    }
+    Alerter::with_states(states)
 }
 
 /// Recompute the snapshot every `every` and publish it to [`App::snapshots`].
 pub fn start(app: Arc<App>, every: Duration) {
     tokio::spawn(async move {
+        let mut alerter = stored_alerter(&app).await;
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         for seq in 1.. {
             tick.tick().await;
-            let s = snapshot(&app, seq).await;
+            let mut s = snapshot(&app, seq).await;
+            check_limits(&app, &mut alerter, &mut s).await;
             let text = serde_json::to_string(&s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             app.snapshots.send_replace(Arc::new(text));
         }

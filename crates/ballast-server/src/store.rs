@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// # Errors
 /// From opening, migrating or writing the store.
@@ -432,5 +432,150 @@ fn migrate(c: &mut Connection, path: &Path) -> Result<(), StoreError> {
         .map_err(sql("create the schema (version 1)"))?;
         tx.commit().map_err(sql("commit the migration"))?;
     }
+    if version < 2 {
+        let tx = c.transaction().map_err(sql("begin the migration"))?;
+        tx.execute_batch(
+            "CREATE TABLE alerts(
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                 book TEXT NOT NULL REFERENCES books(id),
+                 limit_name TEXT NOT NULL,
+                 state TEXT NOT NULL,
+                 value REAL NOT NULL,
+                 limit_value REAL NOT NULL,
+                 at TEXT NOT NULL);
+             PRAGMA user_version = 2;",
+        )
+        .map_err(sql("add alerts (schema version 2)"))?;
+        tx.commit().map_err(sql("commit the migration"))?;
+    }
     Ok(())
+}
+
+/// A limit's alert: raised when the limit breaks, cleared when the value is back inside the
+/// band.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Sequence number.
+    pub seq: i64,
+    /// The book.
+    pub book: String,
+    /// The limit (`delta_usd.BTC`…).
+    pub limit: String,
+    /// `raised` or `cleared`.
+    pub state: String,
+    /// The measured value.
+    pub value: f64,
+    /// The limit.
+    pub limit_value: f64,
+    /// When (UTC).
+    pub at: String,
+}
+
+impl Store {
+    /// Replace `book`'s limits.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub async fn set_limits(
+        &self,
+        book: &str,
+        limits: std::collections::BTreeMap<String, f64>,
+    ) -> Result<(), StoreError> {
+        let book = book.to_string();
+        self.run(move |c| {
+            let tx = c.transaction().map_err(sql("begin the limits"))?;
+            tx.execute("DELETE FROM limits WHERE book = ?1", params![book])
+                .map_err(sql("clear the limits"))?;
+            for (name, value) in &limits {
+                tx.execute(
+                    "INSERT INTO limits(book, name, value) VALUES (?1, ?2, ?3)",
+                    params![book, name, value],
+                )
+                .map_err(sql("store a limit"))?;
+            }
+            tx.commit().map_err(sql("commit the limits"))
+        })
+        .await
+    }
+
+    /// `book`'s limits.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub async fn limits(&self, book: &str) -> Result<std::collections::BTreeMap<String, f64>, StoreError> {
+        let book = book.to_string();
+        self.run(move |c| {
+            let mut st = c
+                .prepare_cached("SELECT name, value FROM limits WHERE book = ?1")
+                .map_err(sql("read the limits"))?;
+            let rows = st
+                .query_map(params![book], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sql("read the limits"))?;
+            rows.collect::<Result<_, _>>().map_err(sql("read the limits"))
+        })
+        .await
+    }
+
+    /// Record an alert.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub async fn insert_alert(
+        &self,
+        book: &str,
+        limit: &str,
+        state: &str,
+        value: f64,
+        limit_value: f64,
+    ) -> Result<Alert, StoreError> {
+        let (book, limit, state) = (book.to_string(), limit.to_string(), state.to_string());
+        self.run(move |c| {
+            let at = now();
+            c.execute(
+                "INSERT INTO alerts(book, limit_name, state, value, limit_value, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![book, limit, state, value, limit_value, at],
+            )
+            .map_err(sql("store the alert"))?;
+            Ok(Alert {
+                seq: c.last_insert_rowid(),
+                book,
+                limit,
+                state,
+                value,
+                limit_value,
+                at,
+            })
+        })
+        .await
+    }
+
+    /// `book`'s alerts, oldest first.
+    ///
+    /// # Errors
+    /// SQLite errors.
+    pub async fn alerts(&self, book: &str) -> Result<Vec<Alert>, StoreError> {
+        let book = book.to_string();
+        self.run(move |c| {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT seq, book, limit_name, state, value, limit_value, at FROM alerts WHERE book = ?1 ORDER BY seq",
+                )
+                .map_err(sql("read the alerts"))?;
+            let rows = st
+                .query_map(params![book], |r| {
+                    Ok(Alert {
+                        seq: r.get(0)?,
+                        book: r.get(1)?,
+                        limit: r.get(2)?,
+                        state: r.get(3)?,
+                        value: r.get(4)?,
+                        limit_value: r.get(5)?,
+                        at: r.get(6)?,
+                    })
+                })
+                .map_err(sql("read the alerts"))?;
+            rows.collect::<Result<_, _>>().map_err(sql("read the alerts"))
+        })
+        .await
+    }
 }

@@ -439,3 +439,52 @@ fn the_websocket_pushes_snapshots_and_the_dashboard_is_served() {
             && html.contains("/ws?token=")
     );
 }
+
+/// Limits through the API; an alert raised once when one breaks (not again each second),
+/// cleared once when back inside; bad limits refused.
+#[test]
+fn limits_raise_and_clear_alerts_once() {
+    let dir = scratch();
+    let db = dir.join("desk.db");
+    let w = bearer(&token(&db, "read-write"));
+    let server = start(&db);
+    let (a, r) = (&server.addr, bearer(&server.token));
+    let path = "/api/books/derivatives/limits";
+    for (body, status) in [
+        (r#"{"delta_usd.BTC": 1}"#, 403),
+        (r#"{"delta.BTC": 1}"#, 422),
+        (r#"{"vega": -5}"#, 422),
+        (r#"{"vega": "5"}"#, 400),
+    ] {
+        let auth = if status == 403 { &r } else { &w };
+        let (s, v) = http(a, "PUT", path, Some(auth), body).unwrap();
+        assert_eq!(s, status, "{body}: {v}");
+    }
+    let alerts = |n: usize| -> Vec<Value> {
+        for _ in 0..100 {
+            let (_, v) = http(a, "GET", "/api/books/derivatives/alerts", Some(&r), "").unwrap();
+            let v = v.as_array().unwrap().clone();
+            if v.len() >= n {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("fewer than {n} alerts after 10 s");
+    };
+    let (s, _) = http(a, "PUT", path, Some(&w), r#"{"delta_usd.BTC": 1, "vega": 1e12}"#).unwrap();
+    assert_eq!(s, 200);
+    let raised = alerts(1);
+    assert_eq!(
+        (raised[0]["limit"].as_str(), raised[0]["state"].as_str()),
+        (Some("delta_usd.BTC"), Some("raised"))
+    );
+    assert!(raised[0]["value"].as_f64().unwrap() > 1.0);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(alerts(1).len(), 1, "raised once, not every second");
+    let (s, _) = http(a, "PUT", path, Some(&w), r#"{"delta_usd.BTC": 1e12}"#).unwrap();
+    assert_eq!(s, 200);
+    let both = alerts(2);
+    assert_eq!(both[1]["state"], "cleared");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(alerts(2).len(), 2);
+}
