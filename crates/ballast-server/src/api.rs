@@ -388,31 +388,3 @@ pub async fn serve(listener: tokio::net::TcpListener, app: Arc<App>) -> std::io:
         })
         .await
 }
-
-/// Play `messages` (exchange time ms, text) into `app` at `speed` exchange seconds per
-/// second, then start over (markets back to the files', channels forgotten), until the
-/// process ends.
-pub async fn run_replay(app: Arc<App>, messages: crate::feed::replay::Messages, speed: f64) {
-    let Some(t0) = messages.first().map(|m| m.0) else {
-        return;
-    };
-    if let Ok(mut f) = app.feed.lock() {
-        *f = FeedState::new("replay", std::time::Duration::from_secs(30));
-    }
-    loop {
-        let start = tokio::time::Instant::now();
-        for (t, text) in &messages {
-            let due = std::time::Duration::from_secs_f64(((t - t0) as f64 / 1000.0 / speed).max(0.0));
-            tokio::time::sleep_until(start + due).await;
-            let mut desk = app.desk.write().await;
-            if let Ok(mut f) = app.feed.lock() {
-                f.process(&mut desk, text, std::time::Instant::now());
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        app.desk.write().await.reset_markets();
-        if let Ok(mut f) = app.feed.lock() {
-            f.restart();
-        }
-    }
-}

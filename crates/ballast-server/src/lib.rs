@@ -12,6 +12,7 @@
 //!   counted by why.
 //! - [`limits`]: risk limits per book and their edge-triggered alerts with hysteresis.
 //! - [`push`]: the desk's snapshot recomputed every second, pushed over `/ws`.
+//! - [`runner`]: the feed's tasks (the replay, the live Deribit socket).
 //! - [`api`]: the HTTP JSON API (bodies are the library's serialized types; errors are
 //!   `{"error": …}` with a 4xx status).
 //!
@@ -23,6 +24,7 @@ pub mod desk;
 pub mod feed;
 pub mod limits;
 pub mod push;
+pub mod runner;
 pub mod store;
 
 pub use api::{router, serve, ServeConfig};

@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// beside the book's chains (`deribit_options_snapshots/`) in Deribit's message format.
     #[arg(long, value_enum, default_value_t = FeedKind::None)]
     pub feed: FeedKind,
+    /// The Deribit WebSocket endpoint of --feed deribit (ws:// only for now: TLS is not built
+    /// in yet; a local relay or a test server).
+    #[arg(long, default_value = "wss://www.deribit.com/ws/api/v2", value_name = "URL")]
+    pub feed_url: String,
     /// Replay speed: exchange seconds per second (14400: a day every 6 s).
     #[arg(
         long,
@@ -38,6 +42,7 @@ pub struct ServeArgs {
 pub enum FeedKind {
     None,
     Replay,
+    Deribit,
 }
 
 #[derive(Args, Debug)]
@@ -135,9 +140,15 @@ pub fn run(a: &ServeArgs) -> Result<String> {
         });
     }
     let replay = match a.feed {
-        FeedKind::None => None,
         FeedKind::Replay => Some(build_replay(&books, replay_from)?),
+        _ => None,
     };
+    if a.feed == FeedKind::Deribit && !a.feed_url.starts_with("ws://") {
+        anyhow::bail!(
+            "--feed-url {}: this build speaks plain ws:// only (TLS for wss:// is not built in yet); point it at a local relay, or use --feed replay",
+            a.feed_url
+        );
+    }
     let store = Store::open(&a.db).with_context(|| a.db.display().to_string())?;
     let (_, token) = store.create_token(Scope::Read, "printed by ballast serve")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -171,8 +182,18 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             .and_then(|()| out.flush());
         drop(out);
         ballast_server::push::start(app.clone(), std::time::Duration::from_secs(1));
+        if a.feed == FeedKind::Deribit {
+            let (instruments, coins) = app.desk.read().await.instruments();
+            let spec = ballast_server::runner::LiveSpec {
+                url: a.feed_url.clone(),
+                channels: ballast_server::runner::LiveSpec::channels(&instruments, &coins),
+                heartbeat: 10,
+                backoff: (std::time::Duration::from_millis(500), std::time::Duration::from_secs(30)),
+            };
+            tokio::spawn(ballast_server::runner::run_live(app.clone(), spec));
+        }
         if let Some(messages) = replay {
-            tokio::spawn(ballast_server::api::run_replay(app.clone(), messages, a.speed));
+            tokio::spawn(ballast_server::runner::run_replay(app.clone(), messages, a.speed));
         }
         ballast_server::serve(listener, app).await?;
         Ok::<_, anyhow::Error>(())

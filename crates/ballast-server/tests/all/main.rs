@@ -1,6 +1,7 @@
 //! The service's library: Deribit messages as received, the replay, ticks applied to books.
 
 mod feed;
+mod live;
 
 use std::path::PathBuf;
 
