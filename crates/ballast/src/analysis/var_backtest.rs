@@ -126,7 +126,12 @@ pub fn book_var_backtest(
     let rev = Revaluer::new(book, &h.set)?;
     let pnl = rev.pnl_matrix(&h.set)?.totals();
     let returns: Vec<f64> = pnl.iter().map(|p| p / equity).collect();
-    check_length(&returns, &h.dates, req.settings.window)?;
+    let which = if with_vol {
+        "where every coin and its implied-vol index have a value"
+    } else {
+        "where every coin has a price"
+    };
+    check_length(&returns, &h.dates, req.settings.window, which)?;
     Ok(VarBacktestReport {
         assets: coins,
         weights: Vec::new(),
@@ -143,11 +148,11 @@ pub fn book_var_backtest(
     })
 }
 
-/// A history not longer than the window is an error saying so.
-fn check_length(returns: &[f64], dates: &[Date], window: usize) -> Result<()> {
+/// A history not longer than the window is an error saying so (`which`: the dates counted).
+fn check_length(returns: &[f64], dates: &[Date], window: usize, which: &str) -> Result<()> {
     if returns.len() <= window {
         return Err(RiskError::Invalid(format!(
-            "the history has {} returns where every held asset has a price (to {}), not more than the window of {}: shorten the window (--window) or choose assets that trade longer",
+            "the history has {} returns {which} (to {}), not more than the window of {}: shorten the window (--window) or choose assets that trade longer",
             returns.len(),
             dates.last().map_or("the end".into(), |d| d.to_string()),
             window
@@ -199,7 +204,12 @@ pub fn var_backtest(panel: &PricePanel, req: &VarBacktestRequest) -> Result<VarB
         .map(|(a, _)| panel.asset_index(a.trim()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     let (dates, returns) = portfolio_history(panel, &cols, &w, req.end)?;
-    check_length(&returns, &dates, req.settings.window)?;
+    check_length(
+        &returns,
+        &dates,
+        req.settings.window,
+        "where every held asset has a price",
+    )?;
     let returns_spanning_gaps = dates
         .windows(2)
         .filter(|d| d[0].until(d[1]).is_ok_and(|s| s.get_days() > 1))

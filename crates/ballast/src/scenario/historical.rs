@@ -181,7 +181,14 @@ pub fn historical_scenarios(
     } else {
         spec.window
     };
-    if available < window.max(1) {
+    if available == 0 {
+        return bad(format!(
+            "no {h}-day move where every coin{} has data{}: choose a later end or coins with a longer history",
+            if spec.with_vol { " and its vol index" } else { "" },
+            spec.end.map_or(String::new(), |e| format!(" up to {e}"))
+        ));
+    }
+    if available < window {
         return bad(format!(
             "{} {h}-day moves where every coin{} has data (to {}), fewer than the window of {}: shorten the window",
             available,
