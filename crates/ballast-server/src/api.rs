@@ -258,6 +258,19 @@ async fn list_fills(
     Ok(Json(app.store.fills(&id).await?).into_response())
 }
 
+/// The request body, or the 4xx that says why there is none (413 over [`MAX_BODY`]).
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| {
+        let status = e.status();
+        let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            format!("the body is larger than {MAX_BODY} bytes")
+        } else {
+            e.body_text()
+        };
+        ApiError(status, msg)
+    })
+}
+
 async fn get_limits(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -278,7 +291,7 @@ async fn put_limits(
 ) -> Result<Response, ApiError> {
     authorize(&app, &h, Scope::ReadWrite).await?;
     app.desk.read().await.portfolio(&id)?;
-    let body = body.map_err(|e| ApiError(e.status(), e.body_text()))?;
+    let body = read_body(body)?;
     let limits: std::collections::BTreeMap<String, f64> = serde_json::from_slice(&body).map_err(|e| {
         ApiError(
             StatusCode::BAD_REQUEST,
@@ -317,15 +330,7 @@ async fn post_fill(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     authorize(&app, &h, Scope::ReadWrite).await?;
-    let body = body.map_err(|e| {
-        let status = e.status();
-        let msg = if status == StatusCode::PAYLOAD_TOO_LARGE {
-            format!("the body is larger than {MAX_BODY} bytes")
-        } else {
-            e.body_text()
-        };
-        ApiError(status, msg)
-    })?;
+    let body = read_body(body)?;
     let fill: FillRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError(
             StatusCode::BAD_REQUEST,

@@ -384,6 +384,20 @@ impl Desk {
         (names, coins)
     }
 
+    /// The P&L of book `id`'s positions from the market it started on (the file's; a replay's
+    /// first day) to now ([`ballast::book::pnl_between`]).
+    ///
+    /// # Errors
+    /// [`DeskError`]: unknown book; a position either snapshot cannot value.
+    pub fn pnl_since_start(&self, id: &str) -> Result<ballast::book::BookPnl, DeskError> {
+        let b = self.book(id)?;
+        Ok(ballast::book::pnl_between(
+            &b.positions,
+            &self.get(id)?.original,
+            &b.market,
+        )?)
+    }
+
     /// The market snapshot of book `id`.
     ///
     /// # Errors

@@ -158,6 +158,7 @@ mod tests {
             .into(),
             error: None,
             breached: Vec::new(),
+            pnl_since_start_usd: None,
         }
     }
 

@@ -31,6 +31,9 @@ pub struct BookView {
     pub error: Option<String>,
     /// Its limits breached now.
     pub breached: Vec<String>,
+    /// P&L since the start (the positions held now, from the market the book started on:
+    /// the file's, or the replay's first day), USD.
+    pub pnl_since_start_usd: Option<f64>,
 }
 
 /// What `/ws` pushes.
@@ -59,8 +62,10 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                 .market(&id)
                 .map(|m| (m.as_of.map(|t| t.to_string()), m.spot.clone()))
                 .unwrap_or_default();
+            let pnl = desk.pnl_since_start(&id).ok().map(|p| p.total_usd);
             match desk.greeks(&id) {
                 Ok(g) => BookView {
+                    pnl_since_start_usd: pnl,
                     id,
                     name,
                     as_of,
@@ -71,6 +76,7 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                     breached: Vec::new(),
                 },
                 Err(e) => BookView {
+                    pnl_since_start_usd: pnl,
                     id,
                     name,
                     as_of,

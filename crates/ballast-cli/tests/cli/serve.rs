@@ -416,6 +416,8 @@ fn the_websocket_pushes_snapshots_and_the_dashboard_is_served() {
         assert_eq!(b["id"], "derivatives");
         assert!(b["total"]["delta_usd"].as_f64().unwrap().is_finite(), "{b}");
         assert_eq!(snap["feed"]["source"], "none");
+        // no market data: nothing has moved since the start
+        assert_eq!(b["pnl_since_start_usd"].as_f64(), Some(0.0), "{b}");
         seqs.push(snap["seq"].as_u64().unwrap());
     }
     assert!(seqs[1] > seqs[0], "{seqs:?}");

@@ -103,8 +103,18 @@ fn ticks_apply_and_skips_are_counted() {
         )
     };
     let far = 1_776_100_000_000; // after the snapshot
+    let s0 = d.market("derivatives").unwrap().spot["BTC"];
     f.process(&mut d, &index(80_000.0, far), now);
     assert_eq!(d.market("derivatives").unwrap().spot["BTC"], 80_000.0);
+    // P&L since the start: the 3 BTC held move with the index
+    let pnl = d.pnl_since_start("derivatives").unwrap();
+    let btc = pnl
+        .positions
+        .iter()
+        .find(|p| p.position == "BTC")
+        .unwrap()
+        .pnl_usd;
+    assert!((btc - 3.0 * (80_000.0 - s0)).abs() < 1e-6, "{btc}");
     let before = d.greeks("derivatives").unwrap().total.delta_usd;
     f.process(&mut d, &index(79_000.0, far - 1), now); // older: skipped
     f.process(&mut d, &index(80_000.0, far), now); // the same again: skipped

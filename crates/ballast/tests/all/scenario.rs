@@ -685,3 +685,48 @@ fn a_books_var_backtest_is_its_hypothetical_pnl() {
         .to_string();
     assert!(e.contains("vol"), "{e}");
 }
+
+/// P&L between two snapshots: zero on the same one; spot by its move, inverse contracts by
+/// their coin P&L at the new index, a coin-settled option with an unchanged mark by the
+/// index's move × its coin value; the totals add up.
+#[test]
+fn pnl_between_snapshots_has_closed_forms() {
+    use ballast::book::pnl_between;
+    let b = mixed();
+    let same = pnl_between(&b.positions, &b.market, &b.market).unwrap();
+    assert!(same.positions.iter().all(|p| p.pnl_usd == 0.0));
+    let mut to = b.market.clone();
+    let s0 = b.market.spot("BTC").unwrap();
+    let s1 = s0 * 1.1;
+    to.spot.insert("BTC".into(), s1);
+    let (perp0, fut0) = (b.market.futures["BTC-PERPETUAL"], b.market.futures["BTC-26JUN26"]);
+    to.futures.insert("BTC-PERPETUAL".into(), perp0 * 1.1);
+    to.futures.insert("BTC-26JUN26".into(), fut0 * 1.05);
+    let r = pnl_between(&b.positions, &b.market, &to).unwrap();
+    let get = |n: &str| r.positions.iter().find(|p| p.position == n).unwrap().pnl_usd;
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+    assert!(close(get("BTC"), 2.0 * (s1 - s0)));
+    assert!(close(
+        get("BTC-PERPETUAL"),
+        -50_000.0 * (1.0 / perp0 - 1.0 / (perp0 * 1.1)) * s1
+    ));
+    assert!(close(
+        get("BTC-26JUN26"),
+        30_000.0 * (1.0 / fut0 - 1.0 / (fut0 * 1.05)) * s1
+    ));
+    let mark = b
+        .market
+        .options
+        .values()
+        .find(|q| q.name == "BTC-29MAY26-65000-P")
+        .unwrap()
+        .mark_price;
+    assert!(
+        close(get("BTC-29MAY26-65000-P"), 4.0 * mark * (s1 - s0)),
+        "{}",
+        get("BTC-29MAY26-65000-P")
+    );
+    assert_eq!(get("ETH-PERPETUAL"), 0.0);
+    let sum: f64 = r.by_underlying.values().sum();
+    assert!(close(sum, r.total_usd));
+}
