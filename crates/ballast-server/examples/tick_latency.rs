@@ -32,7 +32,12 @@ fn main() {
             book.market.options[&ballast::market::instrument_key(&p.instrument)].mark_price
         })
         .collect();
-    let mut desk = Desk::new(vec![BookSpec { id: "b".into(), name: "bench".into(), book }]).unwrap();
+    let mut desk = Desk::new(vec![BookSpec {
+        id: "b".into(),
+        name: "bench".into(),
+        book,
+    }])
+    .unwrap();
     let mut feed = FeedState::new("bench", Duration::from_secs(30));
     let t0 = 1_776_100_000_000i64;
     let n = 20_000;
@@ -42,11 +47,18 @@ fn main() {
         let msg = if i % 2 == 0 {
             let coin = if i % 4 == 0 { "BTC" } else { "ETH" };
             let px = spot[coin] * (1.0 + 0.001 * ((i as f64) * 0.37).sin());
-            format!(r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"deribit_price_index.{}_usd","data":{{"index_name":"{}_usd","price":{px},"timestamp":{ts}}}}}}}"#, coin.to_lowercase(), coin.to_lowercase())
+            format!(
+                r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"deribit_price_index.{}_usd","data":{{"index_name":"{}_usd","price":{px},"timestamp":{ts}}}}}}}"#,
+                coin.to_lowercase(),
+                coin.to_lowercase()
+            )
         } else {
             let k = (i / 2) % names.len();
             let mark = marks[k] * (1.0 + 0.01 * ((i as f64) * 0.11).cos());
-            format!(r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"ticker.{0}.100ms","data":{{"instrument_name":"{0}","mark_price":{mark},"timestamp":{ts}}}}}}}"#, names[k])
+            format!(
+                r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"ticker.{0}.100ms","data":{{"instrument_name":"{0}","mark_price":{mark},"timestamp":{ts}}}}}}}"#,
+                names[k]
+            )
         };
         let start = Instant::now();
         feed.process(&mut desk, &msg, start);
