@@ -492,7 +492,7 @@ fn user_moves(u: &UserScenario, coins: &[String]) -> Result<[Vec<f64>; 4], Scena
             -100.0,
             500.0,
             0.01,
-            "vol points above −100 and at most 500 (10 for +10 points)",
+            "vol points from −100 to 500 (10 for +10 points)",
         ),
         (
             &u.tilt_points,
