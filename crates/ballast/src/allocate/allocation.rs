@@ -179,6 +179,31 @@ pub struct Allocation {
     pub beta_neutral: Option<BetaNeutralReport>,
     /// What the method adds.
     pub details: MethodDetails,
+    /// The cluster tree behind a hierarchical method (HRP, HERC).
+    pub hierarchy: Option<Hierarchy>,
+}
+
+/// One merge of the cluster tree, in SciPy's linkage-matrix convention (a row of `Z`): leaves
+/// are 0…n−1 in [`Allocation::assets`] order, merge s creates node n + s.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Merge {
+    /// One child (node label).
+    pub left: usize,
+    /// The other child.
+    pub right: usize,
+    /// The linkage distance at which they merge (correlation distance √((1 − ρ)/2)).
+    pub height: f64,
+    /// Assets under the new node.
+    pub size: usize,
+}
+
+/// The cluster tree of a hierarchical allocation: the order it allocates in and how it merged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hierarchy {
+    /// The assets in leaf order (HRP's quasi-diagonal order, left to right).
+    pub leaf_order: Vec<String>,
+    /// The merges, in merge order (SciPy's `Z`).
+    pub linkage: Vec<Merge>,
 }
 
 impl Allocation {
@@ -259,6 +284,7 @@ impl Allocation {
             momentum: None,
             beta_neutral: None,
             details: MethodDetails::None,
+            hierarchy: None,
         }
     }
 }
@@ -289,7 +315,8 @@ impl Serialize for Nullable<'_> {
 /// a beta-neutrality constraint `beta_neutral` {`model`, `tolerance`, `exposures`}; and
 /// the method's details: `budgets` (risk-budget); `cvar`, `var`, `beta` (min-cvar);
 /// `prior_returns`, `posterior_returns`, `unconstrained_weights`, `omega`, `tau`,
-/// `risk_aversion` (black-litterman); `clusters` (herc).
+/// `risk_aversion` (black-litterman); `clusters` (herc); `hierarchy` {`leaf_order`, `linkage`
+/// [{`left`, `right`, `height`, `size`}]} (hrp, herc).
 impl Serialize for Allocation {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = &self.assets;
@@ -400,6 +427,9 @@ impl Serialize for Allocation {
                 )?;
                 m.serialize_entry("residual_risk_contribution", &contributions[k])?;
             }
+        }
+        if let Some(h) = &self.hierarchy {
+            m.serialize_entry("hierarchy", h)?;
         }
         m.end()
     }

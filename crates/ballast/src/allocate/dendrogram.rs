@@ -372,6 +372,27 @@ impl Dendrogram {
             .unwrap_or(2)
     }
 
+    /// The tree as SciPy's linkage matrix rows (children as currently ordered), with the
+    /// assets' names in leaf order.
+    pub fn hierarchy(&self, assets: &[String]) -> super::Hierarchy {
+        let linkage = self
+            .children
+            .iter()
+            .zip(&self.heights)
+            .enumerate()
+            .map(|(s, (&(left, right), &height))| super::Merge {
+                left,
+                right,
+                height,
+                size: self.leaves(self.n + s).len(),
+            })
+            .collect();
+        super::Hierarchy {
+            leaf_order: self.leaf_order().iter().map(|&i| assets[i].clone()).collect(),
+            linkage,
+        }
+    }
+
     /// Merge heights, in merge order.
     pub fn heights(&self) -> &[f64] {
         &self.heights

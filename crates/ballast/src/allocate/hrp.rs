@@ -127,7 +127,9 @@ pub fn hrp_with(cov: &Covariance, cfg: &HrpConfig) -> Result<Allocation, Allocat
         clusters.push((left, total * alpha));
         clusters.push((right, total * (1.0 - alpha)));
     }
-    Allocation::new(Method::Hrp, cov, w, None)
+    let mut a = Allocation::new(Method::Hrp, cov, w, None)?;
+    a.hierarchy = Some(dend.hierarchy(&cov.assets));
+    Ok(a)
 }
 
 /// Clip the left share α of a cluster holding `total` so both halves can meet their bounds.
@@ -176,5 +178,6 @@ pub fn herc(cov: &Covariance, link: Linkage, k: Option<usize>) -> Result<Allocat
     a.details = MethodDetails::Herc {
         clusters: roots.len(),
     };
+    a.hierarchy = Some(dend.hierarchy(&cov.assets));
     Ok(a)
 }

@@ -28,7 +28,8 @@ mod vol_target;
 use crate::message::Num;
 
 pub use allocation::{
-    Allocation, BetaNeutralReport, MethodDetails, MomentumReport, SolveStatus, SolverReport, VolTargetReport,
+    Allocation, BetaNeutralReport, Hierarchy, Merge, MethodDetails, MomentumReport, SolveStatus,
+    SolverReport, VolTargetReport,
 };
 pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
 pub use bounds::WeightBounds;

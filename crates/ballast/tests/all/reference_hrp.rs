@@ -43,6 +43,29 @@ fn hrp_matches_pypfopt_for_every_linkage() {
         );
         assert!(max_abs(&a.weights, &rf) < 1e-12, "{name}: vs Riskfolio");
         assert!((a.weights.iter().sum::<f64>() - 1.0).abs() < 1e-14);
+        // the allocation carries its tree: PyPortfolioOpt's leaf order, and a linkage matrix
+        // whose merges use every node once, never lower than the last, ending in all assets
+        let h = a.hierarchy.as_ref().expect("HRP reports its tree");
+        assert_eq!(h.leaf_order, want_order, "{name}: hierarchy leaf order");
+        let n = cov.assets.len();
+        assert_eq!(h.linkage.len(), n - 1);
+        let mut used = vec![false; 2 * n - 1];
+        for (s, m) in h.linkage.iter().enumerate() {
+            assert!(
+                m.left < n + s && m.right < n + s && !used[m.left] && !used[m.right],
+                "{name}: merge {s}"
+            );
+            used[m.left] = true;
+            used[m.right] = true;
+            let size = |c: usize| if c < n { 1 } else { h.linkage[c - n].size };
+            assert_eq!(m.size, size(m.left) + size(m.right));
+            if s > 0 {
+                assert!(m.height >= h.linkage[s - 1].height, "{name}: heights");
+            }
+        }
+        assert_eq!(h.linkage[n - 2].size, n);
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["hierarchy"]["leaf_order"][0], want_order[0].as_str());
     }
 }
 
