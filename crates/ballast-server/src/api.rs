@@ -130,6 +130,13 @@ async fn authorize(app: &App, headers: &HeaderMap, need: Scope) -> Result<Scope,
     authorize_value(app, value, need).await
 }
 
+/// Check the token against `need`, then that book `id` exists (404 otherwise).
+async fn authorize_book(app: &App, headers: &HeaderMap, id: &str, need: Scope) -> Result<(), ApiError> {
+    authorize(app, headers, need).await?;
+    app.desk.read().await.check_book(id)?;
+    Ok(())
+}
+
 /// Check an `Authorization` value (`Bearer blst_…`) against `need`.
 async fn authorize_value(app: &App, value: Option<&str>, need: Scope) -> Result<Scope, ApiError> {
     let unauthorized = |m: &str| ApiError(StatusCode::UNAUTHORIZED, m.to_string());
@@ -253,8 +260,7 @@ async fn list_fills(
     Path(id): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &h, Scope::Read).await?;
-    app.desk.read().await.portfolio(&id)?;
+    authorize_book(&app, &h, &id, Scope::Read).await?;
     Ok(Json(app.store.fills(&id).await?).into_response())
 }
 
@@ -276,8 +282,7 @@ async fn get_limits(
     Path(id): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &h, Scope::Read).await?;
-    app.desk.read().await.portfolio(&id)?;
+    authorize_book(&app, &h, &id, Scope::Read).await?;
     Ok(Json(app.store.limits(&id).await?).into_response())
 }
 
@@ -289,8 +294,7 @@ async fn put_limits(
     h: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &h, Scope::ReadWrite).await?;
-    app.desk.read().await.portfolio(&id)?;
+    authorize_book(&app, &h, &id, Scope::ReadWrite).await?;
     let body = read_body(body)?;
     let limits: std::collections::BTreeMap<String, f64> = serde_json::from_slice(&body).map_err(|e| {
         ApiError(
@@ -316,8 +320,7 @@ async fn get_alerts(
     Path(id): Path<String>,
     h: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorize(&app, &h, Scope::Read).await?;
-    app.desk.read().await.portfolio(&id)?;
+    authorize_book(&app, &h, &id, Scope::Read).await?;
     Ok(Json(app.store.alerts(&id).await?).into_response())
 }
 

@@ -136,6 +136,14 @@ impl Desk {
             .collect()
     }
 
+    /// That book `id` exists.
+    ///
+    /// # Errors
+    /// [`DeskError::UnknownBook`].
+    pub fn check_book(&self, id: &str) -> Result<(), DeskError> {
+        self.get(id).map(|_| ())
+    }
+
     fn get(&self, id: &str) -> Result<&BookState, DeskError> {
         self.books
             .get(id)
