@@ -35,6 +35,8 @@ pub fn covariance(c: &CovArgs) -> CovarianceSpec {
         estimator: c.estimator,
         ewma_lambda: c.ewma_lambda,
         repair_psd: c.repair_psd,
+        history: c.history,
+        min_overlap: c.min_overlap,
     }
 }
 
@@ -104,12 +106,21 @@ pub fn allocation(a: &OptimizeArgs) -> Result<AllocationSpec> {
         constraints,
         risk_free: a.risk_free,
         target_return: a.target_return,
+        target_cvar: a.target_cvar,
         target_vol: a.target_vol,
         risk_aversion: a.risk_aversion,
+        prior: a.prior,
+        market: a.market.clone(),
+        market_caps: a
+            .market_caps
+            .as_ref()
+            .map(ballast::io::read_market_caps)
+            .transpose()?,
         mu: a.mu,
         mu_lambda: a.mu_lambda,
         linkage: a.linkage,
         leaf_order: a.leaf_order,
+        hrp_correlation: a.hrp_correlation,
         clusters: a.clusters,
         beta: a.beta,
         views,

@@ -73,6 +73,15 @@ pub struct BetaNeutralReport {
     pub exposures: std::collections::BTreeMap<String, f64>,
 }
 
+/// A square matrix with its row and column names. JSON: `assets`, `matrix` (rows).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct NamedMatrix {
+    /// Row and column names.
+    pub assets: Vec<String>,
+    /// Rows.
+    pub matrix: Vec<Vec<f64>>,
+}
+
 /// What a method adds to its weights.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum MethodDetails {
@@ -93,6 +102,27 @@ pub enum MethodDetails {
         /// β.
         beta: f64,
     },
+    /// Mean-CVaR at a risk target: the CVaR reached and the target.
+    EfficientCvar {
+        /// CVaR_β of the daily loss of the weights (positive fraction).
+        cvar: f64,
+        /// The program's α, a VaR_β of the daily loss.
+        var: f64,
+        /// β.
+        beta: f64,
+        /// The CVaR target.
+        target_cvar: f64,
+    },
+    /// Risk budgets under linear constraints (successive convex approximation): how far each
+    /// risk contribution ends from its budget.
+    ConstrainedRiskBudget {
+        /// Budget per asset (0 for assets not allocated).
+        budgets: Vec<f64>,
+        /// The solve, with RC_i − b_i per asset in `deviations`.
+        report: crate::allocate::ScaReport,
+        /// The expected-return floor, if any.
+        return_floor: Option<f64>,
+    },
     /// The Black–Litterman posterior.
     BlackLitterman {
         /// Prior (market-implied) annual returns π = δ Σ w_eq + r_f, w_eq = 1/N (NaN for assets
@@ -108,6 +138,10 @@ pub enum MethodDetails {
         tau: f64,
         /// δ.
         risk_aversion: f64,
+        /// Which prior.
+        prior_kind: crate::allocate::BlPrior,
+        /// Posterior covariance Σ + M (annual), over the assets allocated.
+        posterior_covariance: NamedMatrix,
     },
     /// Factor risk budgeting: the model, budgets and what was reached.
     FactorRiskParity {
@@ -181,6 +215,8 @@ pub struct Allocation {
     pub details: MethodDetails,
     /// The cluster tree behind a hierarchical method (HRP, HERC).
     pub hierarchy: Option<Hierarchy>,
+    /// With `history = "pairwise"`: the returns per coin, the least overlap and any repair.
+    pub pairwise: Option<crate::estimate::PairwiseReport>,
 }
 
 /// One merge of the cluster tree, in SciPy's linkage-matrix convention (a row of `Z`): leaves
@@ -285,6 +321,7 @@ impl Allocation {
             beta_neutral: None,
             details: MethodDetails::None,
             hierarchy: None,
+            pairwise: None,
         }
     }
 }
@@ -313,10 +350,14 @@ impl Serialize for Nullable<'_> {
 /// {`target`, `max_leverage`, `scale`, `volatility_before`, `leverage_capped`,
 /// `unscaled_weights`}; with momentum `momentum` {`lookback`, `top`, `tilt`, `scores`}; with
 /// a beta-neutrality constraint `beta_neutral` {`model`, `tolerance`, `exposures`}; and
-/// the method's details: `budgets` (risk-budget); `cvar`, `var`, `beta` (min-cvar);
-/// `prior_returns`, `posterior_returns`, `unconstrained_weights`, `omega`, `tau`,
+/// the method's details: `budgets` (risk-budget); under linear constraints (erc, risk-budget)
+/// also `budget_deviations` {asset: RC − b}, `max_budget_deviation`, `budget_objective`,
+/// `sca_iterations`, `sca_converged`, `return_floor`; `cvar`, `var`, `beta` (min-cvar, and
+/// `target_cvar` for efficient-cvar); `prior` (its kind), `posterior_covariance` {`assets`,
+/// `matrix`}, `prior_returns`, `posterior_returns`, `unconstrained_weights`, `omega`, `tau`,
 /// `risk_aversion` (black-litterman); `clusters` (herc); `hierarchy` {`leaf_order`, `linkage`
-/// [{`left`, `right`, `height`, `size`}]} (hrp, herc).
+/// [{`left`, `right`, `height`, `size`}]} (hrp, herc); with `history = "pairwise"`, `pairwise`
+/// {`counts`, `min_overlap`, `min_overlap_pair`, `required_overlap`, `repair`}.
 impl Serialize for Allocation {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let a = &self.assets;
@@ -390,6 +431,30 @@ impl Serialize for Allocation {
                 m.serialize_entry("var", var)?;
                 m.serialize_entry("beta", beta)?;
             }
+            MethodDetails::EfficientCvar {
+                cvar,
+                var,
+                beta,
+                target_cvar,
+            } => {
+                m.serialize_entry("cvar", cvar)?;
+                m.serialize_entry("var", var)?;
+                m.serialize_entry("beta", beta)?;
+                m.serialize_entry("target_cvar", target_cvar)?;
+            }
+            MethodDetails::ConstrainedRiskBudget {
+                budgets,
+                report,
+                return_floor,
+            } => {
+                m.serialize_entry("budgets", &AssetMap::new(a, budgets))?;
+                m.serialize_entry("budget_deviations", &AssetMap::new(a, &report.deviations))?;
+                m.serialize_entry("max_budget_deviation", &report.max_deviation)?;
+                m.serialize_entry("budget_objective", &report.objective)?;
+                m.serialize_entry("sca_iterations", &report.iterations)?;
+                m.serialize_entry("sca_converged", &report.converged)?;
+                m.serialize_entry("return_floor", return_floor)?;
+            }
             MethodDetails::BlackLitterman {
                 prior,
                 posterior,
@@ -397,7 +462,11 @@ impl Serialize for Allocation {
                 omega,
                 tau,
                 risk_aversion,
+                prior_kind,
+                posterior_covariance,
             } => {
+                m.serialize_entry("prior", prior_kind)?;
+                m.serialize_entry("posterior_covariance", posterior_covariance)?;
                 m.serialize_entry("prior_returns", &Nullable(a, prior))?;
                 m.serialize_entry("posterior_returns", &Nullable(a, posterior))?;
                 m.serialize_entry("unconstrained_weights", &Nullable(a, unconstrained))?;
@@ -430,6 +499,9 @@ impl Serialize for Allocation {
         }
         if let Some(h) = &self.hierarchy {
             m.serialize_entry("hierarchy", h)?;
+        }
+        if let Some(p) = &self.pairwise {
+            m.serialize_entry("pairwise", p)?;
         }
         m.end()
     }

@@ -55,8 +55,21 @@ impl Dendrogram {
     /// # Errors
     /// A non-positive variance (no correlation).
     pub fn fit(cov: &Covariance, link: Linkage) -> Result<Self, AllocateError> {
-        let n = cov.dim();
-        let corr = cov.correlation()?;
+        Self::fit_correlation(&cov.correlation()?, link)
+    }
+
+    /// Cluster on a correlation matrix (N×N, entries in [−1, 1]; it need not be positive
+    /// semi-definite, e.g. pairwise correlations), with distance √((1 − ρ)/2).
+    ///
+    /// # Errors
+    /// A non-finite entry.
+    pub fn fit_correlation(corr: &crate::SymMatrix, link: Linkage) -> Result<Self, AllocateError> {
+        if !corr.is_finite() {
+            return Err(AllocateError::Covariance(
+                crate::estimate::EstimateError::NotFinite,
+            ));
+        }
+        let n = corr.dim();
         let mut dist = vec![0.0; n * n];
         let mut condensed = Vec::with_capacity(n * (n.max(1) - 1) / 2);
         for i in 0..n {

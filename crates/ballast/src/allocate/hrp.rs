@@ -54,6 +54,10 @@ pub struct HrpConfig {
     pub leaf_order: LeafOrder,
     /// Per-asset weight bounds (fractions; long-only). `None` = [0, 1].
     pub bounds: Option<WeightBounds>,
+    /// Cluster on this correlation instead of the covariance's own (e.g. the raw pairwise
+    /// correlation of coins with unequal histories, as PyPortfolioOpt's `HRPOpt`); N×N in the
+    /// covariance's asset order. The bisection still uses the covariance's variances.
+    pub correlation: Option<crate::SymMatrix>,
 }
 
 /// The HRP leaf order (asset indices) for a covariance (SciPy's order, no reordering).
@@ -107,7 +111,10 @@ pub fn hrp_with(cov: &Covariance, cfg: &HrpConfig) -> Result<Allocation, Allocat
         }
         None => (vec![0.0; n], vec![1.0; n]),
     };
-    let mut dend = Dendrogram::fit(cov, cfg.linkage)?;
+    let mut dend = match &cfg.correlation {
+        Some(c) => Dendrogram::fit_correlation(c, cfg.linkage)?,
+        None => Dendrogram::fit(cov, cfg.linkage)?,
+    };
     match cfg.leaf_order {
         LeafOrder::Dendrogram => {}
         LeafOrder::Optimal => dend.optimal_leaf_ordering(),

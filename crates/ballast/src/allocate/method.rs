@@ -33,6 +33,9 @@ pub enum Method {
     Herc,
     /// Minimum CVaR over the historical scenarios.
     MinCvar,
+    /// Maximum expected return with CVaR_β of the one-day loss ≤ `target_cvar` (mean-CVaR,
+    /// PyPortfolioOpt `EfficientCVaR.efficient_risk`).
+    EfficientCvar,
     /// Black–Litterman posterior, max-Sharpe under the constraints.
     BlackLitterman,
     /// Factor risk budgeting (equal budgets: factor risk parity).
@@ -84,8 +87,8 @@ pub enum AllocationMethod {
     },
     /// Maximum μ'w − (δ/2) w'Σw.
     Utility {
-        /// Risk aversion δ > 0.
-        risk_aversion: f64,
+        /// Risk aversion δ > 0, or implied by the market.
+        risk_aversion: RiskAversion,
     },
     /// Hierarchical risk parity.
     Hrp {
@@ -93,6 +96,8 @@ pub enum AllocationMethod {
         linkage: Linkage,
         /// Leaf order bisected.
         leaf_order: LeafOrder,
+        /// The correlation clustered on.
+        correlation: HrpCorrelation,
     },
     /// Hierarchical equal risk contribution.
     Herc {
@@ -108,7 +113,14 @@ pub enum AllocationMethod {
         /// Optional floor on the annual expected return (mean-CVaR efficient portfolio).
         target_return: Option<f64>,
     },
-    /// Black–Litterman posterior (equal-weight market prior), then max-Sharpe on it.
+    /// Maximum expected return with CVaR_β ≤ `target_cvar`.
+    EfficientCvar {
+        /// Confidence β ∈ (0, 1).
+        beta: f64,
+        /// The most CVaR_β of the one-day loss allowed (a positive fraction of value).
+        target_cvar: f64,
+    },
+    /// Black–Litterman posterior, then max-Sharpe on it.
     BlackLitterman {
         /// Views: `("BTC", 0.2)` absolute, `("ETH-SOL", 0.1)` relative; annual.
         views: Vec<(String, f64)>,
@@ -116,8 +128,10 @@ pub enum AllocationMethod {
         confidences: Option<Vec<f64>>,
         /// Prior uncertainty scale τ.
         tau: f64,
-        /// Risk aversion δ of the prior π = δ Σ w_mkt + r_f.
-        risk_aversion: f64,
+        /// Risk aversion δ of the prior π = δ Σ w_mkt + r_f (a number or market-implied).
+        risk_aversion: RiskAversion,
+        /// The prior.
+        prior: BlPrior,
     },
     /// Factor risk budgeting on a factor model fitted to the window.
     FactorRiskParity {
@@ -148,6 +162,7 @@ impl AllocationMethod {
             Self::Hrp { .. } => Method::Hrp,
             Self::Herc { .. } => Method::Herc,
             Self::MinCvar { .. } => Method::MinCvar,
+            Self::EfficientCvar { .. } => Method::EfficientCvar,
             Self::BlackLitterman { .. } => Method::BlackLitterman,
             Self::FactorRiskParity { .. } => Method::FactorRiskParity,
         }
@@ -166,6 +181,7 @@ impl Method {
                 | Self::EfficientRisk
                 | Self::Utility
                 | Self::MinCvar
+                | Self::EfficientCvar
                 | Self::BlackLitterman
         )
     }
@@ -174,7 +190,11 @@ impl Method {
     pub fn uses_mu(self) -> bool {
         matches!(
             self,
-            Self::MaxSharpe | Self::EfficientReturn | Self::EfficientRisk | Self::Utility
+            Self::MaxSharpe
+                | Self::EfficientReturn
+                | Self::EfficientRisk
+                | Self::Utility
+                | Self::EfficientCvar
         )
     }
 
@@ -191,4 +211,99 @@ impl Method {
             Self::EqualWeight | Self::InverseVol | Self::Erc | Self::RiskBudget | Self::Hrp | Self::Herc
         )
     }
+}
+
+/// A risk aversion δ: a number, or `"market-implied"`, δ = (E[r_m] − r_f)/σ²_m of the request's
+/// `market` over the window ([`crate::estimate::market_implied_risk_aversion`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RiskAversion {
+    /// δ > 0 as given.
+    Given(f64),
+    /// Implied by the market's excess return and variance over the window.
+    MarketImplied,
+}
+
+impl std::str::FromStr for RiskAversion {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "market-implied" => Ok(Self::MarketImplied),
+            t => t.parse::<f64>().map(Self::Given).map_err(|_| {
+                format!("risk aversion '{t}' is neither a number (e.g. 2.5) nor market-implied")
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for RiskAversion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Given(d) => write!(f, "{d}"),
+            Self::MarketImplied => f.write_str("market-implied"),
+        }
+    }
+}
+
+impl Serialize for RiskAversion {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Given(d) => s.serialize_f64(*d),
+            Self::MarketImplied => s.serialize_str("market-implied"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RiskAversion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = RiskAversion;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number such as 2.5, or \"market-implied\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<RiskAversion, E> {
+                Ok(RiskAversion::Given(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<RiskAversion, E> {
+                Ok(RiskAversion::Given(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<RiskAversion, E> {
+                Ok(RiskAversion::Given(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RiskAversion, E> {
+                v.parse().map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The Black–Litterman prior π.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum BlPrior {
+    /// π = δ Σ w + r_f with equal weights w = 1/N (no market caps needed; the default).
+    #[default]
+    EqualWeight,
+    /// π = δ Σ w_mkt + r_f with market-cap weights (`market_caps`; PyPortfolioOpt
+    /// `market_implied_prior_returns`).
+    MarketCaps,
+    /// π = 0 (PyPortfolioOpt's `pi=None`): the posterior comes from the views alone.
+    Zero,
+    /// π = the request's expected-return estimator (`mu`, e.g. geometric or capm).
+    Mu,
+}
+
+/// The correlation HRP and HERC cluster on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum HrpCorrelation {
+    /// The correlation of the covariance used (today's behaviour; after any repair).
+    #[default]
+    Covariance,
+    /// With `history = "pairwise"`: the raw pairwise sample correlation, each pair over its own
+    /// overlap, not repaired (PyPortfolioOpt `HRPOpt`, which clusters on `returns.corr()`).
+    Pairwise,
 }

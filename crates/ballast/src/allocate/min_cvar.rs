@@ -47,26 +47,12 @@ pub fn min_cvar(
         )));
     }
     cons.validate(returns.assets())?;
-    let (n, t) = (returns.n_assets(), returns.n_periods());
-    let (nv, _, _) = cons.layout(n);
-    let alpha = nv;
-    let z0 = nv + 1;
-    let mut c = Conic::new(nv + 1 + t);
-    cons.apply(&mut c, n, None);
+    let n = returns.n_assets();
+    let (mut c, alpha, z0, scale) = scenario_program(returns, cons, beta);
     c.q[alpha] = 1.0;
-    let scale = 1.0 / ((1.0 - beta) * t as f64);
-    for s in 0..t {
-        c.q[z0 + s] = scale;
+    for q in &mut c.q[z0..z0 + returns.n_periods()] {
+        *q += scale;
     }
-    // −r_t'w − α − z_t ≤ 0 and −z_t ≤ 0
-    for s in 0..t {
-        let mut a: Vec<(usize, f64)> = (0..n).map(|j| (j, -returns.column(j)[s])).collect();
-        a.push((alpha, -1.0));
-        a.push((z0 + s, -1.0));
-        c.le(a, 0.0);
-        c.le(vec![(z0 + s, -1.0)], 0.0);
-    }
-    c.labels.push("scenario losses".into());
     if let Some((mu, r)) = target {
         if mu.len() != n {
             return Err(AllocateError::BadParameter(
@@ -77,14 +63,106 @@ pub fn min_cvar(
         c.labels.push(format!("expected return ≥ {r}"));
     }
     let sol = c.solve("min-CVaR")?;
+    Ok(portfolio(&sol, n, returns.n_periods(), alpha, z0, scale, beta))
+}
+
+/// The LP's variables after the constraint layout: α (the VaR) and one z_t per scenario, with
+/// z_t ≥ −r_t'w − α and z_t ≥ 0; returns the program, α's and z₀'s indices and 1/((1 − β)T).
+fn scenario_program(returns: &Returns, cons: &Constraints, beta: f64) -> (Conic, usize, usize, f64) {
+    let (n, t) = (returns.n_assets(), returns.n_periods());
+    let (nv, _, _) = cons.layout(n);
+    let (alpha, z0) = (nv, nv + 1);
+    let mut c = Conic::new(nv + 1 + t);
+    cons.apply(&mut c, n, None);
+    // −r_t'w − α − z_t ≤ 0 and −z_t ≤ 0
+    for s in 0..t {
+        let mut a: Vec<(usize, f64)> = (0..n).map(|j| (j, -returns.column(j)[s])).collect();
+        a.push((alpha, -1.0));
+        a.push((z0 + s, -1.0));
+        c.le(a, 0.0);
+        c.le(vec![(z0 + s, -1.0)], 0.0);
+    }
+    c.labels.push("scenario losses".into());
+    (c, alpha, z0, 1.0 / ((1.0 - beta) * t as f64))
+}
+
+fn portfolio(
+    sol: &super::conic::Solution,
+    n: usize,
+    t: usize,
+    alpha: usize,
+    z0: usize,
+    scale: f64,
+    beta: f64,
+) -> CvarPortfolio {
     let x = &sol.x;
-    let obj = x[alpha] + scale * x[z0..z0 + t].iter().sum::<f64>();
-    Ok(CvarPortfolio {
+    CvarPortfolio {
         weights: x[..n].to_vec(),
-        cvar: obj,
+        cvar: x[alpha] + scale * x[z0..z0 + t].iter().sum::<f64>(),
         var: x[alpha],
         beta,
         status: sol.status,
-        solver: sol.report,
-    })
+        solver: sol.report.clone(),
+    }
+}
+
+/// The mean-CVaR efficient portfolio for a risk target: maximise μ'w subject to CVaR_β of the
+/// per-period loss ≤ `target_cvar` (a positive fraction of value per period) under `cons`
+/// (PyPortfolioOpt `EfficientCVaR.efficient_risk`), costs and the L2 penalty of `cons` entering
+/// the objective as for mean-variance.
+///
+/// # Formula
+/// max μ'w − costs − γ‖w‖² s.t. α + 1/((1 − β)T) Σ_t z_t ≤ target, z_t ≥ −r_t'w − α, z_t ≥ 0
+/// (Rockafellar & Uryasev 2000, the CVaR constraint is exact at the optimum: Krokhmal, Palmquist &
+/// Uryasev 2002).
+///
+/// # Errors
+/// β outside (0, 1); μ of the wrong length or not finite; a target that is not positive and
+/// finite; a target below the least CVaR the constraints allow ([`AllocateError::Infeasible`]
+/// naming that minimum); infeasible constraints.
+pub fn efficient_cvar(
+    returns: &Returns,
+    cons: &Constraints,
+    beta: f64,
+    mu: &[f64],
+    target_cvar: f64,
+) -> Result<CvarPortfolio, AllocateError> {
+    if !(beta > 0.0 && beta < 1.0) {
+        return Err(AllocateError::BadParameter(format!(
+            "CVaR confidence β = {} must be in (0, 1), e.g. 0.95",
+            Num(beta)
+        )));
+    }
+    let (n, t) = (returns.n_assets(), returns.n_periods());
+    if mu.len() != n || mu.iter().any(|m| !m.is_finite()) {
+        return Err(AllocateError::BadParameter(
+            "expected returns have the wrong length or are not finite".into(),
+        ));
+    }
+    if !(target_cvar > 0.0 && target_cvar < 1.0) {
+        return Err(AllocateError::BadParameter(format!(
+            "target_cvar = {} must be a one-day loss in (0, 1) as a fraction of value, e.g. 0.06",
+            Num(target_cvar)
+        )));
+    }
+    cons.validate(returns.assets())?;
+    let least = min_cvar(returns, cons, beta, None)?;
+    if target_cvar < least.cvar * (1.0 - 1e-9) {
+        return Err(AllocateError::Infeasible(format!(
+            "target_cvar = {} is below the least one-day CVaR at β = {beta} these constraints allow, {:.6} ({:.3} %); raise the target to at least that",
+            Num(target_cvar),
+            least.cvar,
+            least.cvar * 100.0
+        )));
+    }
+    let (mut c, alpha, z0, scale) = scenario_program(returns, cons, beta);
+    for (q, m) in c.q.iter_mut().zip(mu) {
+        *q -= m;
+    }
+    let mut row: Vec<(usize, f64)> = vec![(alpha, 1.0)];
+    row.extend((0..t).map(|s| (z0 + s, scale)));
+    c.le(row, target_cvar);
+    c.labels.push(format!("CVaR ≤ {target_cvar}"));
+    let sol = c.solve("mean-CVaR (efficient risk)")?;
+    Ok(portfolio(&sol, n, t, alpha, z0, scale, beta))
 }

@@ -22,13 +22,16 @@ mod method;
 mod min_cvar;
 mod pipeline;
 mod risk_budget;
+mod risk_parity_sca;
+mod run;
+mod selection;
 mod spec;
 mod vol_target;
 
 use crate::message::Num;
 
 pub use allocation::{
-    Allocation, BetaNeutralReport, Hierarchy, Merge, MethodDetails, MomentumReport, SolveStatus,
+    Allocation, BetaNeutralReport, Hierarchy, Merge, MethodDetails, MomentumReport, NamedMatrix, SolveStatus,
     SolverReport, VolTargetReport,
 };
 pub use black_litterman::{views_from_pairs, BlPosterior, BlackLitterman, ViewUncertainty};
@@ -39,10 +42,11 @@ pub use factor_budget::FactorRiskBudgeting;
 pub use hrp::{herc, hrp, hrp_order, hrp_with, HrpConfig, LeafOrder};
 pub use inverse_vol::inverse_volatility;
 pub use mean_variance::{efficient_frontier, mean_variance, MvObjective, MvPortfolio};
-pub use method::{AllocationMethod, Method};
-pub use min_cvar::{min_cvar, CvarPortfolio};
-pub use pipeline::Selection;
+pub use method::{AllocationMethod, BlPrior, HrpCorrelation, Method, RiskAversion};
+pub use min_cvar::{efficient_cvar, min_cvar, CvarPortfolio};
 pub use risk_budget::RiskBudgeting;
+pub use risk_parity_sca::{constrained_risk_budget, ScaReport, ScaSettings};
+pub use selection::Selection;
 pub use spec::{AllocationOptions, AllocationSpec, MomentumSpec, Views};
 pub use vol_target::{vol_target, VolTarget, VolTargeted};
 

@@ -3,25 +3,12 @@
 //! result, over the caller's universe.
 
 use super::{
-    herc, hrp_with, inverse_volatility, mean_variance, min_cvar, views_from_pairs, vol_target, AllocateError,
-    Allocation, AllocationMethod, AllocationSpec, BetaNeutralReport, BlackLitterman, Constraints,
-    FactorRiskBudgeting, HrpConfig, Method, MethodDetails, MomentumReport, MvObjective, RiskBudgeting,
-    ViewUncertainty, VolTargetReport, WeightBounds,
+    views_from_pairs, vol_target, AllocateError, Allocation, AllocationMethod, AllocationSpec,
+    BetaNeutralReport, BlPrior, Constraints, Method, MethodDetails, MomentumReport, Selection,
+    VolTargetReport, WeightBounds,
 };
 use crate::data::Returns;
-use crate::estimate::{signal_tilt, vol_adjusted_momentum, Covariance, CovarianceSpec, FactorModel};
-
-/// The assets a request allocates over (after any momentum selection), with their returns and
-/// fitted covariance.
-#[derive(Debug, Clone)]
-pub struct Selection {
-    /// Returns of the selected assets (T×K).
-    pub returns: Returns,
-    /// Their annualised covariance (K×K).
-    pub covariance: Covariance,
-    /// Volatility-adjusted momentum of every asset of the universe, when the request uses it.
-    pub scores: Option<Vec<f64>>,
-}
+use crate::estimate::{signal_tilt, CovarianceSpec};
 
 /// Say why a neutral book fails: long-only weights cannot be beta-neutral when every beta is
 /// positive, and the least-risk dollar-neutral book is no position at all.
@@ -37,7 +24,7 @@ fn explain_neutral(e: AllocateError, cons: &Constraints) -> AllocateError {
 
 /// A least-risk book with no position (net exposure 0 and nothing to earn): say so, rather
 /// than report risk contributions of a zero portfolio.
-fn all_cash(w: &[f64], method: Method, cons: &Constraints) -> Result<(), AllocateError> {
+pub(super) fn all_cash(w: &[f64], method: Method, cons: &Constraints) -> Result<(), AllocateError> {
     if w.iter().any(|x| x.abs() > 1e-9) {
         return Ok(());
     }
@@ -51,7 +38,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-fn bad<T>(m: String) -> Result<T, AllocateError> {
+pub(super) fn bad<T>(m: String) -> Result<T, AllocateError> {
     Err(AllocateError::BadParameter(m))
 }
 
@@ -86,52 +73,6 @@ impl AllocationSpec {
         // the names only: the current weights are the front end's to give
         let zeros = vec![0.0; assets.len()];
         self.constraints_over(assets, Some(&zeros), true).map(|_| ())
-    }
-
-    /// Momentum selection (the `top` coins by volatility-adjusted momentum, if asked) and the
-    /// covariance of what is kept: the block of the whole universe's estimate, so that the
-    /// kept coins' risk is measured as it is for every other coin of the universe (a
-    /// shrinkage estimator refitted on the kept coins alone would shrink differently).
-    ///
-    /// # Errors
-    /// A momentum look-back longer than the window; the estimator's errors.
-    pub fn select(&self, returns: &Returns, estimator: &CovarianceSpec) -> Result<Selection, AllocateError> {
-        let scores = match self.momentum {
-            Some(mo) => {
-                if mo.lookback > returns.n_periods() {
-                    return bad(format!(
-                        "momentum lookback = {} days is longer than the window of {} returns",
-                        mo.lookback,
-                        returns.n_periods()
-                    ));
-                }
-                Some(vol_adjusted_momentum(returns, mo.lookback)?)
-            }
-            None => None,
-        };
-        let universe = estimator.fit(returns)?;
-        let (returns, covariance) = match (self.momentum.and_then(|m| m.top), &scores) {
-            (Some(k), Some(s)) if k < returns.n_assets() => {
-                let mut order: Vec<usize> = (0..s.len()).collect();
-                order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
-                order.truncate(k);
-                order.sort_unstable();
-                let names: Vec<String> = order.iter().map(|&i| returns.assets()[i].clone()).collect();
-                let kept = returns
-                    .select(&names)
-                    .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
-                let block = universe.select(&names).ok_or_else(|| {
-                    AllocateError::BadParameter("momentum: the kept coins are not in the covariance".into())
-                })?;
-                (kept, block)
-            }
-            _ => (returns.clone(), universe),
-        };
-        Ok(Selection {
-            returns,
-            covariance,
-            scores,
-        })
     }
 
     /// Run the request on `returns` (T×N daily returns of the universe): select, estimate with
@@ -171,7 +112,11 @@ impl AllocationSpec {
             .ok_or_else(|| {
                 AllocateError::BadParameter("the selection has assets outside the universe".into())
             })?;
-        if sel.returns.assets() != cov.assets.as_slice() {
+        if sel
+            .returns
+            .as_ref()
+            .is_some_and(|r| r.assets() != cov.assets.as_slice())
+        {
             return bad("the selection's returns and covariance cover different assets".into());
         }
         if current.is_some_and(|c| c.len() != universe.len()) {
@@ -183,7 +128,16 @@ impl AllocationSpec {
         }
         let current_sel: Option<Vec<f64>> = current.map(|c| pos.iter().map(|&i| c[i]).collect());
         let mut cons = self.constraints_over(&cov.assets, current_sel.as_deref(), false)?;
-        let beta_model = match self.constraints.beta_limits(&sel.returns, cov)? {
+        let beta_model = match self
+            .constraints
+            .beta_neutral
+            .as_ref()
+            .map(|_| sel.common_returns("beta_neutral"))
+            .transpose()?
+            .map(|r| self.constraints.beta_limits(r, cov))
+            .transpose()?
+            .flatten()
+        {
             Some((model, limits)) => {
                 cons.exposures = limits;
                 Some(model)
@@ -197,9 +151,13 @@ impl AllocationSpec {
                     upper: cons.upper.clone(),
                 }
             });
-        let mu = match self.method {
-            AllocationMethod::BlackLitterman { .. } => None,
-            _ => Some(self.mu.estimate(&sel.returns)?),
+        let mu = match &self.method {
+            AllocationMethod::BlackLitterman { prior, .. } if *prior != BlPrior::Mu => None,
+            _ => Some(match (&sel.mu, &sel.returns) {
+                (Some(m), _) => m.clone(),
+                (None, Some(r)) => self.mu.estimate(r)?,
+                (None, None) => return bad("the selection has neither returns nor expected returns".into()),
+            }),
         };
         let (mut a, mu_used) = self
             .run_method(sel, &cons, bounds.as_ref(), mu)
@@ -257,6 +215,7 @@ impl AllocationSpec {
             tilt: mo.tilt,
             scores: sel.scores.clone().unwrap_or_default(),
         });
+        a.pairwise = sel.pairwise.as_ref().map(|p| p.report.clone());
         Ok(expand(a, universe, &pos))
     }
 
@@ -280,176 +239,6 @@ impl AllocationSpec {
         } else {
             spec.resolve_present(assets)
         }
-    }
-
-    /// The method on the selection; returns its allocation (over the selection) and the
-    /// expected returns its expected return is measured with.
-    fn run_method(
-        &self,
-        sel: &Selection,
-        cons: &Constraints,
-        bounds: Option<&WeightBounds>,
-        mu: Option<Vec<f64>>,
-    ) -> Result<(Allocation, Vec<f64>), AllocateError> {
-        let cov = &sel.covariance;
-        let n = cov.dim();
-        let rf = self.risk_free;
-        let mu = mu.unwrap_or_default();
-        let mv = |obj: MvObjective, method: Method| -> Result<Allocation, AllocateError> {
-            let p = mean_variance(&mu, cov, cons, obj, rf)?;
-            all_cash(&p.weights, method, cons)?;
-            let mut a = Allocation::new(method, cov, p.weights, Some(p.solver))?;
-            a.status = p.status;
-            Ok(a)
-        };
-        use AllocationMethod as A;
-        let a = match &self.method {
-            A::EqualWeight => Allocation::new(Method::EqualWeight, cov, vec![1.0 / n as f64; n], None)?,
-            A::InverseVol => inverse_volatility(cov, bounds)?,
-            A::Erc => RiskBudgeting {
-                bounds: bounds.cloned(),
-                ..RiskBudgeting::erc()
-            }
-            .weights(cov)?,
-            A::RiskBudget { budgets } => {
-                let b = cov
-                    .assets
-                    .iter()
-                    .map(|a| {
-                        budgets.iter().find(|(x, _)| x == a).map(|p| p.1).ok_or_else(|| {
-                            AllocateError::BadBudgets(format!(
-                                "no budget for {a}; give one per coin of the universe"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<f64>, _>>()?;
-                let total: f64 = b.iter().sum();
-                let b: Vec<f64> = b.iter().map(|x| x / total).collect();
-                let mut a = RiskBudgeting {
-                    bounds: bounds.cloned(),
-                    ..RiskBudgeting::with_budgets(b.clone())
-                }
-                .weights(cov)?;
-                a.details = MethodDetails::RiskBudget { budgets: b };
-                a
-            }
-            A::MinVariance => mv(MvObjective::MinVariance, Method::MinVariance)?,
-            A::MaxSharpe => mv(MvObjective::MaxSharpe, Method::MaxSharpe)?,
-            A::EfficientReturn { target_return } => mv(
-                MvObjective::EfficientReturn(*target_return),
-                Method::EfficientReturn,
-            )?,
-            A::EfficientRisk { target_vol } => {
-                mv(MvObjective::EfficientRisk(*target_vol), Method::EfficientRisk)?
-            }
-            A::Utility { risk_aversion } => mv(MvObjective::Utility(*risk_aversion), Method::Utility)?,
-            A::Hrp { linkage, leaf_order } => hrp_with(
-                cov,
-                &HrpConfig {
-                    linkage: *linkage,
-                    leaf_order: *leaf_order,
-                    bounds: bounds.cloned(),
-                },
-            )?,
-            A::Herc { linkage, clusters } => herc(cov, *linkage, *clusters)?,
-            A::MinCvar { beta, target_return } => {
-                let target = target_return.map(|r| (mu.as_slice(), r));
-                let p = min_cvar(&sel.returns, cons, *beta, target)?;
-                all_cash(&p.weights, Method::MinCvar, cons)?;
-                let mut a = Allocation::new(Method::MinCvar, cov, p.weights, Some(p.solver))?;
-                a.status = p.status;
-                a.details = MethodDetails::MinCvar {
-                    cvar: p.cvar,
-                    var: p.var,
-                    beta: p.beta,
-                };
-                a
-            }
-            A::BlackLitterman {
-                views,
-                confidences,
-                tau,
-                risk_aversion,
-            } => return self.black_litterman(cov, cons, views, confidences.as_deref(), *tau, *risk_aversion),
-            A::FactorRiskParity {
-                factors,
-                budgets,
-                residual,
-                long_only,
-            } => {
-                let model = FactorModel::new(factors.clone()).fit_on(&sel.returns, cov)?;
-                let budgets = budgets.as_ref().map(|b| {
-                    model
-                        .factors
-                        .iter()
-                        .map(|f| b.iter().find(|(n, _)| n == f).map_or(0.0, |p| p.1))
-                        .collect()
-                });
-                FactorRiskBudgeting {
-                    budgets,
-                    residual: *residual,
-                    long_only: *long_only,
-                    bounds: bounds.cloned(),
-                    ..FactorRiskBudgeting::default()
-                }
-                .weights(&model, cov)?
-            }
-        };
-        Ok((a, mu))
-    }
-
-    fn black_litterman(
-        &self,
-        cov: &Covariance,
-        cons: &Constraints,
-        views: &[(String, f64)],
-        confidences: Option<&[f64]>,
-        tau: f64,
-        delta: f64,
-    ) -> Result<(Allocation, Vec<f64>), AllocateError> {
-        // views on coins outside the universe (not listed yet in a backtest) are left out
-        let present = |lhs: &str| lhs.split('-').all(|a| cov.assets.iter().any(|x| x == a.trim()));
-        let keep: Vec<usize> = (0..views.len()).filter(|&k| present(&views[k].0)).collect();
-        if keep.is_empty() {
-            return bad(format!(
-                "none of the views' coins ({}) is in the universe",
-                views.iter().map(|v| v.0.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-        }
-        let pairs: Vec<(String, f64)> = keep.iter().map(|&k| views[k].clone()).collect();
-        let (p, q) = views_from_pairs(&pairs, &cov.assets)?;
-        let bl = BlackLitterman {
-            delta,
-            tau,
-            risk_free: self.risk_free,
-            market_weights: None,
-            prior_returns: None,
-            p,
-            q,
-            omega: match confidences {
-                Some(c) => ViewUncertainty::Idzorek(keep.iter().map(|&k| c[k]).collect()),
-                None => ViewUncertainty::Default,
-            },
-        };
-        let post = bl.posterior(cov)?;
-        let ms = mean_variance(
-            &post.returns,
-            &post.cov,
-            cons,
-            MvObjective::MaxSharpe,
-            self.risk_free,
-        )?;
-        let mut a = Allocation::new(Method::BlackLitterman, cov, ms.weights, Some(ms.solver))?;
-        a.status = ms.status;
-        a.details = MethodDetails::BlackLitterman {
-            prior: post.prior,
-            posterior: post.returns.clone(),
-            unconstrained: post.weights,
-            omega: post.omega,
-            tau,
-            risk_aversion: delta,
-        };
-        Ok((a, post.returns))
     }
 }
 
@@ -486,6 +275,8 @@ fn expand(mut a: Allocation, universe: &[String], pos: &[usize]) -> Allocation {
             omega,
             tau,
             risk_aversion,
+            prior_kind,
+            posterior_covariance,
         } => MethodDetails::BlackLitterman {
             prior: spread(&prior, f64::NAN),
             posterior: spread(&posterior, f64::NAN),
@@ -493,7 +284,21 @@ fn expand(mut a: Allocation, universe: &[String], pos: &[usize]) -> Allocation {
             omega,
             tau,
             risk_aversion,
+            prior_kind,
+            posterior_covariance,
         },
+        MethodDetails::ConstrainedRiskBudget {
+            budgets,
+            mut report,
+            return_floor,
+        } => {
+            report.deviations = spread(&report.deviations, f64::NAN);
+            MethodDetails::ConstrainedRiskBudget {
+                budgets: spread(&budgets, 0.0),
+                report,
+                return_floor,
+            }
+        }
         other => other,
     };
     a.assets = universe.to_vec();

@@ -26,8 +26,11 @@
 //! Every option either takes effect or is an error saying which methods use it: a request
 //! that cannot be honoured is refused when it is built, never silently ignored.
 
-use super::{AllocateError, AllocationMethod, ConstraintsSpec, LeafOrder, Linkage, Method, VolTarget};
-use crate::estimate::{ExpectedReturns, FactorModelSpec, MuMethod, PcaComponents};
+use super::{
+    AllocateError, AllocationMethod, BlPrior, ConstraintsSpec, HrpCorrelation, LeafOrder, Linkage, Method,
+    RiskAversion, VolTarget,
+};
+use crate::estimate::{ExpectedReturns, FactorModelSpec, MarketIndex, MuMethod, PcaComponents};
 use crate::message::Num;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -109,12 +112,23 @@ pub struct AllocationOptions {
     pub constraints: Option<ConstraintsSpec>,
     /// Annual risk-free rate (default 0).
     pub risk_free: Option<f64>,
-    /// Annual target return (efficient-return; min-cvar's optional return floor).
+    /// Annual target return (efficient-return; the optional return floor of min-cvar, erc and
+    /// risk-budget).
     pub target_return: Option<f64>,
+    /// Most CVaR_β of the one-day loss, a positive fraction (efficient-cvar).
+    pub target_cvar: Option<f64>,
     /// Annual target volatility (efficient-risk).
     pub target_vol: Option<f64>,
-    /// Risk aversion δ (utility; black-litterman's prior, default 2.5).
-    pub risk_aversion: Option<f64>,
+    /// Risk aversion δ, a number or "market-implied" (utility; black-litterman's prior, default
+    /// 2.5).
+    pub risk_aversion: Option<RiskAversion>,
+    /// Black-Litterman prior: equal-weight (default), market-caps, zero, mu.
+    pub prior: Option<BlPrior>,
+    /// The market of mu = "capm" and of a market-implied risk aversion: a coin (default BTC),
+    /// "equal-weight" or "cap-weighted".
+    pub market: Option<MarketIndex>,
+    /// Market capitalisations in USD per coin (prior = "market-caps", market = "cap-weighted").
+    pub market_caps: Option<BTreeMap<String, f64>>,
     /// Expected-return estimator (default historical).
     pub mu: Option<MuMethod>,
     /// Decay for `mu = "ewma"` (default 0.97).
@@ -123,6 +137,8 @@ pub struct AllocationOptions {
     pub linkage: Option<Linkage>,
     /// Leaf order (hrp; default dendrogram).
     pub leaf_order: Option<LeafOrder>,
+    /// The correlation HRP and HERC cluster on (default covariance).
+    pub hrp_correlation: Option<HrpCorrelation>,
     /// Number of clusters (herc; default: two-difference gap statistic).
     pub clusters: Option<usize>,
     /// CVaR confidence β (min-cvar, default 0.95).
@@ -160,12 +176,17 @@ impl AllocationOptions {
             constraints: None,
             risk_free: None,
             target_return: None,
+            target_cvar: None,
             target_vol: None,
             risk_aversion: None,
+            prior: None,
+            market: None,
+            market_caps: None,
             mu: None,
             mu_lambda: None,
             linkage: None,
             leaf_order: None,
+            hrp_correlation: None,
             clusters: None,
             beta: None,
             views: None,
@@ -198,6 +219,13 @@ pub struct AllocationSpec {
     pub risk_free: f64,
     /// Momentum selection and tilt.
     pub momentum: Option<MomentumSpec>,
+    /// The market (capm, market-implied risk aversion).
+    pub market: MarketIndex,
+    /// Market caps (market-caps prior, cap-weighted market).
+    pub market_caps: Option<BTreeMap<String, f64>>,
+    /// Floor on the annual expected return of erc / risk-budget (solved by successive convex
+    /// approximation with the other constraints).
+    pub return_floor: Option<f64>,
     /// Volatility-target overlay.
     pub vol_target: Option<VolTarget>,
 }
@@ -299,8 +327,11 @@ impl TryFrom<AllocationOptions> for AllocationSpec {
         only(
             o.target_return.is_some(),
             "target_return",
-            &[EfficientReturn, MinCvar],
+            &[EfficientReturn, MinCvar, Erc, RiskBudget],
         )?;
+        only(o.target_cvar.is_some(), "target_cvar", &[EfficientCvar])?;
+        only(o.prior.is_some(), "prior", &[BlackLitterman])?;
+        only(o.hrp_correlation.is_some(), "hrp_correlation", &[Hrp])?;
         only(o.target_vol.is_some(), "target_vol", &[EfficientRisk])?;
         only(
             o.risk_aversion.is_some(),
@@ -310,7 +341,7 @@ impl TryFrom<AllocationOptions> for AllocationSpec {
         only(o.linkage.is_some(), "linkage", &[Hrp, Herc])?;
         only(o.leaf_order.is_some(), "leaf_order", &[Hrp])?;
         only(o.clusters.is_some(), "clusters", &[Herc])?;
-        only(o.beta.is_some(), "beta", &[MinCvar])?;
+        only(o.beta.is_some(), "beta", &[MinCvar, EfficientCvar])?;
         only(o.factors.is_some(), "factors", &[FactorRiskParity])?;
         only(o.factor_budgets.is_some(), "factor_budgets", &[FactorRiskParity])?;
         only(o.long_only.is_some(), "long_only", &[FactorRiskParity])?;
@@ -319,16 +350,28 @@ impl TryFrom<AllocationOptions> for AllocationSpec {
             "views / tau / view_confidences",
             &[BlackLitterman],
         )?;
-        if m == BlackLitterman && (o.mu.is_some() || o.mu_lambda.is_some()) {
-            return bad("mu is not used with method = 'black-litterman': its expected returns are the posterior of the market prior and the views".into());
+        if m == BlackLitterman && o.prior != Some(BlPrior::Mu) && (o.mu.is_some() || o.mu_lambda.is_some()) {
+            return bad("mu is used with method = 'black-litterman' only as its prior (prior = \"mu\"): otherwise its expected returns are the posterior of the prior and the views".into());
         }
         let method = build_method(&o, need)?;
-        let mu = ExpectedReturns::new(o.mu.unwrap_or_default(), o.mu_lambda)
-            .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
         let risk_free = match o.risk_free {
             Some(r) => in_range("risk_free", r, -1.0, 1.0, Ends::Closed, "0.04 for 4 % a year")?,
             None => 0.0,
         };
+        let mut mu = ExpectedReturns::new(o.mu.unwrap_or_default(), o.mu_lambda)
+            .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
+        let (market, market_caps) = check_market(&o)?;
+        if let ExpectedReturns::Capm {
+            market: mkt,
+            caps,
+            risk_free: rf,
+            ..
+        } = &mut mu
+        {
+            *mkt = market.clone();
+            caps.clone_from(&market_caps);
+            *rf = risk_free;
+        }
         let constraints = merged_constraints(&o)?;
         let vol_target = match (o.vol_target, o.max_leverage) {
             (None, Some(_)) => return bad("max_leverage is only used with vol_target".into()),
@@ -348,12 +391,19 @@ impl TryFrom<AllocationOptions> for AllocationSpec {
         if let Some(mo) = &o.momentum {
             check_momentum(mo, m)?;
         }
+        let return_floor = match (m, o.target_return) {
+            (Erc | RiskBudget, Some(r)) => Some(target_return(r)?),
+            _ => None,
+        };
         Ok(Self {
             method,
             constraints,
             mu,
             risk_free,
             momentum: o.momentum,
+            market,
+            market_caps,
+            return_floor,
             vol_target,
         })
     }
@@ -394,18 +444,16 @@ fn build_method(
             )?,
         },
         Method::Utility => A::Utility {
-            risk_aversion: in_range(
-                "risk_aversion",
-                need(o.risk_aversion, "risk_aversion")?,
-                0.0,
-                1e6,
-                Ends::OpenLow,
-                "3",
-            )?,
+            risk_aversion: risk_aversion(o.risk_aversion.ok_or_else(|| {
+                AllocateError::BadParameter(
+                    "method = 'utility' needs risk_aversion (a number such as 3, or market-implied)".into(),
+                )
+            })?)?,
         },
         Method::Hrp => A::Hrp {
             linkage: o.linkage.unwrap_or_default(),
             leaf_order: o.leaf_order.unwrap_or_default(),
+            correlation: o.hrp_correlation.unwrap_or_default(),
         },
         Method::Herc => A::Herc {
             linkage: o.linkage.unwrap_or_default(),
@@ -421,6 +469,17 @@ fn build_method(
         Method::MinCvar => A::MinCvar {
             beta: in_range("beta", o.beta.unwrap_or(0.95), 0.0, 1.0, Ends::Open, "0.95")?,
             target_return: o.target_return.map(target_return).transpose()?,
+        },
+        Method::EfficientCvar => A::EfficientCvar {
+            beta: in_range("beta", o.beta.unwrap_or(0.95), 0.0, 1.0, Ends::Open, "0.95")?,
+            target_cvar: in_range(
+                "target_cvar",
+                need(o.target_cvar, "target_cvar (the most one-day CVaR, e.g. 0.06)")?,
+                0.0,
+                1.0,
+                Ends::Open,
+                "0.06 for a 6 % one-day CVaR",
+            )?,
         },
         Method::BlackLitterman => black_litterman(o)?,
         Method::FactorRiskParity => factor_risk_parity(o)?,
@@ -566,15 +625,63 @@ fn black_litterman(o: &AllocationOptions) -> Result<AllocationMethod, AllocateEr
         views: views.0.clone(),
         confidences: o.view_confidences.clone(),
         tau: in_range("tau", o.tau.unwrap_or(0.05), 0.0, 1.0, Ends::OpenLow, "0.05")?,
-        risk_aversion: in_range(
+        risk_aversion: risk_aversion(o.risk_aversion.unwrap_or(RiskAversion::Given(2.5)))?,
+        prior: o.prior.unwrap_or_default(),
+    })
+}
+
+fn risk_aversion(r: RiskAversion) -> Result<RiskAversion, AllocateError> {
+    match r {
+        RiskAversion::Given(d) => Ok(RiskAversion::Given(in_range(
             "risk_aversion",
-            o.risk_aversion.unwrap_or(2.5),
+            d,
             0.0,
             1e6,
             Ends::OpenLow,
-            "2.5",
-        )?,
-    })
+            "2.5, or market-implied",
+        )?)),
+        m => Ok(m),
+    }
+}
+
+/// The market and the market caps, each given only where something uses it.
+fn check_market(
+    o: &AllocationOptions,
+) -> Result<(MarketIndex, Option<BTreeMap<String, f64>>), AllocateError> {
+    let implied = |r: Option<RiskAversion>| r == Some(RiskAversion::MarketImplied);
+    let uses_market = o.mu == Some(MuMethod::Capm) || implied(o.risk_aversion);
+    if o.market.is_some() && !uses_market {
+        return bad("market is only used with mu = \"capm\" and risk_aversion = \"market-implied\"".into());
+    }
+    let market = o.market.clone().unwrap_or_default();
+    let cap_weighted = uses_market && market == MarketIndex::CapWeighted;
+    let cap_prior = o.prior == Some(BlPrior::MarketCaps);
+    match &o.market_caps {
+        Some(caps) => {
+            if !(cap_weighted || cap_prior) {
+                return bad("market_caps are only used with prior = \"market-caps\" (black-litterman) and market = \"cap-weighted\"".into());
+            }
+            if caps.is_empty() {
+                return bad("market_caps is empty: give one cap in USD per coin".into());
+            }
+            for (a, c) in caps {
+                if !(c.is_finite() && *c > 0.0 && *c < 1e16) {
+                    return bad(format!(
+                        "market cap of {a} = {} must be a positive number of USD below 1e16",
+                        Num(*c)
+                    ));
+                }
+            }
+        }
+        None if cap_weighted || cap_prior => {
+            return bad(format!(
+                "{} needs market caps: a [market_caps] table (BTC = 1.9e12, ...) or --market-caps FILE (asset,market_cap_usd)",
+                if cap_prior { "prior = \"market-caps\"" } else { "market = \"cap-weighted\"" }
+            ))
+        }
+        None => {}
+    }
+    Ok((market, o.market_caps.clone()))
 }
 
 fn check_budgets(b: &BTreeMap<String, f64>) -> Result<Vec<(String, f64)>, AllocateError> {
@@ -642,9 +749,15 @@ fn merged_constraints(o: &AllocationOptions) -> Result<ConstraintsSpec, Allocate
         || c.net_exposure.is_some()
         || c.current.is_some()
         || c.beta_neutral.is_some();
-    if coupling && !m.solver_based() {
+    let risk_parity = matches!(m, Method::Erc | Method::RiskBudget);
+    if risk_parity && (c.cost > 0.0 || c.l2 > 0.0) {
         return bad(format!(
-            "method = '{m}' takes weight bounds only; groups, net/gross exposure, beta-neutrality, turnover, costs, L2 and current weights need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, black-litterman)"
+            "method = '{m}' takes linear constraints (groups, exposure, turnover, bounds, a return floor) but no costs or L2 penalty: those belong to the mean-variance objectives"
+        ));
+    }
+    if coupling && !m.solver_based() && !risk_parity {
+        return bad(format!(
+            "method = '{m}' takes weight bounds only; groups, net/gross exposure, beta-neutrality, turnover, costs, L2 and current weights need a solver-based method (min-variance, max-sharpe, efficient-return, efficient-risk, utility, min-cvar, efficient-cvar, black-litterman) or erc / risk-budget (solved under linear constraints by successive convex approximation)"
         ));
     }
     Ok(c)

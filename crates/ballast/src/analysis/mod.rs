@@ -7,10 +7,11 @@ use crate::allocate::{
     ConstraintsSpec, MvObjective, MvPortfolio,
 };
 use crate::data::{
-    AssetMap, Incomplete, PricePanel, PriceWindow, ReturnKind, Returns, WindowInfo, WindowSpec,
+    AssetMap, GappedReturns, Incomplete, PricePanel, PriceWindow, ReturnKind, Returns, WindowInfo, WindowSpec,
 };
 use crate::estimate::{
-    Covariance, CovarianceSpec, EstimateError, ExpectedReturns, FactorModel, Garch11, GarchDist, GarchFit,
+    pairwise_estimate, Covariance, CovarianceSpec, EstimateError, ExpectedReturns, FactorModel, Garch11,
+    GarchDist, GarchFit, History, PairwiseReport, DEFAULT_MIN_OVERLAP,
 };
 
 mod book_report;
@@ -79,13 +80,46 @@ impl WindowRequest {
     /// A window of fewer than 2 or more than [`MAX_WINDOW`](crate::data::MAX_WINDOW) returns, an empty asset name, and
     /// the panel's window errors (unknown assets, too long, gaps, dates outside the data).
     pub fn cut(&self, panel: &PricePanel) -> Result<(PriceWindow, Returns)> {
+        let w = panel.window(&self.spec()?)?;
+        let r = w.returns(self.kind());
+        Ok((w, r))
+    }
+
+    /// The window's returns keeping coins missing on part of it (`history = "pairwise"`), with
+    /// what the window covers.
+    ///
+    /// # Errors
+    /// As [`Self::cut`], but a coin with a gap is kept (one with fewer than two returns is
+    /// dropped, or an error when named).
+    pub fn cut_gapped(&self, panel: &PricePanel) -> Result<(WindowInfo, GappedReturns)> {
+        let g = panel.gapped_returns(&self.spec()?, self.kind())?;
+        let info = WindowInfo {
+            first_price: g.first_price(),
+            first_return: g.dates()[0],
+            last_return: g.dates()[g.n_periods() - 1],
+            returns: g.n_periods(),
+            periods_per_year: g.periods_per_year(),
+            dropped_incomplete: g.dropped().to_vec(),
+        };
+        Ok((info, g))
+    }
+
+    fn kind(&self) -> ReturnKind {
+        if self.log_returns {
+            ReturnKind::Log
+        } else {
+            ReturnKind::Simple
+        }
+    }
+
+    fn spec(&self) -> Result<WindowSpec> {
         if let Some(bad) = self.assets.iter().flatten().find(|s| s.trim().is_empty()) {
             return Err(crate::data::DataError::Invalid(format!(
                 "the asset list has an empty name ('{bad}')"
             ))
             .into());
         }
-        let w = panel.window(&WindowSpec {
+        Ok(WindowSpec {
             assets: self
                 .assets
                 .as_ref()
@@ -97,14 +131,7 @@ impl WindowRequest {
             } else {
                 Incomplete::Error
             },
-        })?;
-        let kind = if self.log_returns {
-            ReturnKind::Log
-        } else {
-            ReturnKind::Simple
-        };
-        let r = w.returns(kind);
-        Ok((w, r))
+        })
     }
 }
 
@@ -131,6 +158,22 @@ pub fn optimize(
     let mut window = window.clone();
     if let (None, AllocationMethod::RiskBudget { budgets }) = (&window.assets, &spec.method) {
         window.assets = Some(budgets.iter().map(|b| b.0.clone()).collect());
+    }
+    if covariance.history == History::Pairwise {
+        if window.drop_incomplete {
+            return Err(AllocateError::BadParameter(
+                "drop_incomplete (--drop-incomplete) is for history = common: with history = pairwise every coin with returns in the window is kept".into(),
+            )
+            .into());
+        }
+        let (info, g) = window.cut_gapped(panel)?;
+        spec.check_universe(g.assets())?;
+        let sel = spec.select_pairwise(&g, covariance)?;
+        let allocation = spec.allocate_selection(g.assets(), &sel, None)?;
+        return Ok(OptimizeReport {
+            window: info,
+            allocation,
+        });
     }
     let (w, r) = window.cut(panel)?;
     if let AllocationMethod::RiskBudget { budgets } = &spec.method {
@@ -284,6 +327,9 @@ pub struct CovarianceReport {
     /// The annualised covariance.
     #[serde(flatten)]
     pub covariance: Covariance,
+    /// With `history = "pairwise"`: returns per coin, least overlap, repair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairwise: Option<PairwiseReport>,
 }
 
 /// The annualised covariance of a window of `panel`.
@@ -295,10 +341,21 @@ pub fn covariance(
     window: &WindowRequest,
     spec: &CovarianceSpec,
 ) -> Result<CovarianceReport> {
+    if spec.history == History::Pairwise {
+        spec.estimator()?;
+        let (info, g) = window.cut_gapped(panel)?;
+        let est = pairwise_estimate(&g, spec.min_overlap.unwrap_or(DEFAULT_MIN_OVERLAP))?;
+        return Ok(CovarianceReport {
+            window: info,
+            covariance: est.covariance,
+            pairwise: Some(est.report),
+        });
+    }
     let (w, r) = window.cut(panel)?;
     Ok(CovarianceReport {
         window: w.info(),
         covariance: spec.fit(&r)?,
+        pairwise: None,
     })
 }
 

@@ -206,6 +206,7 @@ impl StrategySpec {
             estimator: self.estimator,
             ewma_lambda: self.ewma_lambda,
             repair_psd: self.repair_psd,
+            ..CovarianceSpec::default()
         }
     }
 }

@@ -16,12 +16,14 @@
 mod asset_map;
 mod chain;
 mod funding;
+mod gapped;
 mod returns;
 
 pub(crate) use asset_map::finite_or_null;
 pub use asset_map::AssetMap;
 pub use chain::{ChainQuote, ChainRow};
 pub use funding::FundingRates;
+pub use gapped::GappedReturns;
 pub use returns::{simple_returns, ReturnKind, Returns};
 
 use jiff::civil::Date;

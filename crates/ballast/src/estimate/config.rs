@@ -3,11 +3,13 @@
 //! unknown name gets "unknown variant `x`, expected one of …").
 
 use super::{
-    ccc_covariance, ewma_mean, historical_mean, james_stein_mean, Covariance, EstimateError, Ewma, GarchDist,
-    LedoitWolf, Oas, SampleCovariance, ShrinkageTarget, VolModel,
+    capm_returns, ccc_covariance, ewma_mean, geometric_mean, historical_mean, james_stein_mean,
+    market_returns, Covariance, EstimateError, Ewma, GarchDist, History, LedoitWolf, MarketIndex, Oas,
+    SampleCovariance, ShrinkageTarget, VolModel,
 };
 use crate::data::Returns;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The covariance estimators, by name: [`SampleCovariance`], [`Ewma`], [`LedoitWolf`] (to a
 /// scaled identity or to constant correlation), [`Oas`] and [`ccc_covariance`].
@@ -90,6 +92,12 @@ pub struct CovarianceSpec {
     /// Repair a matrix that is not positive definite (eigenvalues floored) instead of failing.
     #[serde(default)]
     pub repair_psd: bool,
+    /// Which observations: one common window (default) or each pair over its overlap
+    /// ([`History::Pairwise`], sample covariance only).
+    #[serde(default)]
+    pub history: History,
+    /// With `history = "pairwise"`: the fewest common returns any pair may have (default 60).
+    pub min_overlap: Option<usize>,
 }
 
 impl CovarianceSpec {
@@ -108,6 +116,24 @@ impl CovarianceSpec {
     /// that does not use it.
     pub fn estimator(&self) -> Result<CovarianceEstimator, EstimateError> {
         let m = self.estimator;
+        if self.min_overlap.is_some() && self.history != History::Pairwise {
+            return Err(EstimateError::Unused {
+                name: "min_overlap",
+                estimator: m.name(),
+                users: "history = pairwise",
+            });
+        }
+        if self.history == History::Pairwise && m != CovarianceMethod::Sample {
+            return Err(EstimateError::Factor(format!(
+                "history = pairwise estimates the sample covariance of each pair over its overlap; '{}' needs one common window (its shrinkage or weighting assumes every coin on every date, and filling gaps with zero returns, as PyPortfolioOpt's Ledoit-Wolf does, would invent data): use --cov sample with pairwise, or history = common",
+                m.name()
+            )));
+        }
+        if self.history == History::Pairwise && self.repair_psd {
+            return Err(EstimateError::Factor(
+                "repair_psd is not needed with history = pairwise: a pairwise covariance that is not positive definite is always repaired (nearest correlation, Higham 2002) and the repair is reported".into(),
+            ));
+        }
         if let Some(l) = self.ewma_lambda {
             if !m.uses_lambda() {
                 return Err(EstimateError::Unused {
@@ -160,6 +186,11 @@ impl CovarianceSpec {
                 return Err(EstimateError::ZeroVariance { asset: asset.clone() });
             }
         }
+        if self.history == History::Pairwise {
+            return Err(EstimateError::Factor(
+                "history = pairwise applies to `optimize` and `covariance` (each pair over its own overlap); this computation works on one common window: use history = common".into(),
+            ));
+        }
         let mut cov = self.estimator()?.fit(returns)?;
         match cov.validate() {
             Err(EstimateError::NotPositiveDefinite { min_eigenvalue }) if self.repair_psd => {
@@ -196,6 +227,10 @@ pub enum MuMethod {
     Ewma,
     /// James–Stein shrinkage of the historical means towards their grand mean.
     JamesStein,
+    /// Geometric (compounded) mean: (Π(1 + r))^(365/T) − 1, the CAGR.
+    Geometric,
+    /// CAPM: r_f + β (E[r_m] − r_f) against `market` (default BTC).
+    Capm,
 }
 
 impl MuMethod {
@@ -206,7 +241,7 @@ impl MuMethod {
 }
 
 /// A configured expected-return estimator (annual returns).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum ExpectedReturns {
     /// Arithmetic mean × periods per year.
     #[default]
@@ -218,6 +253,19 @@ pub enum ExpectedReturns {
     },
     /// James–Stein shrinkage towards the grand mean.
     JamesStein,
+    /// Geometric (compounded) mean, the CAGR.
+    Geometric,
+    /// CAPM against a market ([`capm_returns`]).
+    Capm {
+        /// The market.
+        market: MarketIndex,
+        /// Market caps, for a cap-weighted market.
+        caps: Option<BTreeMap<String, f64>>,
+        /// Annual risk-free rate.
+        risk_free: f64,
+        /// The market's expected return geometric (true, PyPortfolioOpt's default) or arithmetic.
+        compounding: bool,
+    },
 }
 
 impl ExpectedReturns {
@@ -246,6 +294,13 @@ impl ExpectedReturns {
             }),
             (MuMethod::Historical, None) => Ok(Self::Historical),
             (MuMethod::JamesStein, None) => Ok(Self::JamesStein),
+            (MuMethod::Geometric, None) => Ok(Self::Geometric),
+            (MuMethod::Capm, None) => Ok(Self::Capm {
+                market: MarketIndex::default(),
+                caps: None,
+                risk_free: 0.0,
+                compounding: true,
+            }),
         }
     }
 
@@ -255,6 +310,8 @@ impl ExpectedReturns {
             Self::Historical => MuMethod::Historical,
             Self::Ewma { .. } => MuMethod::Ewma,
             Self::JamesStein => MuMethod::JamesStein,
+            Self::Geometric => MuMethod::Geometric,
+            Self::Capm { .. } => MuMethod::Capm,
         }
     }
 
@@ -267,6 +324,16 @@ impl ExpectedReturns {
             Self::Historical => historical_mean(returns),
             Self::Ewma { lambda } => ewma_mean(returns, *lambda),
             Self::JamesStein => james_stein_mean(returns),
+            Self::Geometric => geometric_mean(returns),
+            Self::Capm {
+                market,
+                caps,
+                risk_free,
+                compounding,
+            } => {
+                let m = market_returns(returns, market, caps.as_ref())?;
+                Ok(capm_returns(returns, &m, *risk_free, *compounding)?.expected)
+            }
         }
     }
 }

@@ -22,6 +22,52 @@ pub fn historical_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
         .collect())
 }
 
+/// The annual expected return of one series of per-period returns: the arithmetic mean × `ppy`,
+/// or with `geometric` the compounded growth rate (Π(1 + r))^(ppy/n) − 1 (exp(ppy·mean) − 1 for
+/// log returns). NaN for an empty series.
+pub(crate) fn annual_mean(r: &[f64], kind: ReturnKind, ppy: f64, geometric: bool) -> f64 {
+    let n = r.len() as f64;
+    if r.is_empty() {
+        return f64::NAN;
+    }
+    match (geometric, kind) {
+        (false, _) => r.iter().sum::<f64>() / n * ppy,
+        (true, ReturnKind::Log) => (r.iter().sum::<f64>() / n * ppy).exp_m1(),
+        // Σ ln(1 + r) keeps long histories from overflowing the product
+        (true, ReturnKind::Simple) => (r.iter().map(|x| x.ln_1p()).sum::<f64>() / n * ppy).exp_m1(),
+    }
+}
+
+/// Geometric (compounded) mean return per asset, annualised: the constant annual rate that
+/// grows 1 into the asset's value over the window, (Π(1 + r_t))^(365/T) − 1 (PyPortfolioOpt
+/// `mean_historical_return(compounding=True, frequency=365)`; the CAGR). Length N.
+///
+/// # Formula
+/// μ_g = exp(365/T · Σ ln(1 + r_t)) − 1 (for log returns exp(365 · mean) − 1). Always ≤ the
+/// arithmetic mean's 365·r̄ compounded, by the AM–GM inequality: volatility drag.
+///
+/// # Errors
+/// Fewer than 1 period.
+pub fn geometric_mean(returns: &Returns) -> Result<Vec<f64>, EstimateError> {
+    if returns.n_periods() == 0 {
+        return Err(EstimateError::TooFewObservations {
+            estimator: "geometric mean",
+            needed: 1,
+            got: 0,
+        });
+    }
+    Ok((0..returns.n_assets())
+        .map(|j| {
+            annual_mean(
+                returns.column(j),
+                returns.kind(),
+                returns.periods_per_year(),
+                true,
+            )
+        })
+        .collect())
+}
+
 /// Exponentially weighted mean × periods per year: weights (1 − λ) λ^{T−t}, normalised
 /// (λ = 0.94 ↔ half-life ≈ 11 days).
 ///

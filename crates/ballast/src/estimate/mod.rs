@@ -4,15 +4,19 @@
 //! data): `Σ_annual = 365 × Σ_daily`. Shrinkage estimators are computed on daily returns and
 //! scaled afterwards, so their intensities equal the peers' (scikit-learn, PyPortfolioOpt).
 
+mod capm;
 mod config;
 mod covariance;
 mod factor;
 mod garch;
 mod mean;
+mod nearest_correlation;
+mod pairwise;
 mod volatility;
 
 use crate::message::Num;
 
+pub use capm::{cap_weights, capm_returns, market_implied_risk_aversion, market_returns, Capm, MarketIndex};
 pub use config::{CovarianceEstimator, CovarianceMethod, CovarianceSpec, ExpectedReturns, MuMethod};
 pub use covariance::{Covariance, CovarianceInfo, Ewma, LedoitWolf, Oas, SampleCovariance, ShrinkageTarget};
 pub use factor::{
@@ -23,7 +27,16 @@ pub use garch::{
     garch_backcast, garch_loglikelihood, series_backcast, Garch11, GarchDist, GarchFit, GarchParams,
     GARCH_MIN_OBSERVATIONS, MAX_FORECAST_DAYS,
 };
-pub use mean::{ewma_mean, historical_mean, james_stein_mean, signal_tilt, vol_adjusted_momentum};
+pub use mean::{
+    ewma_mean, geometric_mean, historical_mean, james_stein_mean, signal_tilt, vol_adjusted_momentum,
+};
+pub use nearest_correlation::{
+    nearest_correlation, CorrelationRepair, NearestCorrelation, MAX_NEAREST_CORRELATION_ITERATIONS,
+};
+pub use pairwise::{
+    own_history_means, pairwise_estimate, History, PairwiseEstimate, PairwiseReport, DEFAULT_MIN_OVERLAP,
+    REPAIR_EIGENVALUE_FLOOR,
+};
 pub use volatility::{ccc_covariance, ewma_volatility, VolModel};
 
 /// # Errors
@@ -77,6 +90,44 @@ pub enum EstimateError {
     /// A factor model that cannot be fitted as asked (the message says why and what to do).
     #[error("{0}")]
     Factor(String),
+    /// A matrix given as a correlation matrix that is not one.
+    #[error("entry ({row}, {col}) = {value} of the correlation matrix is not a correlation (the diagonal must be 1, the rest within [-1, 1])")]
+    BadCorrelation {
+        /// Row.
+        row: usize,
+        /// Column.
+        col: usize,
+        /// The entry.
+        value: f64,
+    },
+    /// An iterative estimator that did not converge.
+    #[error("{what} did not converge in {iterations} iterations (relative change {residual:.2e})")]
+    NoConvergence {
+        /// What was being computed.
+        what: &'static str,
+        /// Iterations run.
+        iterations: usize,
+        /// The last relative change.
+        residual: f64,
+    },
+    /// Two coins whose histories overlap too little for a pairwise estimate.
+    #[error(
+        "{a} and {b} have {overlap} common returns in the window ({a}: {count_a}, {b}: {count_b}); pairwise estimates need at least {needed}: lower min_overlap (--min-overlap), lengthen the window, or leave one of them out"
+    )]
+    TooLittleOverlap {
+        /// First coin.
+        a: String,
+        /// Second coin.
+        b: String,
+        /// Their common returns.
+        overlap: usize,
+        /// The first coin's returns in the window.
+        count_a: usize,
+        /// The second coin's.
+        count_b: usize,
+        /// The minimum asked for.
+        needed: usize,
+    },
     /// NaN or infinite entries.
     #[error("the covariance matrix is not finite")]
     NotFinite,

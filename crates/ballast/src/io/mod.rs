@@ -14,6 +14,7 @@ mod dates;
 mod folder;
 mod funding;
 mod futures;
+mod market_caps;
 mod pm_params;
 mod prices;
 
@@ -25,6 +26,7 @@ pub use config::{
 };
 pub use funding::{perp_coin, read_funding, read_funding_str};
 pub use futures::{read_futures_prices, read_futures_prices_str};
+pub use market_caps::{read_market_caps, read_market_caps_str};
 pub use pm_params::read_pm_params;
 pub use prices::{
     read_prices, read_prices_str, read_prices_with, read_volumes, read_wide_returns, PriceField,

@@ -154,6 +154,7 @@ impl DataSection {
             estimator: self.estimator,
             ewma_lambda: self.ewma_lambda,
             repair_psd: self.repair_psd,
+            ..CovarianceSpec::default()
         }
     }
 }

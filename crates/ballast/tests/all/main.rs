@@ -26,6 +26,7 @@ mod reference_margin;
 mod reference_mean_variance;
 mod reference_min_cvar;
 mod reference_options;
+mod reference_python_gaps;
 mod reference_risk;
 mod reference_risk_parity;
 mod reference_var_backtest;

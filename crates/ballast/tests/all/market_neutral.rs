@@ -105,7 +105,7 @@ fn every_factor_of_the_model_is_neutralised_in_every_solver() {
             ..AllocationOptions::new(method)
         };
         if method == Method::Utility {
-            o.risk_aversion = Some(3.0);
+            o.risk_aversion = Some(ballast::allocate::RiskAversion::Given(3.0));
         }
         if method == Method::MinCvar {
             // the least-CVaR neutral book is no book: ask for a return

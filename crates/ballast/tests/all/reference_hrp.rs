@@ -84,6 +84,7 @@ fn scipy_leaf_ordering_matches_riskfolio_leaf_order_true_and_skfolio() {
             linkage: link,
             leaf_order: LeafOrder::Scipy,
             bounds: None,
+            correlation: None,
         };
         let a = hrp_with(&cov, &cfg).unwrap();
         let want = weights_in_order(
@@ -149,6 +150,7 @@ fn hrp_bounds_are_honoured_and_weights_sum_to_one() {
         linkage: Linkage::Single,
         leaf_order: LeafOrder::Dendrogram,
         bounds: Some(b),
+        correlation: None,
     };
     let a = hrp_with(&cov, &cfg(loose)).unwrap();
     assert!(max_abs(&a.weights, &free.weights) < 1e-15);
