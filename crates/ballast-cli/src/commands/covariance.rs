@@ -23,7 +23,9 @@ pub fn run(a: &CovarianceArgs) -> Result<String> {
                     .unwrap_or_default()
             );
             out += &window_line(&r.window);
-            if let Some(l) = cov.repaired {
+            if let Some(p) = &r.pairwise {
+                out += &super::pairwise_note(p, r.window.returns);
+            } else if let Some(l) = cov.repaired {
                 out += &format!(
                     "Repaired to the nearest positive-definite matrix (smallest eigenvalue was {l:.3e})\n"
                 );

@@ -29,11 +29,50 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<String> {
 
 /// A note when the covariance was replaced by its nearest positive-definite repair.
 pub fn repair_note(c: &ballast::estimate::CovarianceInfo) -> String {
+    if c.estimator == "sample-pairwise" {
+        return String::new(); // said by pairwise_note
+    }
     c.repaired_min_eigenvalue.map_or(String::new(), |l| {
         format!(
             "Covariance repaired to the nearest positive-definite matrix (smallest eigenvalue was {l:.3e}; --repair-psd)\n"
         )
     })
+}
+
+/// What a pairwise estimate rests on: the coins with fewer returns than the window, the least
+/// overlap, and the repair if one was needed.
+pub fn pairwise_note(p: &ballast::estimate::PairwiseReport, window: usize) -> String {
+    let short: Vec<String> = p
+        .counts
+        .iter()
+        .filter(|(_, c)| **c < window)
+        .map(|(a, c)| format!("{a} {c}"))
+        .collect();
+    let mut s = format!(
+        "Pairwise history: each pair over the returns both have; {}; least overlap {} returns ({}–{}, at least {} required)
+",
+        if short.is_empty() {
+            "every coin has the whole window".to_string()
+        } else {
+            format!("coins with part of the window: {}", short.join(", "))
+        },
+        p.min_overlap,
+        p.min_overlap_pair[0],
+        p.min_overlap_pair[1],
+        p.required_overlap
+    );
+    match &p.repair {
+        None => s += "The pairwise covariance is positive definite: no repair needed
+",
+        Some(r) => {
+            s += &format!(
+                "Not positive definite (correlation's smallest eigenvalue {:.3e}): repaired to the nearest correlation matrix with eigenvalues ≥ {:e} (Higham 2002, {} iterations), variances kept; ‖ΔC‖_F = {:.4}, largest change of one correlation {:.4}
+",
+                r.min_eigenvalue_before, r.eigenvalue_floor, r.iterations, r.frobenius_distance, r.max_change
+            )
+        }
+    }
+    s
 }
 
 /// The window line printed above tables (and the assets dropped, if any).

@@ -17,7 +17,10 @@ pub fn run(a: &OptimizeArgs) -> Result<String> {
         &input::covariance(&a.cov),
         &spec,
     )?;
-    if let Some(l) = r.allocation.covariance.repaired_min_eigenvalue {
+    if let (Some(l), None) = (
+        r.allocation.covariance.repaired_min_eigenvalue,
+        &r.allocation.pairwise,
+    ) {
         eprintln!(
             "warning: the {} covariance is not positive definite (smallest eigenvalue {l:.3e}); using its nearest positive-definite repair (--repair-psd)",
             r.allocation.covariance.estimator
@@ -55,6 +58,9 @@ fn table(r: &OptimizeReport) -> String {
         plural(a.assets.len(), "asset")
     );
     out += &window_line(&r.window);
+    if let Some(p) = &a.pairwise {
+        out += &super::pairwise_note(p, r.window.returns);
+    }
     out += "\n";
     out += &weights_table(a);
     out += &summary(a);
@@ -196,10 +202,43 @@ pub fn summary(a: &Allocation) -> String {
         ballast::allocate::MethodDetails::Herc { clusters } => {
             out += &format!("HERC clusters: {clusters}\n");
         }
-        ballast::allocate::MethodDetails::BlackLitterman {
-            tau, risk_aversion, ..
+        ballast::allocate::MethodDetails::EfficientCvar {
+            cvar,
+            var,
+            beta,
+            target_cvar,
         } => {
-            out += &format!("Black-Litterman: equal-weight prior, δ = {risk_aversion}, τ = {tau}\n");
+            out += &format!(
+                "1-day CVaR at β = {beta}: {} (target {}; VaR {})\n",
+                pct(*cvar),
+                pct(*target_cvar),
+                pct(*var)
+            );
+        }
+        ballast::allocate::MethodDetails::ConstrainedRiskBudget {
+            report, return_floor, ..
+        } => {
+            out += &format!(
+                "Risk budgets under the constraints (successive convex approximation, {}{}): largest |risk contribution − budget| {}, Σ(RC − b)² = {:.3e}{}\n",
+                plural(report.iterations, "iteration"),
+                if report.converged { "" } else { ", NOT converged" },
+                pct(report.max_deviation),
+                report.objective,
+                return_floor
+                    .map(|r| format!(", expected return ≥ {}", pct(r)))
+                    .unwrap_or_default()
+            );
+        }
+        ballast::allocate::MethodDetails::BlackLitterman {
+            tau,
+            risk_aversion,
+            prior_kind,
+            ..
+        } => {
+            out += &format!(
+                "Black-Litterman: {} prior, δ = {risk_aversion:.6}, τ = {tau}\n",
+                prior_kind.name()
+            );
         }
         _ => {}
     }

@@ -295,6 +295,13 @@ pub enum BlPrior {
     Mu,
 }
 
+impl BlPrior {
+    /// The name, as written in files and on the command line.
+    pub fn name(self) -> &'static str {
+        crate::names::variant_name(&self)
+    }
+}
+
 /// The correlation HRP and HERC cluster on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -26,6 +26,7 @@ mod risk_parity_sca;
 mod run;
 mod selection;
 mod spec;
+mod spec_checks;
 mod vol_target;
 
 use crate::message::Num;

@@ -91,7 +91,7 @@ pub enum EstimateError {
     #[error("{0}")]
     Factor(String),
     /// A matrix given as a correlation matrix that is not one.
-    #[error("entry ({row}, {col}) = {value} of the correlation matrix is not a correlation (the diagonal must be 1, the rest within [-1, 1])")]
+    #[error("entry ({row}, {col}) = {value} of the correlation matrix should be 1: a correlation matrix has a unit diagonal")]
     BadCorrelation {
         /// Row.
         row: usize,

@@ -49,7 +49,8 @@ pub struct CorrelationRepair {
 ///
 /// # Errors
 /// [`EstimateError::NotFinite`] for a non-finite input; [`EstimateError::BadCorrelation`] for a
-/// diagonal entry that is not 1 or an off-diagonal one outside [−1, 1];
+/// diagonal entry that is not 1 (off-diagonal entries may be any finite numbers, even outside
+/// [−1, 1]: the result's are correlations);
 /// [`EstimateError::BadParameter`] for δ outside [0, 1) or a tolerance outside (0, 1e-3];
 /// [`EstimateError::NoConvergence`] if [`MAX_NEAREST_CORRELATION_ITERATIONS`] run out.
 pub fn nearest_correlation(
@@ -61,21 +62,16 @@ pub fn nearest_correlation(
     if !c.is_finite() {
         return Err(EstimateError::NotFinite);
     }
+    // Off-diagonal entries may lie outside [−1, 1] (a covariance over pairwise overlaps scaled
+    // by each coin's own volatility can): the projection makes them correlations.
     for i in 0..n {
-        for j in 0..n {
-            let v = c.get(i, j);
-            let ok = if i == j {
-                (v - 1.0).abs() <= 1e-12
-            } else {
-                v.abs() <= 1.0 + 1e-12
-            };
-            if !ok {
-                return Err(EstimateError::BadCorrelation {
-                    row: i,
-                    col: j,
-                    value: v,
-                });
-            }
+        let v = c.get(i, i);
+        if (v - 1.0).abs() > 1e-12 {
+            return Err(EstimateError::BadCorrelation {
+                row: i,
+                col: i,
+                value: v,
+            });
         }
     }
     if !(0.0..1.0).contains(&floor) {

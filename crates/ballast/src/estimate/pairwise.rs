@@ -127,7 +127,7 @@ pub fn pairwise_estimate(
         repaired: None,
     };
     let mut repair = None;
-    if let Err(EstimateError::NotPositiveDefinite { .. }) = covariance.validate() {
+    if let Err(EstimateError::NotPositiveDefinite { min_eigenvalue }) = covariance.validate() {
         let implied = covariance.correlation()?;
         let fixed = nearest_correlation(&implied, REPAIR_EIGENVALUE_FLOOR, 1e-14)?;
         let sd = covariance.volatilities();
@@ -138,7 +138,7 @@ pub fn pairwise_estimate(
             }
         }
         covariance.matrix = m;
-        covariance.repaired = Some(fixed.report.min_eigenvalue_before * mean_variance(&sd));
+        covariance.repaired = Some(min_eigenvalue);
         covariance.validate()?;
         repair = Some(fixed.report);
     } else {
@@ -156,10 +156,6 @@ pub fn pairwise_estimate(
             repair,
         },
     })
-}
-
-fn mean_variance(sd: &[f64]) -> f64 {
-    sd.iter().map(|s| s * s).sum::<f64>() / sd.len().max(1) as f64
 }
 
 /// Sums over the periods where both series have a value (two-pass: means first).

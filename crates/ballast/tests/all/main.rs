@@ -33,3 +33,4 @@ mod reference_var_backtest;
 mod scenario;
 mod screening;
 mod surface;
+mod unequal_histories;
