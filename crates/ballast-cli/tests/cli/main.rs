@@ -9,6 +9,7 @@ mod greeks;
 mod margin;
 mod messages;
 mod one_engine;
+mod python_gaps;
 mod readme;
 mod reference;
 mod report;

@@ -2,9 +2,9 @@
 //! command, and its lists of names are the library's.
 
 use crate::common::{root, scratch};
-use ballast::allocate::{LeafOrder, Linkage, Method};
+use ballast::allocate::{BlPrior, HrpCorrelation, LeafOrder, Linkage, Method};
 use ballast::backtest::{Calendar, InstrumentKind};
-use ballast::estimate::{CovarianceMethod, GarchDist, MuMethod};
+use ballast::estimate::{CovarianceMethod, GarchDist, History, MuMethod};
 use ballast::hedge::HedgeGreek;
 use ballast::io::PriceField;
 use ballast::names::variant_names;
@@ -111,10 +111,13 @@ fn every_tour_command_runs_as_written() {
 fn the_lists_of_names_are_the_libraries() {
     let text = readme();
     let names = section(&text, "Names");
-    let lists: [(&str, &[&str]); 12] = [
+    let lists: [(&str, &[&str]); 15] = [
         ("allocation method", variant_names::<Method>()),
         ("covariance estimator", variant_names::<CovarianceMethod>()),
         ("expected returns", variant_names::<MuMethod>()),
+        ("history", variant_names::<History>()),
+        ("Black-Litterman prior", variant_names::<BlPrior>()),
+        ("HRP correlation", variant_names::<HrpCorrelation>()),
         ("linkage", variant_names::<Linkage>()),
         ("leaf order", variant_names::<LeafOrder>()),
         ("GARCH innovations", variant_names::<GarchDist>()),

@@ -26,7 +26,9 @@ pub struct SolverReport {
     /// bounded) or interior-point iterations (Clarabel, summed over working sets).
     pub iterations: usize,
     /// Final residual: max |relative RC − budget| (risk budgeting), KKT residual (bounded risk
-    /// budgeting), or the larger of the primal and dual residuals (Clarabel).
+    /// budgeting), the larger of the primal and dual residuals (Clarabel), or the last
+    /// iteration's largest weight move (risk budgets under constraints, successive convex
+    /// approximation).
     pub error: f64,
     /// Whether the tolerance was met.
     pub converged: bool,

@@ -102,7 +102,7 @@ fn portfolio(
         var: x[alpha],
         beta,
         status: sol.status,
-        solver: sol.report.clone(),
+        solver: sol.report,
     }
 }
 

@@ -46,7 +46,7 @@ impl Default for ScaSettings {
 
 /// How a constrained risk-parity solve ended. JSON: `objective` (Σ (RC_i − b_i)², relative RCs),
 /// `max_deviation` (max |RC_i − b_i|), `deviations` (RC_i − b_i per asset), `iterations`,
-/// `converged`.
+/// `converged`, `last_step`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScaReport {
     /// Σ_i (RC_i − b_i)² at the end.
@@ -59,6 +59,8 @@ pub struct ScaReport {
     pub iterations: usize,
     /// Whether the weights settled within the tolerance.
     pub converged: bool,
+    /// The largest weight move of the last iteration.
+    pub last_step: f64,
 }
 
 /// Relative risk contributions minus budgets, g_i(w) = w_i (Σw)_i / w'Σw − b_i, and their
@@ -117,6 +119,7 @@ pub fn constrained_risk_budget(
     let mut gamma = settings.gamma;
     let mut iterations = 0;
     let mut converged = false;
+    let mut last_step = f64::NAN;
     while iterations < settings.max_iterations {
         iterations += 1;
         let (g, a) = concentration(cov, &w, budgets);
@@ -152,6 +155,7 @@ pub fn constrained_risk_budget(
             *wi += d;
         }
         gamma *= 1.0 - settings.zeta * gamma;
+        last_step = step;
         if step <= settings.tolerance {
             converged = true;
             break;
@@ -164,6 +168,7 @@ pub fn constrained_risk_budget(
         deviations: g,
         iterations,
         converged,
+        last_step,
     };
     Ok((w, report))
 }

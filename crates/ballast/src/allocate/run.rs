@@ -6,7 +6,8 @@ use super::{
     constrained_risk_budget, efficient_cvar, herc, hrp_with, inverse_volatility, mean_variance, min_cvar,
     views_from_pairs, AllocateError, Allocation, AllocationMethod, AllocationSpec, BlPrior, BlackLitterman,
     Constraints, FactorRiskBudgeting, HrpConfig, Method, MethodDetails, MvObjective, NamedMatrix,
-    RiskAversion, RiskBudgeting, ScaSettings, Selection, ViewUncertainty, WeightBounds,
+    RiskAversion, RiskBudgeting, ScaSettings, Selection, SolveStatus, SolverReport, ViewUncertainty,
+    WeightBounds,
 };
 use crate::estimate::{cap_weights, market_implied_risk_aversion, market_returns, Covariance, FactorModel};
 
@@ -197,7 +198,17 @@ impl AllocationSpec {
         } else {
             Method::Erc
         };
-        let mut a = Allocation::new(method, cov, w, None)?;
+        let solver = SolverReport {
+            iterations: report.iterations,
+            error: report.last_step,
+            converged: report.converged,
+        };
+        let mut a = Allocation::new(method, cov, w, Some(solver))?;
+        a.status = if report.converged {
+            SolveStatus::Solved
+        } else {
+            SolveStatus::AlmostSolved
+        };
         a.details = MethodDetails::ConstrainedRiskBudget {
             budgets: b,
             report,

@@ -108,7 +108,7 @@ fn mistakes_in_the_rule_are_named() {
         ),
         ("method = \"erc\"\nmomentum = { lookback = 30 }", "momentum needs top"),
         (
-            "method = \"erc\"\n[target.constraints]\nmax_turnover = 0.2",
+            "method = \"hrp\"\n[target.constraints]\nmax_turnover = 0.2",
             "takes weight bounds only",
         ),
         ("method = \"erc\"\nfoo = 1", "unknown field `foo`"),

@@ -167,7 +167,16 @@ fn impossible_neutral_books_say_why() {
         e.contains("infeasible") && e.contains("beta-neutral to BTC") && e.contains("allow shorts"),
         "{e}"
     );
+    // risk parity under linear constraints (successive convex approximation) says the same
     let e = err(Method::Erc, long_only);
+    assert!(e.contains("infeasible") && e.contains("allow shorts"), "{e}");
+    let e = err(
+        Method::Hrp,
+        ConstraintsSpec {
+            beta_neutral: Some("market:BTC".parse().unwrap()),
+            ..ConstraintsSpec::default()
+        },
+    );
     assert!(e.contains("solver-based method"), "{e}");
     let e = err(
         Method::MinVariance,
