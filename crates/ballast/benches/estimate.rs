@@ -63,3 +63,29 @@ fn risk_summary_all(bencher: Bencher, size: &str) {
     let w = vec![1.0 / n as f64; n];
     bencher.bench(|| risk_summary(black_box(&r), &cov, &w, &[0.95, 0.99]).unwrap());
 }
+
+/// Every coin of the daily panel over `days`, each pair over its overlap (coins listed inside
+/// the window included): the pairwise-complete covariance and correlation.
+fn gapped(days: usize) -> ballast::data::GappedReturns {
+    let panel = ballast::io::read_prices(support::data_path("crypto_daily_close.csv")).unwrap();
+    let w = ballast::analysis::WindowRequest {
+        window: days,
+        ..Default::default()
+    };
+    w.cut_gapped(&panel).unwrap().1
+}
+
+#[divan::bench(args = [730, 3000])]
+fn pairwise(bencher: Bencher, days: usize) {
+    let g = gapped(days);
+    bencher.bench(|| ballast::estimate::pairwise_estimate(black_box(&g), 60).unwrap());
+}
+
+/// Higham's nearest correlation matrix of the 730-day pairwise correlation (not PSD, 40 coins).
+#[divan::bench]
+fn nearest_correlation(bencher: Bencher) {
+    let c = ballast::estimate::pairwise_estimate(&gapped(730), 60)
+        .unwrap()
+        .correlation;
+    bencher.bench(|| ballast::estimate::nearest_correlation(black_box(&c), 0.0, 1e-14).unwrap());
+}

@@ -146,15 +146,6 @@ pub fn efficient_cvar(
         )));
     }
     cons.validate(returns.assets())?;
-    let least = min_cvar(returns, cons, beta, None)?;
-    if target_cvar < least.cvar * (1.0 - 1e-9) {
-        return Err(AllocateError::Infeasible(format!(
-            "target_cvar = {} is below the least one-day CVaR at β = {beta} these constraints allow, {:.6} ({:.3} %); raise the target to at least that",
-            Num(target_cvar),
-            least.cvar,
-            least.cvar * 100.0
-        )));
-    }
     let (mut c, alpha, z0, scale) = scenario_program(returns, cons, beta);
     for (q, m) in c.q.iter_mut().zip(mu) {
         *q -= m;
@@ -163,6 +154,18 @@ pub fn efficient_cvar(
     row.extend((0..t).map(|s| (z0 + s, scale)));
     c.le(row, target_cvar);
     c.labels.push(format!("CVaR ≤ {target_cvar}"));
-    let sol = c.solve("mean-CVaR (efficient risk)")?;
-    Ok(portfolio(&sol, n, t, alpha, z0, scale, beta))
+    match c.solve("mean-CVaR (efficient risk)") {
+        Ok(sol) => Ok(portfolio(&sol, n, t, alpha, z0, scale, beta)),
+        // say how low the target can go (when the constraints alone are feasible)
+        Err(AllocateError::Infeasible(why)) => match min_cvar(returns, cons, beta, None) {
+            Ok(least) if target_cvar < least.cvar => Err(AllocateError::Infeasible(format!(
+                "target_cvar = {} is below the least one-day CVaR at β = {beta} these constraints allow, {:.6} ({:.3} %); raise the target to at least that",
+                Num(target_cvar),
+                least.cvar,
+                least.cvar * 100.0
+            ))),
+            _ => Err(AllocateError::Infeasible(why)),
+        },
+        Err(e) => Err(e),
+    }
 }
