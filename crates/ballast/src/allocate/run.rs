@@ -178,9 +178,14 @@ impl AllocationSpec {
             || cons.max_turnover.is_some()
             || !cons.exposures.is_empty()
             || self.return_floor.is_some();
+        let base = if report_budgets {
+            RiskBudgeting::with_budgets(b.clone())
+        } else {
+            RiskBudgeting::erc()
+        };
         let plain = RiskBudgeting {
             bounds: if coupled { None } else { bounds.cloned() },
-            ..RiskBudgeting::with_budgets(b.clone())
+            ..base
         }
         .weights(cov)?;
         if !coupled {

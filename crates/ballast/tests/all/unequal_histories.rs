@@ -216,3 +216,24 @@ fn new_options_are_refused_where_they_do_nothing() {
         "erc takes a return floor"
     );
 }
+
+#[test]
+fn erc_stays_erc_whichever_solver_runs() {
+    let r = ballast::io::read_wide_returns(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/returns.csv"),
+        ballast::data::ReturnKind::Simple,
+        365.0,
+    )
+    .unwrap();
+    for floor in [None, Some(0.2)] {
+        let s = spec(|o| {
+            o.max_weight = Some(0.3);
+            o.target_return = floor;
+        })
+        .unwrap();
+        let a = s
+            .allocate(&r, &ballast::estimate::CovarianceSpec::default(), None)
+            .unwrap();
+        assert_eq!(a.method, Method::Erc, "floor {floor:?}");
+    }
+}
