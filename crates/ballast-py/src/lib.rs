@@ -290,6 +290,23 @@ fn backtest(py: Python<'_>, toml: &str, base: &str, file: &str) -> PyResult<Stri
     to_json(&serde_json::json!({ "report": report, "runs": runs }))
 }
 
+/// The risk report and rebalancing plan of a portfolio file of holdings (`ballast report
+/// PORTFOLIO --format json`, the README's main job).
+#[pyfunction]
+fn report(py: Python<'_>, path: &str) -> PyResult<String> {
+    let pf = ballast::io::read_portfolio(path).map_err(fail)?;
+    if !pf.positions.is_empty() {
+        return Err(fail(format!(
+            "{path}: a book with derivative [[position]] entries is reported by `ballast report` (the Python package reports portfolios of holdings so far)"
+        )));
+    }
+    let panel = ballast::io::read_portfolio_prices(&pf).map_err(fail)?;
+    let r = py
+        .detach(|| ballast::portfolio::analyze(&pf, &panel))
+        .map_err(fail)?;
+    to_json(&r)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BallastError", m.py().get_type::<BallastError>())?;
@@ -300,5 +317,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(black76, m)?)?;
     m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
+    m.add_function(wrap_pyfunction!(report, m)?)?;
     Ok(())
 }

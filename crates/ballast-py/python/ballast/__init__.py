@@ -32,6 +32,7 @@ __all__ = [
     "garch",
     "implied_vol",
     "optimize",
+    "report",
     "risk",
 ]
 
@@ -334,3 +335,13 @@ def backtest(strategy: Any) -> BacktestReport:
     rows = {s["name"]: {k: v for k, v in s.get("metrics", s).items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
             for s in r["report"].get("strategies", [])}
     return BacktestReport(equity=equity, weights=weights, metrics=pd.DataFrame(rows).T, raw=r["report"])
+
+
+def report(portfolio: Any) -> dict:
+    """The risk report and rebalancing plan of a portfolio file of holdings (the README's main
+    job, ``ballast report PORTFOLIO --format json``) as a dict: current and post-trade risk
+    (volatility, risk contributions, VaR / expected shortfall), the target allocation, the trades
+    (units, USD notional, fees). Relative paths in the file are read from its folder."""
+    import os
+
+    return json.loads(_native.report(os.fspath(portfolio)))

@@ -87,3 +87,6 @@ class BacktestReport:
 
 def backtest(strategy: Any) -> BacktestReport:
     """Run a strategy TOML file (path or text): equity (USD), weights per strategy, metrics."""
+
+def report(portfolio: Any) -> dict:
+    """The risk report and rebalancing plan of a portfolio file of holdings (``ballast report``'s JSON)."""
