@@ -40,13 +40,11 @@ fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
 /// work: 10,000 dates × 10,000 assets.
 const MAX_CELLS: usize = 100_000_000;
 
-/// A price panel from ISO dates, asset names and a dates × assets array (NaN = no price).
-fn panel(
-    dates: Vec<String>,
-    assets: Vec<String>,
-    values: &PyReadonlyArray2<'_, f64>,
-) -> PyResult<PricePanel> {
+/// A price panel from dates (days since 1970-01-01, as NumPy's `datetime64[D]`), asset names and
+/// a dates × assets array (NaN = no price).
+fn panel(dates: &PyReadonlyArray1<'_, i64>, assets: Vec<String>, values: &PyReadonlyArray2<'_, f64>) -> PyResult<PricePanel> {
     let shape = values.shape();
+    let dates = dates.as_slice()?;
     if shape[0] != dates.len() || shape[1] != assets.len() {
         return Err(fail(format!(
             "prices: {} × {} values for {} dates and {} assets",
@@ -62,12 +60,16 @@ fn panel(
             shape[0], shape[1]
         )));
     }
+    let epoch = jiff::civil::date(1970, 1, 1);
     let days = dates
         .iter()
         .enumerate()
-        .map(|(i, d)| {
-            d.parse::<jiff::civil::Date>()
-                .map_err(|_| fail(format!("prices: row {i}: '{d}' is not a date (YYYY-MM-DD)")))
+        .map(|(i, &d)| {
+            jiff::Span::new()
+                .try_days(d)
+                .ok()
+                .and_then(|s| epoch.checked_add(s).ok())
+                .ok_or_else(|| fail(format!("prices: row {i}: day {d} since 1970-01-01 is not a date Ballast can use")))
         })
         .collect::<PyResult<Vec<_>>>()?;
     let data = values.as_array().iter().copied().collect();
@@ -78,13 +80,13 @@ fn panel(
 #[pyfunction]
 fn covariance(
     py: Python<'_>,
-    dates: Vec<String>,
+    dates: PyReadonlyArray1<'_, i64>,
     assets: Vec<String>,
     values: PyReadonlyArray2<'_, f64>,
     window: &str,
     estimator: &str,
 ) -> PyResult<String> {
-    let p = panel(dates, assets, &values)?;
+    let p = panel(&dates, assets, &values)?;
     let w: WindowRequest = parse(window, "window")?;
     let c: CovarianceSpec = parse(estimator, "covariance")?;
     let r = py.detach(|| analysis::covariance(&p, &w, &c)).map_err(fail)?;
@@ -95,14 +97,14 @@ fn covariance(
 #[pyfunction]
 fn optimize(
     py: Python<'_>,
-    dates: Vec<String>,
+    dates: PyReadonlyArray1<'_, i64>,
     assets: Vec<String>,
     values: PyReadonlyArray2<'_, f64>,
     window: &str,
     estimator: &str,
     options: &str,
 ) -> PyResult<String> {
-    let p = panel(dates, assets, &values)?;
+    let p = panel(&dates, assets, &values)?;
     let w: WindowRequest = parse(window, "window")?;
     let c: CovarianceSpec = parse(estimator, "covariance")?;
     let spec: ballast::allocate::AllocationSpec = parse(options, "optimize")?;
@@ -118,7 +120,7 @@ fn optimize(
 #[allow(clippy::too_many_arguments)]
 fn risk(
     py: Python<'_>,
-    dates: Vec<String>,
+    dates: PyReadonlyArray1<'_, i64>,
     assets: Vec<String>,
     values: PyReadonlyArray2<'_, f64>,
     window: &str,
@@ -128,7 +130,7 @@ fn risk(
     normalize: bool,
     value_usd: Option<f64>,
 ) -> PyResult<String> {
-    let p = panel(dates, assets, &values)?;
+    let p = panel(&dates, assets, &values)?;
     let w: WindowRequest = parse(window, "window")?;
     let c: CovarianceSpec = parse(estimator, "covariance")?;
     let req = RiskRequest {
@@ -148,7 +150,7 @@ fn risk(
 #[allow(clippy::too_many_arguments)]
 fn garch(
     py: Python<'_>,
-    dates: Vec<String>,
+    dates: PyReadonlyArray1<'_, i64>,
     assets: Vec<String>,
     values: PyReadonlyArray2<'_, f64>,
     window: &str,
@@ -156,7 +158,7 @@ fn garch(
     dist: &str,
     horizon: usize,
 ) -> PyResult<String> {
-    let p = panel(dates, assets, &values)?;
+    let p = panel(&dates, assets, &values)?;
     let w: WindowRequest = parse(window, "window")?;
     let d: GarchDist = parse(&format!("\"{}\"", dist.replace('"', "")), "dist")?;
     let r = py

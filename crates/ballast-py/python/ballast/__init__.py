@@ -73,9 +73,11 @@ def _frame(prices: Any, name: str = "prices") -> pd.DataFrame:
     return out
 
 
-def _args(prices: Any, returns: bool = False) -> tuple[list[str], list[str], np.ndarray]:
+def _args(prices: Any, returns: bool = False) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Dates as days since 1970-01-01 (int64), asset names, dates × assets float64 values."""
     df = _frame(prices, "returns" if returns else "prices")
     values = df.to_numpy(dtype=np.float64)
+    days = df.index.values.astype("datetime64[D]").astype(np.int64)
     if returns:
         if np.isnan(values).any():
             r, c = np.argwhere(np.isnan(values))[0]
@@ -87,12 +89,9 @@ def _args(prices: Any, returns: bool = False) -> tuple[list[str], list[str], np.
             r, c = np.argwhere(values <= -1)[0]
             raise BallastError(f"returns: {values[r, c]} at {df.index[r].date()} for {df.columns[c]} is a loss of 100 % or more")
         # the price path whose simple returns these are (one base row the day before)
-        base = df.index[0] - pd.Timedelta(days=1)
         values = np.vstack([np.ones(values.shape[1]), np.cumprod(1.0 + values, axis=0)])
-        dates = [base.date().isoformat()] + [d.date().isoformat() for d in df.index]
-    else:
-        dates = [d.date().isoformat() for d in df.index]
-    return dates, list(df.columns), np.ascontiguousarray(values)
+        days = np.concatenate([[days[0] - 1], days])
+    return np.ascontiguousarray(days), list(df.columns), np.ascontiguousarray(values)
 
 
 def _window(window: int, end: Any, assets: Sequence[str] | None, log_returns: bool, drop_incomplete: bool) -> str:
@@ -294,7 +293,10 @@ def garch(prices: Any, asset: str, dist: str = "normal", *, window: int = 730, e
     """GARCH(1,1) with constant mean on ``asset``'s daily returns in percent (as ``arch``):
     parameters, standard errors, log-likelihood, persistence and the volatility forecast
     ``horizon`` days ahead (``ballast garch``'s JSON as a dict). ``dist``: normal, student-t."""
-    d, a, v = _args(prices)
+    frame = _frame(prices)
+    if str(asset) not in frame.columns:
+        raise BallastError(f"garch: '{asset}' is not a column of prices ({', '.join(frame.columns[:12])}{', ...' if frame.shape[1] > 12 else ''})")
+    d, a, v = _args(frame[[str(asset)]])
     return json.loads(_native.garch(d, a, v, _window(window, end, None, False, False), str(asset), dist, int(horizon)))
 
 
