@@ -42,7 +42,11 @@ const MAX_CELLS: usize = 100_000_000;
 
 /// A price panel from dates (days since 1970-01-01, as NumPy's `datetime64[D]`), asset names and
 /// a dates × assets array (NaN = no price).
-fn panel(dates: &PyReadonlyArray1<'_, i64>, assets: Vec<String>, values: &PyReadonlyArray2<'_, f64>) -> PyResult<PricePanel> {
+fn panel(
+    dates: &PyReadonlyArray1<'_, i64>,
+    assets: Vec<String>,
+    values: &PyReadonlyArray2<'_, f64>,
+) -> PyResult<PricePanel> {
     let shape = values.shape();
     let dates = dates.as_slice()?;
     if shape[0] != dates.len() || shape[1] != assets.len() {
@@ -69,7 +73,11 @@ fn panel(dates: &PyReadonlyArray1<'_, i64>, assets: Vec<String>, values: &PyRead
                 .try_days(d)
                 .ok()
                 .and_then(|s| epoch.checked_add(s).ok())
-                .ok_or_else(|| fail(format!("prices: row {i}: day {d} since 1970-01-01 is not a date Ballast can use")))
+                .ok_or_else(|| {
+                    fail(format!(
+                        "prices: row {i}: day {d} since 1970-01-01 is not a date Ballast can use"
+                    ))
+                })
         })
         .collect::<PyResult<Vec<_>>>()?;
     let data = values.as_array().iter().copied().collect();
