@@ -16,7 +16,8 @@ py="$work/venv/bin/python"
     "maturin>=1.16,<2" pytest==9.2.0 numpy==2.4.6 pandas==3.1.1 scipy==1.17.1 scikit-learn==1.9.1 \
     pyportfolioopt==1.6.0 cvxpy==1.9.3 clarabel==0.11.1 riskparityportfolio==0.6.0 quadprog==0.1.14 \
     jax==0.10.2 jaxlib==0.10.2 tqdm==4.70.1 py_vollib==1.0.12 arch==8.0.0 \
-    nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0 matplotlib==3.11.2 >&2
+    nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0 matplotlib==3.11.2 \
+    "dask[distributed]==2026.8.0" pyarrow==26.0.1 >&2
 echo "== building the wheel (maturin build --release)" >&2
 "$work/venv/bin/maturin" build --release -q -m crates/ballast-py/Cargo.toml -i "$py" --out "$work/wheels" >&2
 "$py" -m pip install -q --disable-pip-version-check --no-deps "$work"/wheels/ballast-*.whl

@@ -16,6 +16,8 @@ use pyo3::types::PyDict;
 use serde::de::DeserializeOwned;
 use std::fmt::Display;
 
+mod exchange;
+
 pyo3::create_exception!(
     _native,
     BallastError,
@@ -23,7 +25,7 @@ pyo3::create_exception!(
     "Bad input or a request Ballast cannot honour; the message says what, where and how to fix it."
 );
 
-fn fail(e: impl Display) -> PyErr {
+pub(crate) fn fail(e: impl Display) -> PyErr {
     BallastError::new_err(e.to_string())
 }
 
@@ -328,5 +330,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_class::<exchange::Exchange>()?;
     Ok(())
 }

@@ -20,12 +20,14 @@ import numpy as np
 import pandas as pd
 
 from . import _native
-from ._native import BallastError
+from ._native import BallastError, Exchange
 
 __all__ = [
     "Allocation",
     "BacktestReport",
     "BallastError",
+    "Exchange",
+    "margin_accounts",
     "backtest",
     "black76",
     "covariance",
@@ -347,3 +349,51 @@ def report(portfolio: Any) -> dict:
     import os
 
     return json.loads(_native.report(os.fspath(portfolio)))
+
+
+_MARGIN_COLUMNS = ("account", "currency", "equity", "initial_margin", "maintenance_margin",
+                   "margin_utilisation", "free_collateral", "liquidation_move_down", "liquidation_move_up")
+
+
+def _columns(table: Any, names: Sequence[str], what: str) -> dict:
+    """Columns of a pandas DataFrame, a pyarrow Table or RecordBatch, as NumPy arrays."""
+    if hasattr(table, "column_names"):  # pyarrow Table / RecordBatch: zero-copy where it can
+        have = list(table.column_names)
+        get = lambda n: table.column(n).to_numpy(zero_copy_only=False)  # noqa: E731
+    elif isinstance(table, pd.DataFrame):
+        have = [str(c) for c in table.columns]
+        get = lambda n: table[n].to_numpy()  # noqa: E731
+    else:
+        raise TypeError(f"{what}: expected a pandas DataFrame or a pyarrow Table/RecordBatch, got {type(table).__name__}")
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise BallastError(f"{what}: no column {missing[0]!r} (columns: {', '.join(have)}); needs {', '.join(names)}")
+    return {n: get(n) for n in names}
+
+
+def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str = "raise") -> pd.DataFrame:
+    """Deribit portfolio margin of many accounts on one market snapshot, in parallel.
+
+    ``positions``: columns ``account`` (int), ``instrument`` (Deribit name), ``size`` (options
+    and futures as Deribit counts them); ``equity``: ``account``, ``equity_btc``, ``equity_eth``
+    (coins). One row out per (account, settlement currency): equity, initial and maintenance
+    margin (coins), margin utilisation (MM / equity), free collateral and the index moves to
+    liquidation down / up (fractions; NaN when none). Accounts that cannot be margined raise, or
+    with ``errors="skip"`` are left out (listed in ``df.attrs["errors"]``). Takes and gives
+    Arrow-friendly columns, so a Dask, Ray ``map_batches`` or Spark ``mapInArrow`` worker can call
+    it on each batch.
+    """
+    p = _columns(positions, ("account", "instrument", "size"), "positions")
+    e = _columns(equity, ("account", "equity_btc", "equity_eth"), "equity")
+    as64 = lambda x, t: np.ascontiguousarray(np.asarray(x, dtype=t))  # noqa: E731
+    out = exchange.margin_accounts(
+        as64(p["account"], np.int64), [str(x) for x in p["instrument"]], as64(p["size"], np.float64),
+        as64(e["account"], np.int64), as64(e["equity_btc"], np.float64), as64(e["equity_eth"], np.float64),
+    )
+    errs = out.pop("errors")
+    if errs and errors == "raise":
+        acc, msg = errs[0]
+        raise BallastError(f"account {acc}: {msg}" + (f" (and {len(errs) - 1} more accounts)" if len(errs) > 1 else ""))
+    df = pd.DataFrame({k: out[k] for k in _MARGIN_COLUMNS})
+    df.attrs["errors"] = errs
+    return df

@@ -90,3 +90,12 @@ def backtest(strategy: Any) -> BacktestReport:
 
 def report(portfolio: Any) -> dict:
     """The risk report and rebalancing plan of a portfolio file of holdings (``ballast report``'s JSON)."""
+
+class Exchange:
+    """A market snapshot and Deribit portfolio-margin parameters (from a portfolio file with [market] and [margin] deribit_params)."""
+    def __init__(self, portfolio: str) -> None: ...
+    def instruments(self) -> list[str]: ...
+    def margin_accounts(self, account: np.ndarray, instrument: list[str], size: np.ndarray, equity_account: np.ndarray, equity_btc: np.ndarray, equity_eth: np.ndarray) -> dict: ...
+
+def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str = "raise") -> pd.DataFrame:
+    """One row per (account, currency): equity, initial / maintenance margin, utilisation, free collateral, liquidation moves."""

@@ -213,7 +213,7 @@ impl Method {
     }
 }
 
-/// A risk aversion δ: a number, or `"market-implied"`, δ = (E[r_m] − r_f)/σ²_m of the request's
+/// A risk aversion δ: a number, or `"market-implied"`, δ = (E(r_m) − r_f)/σ²_m of the request's
 /// `market` over the window ([`crate::estimate::market_implied_risk_aversion`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RiskAversion {

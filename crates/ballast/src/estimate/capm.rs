@@ -135,15 +135,15 @@ pub struct Capm {
     pub betas: Vec<f64>,
     /// The market's annual expected return (geometric with `compounding`, else arithmetic).
     pub market_return: f64,
-    /// Annual expected returns r_f + β_i (E[r_m] − r_f).
+    /// Annual expected returns r_f + β_i (E(r_m) − r_f).
     pub expected: Vec<f64>,
 }
 
 /// CAPM expected returns against `market` (PyPortfolioOpt `capm_return`).
 ///
 /// # Formula
-/// β_i = cov(r_i, r_m) / var(r_m) (sample, ddof = 1); E[r_m] = (Π(1 + r_m))^(365/T) − 1 with
-/// `compounding` (PyPortfolioOpt's default) or 365·r̄_m; μ_i = r_f + β_i (E[r_m] − r_f).
+/// β_i = cov(r_i, r_m) / var(r_m) (sample, ddof = 1); E(r_m) = (Π(1 + r_m))^(365/T) − 1 with
+/// `compounding` (PyPortfolioOpt's default) or 365·r̄_m; μ_i = r_f + β_i (E(r_m) − r_f).
 ///
 /// # Errors
 /// `market` of another length than the returns; a constant market.
@@ -189,7 +189,7 @@ pub fn capm_returns(
     })
 }
 
-/// The market-implied risk aversion δ = (E[r_m] − r_f) / σ²_m (PyPortfolioOpt
+/// The market-implied risk aversion δ = (E(r_m) − r_f) / σ²_m (PyPortfolioOpt
 /// `market_implied_risk_aversion`; Black & Litterman 1992): annual arithmetic mean and sample
 /// variance (ddof = 1) of the market's returns, × `periods_per_year`.
 ///

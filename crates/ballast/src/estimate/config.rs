@@ -229,7 +229,7 @@ pub enum MuMethod {
     JamesStein,
     /// Geometric (compounded) mean: (Π(1 + r))^(365/T) − 1, the CAGR.
     Geometric,
-    /// CAPM: r_f + β (E[r_m] − r_f) against `market` (default BTC).
+    /// CAPM: r_f + β (E(r_m) − r_f) against `market` (default BTC).
     Capm,
 }
 
