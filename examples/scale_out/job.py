@@ -55,6 +55,19 @@ def margin_batch(positions: pa.RecordBatch, equity: pa.RecordBatch, book: str = 
     return pa.RecordBatch.from_pandas(df, preserve_index=False)
 
 
+def margin_table(t: pa.Table) -> pa.Table:
+    """The same for engines that hand over one table of positions with their account's equity
+    joined in (columns account, instrument, size, equity_btc, equity_eth), whole accounts per
+    call: Ray ``ds.groupby("account").map_groups(margin_table, batch_format="pyarrow")``, Spark
+    ``df.groupBy("account").applyInArrow(margin_table, schema)``."""
+    t = t.combine_chunks()
+    pos = t.select(["account", "instrument", "size"])
+    eq = t.group_by("account").aggregate([("equity_btc", "max"), ("equity_eth", "max")])
+    eq = eq.rename_columns(["account", "equity_btc", "equity_eth"])
+    batch = margin_batch(pos.to_batches()[0], eq.to_batches()[0])
+    return pa.Table.from_batches([batch])
+
+
 def make_accounts(n: int, seed: int, instruments: list[str]) -> tuple[pa.Table, pa.Table]:
     """``n`` accounts of 1–50 positions each over the snapshot's live instruments: options in
     coins (0.1–25, long or short), inverse futures and perpetuals in USD (1,000–2,000,000). Each

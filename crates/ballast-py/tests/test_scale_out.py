@@ -31,6 +31,21 @@ def test_scale_out_job_on_a_local_cluster(tmp_path):
     assert left.stdout.strip() == "", f"workers left behind: {left.stdout}"
 
 
+def test_the_table_form_for_ray_and_spark_equals_the_batch_form(tmp_path):
+    import pyarrow as pa
+
+    sys.path.insert(0, str(ROOT / "examples" / "scale_out"))
+    import job
+
+    ins = job.exchange(str(job.BOOK)).instruments()
+    pos, eq = job.make_accounts(50, 3, ins)
+    joined = pos.join(eq, "account")
+    a = job.margin_table(joined).to_pandas().sort_values(["account", "currency"]).reset_index(drop=True)
+    b = pa.Table.from_batches([job.margin_batch(pos.combine_chunks().to_batches()[0], eq.to_batches()[0])])
+    b = b.to_pandas().sort_values(["account", "currency"]).reset_index(drop=True)
+    assert a.equals(b)
+
+
 def test_bad_positions_are_named():
     import pandas as pd
     import pytest
