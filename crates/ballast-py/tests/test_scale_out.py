@@ -62,3 +62,39 @@ def test_bad_positions_are_named():
         ballast.margin_accounts(ex, pos.drop(columns="size"), eq)
     with pytest.raises(ballast.BallastError, match="no equity row"):
         ballast.margin_accounts(ex, pos.iloc[:1], eq.assign(account=[2]))
+
+
+def test_account_var_equals_the_cli_full_revaluation_var(tmp_path):
+    """An account's 99 % one-day VaR and ES from the per-instrument unit P&L equal `ballast var`
+    on a portfolio file holding the same positions (historical, every position revalued)."""
+    import json
+    import re
+
+    import pandas as pd
+
+    import ballast
+
+    cli = ROOT / "target" / "debug" / "ballast"
+    assert cli.exists(), "build the CLI first (cargo test --workspace, as README's test command does)"
+    text = (ROOT / "examples" / "derivatives.toml").read_text()
+    positions = re.findall(r'\[\[position\]\]\ninstrument = "([^"]+)"\nsize = ([-0-9.]+)', text)
+    assert len(positions) >= 6
+    head = text[: text.index("# spot coins")]
+    head = head.replace("../../shared", str((ROOT.parent / "shared").resolve()))
+    body = "".join(f'[[position]]\ninstrument = "{n}"\nsize = {s}\n\n' for n, s in positions)
+    book = tmp_path / "book.toml"
+    book.write_text(head + body)
+    run = subprocess.run([str(cli), "var", str(book), "--format", "json", "--confidence", "0.99"],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    hist = next(r for r in json.loads(run.stdout)["results"] if r["method"] == "historical" and r["horizon_days"] == 1)
+    line = next(x for x in hist["lines"] if x["confidence"] == 0.99)
+    ex = ballast.Exchange(str(ROOT / "examples" / "derivatives.toml"))
+    pos = pd.DataFrame({"account": 7, "instrument": [n for n, _ in positions], "size": [float(s) for _, s in positions]})
+    eq = pd.DataFrame({"account": [7], "equity_btc": [10.0], "equity_eth": [100.0]})
+    out = ballast.margin_accounts(ex, pos, eq)
+    assert abs(out.var_99_usd.iloc[0] / line["var_usd"] - 1) < 1e-9, (out.var_99_usd.iloc[0], line["var_usd"])
+    assert abs(out.es_99_usd.iloc[0] / line["es_usd"] - 1) < 1e-9
+    # positive homogeneity: twice the book, twice the VaR
+    twice = ballast.margin_accounts(ex, pos.assign(size=pos["size"] * 2), eq)
+    assert abs(twice.var_99_usd.iloc[0] / out.var_99_usd.iloc[0] - 2) < 1e-12

@@ -352,7 +352,8 @@ def report(portfolio: Any) -> dict:
 
 
 _MARGIN_COLUMNS = ("account", "currency", "equity", "initial_margin", "maintenance_margin",
-                   "margin_utilisation", "free_collateral", "liquidation_move_down", "liquidation_move_up")
+                   "margin_utilisation", "free_collateral", "liquidation_move_down", "liquidation_move_up",
+                   "var_99_usd", "es_99_usd")
 
 
 def _columns(table: Any, names: Sequence[str], what: str) -> dict:
@@ -377,8 +378,10 @@ def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str
     ``positions``: columns ``account`` (int), ``instrument`` (Deribit name), ``size`` (options
     and futures as Deribit counts them); ``equity``: ``account``, ``equity_btc``, ``equity_eth``
     (coins). One row out per (account, settlement currency): equity, initial and maintenance
-    margin (coins), margin utilisation (MM / equity), free collateral and the index moves to
-    liquidation down / up (fractions; NaN when none). Accounts that cannot be margined raise, or
+    margin (coins), margin utilisation (MM / equity), free collateral, the index moves to
+    liquidation down / up (fractions; NaN when none), and the whole account's one-day 99 % VaR
+    and expected shortfall in USD (``var_99_usd``, ``es_99_usd``: every position fully revalued
+    on each historical move of spot and implied vol). Accounts that cannot be margined raise, or
     with ``errors="skip"`` are left out (listed in ``df.attrs["errors"]``). Takes and gives
     Arrow-friendly columns, so a Dask, Ray ``map_batches`` or Spark ``mapInArrow`` worker can call
     it on each batch.
