@@ -319,6 +319,100 @@ fn report(py: Python<'_>, path: &str) -> PyResult<String> {
     to_json(&r)
 }
 
+fn book_data(path: &str) -> PyResult<(ballast::portfolio::PortfolioFile, ballast::io::BookData)> {
+    let pf = ballast::io::read_portfolio(path).map_err(fail)?;
+    let data = ballast::io::load_book_data(&pf).map_err(fail)?;
+    Ok((pf, data))
+}
+
+/// Greeks of a book (a portfolio file with `[market]`, `[[holding]]` and `[[position]]`) and its
+/// P&L under the standard spot × vol shocks (`ballast greeks PORTFOLIO --format json`).
+#[pyfunction]
+fn greeks(py: Python<'_>, portfolio: &str) -> PyResult<String> {
+    let pf = ballast::io::read_portfolio(portfolio).map_err(fail)?;
+    let book = ballast::io::load_book(&pf).map_err(fail)?;
+    let (g, sc) = py
+        .detach(|| {
+            let g = ballast::book::book_greeks(&book.positions, &book.market)?;
+            let sc =
+                ballast::book::scenario_pnl(&book.positions, &book.market, &ballast::book::STANDARD_SHOCKS)?;
+            Ok::<_, ballast::book::BookError>((g, sc))
+        })
+        .map_err(fail)?;
+    let mut v = serde_json::to_value(&g).map_err(fail)?;
+    v["scenarios"] = serde_json::to_value(&sc).map_err(fail)?;
+    to_json(&v)
+}
+
+/// VaR and expected shortfall of a book, every position fully revalued: historical, filtered
+/// historical and Monte Carlo, 1 and 10 days (`ballast var PORTFOLIO --format json`).
+#[pyfunction]
+#[pyo3(signature = (portfolio, confidence=None, window=None, scenarios=10_000, seed=42, equity_usd=None))]
+fn var(
+    py: Python<'_>,
+    portfolio: &str,
+    confidence: Option<Vec<f64>>,
+    window: Option<usize>,
+    scenarios: usize,
+    seed: u64,
+    equity_usd: Option<f64>,
+) -> PyResult<String> {
+    let (pf, d) = book_data(portfolio)?;
+    let conf = confidence.unwrap_or_else(|| pf.risk.confidence.clone());
+    let req = analysis::BookVarRequest {
+        prices: &d.prices,
+        vol_history: d.vol_history.as_ref(),
+        confidences: &conf,
+        window: window.unwrap_or_else(|| pf.data.as_ref().map_or(730, |x| x.window)),
+        end: pf.data.as_ref().and_then(|x| x.end),
+        monte_carlo: (scenarios > 0).then_some(ballast::scenario::McSpec {
+            scenarios,
+            seed,
+            ..Default::default()
+        }),
+        equity_usd,
+        lambda: 0.94,
+    };
+    let r = py.detach(|| analysis::book_var(&d.book, &req)).map_err(fail)?;
+    to_json(&r)
+}
+
+/// Stress tests of a book: the crypto crises replayed, hypothetical shocks and the spot × vol
+/// grid (`ballast stress PORTFOLIO --format json`).
+#[pyfunction]
+#[pyo3(signature = (portfolio, equity_usd=None))]
+fn stress(py: Python<'_>, portfolio: &str, equity_usd: Option<f64>) -> PyResult<String> {
+    let (pf, d) = book_data(portfolio)?;
+    let r = py
+        .detach(|| analysis::stress(&d.book, &d.prices, d.vol_history.as_ref(), &pf.stress, equity_usd))
+        .map_err(fail)?;
+    to_json(&r)
+}
+
+/// Deribit portfolio margin of a book with the `[margin]` section's parameters and equity:
+/// margins per settlement currency, utilisation and the index moves to liquidation.
+#[pyfunction]
+fn margin(py: Python<'_>, portfolio: &str) -> PyResult<String> {
+    let pf = ballast::io::read_portfolio(portfolio).map_err(fail)?;
+    let section = pf.margin.as_ref().ok_or_else(|| {
+        fail(format!(
+            "{portfolio}: margin needs a [margin] section: deribit_params = \"PARAMS.toml\" and equity = {{ btc = ... }}"
+        ))
+    })?;
+    let params = section
+        .deribit_params
+        .as_ref()
+        .ok_or_else(|| fail(format!("{portfolio}: give [margin] deribit_params")))?;
+    let params = ballast::io::read_pm_params(params).map_err(fail)?;
+    let book = ballast::io::load_book(&pf).map_err(fail)?;
+    let r = py
+        .detach(|| {
+            ballast::margin::deribit::book_margin(&params, &book.positions, &book.market, &section.equity)
+        })
+        .map_err(fail)?;
+    to_json(&r)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("BallastError", m.py().get_type::<BallastError>())?;
@@ -330,6 +424,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(backtest, m)?)?;
     m.add_function(wrap_pyfunction!(report, m)?)?;
+    m.add_function(wrap_pyfunction!(greeks, m)?)?;
+    m.add_function(wrap_pyfunction!(var, m)?)?;
+    m.add_function(wrap_pyfunction!(stress, m)?)?;
+    m.add_function(wrap_pyfunction!(margin, m)?)?;
     m.add_class::<exchange::Exchange>()?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use ballast::analysis::StressReport;
 
 /// A portfolio file's book, its `[data] prices` (with `stablecoins` added) and its `[market]
 /// vol_history`.
+/// The book and its histories (the library's loader, in the CLI's error type).
 pub(crate) fn load_book_data(
     pf: &ballast::portfolio::PortfolioFile,
 ) -> Result<(
@@ -15,19 +16,8 @@ pub(crate) fn load_book_data(
     ballast::data::PricePanel,
     Option<ballast::data::PricePanel>,
 )> {
-    let book = ballast::io::load_book(pf)?;
-    let mut prices = ballast::io::read_prices(pf.prices_path()?)?;
-    if let Some(path) = pf.data.as_ref().and_then(|d| d.stablecoins.as_ref()) {
-        let stable = ballast::io::read_prices(path).with_context(|| "[data] stablecoins")?;
-        prices = prices
-            .with_assets(&stable)
-            .with_context(|| "[data] stablecoins")?;
-    }
-    let vol = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
-        Some(path) => Some(ballast::io::read_prices(path).with_context(|| "[market] vol_history")?),
-        None => None,
-    };
-    Ok((book, prices, vol))
+    let d = ballast::io::load_book_data(pf)?;
+    Ok((d.book, d.prices, d.vol_history))
 }
 
 pub fn run(a: &StressArgs) -> Result<String> {

@@ -33,9 +33,13 @@ __all__ = [
     "covariance",
     "garch",
     "implied_vol",
+    "greeks",
+    "margin",
     "optimize",
     "report",
     "risk",
+    "stress",
+    "var",
 ]
 
 
@@ -400,3 +404,54 @@ def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str
     df = pd.DataFrame({k: out[k] for k in _MARGIN_COLUMNS})
     df.attrs["errors"] = errs
     return df
+
+
+def _book_path(portfolio: Any) -> str:
+    import os
+
+    path = os.fspath(portfolio)
+    if not os.path.exists(path):
+        raise BallastError(f"{path}: no such portfolio file (a TOML book with [market], [[holding]] and [[position]] entries)")
+    return path
+
+
+def greeks(portfolio: Any) -> dict:
+    """Greeks of a book (a portfolio file such as ``examples/derivatives.toml``): per position
+    and in total — delta in coins (dV/dS), gamma per USD, vega USD per vol point, theta USD per
+    day — and the P&L under the standard spot × vol shocks (``ballast greeks``'s JSON). The
+    per-position table is also a DataFrame under ``"table"``."""
+    r = json.loads(_native.greeks(_book_path(portfolio)))
+    rows = r.get("positions")
+    if isinstance(rows, list):
+        r["table"] = pd.DataFrame(rows)
+    return r
+
+
+def var(portfolio: Any, confidence: Iterable[float] | None = None, *, window: int | None = None,
+        scenarios: int = 10_000, seed: int = 42, equity_usd: float | None = None) -> dict:
+    """VaR and expected shortfall of a book, every position fully revalued on historical,
+    filtered-historical (EWMA) and Monte Carlo (Student-t, ``scenarios`` draws, ``seed``) moves of
+    spot and implied vol, at 1 and 10 days (``ballast var``'s JSON, positive USD losses). A tidy
+    DataFrame (method, horizon_days, confidence, var_usd, es_usd) is under ``"table"``."""
+    conf = None if confidence is None else [float(c) for c in confidence]
+    r = json.loads(_native.var(_book_path(portfolio), conf, window, int(scenarios), int(seed), equity_usd))
+    r["table"] = pd.DataFrame([
+        {"method": x["method"], "horizon_days": x["horizon_days"], "confidence": line["confidence"],
+         "var_usd": line["var_usd"], "es_usd": line["es_usd"]}
+        for x in r["results"] for line in x["lines"]
+    ])
+    return r
+
+
+def stress(portfolio: Any, equity_usd: float | None = None) -> dict:
+    """Stress tests of a book: crypto crises replayed from the data, hypothetical shocks (vol
+    points, skew and term tilt, theta, basis, funding) and the spot × vol grid (``ballast
+    stress``'s JSON, P&L in USD)."""
+    return json.loads(_native.stress(_book_path(portfolio), equity_usd))
+
+
+def margin(portfolio: Any) -> dict:
+    """Deribit portfolio margin of a book with its ``[margin]`` parameters and equity: the
+    risk-matrix result, and per settlement currency the equity, initial and maintenance margin,
+    utilisation, free collateral and the index moves to liquidation."""
+    return json.loads(_native.margin(_book_path(portfolio)))

@@ -99,3 +99,15 @@ class Exchange:
 
 def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str = "raise") -> pd.DataFrame:
     """One row per (account, currency): equity, initial / maintenance margin, utilisation, free collateral, liquidation moves."""
+
+def greeks(portfolio: Any) -> dict:
+    """Greeks per position and in total (delta in coins, gamma per USD, vega per vol point, theta per day), shocked P&L; ``"table"``: DataFrame."""
+
+def var(portfolio: Any, confidence: Iterable[float] | None = None, *, window: int | None = None, scenarios: int = 10_000, seed: int = 42, equity_usd: float | None = None) -> dict:
+    """Full-revaluation VaR / expected shortfall (USD, positive losses) by method and horizon; ``"table"``: DataFrame."""
+
+def stress(portfolio: Any, equity_usd: float | None = None) -> dict:
+    """Stress-test P&L (USD) of crises, shocks and the spot × vol grid."""
+
+def margin(portfolio: Any) -> dict:
+    """Deribit portfolio margin per settlement currency, utilisation, liquidation moves."""

@@ -143,6 +143,42 @@ pub fn load_backtest_str(text: &str, file: &str, base: &Path) -> Result<Backtest
     Ok(Backtest::from_spec(spec, file, market)?)
 }
 
+/// A derivatives book with the histories its risk is measured on.
+#[derive(Debug, Clone)]
+pub struct BookData {
+    /// The book, valued on the `[market]` snapshot.
+    pub book: Book,
+    /// `[data] prices` (with `[data] stablecoins` merged in when given): the coins' historical
+    /// moves.
+    pub prices: crate::data::PricePanel,
+    /// `[market] vol_history` (Deribit DVOL): the implied-vol moves, when given.
+    pub vol_history: Option<crate::data::PricePanel>,
+}
+
+/// [`load_book`] and the histories of `ballast var`, `stress`, `report` and the Python package:
+/// `[data] prices` (plus `[data] stablecoins`) and `[market] vol_history`.
+///
+/// # Errors
+/// Those of [`load_book`]; no `[data]` section; unreadable or malformed price files (named by
+/// the setting that points at them).
+pub fn load_book_data(pf: &PortfolioFile) -> Result<BookData> {
+    let book = load_book(pf)?;
+    let mut prices = read_prices(pf.prices_path()?).map_err(named_by(&pf.source, "[data] prices"))?;
+    if let Some(path) = pf.data.as_ref().and_then(|d| d.stablecoins.as_ref()) {
+        let stable = read_prices(path).map_err(named_by(&pf.source, "[data] stablecoins"))?;
+        prices = prices.with_assets(&stable)?;
+    }
+    let vol_history = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
+        Some(path) => Some(read_prices(path).map_err(named_by(&pf.source, "[market] vol_history"))?),
+        None => None,
+    };
+    Ok(BookData {
+        book,
+        prices,
+        vol_history,
+    })
+}
+
 /// The derivatives book of a portfolio file: its spot holdings and `[[position]]`s, valued on
 /// the `[market]` snapshot (option chains, optional futures prices and spot overrides).
 ///

@@ -21,8 +21,8 @@ mod prices;
 pub use brackets::read_leverage_brackets;
 pub use chain::{read_option_chain, read_option_chain_str};
 pub use config::{
-    load_backtest, load_backtest_str, load_book, parse_portfolio, parse_toml, read_constraints,
-    read_portfolio, read_portfolio_prices, read_toml,
+    load_backtest, load_backtest_str, load_book, load_book_data, parse_portfolio, parse_toml,
+    read_constraints, read_portfolio, read_portfolio_prices, read_toml, BookData,
 };
 pub use funding::{perp_coin, read_funding, read_funding_str};
 pub use futures::{read_futures_prices, read_futures_prices_str};
