@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 BOOK = HERE.parent / "derivatives.toml"
@@ -140,6 +141,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--scheduler", default=None, help="address of a running Dask scheduler")
     ap.add_argument("--out", type=Path, default=Path("out/scale_out"))
+    ap.add_argument("--cli", type=Path, default=None,
+                    help="the ballast binary (e.g. target/release/ballast): also time `ballast accounts` on the same slice")
     args = ap.parse_args()
     if not 1 <= args.accounts <= 10_000_000:
         raise SystemExit("--accounts must be between 1 and 10,000,000")
@@ -148,6 +151,11 @@ def main() -> None:
     positions, equity = make_accounts(args.accounts, args.seed, instruments)
     pq.write_table(positions, args.out / "positions.parquet")
     pq.write_table(equity, args.out / "equity.parquet")
+    if args.cli:
+        import pyarrow.csv as pcsv
+
+        pcsv.write_csv(positions, args.out / "positions.csv")
+        pcsv.write_csv(equity, args.out / "equity.csv")
     print(f"{args.accounts:,} accounts, {len(positions):,} positions over {len(instruments)} instruments")
 
     positions = pq.read_table(args.out / "positions.parquet")
@@ -176,12 +184,28 @@ def main() -> None:
     same = table.num_rows == single.num_rows and np.allclose(
         table.column("maintenance_margin").to_numpy(), single.column("maintenance_margin").to_numpy(), rtol=0, atol=0)
 
+    cli_line = ""
+    if args.cli:
+        import json
+        import subprocess
+
+        run = subprocess.run([str(args.cli), "accounts", str(BOOK), "--positions", str(args.out / "positions.csv"),
+                              "--equity", str(args.out / "equity.csv"), "--out", str(args.out / "cli.csv"),
+                              "--format", "json"], capture_output=True, text=True, check=True)
+        cli = json.loads(run.stdout)
+        mm = pd.read_csv(args.out / "cli.csv").sort_values(["account", "currency"]).maintenance_margin.to_numpy()
+        ours = table.to_pandas().sort_values(["account", "currency"]).maintenance_margin.to_numpy()
+        cli_line = (f"Rust CLI (`ballast accounts`, one process, {cli['threads']} threads): {cli['margin_seconds']:.2f} s = "
+                    f"{cli['accounts_per_second']:,.0f} accounts/s (+ {cli['load_seconds']:.2f} s loading); "
+                    f"results identical: {bool(len(mm) == len(ours) and np.array_equal(mm, ours))}")
     margined = len(set(table.column("account").to_pylist()))
     print(f"margined {margined:,} accounts ({args.accounts - margined:,} could not be) → {args.out / 'margin.parquet'}")
     print(f"Dask, {cores} worker cores: {dask_s:.2f} s = {args.accounts / dask_s:,.0f} accounts/s, "
           f"{args.accounts / dask_s / cores:,.0f} per core")
     print(f"one process, no Dask ({os.cpu_count()} cores for Ballast's threads): {one_s:.2f} s = {args.accounts / one_s:,.0f} accounts/s; "
           f"results identical: {same}")
+    if cli_line:
+        print(cli_line)
     print("\nExposure per underlying (options in coins, futures in USD):")
     print(exposure(positions).to_pandas().to_string(index=False))
     df = table.to_pandas()

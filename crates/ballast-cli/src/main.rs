@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         args::Command::Hedge(a) => commands::book::hedge(a),
         args::Command::Factors(a) => commands::factors::run(a),
         args::Command::Margin(a) => commands::margin::run(a),
+        args::Command::Accounts(a) => commands::accounts::run(a),
         args::Command::Backtest(a) => commands::backtest::run(a),
         args::Command::VarBacktest(a) => commands::var_backtest::run(a),
         args::Command::Var(a) => commands::book_var::run(a),

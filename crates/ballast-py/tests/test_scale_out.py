@@ -17,12 +17,12 @@ def test_scale_out_job_on_a_local_cluster(tmp_path):
     out = tmp_path / "scale_out"
     run = subprocess.run(
         [sys.executable, str(ROOT / "examples" / "scale_out" / "job.py"), "--accounts", "400", "--partitions", "4",
-         "--out", str(out)],
+         "--out", str(out), "--cli", str(ROOT / "target" / "debug" / "ballast")],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )
     assert run.returncode == 0, run.stderr[-3000:]
     assert "margined 400 accounts (0 could not be)" in run.stdout, run.stdout
-    assert "results identical: True" in run.stdout
+    assert run.stdout.count("results identical: True") == 2, run.stdout  # one process, and the Rust CLI
     margin = pq.read_table(out / "margin.parquet").to_pandas()
     assert set(margin.account) == set(range(400))
     assert (margin.maintenance_margin <= margin.initial_margin + 1e-12).all()

@@ -1,8 +1,8 @@
 //! The crate-wide error: each module has its own error enum, and the façade wraps them.
 
 use crate::{
-    allocate, backtest, book, data, estimate, hedge, instrument, io, market, portfolio, pricing, rebalance,
-    risk, scenario,
+    allocate, backtest, book, data, estimate, hedge, instrument, io, margin, market, portfolio, pricing,
+    rebalance, risk, scenario,
 };
 
 /// Every error the engine can return; each module's error converts into it.
@@ -37,4 +37,6 @@ pub enum Error {
     Book(#[from] book::BookError),
     #[error(transparent)]
     Scenario(#[from] scenario::ScenarioError),
+    #[error(transparent)]
+    Margin(#[from] margin::MarginError),
 }

@@ -63,6 +63,10 @@ pub enum Command {
     /// Deribit response (--replay-deribit), or an isolated perpetual's liquidation price
     /// (--liquidation).
     Margin(MarginArgs),
+    /// Margin and VaR of many accounts on one snapshot (an exchange's or prime broker's batch):
+    /// Deribit portfolio margin, liquidation moves and the one-day 99 % VaR / expected shortfall
+    /// by full revaluation of every account of a positions file, in parallel.
+    Accounts(AccountsArgs),
     /// Fit SVI smiles per expiry to a Deribit chain: ATM vol, 25-delta RR and BF, term structure.
     Surface(SurfaceArgs),
     /// Walk-forward backtest of the strategies in a strategy file: metrics, overfitting checks,
@@ -413,6 +417,25 @@ pub struct ReportArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct AccountsArgs {
+    /// Portfolio file with the snapshot: [market], [data] (the VaR's history) and [margin]
+    /// deribit_params, e.g. examples/derivatives.toml (its own positions are not used).
+    pub portfolio: PathBuf,
+    /// Positions: CSV `account,instrument,size` (options in coins, inverse futures in USD).
+    #[arg(long, value_name = "FILE")]
+    pub positions: PathBuf,
+    /// Equity per account: CSV `account,equity_btc,equity_eth` (coins).
+    #[arg(long, value_name = "FILE")]
+    pub equity: PathBuf,
+    /// Write one row per account and settlement currency to this CSV.
+    #[arg(long, value_name = "FILE.csv")]
+    pub out: Option<PathBuf>,
+    /// Output format: the summary and timing; JSON adds every account unless --out writes them.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }

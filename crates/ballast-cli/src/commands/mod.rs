@@ -1,6 +1,7 @@
 //! One module per subcommand; each calls the library and returns the text to print. JSON is
 //! the serialisation of the library's result types.
 
+pub mod accounts;
 pub mod backtest;
 pub mod book;
 pub mod book_var;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `ballast` binary on the bundled data.
 
+mod accounts;
 mod backtest;
 mod bad_input;
 mod common;

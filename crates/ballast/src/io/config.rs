@@ -179,6 +179,34 @@ pub fn load_book_data(pf: &PortfolioFile) -> Result<BookData> {
     })
 }
 
+/// The engine that margins many accounts on a portfolio file's snapshot: `[market]` (chains,
+/// futures, `as_of`, `vol_history`), `[data]` (prices, `window`, `end`: the VaR's historical
+/// moves) and `[margin] deribit_params`; the file's own positions are not used.
+///
+/// # Errors
+/// Those of [`load_book_data`]; no `[margin] deribit_params`; the engine's
+/// ([`crate::margin::accounts::AccountEngine::new`]).
+pub fn load_account_engine(pf: &PortfolioFile) -> Result<crate::margin::accounts::AccountEngine> {
+    let params = pf
+        .margin
+        .as_ref()
+        .and_then(|m| m.deribit_params.as_ref())
+        .ok_or_else(|| {
+            pf.invalid("margining accounts needs [margin] deribit_params = \"PARAMS.toml\"".into())
+        })?;
+    let params = super::read_pm_params(params).map_err(named_by(&pf.source, "[margin] deribit_params"))?;
+    let d = load_book_data(pf)?;
+    let data = pf.data.as_ref();
+    Ok(crate::margin::accounts::AccountEngine::new(
+        d.book.market,
+        params,
+        &d.prices,
+        d.vol_history.as_ref(),
+        data.map_or(730, |x| x.window),
+        data.and_then(|x| x.end),
+    )?)
+}
+
 /// The derivatives book of a portfolio file: its spot holdings and `[[position]]`s, valued on
 /// the `[market]` snapshot (option chains, optional futures prices and spot overrides).
 ///

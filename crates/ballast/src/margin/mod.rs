@@ -2,6 +2,7 @@
 //! prices of isolated perpetual positions ([`liquidation`]), Binance's tiered cross margin of
 //! linear perpetuals in a book ([`tiered`]), exposure per venue ([`venue`]).
 
+pub mod accounts;
 pub mod deribit;
 pub mod liquidation;
 pub mod tiered;
