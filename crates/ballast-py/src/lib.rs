@@ -276,7 +276,18 @@ fn implied_vol<'py>(
 /// dates, values (USD), cash and weights.
 #[pyfunction]
 fn backtest(py: Python<'_>, toml: &str, base: &str, file: &str) -> PyResult<String> {
-    let bt = ballast::io::load_backtest_str(toml, file, std::path::Path::new(base)).map_err(fail)?;
+    // a strategy given as a dict arrives as JSON: the same keys, written as TOML
+    let text = if toml.trim_start().starts_with('{') {
+        let v: serde_json::Value = parse(toml, "strategy")?;
+        ::toml::to_string(&v).map_err(|e| {
+            fail(format!(
+                "strategy: {e} (a dict with no None values, keys as in examples/backtest.toml)"
+            ))
+        })?
+    } else {
+        toml.to_string()
+    };
+    let bt = ballast::io::load_backtest_str(&text, file, std::path::Path::new(base)).map_err(fail)?;
     let (result, report) = py
         .detach(|| {
             let t0 = std::time::Instant::now();

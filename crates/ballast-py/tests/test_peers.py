@@ -164,3 +164,41 @@ def test_bad_input_raises_clear_value_errors(window):
         ballast.covariance(window.values)
     with pytest.raises(ValueError, match="NaN"):
         ballast.covariance(window.pct_change(), returns=True)
+
+
+def test_more_bad_input_and_other_input_forms(window):
+    import pyarrow as pa
+
+    # NaN in an option's inputs: that row is refused, named
+    with pytest.raises(ValueError, match="row 1"):
+        ballast.black76([100.0, float("nan")], [100.0, 100.0], 0.5, 0.5, [True, True])
+    # weights naming a coin the prices do not have
+    with pytest.raises(ValueError, match="FOO"):
+        ballast.risk(window, {"BTC": 0.5, "FOO": 0.5})
+    # wrong dtype for is_call / strings for numbers
+    with pytest.raises(ValueError, match="numbers"):
+        ballast.black76(np.array(["100"], dtype=object), [100.0], 0.5, 0.5, [True])
+    # an Arrow table with a date column gives the same as the DataFrame
+    table = pa.Table.from_pandas(window.reset_index().rename(columns={window.index.name or "index": "date"}))
+    a = ballast.covariance(table, window=730)
+    b = ballast.covariance(window, window=730)
+    assert np.array_equal(a.to_numpy(), b.to_numpy())
+    # a Series is one coin
+    assert ballast.covariance(window["BTC"], window=730).shape == (1, 1)
+    # dates out of order are refused by the engine, not reordered silently
+    with pytest.raises(ValueError, match="ascending|order"):
+        ballast.covariance(window.iloc[::-1])
+
+
+def test_backtest_from_a_dict(tmp_path):
+    import tomllib
+
+    spec = tomllib.loads((ROOT / "examples" / "backtest.toml").read_text())
+    for key in ("prices", "volumes", "funding"):
+        if key in spec["data"]:
+            spec["data"][key] = str((ROOT / "examples" / spec["data"][key]).resolve())
+    spec["strategy"] = spec["strategy"][:2]
+    bt = ballast.backtest(spec)
+    assert list(bt.equity.columns) == [s["name"] for s in spec["strategy"]]
+    with pytest.raises(ValueError, match="unknown field"):
+        ballast.backtest({**spec, "bogus": 1})

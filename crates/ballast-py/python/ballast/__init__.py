@@ -319,12 +319,15 @@ class BacktestReport:
 
 
 def backtest(strategy: Any) -> BacktestReport:
-    """Run a strategy file (a path to a TOML file like ``examples/backtest.toml``, or its text):
-    relative data paths are read from the file's folder (the current folder for text)."""
+    """Run a strategy: a path to a TOML file like ``examples/backtest.toml``, its text, or a dict
+    with the same keys; relative data paths are read from the file's folder (the current folder
+    for text and dicts)."""
     import os
 
     text, base, name = None, os.getcwd(), "<strategy>"
-    if isinstance(strategy, (str, os.PathLike)) and os.path.exists(strategy):
+    if isinstance(strategy, Mapping):
+        text = json.dumps(strategy, default=_jsonable)
+    elif isinstance(strategy, (str, os.PathLike)) and os.path.exists(strategy):
         path = os.fspath(strategy)
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
@@ -332,7 +335,7 @@ def backtest(strategy: Any) -> BacktestReport:
     elif isinstance(strategy, str):
         text = strategy
     else:
-        raise TypeError("backtest: give a path to a strategy TOML file, or its text")
+        raise TypeError("backtest: give a path to a strategy TOML file, its text, or a dict of the same keys")
     r = json.loads(_native.backtest(text, base, name))
     equity = pd.DataFrame({run["name"]: pd.Series(run["value_usd"], index=pd.to_datetime(run["dates"])) for run in r["runs"]})
     weights = {}
