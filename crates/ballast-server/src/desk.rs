@@ -1,9 +1,11 @@
-//! The desk: its books (a portfolio file's positions plus every committed fill), valued on the
-//! market snapshot by the Ballast engine.
+//! The desk: its books (a portfolio file's positions plus every committed fill), each kept
+//! valued by the engine's [`LiveBook`]: a tick reprices only the positions it touches, and
+//! the valuation instant (options' time to expiry) moves on the service's cadence
+//! ([`Desk::advance_clocks`]), not on every tick.
 
 use crate::feed::Tick;
 use crate::store::{Fill, FillRequest};
-use ballast::book::{book_greeks, position_risk, Book, BookGreeks};
+use ballast::book::{position_risk, Book, BookGreeks, GreeksTotals, LiveBook};
 use ballast::instrument::Position;
 use ballast::market::MarketSnapshot;
 use serde::Serialize;
@@ -70,6 +72,21 @@ struct BookState {
     /// (instrument, venue) → size from fills.
     fills: BTreeMap<(String, String), f64>,
     fill_count: usize,
+    /// The net positions valued on the market as the ticks left it.
+    live: LiveBook,
+    /// The latest tick's time, not yet the valuation instant.
+    clock: Option<jiff::Timestamp>,
+}
+
+/// What a tick did to the desk.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TickOutcome {
+    /// At least one book's market moved.
+    Applied,
+    /// No book knows what it moves.
+    Unknown,
+    /// A book knows the instrument but the engine refused the prices (why).
+    Refused(String),
 }
 
 /// Every book of the desk.
@@ -115,6 +132,7 @@ impl Desk {
             if d.books.contains_key(&spec.id) {
                 return Err(DeskError::BadFill(format!("two books with the id '{}'", spec.id)));
             }
+            let live = LiveBook::new(spec.book.positions.clone(), spec.book.market.clone());
             d.books.insert(
                 spec.id.clone(),
                 BookState {
@@ -122,6 +140,8 @@ impl Desk {
                     spec,
                     fills: BTreeMap::new(),
                     fill_count: 0,
+                    live,
+                    clock: None,
                 },
             );
         }
@@ -180,7 +200,7 @@ impl Desk {
         }
         let p = Position::new(&f.instrument, f.size, venue)
             .map_err(|e| DeskError::BadFill(format!("instrument '{}': {e}", f.instrument)))?;
-        position_risk(&p, &b.spec.book.market).map_err(|e| {
+        position_risk(&p, b.live.market()).map_err(|e| {
             DeskError::BadFill(format!(
                 "instrument '{}': the market snapshot cannot value it ({e})",
                 f.instrument
@@ -202,6 +222,8 @@ impl Desk {
             .entry((f.instrument.clone(), f.venue.clone()))
             .or_default() += f.size;
         b.fill_count += 1;
+        let positions = net_positions(b)?;
+        b.live = LiveBook::new(positions, b.live.market().clone());
         Ok(())
     }
 
@@ -211,28 +233,10 @@ impl Desk {
     /// [`DeskError::UnknownBook`].
     pub fn portfolio(&self, book: &str) -> Result<Portfolio, DeskError> {
         let b = self.get(book)?;
-        let mut net: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
-        for p in &b.spec.book.positions {
-            net.entry((p.name.clone(), p.venue.clone())).or_default().0 += p.size;
-        }
-        for (k, s) in &b.fills {
-            let e = net.entry(k.clone()).or_default();
-            e.0 += s;
-            e.1 += s;
-        }
         Ok(Portfolio {
             id: b.spec.id.clone(),
             name: b.spec.name.clone(),
-            positions: net
-                .into_iter()
-                .filter(|(_, (s, _))| *s != 0.0)
-                .map(|((instrument, venue), (size, from_fills))| NetPosition {
-                    instrument,
-                    venue,
-                    size,
-                    from_fills,
-                })
-                .collect(),
+            positions: net(b),
             fills: b.fill_count,
         })
     }
@@ -256,59 +260,105 @@ impl Desk {
     /// # Errors
     /// [`DeskError`]: unknown book; a position that no longer parses.
     pub fn book(&self, id: &str) -> Result<Book, DeskError> {
-        let p = self.portfolio(id)?;
-        let market: MarketSnapshot = self.get(id)?.spec.book.market.clone();
-        let positions = p
-            .positions
-            .iter()
-            .map(|n| {
-                Position::new(&n.instrument, n.size, &n.venue)
-                    .map_err(|e| DeskError::BadFill(format!("{}: {e}", n.instrument)))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Book { positions, market })
+        let b = self.get(id)?;
+        Ok(Book {
+            positions: b.live.positions().to_vec(),
+            market: b.live.market().clone(),
+        })
     }
 
-    /// The Greeks of book `id` (the engine's [`BookGreeks`]).
+    /// The Greeks of book `id` (the engine's [`BookGreeks`]), from its live valuation.
     ///
     /// # Errors
     /// [`DeskError`]: unknown book; a position the snapshot cannot value.
     pub fn greeks(&self, id: &str) -> Result<BookGreeks, DeskError> {
-        let b = self.book(id)?;
-        Ok(book_greeks(&b.positions, &b.market)?)
+        Ok(self.get(id)?.live.greeks()?)
+    }
+
+    /// Book `id`'s totals as the last tick left them.
+    ///
+    /// # Errors
+    /// [`DeskError::UnknownBook`].
+    pub fn totals(&self, id: &str) -> Result<LiveTotals<'_>, DeskError> {
+        let l = &self.get(id)?.live;
+        let errors = l
+            .errors()
+            .into_iter()
+            .map(|(p, e)| format!("position {}: {e}", p.name))
+            .collect();
+        Ok(LiveTotals {
+            total: l.total(),
+            by_underlying: l.by_underlying(),
+            errors,
+        })
     }
 }
 
-/// Which of a market's prices a tick moved.
-fn apply_to_market(m: &mut MarketSnapshot, t: &Tick) -> bool {
+/// A book's live totals ([`Desk::totals`]).
+#[derive(Debug, Clone)]
+pub struct LiveTotals<'a> {
+    /// USD-additive totals (coin-denominated fields NaN).
+    pub total: GreeksTotals,
+    /// Totals per underlying.
+    pub by_underlying: &'a BTreeMap<String, GreeksTotals>,
+    /// The positions it cannot value (`position NAME: why`).
+    pub errors: Vec<String>,
+}
+
+/// A book's net positions: the file's plus the fills' (zero ones left out).
+fn net(b: &BookState) -> Vec<NetPosition> {
+    let mut net: BTreeMap<(String, String), (f64, f64)> = BTreeMap::new();
+    for p in &b.spec.book.positions {
+        net.entry((p.name.clone(), p.venue.clone())).or_default().0 += p.size;
+    }
+    for (k, s) in &b.fills {
+        let e = net.entry(k.clone()).or_default();
+        e.0 += s;
+        e.1 += s;
+    }
+    net.into_iter()
+        .filter(|(_, (s, _))| *s != 0.0)
+        .map(|((instrument, venue), (size, from_fills))| NetPosition {
+            instrument,
+            venue,
+            size,
+            from_fills,
+        })
+        .collect()
+}
+
+/// The net positions parsed.
+fn net_positions(b: &BookState) -> Result<Vec<Position>, DeskError> {
+    net(b)
+        .iter()
+        .map(|n| {
+            Position::new(&n.instrument, n.size, &n.venue)
+                .map_err(|e| DeskError::BadFill(format!("{}: {e}", n.instrument)))
+        })
+        .collect()
+}
+
+/// Apply tick `t` to one live book: whether it knew what the tick moves, or why the engine
+/// refused it.
+fn apply_to_book(live: &mut LiveBook, t: &Tick) -> Result<bool, String> {
     let at = |ms: i64| jiff::Timestamp::from_millisecond(ms).ok();
-    let mut moved = false;
-    let option =
-        |m: &mut MarketSnapshot, name: &str, mark: f64, iv: Option<f64>, fwd: Option<f64>, ms: i64| {
-            let Ok(p) = Position::new(name, 1.0, "deribit") else {
-                return false;
-            };
-            let Some(q) = m.options.get_mut(&ballast::market::instrument_key(&p.instrument)) else {
-                return false;
-            };
-            q.mark_price = mark;
-            if let Some(v) = iv {
-                q.mark_iv = Some(v);
-            }
-            if let Some(f) = fwd {
-                q.forward = f;
-            }
-            if let Some(ts) = at(ms) {
-                q.timestamp = ts;
-            }
-            true
+    let option = |live: &mut LiveBook, name: &str, mark: f64, iv: Option<f64>, fwd: Option<f64>, ms: i64| {
+        let Ok(p) = Position::new(name, 1.0, "deribit") else {
+            return Ok(false);
         };
+        match live.set_option_quote(&p.instrument, mark, iv, fwd, at(ms)) {
+            Ok(_) => Ok(true),
+            Err(ballast::book::BookError::Market(ballast::market::MarketError::UnknownOption(_))) => {
+                Ok(false)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    };
     match t {
         Tick::Index { coin, price, .. } => {
-            if let Some(s) = m.spot.get_mut(coin) {
-                *s = *price;
-                moved = true;
-            }
+            let known = live.market().spot.contains_key(coin);
+            live.set_spot(coin, *price).map_err(|e| e.to_string())?;
+            Ok(known)
         }
         Tick::Ticker {
             instrument,
@@ -318,53 +368,85 @@ fn apply_to_market(m: &mut MarketSnapshot, t: &Tick) -> bool {
             timestamp,
             ..
         } => {
-            if m.futures.contains_key(instrument) {
-                m.futures.insert(instrument.clone(), *mark_price);
-                moved = true;
+            if live.market().futures.contains_key(instrument) {
+                live.set_future_price(instrument, *mark_price)
+                    .map_err(|e| e.to_string())?;
+                Ok(true)
             } else {
-                moved = option(
-                    m,
+                option(
+                    live,
                     instrument,
                     *mark_price,
                     mark_iv.map(|v| v / 100.0),
                     *underlying_price,
                     *timestamp,
-                );
+                )
             }
         }
         Tick::MarkPrices { marks, timestamp, .. } => {
+            // one line refused leaves the rest of the chain applied
+            let mut known = false;
+            let mut refused = None;
             for (name, mark, iv) in marks {
-                moved |= option(m, name, *mark, Some(*iv), None, *timestamp);
+                match option(live, name, *mark, Some(*iv), None, *timestamp) {
+                    Ok(k) => known |= k,
+                    Err(e) => refused = Some(e),
+                }
+            }
+            match refused {
+                Some(e) if !known => Err(e),
+                _ => Ok(known),
             }
         }
     }
-    if moved {
-        // the valuation instant moves with the data: options decay
-        if let Some(ts) = at(t.timestamp()) {
-            m.as_of = m.as_of.max(Some(ts));
-        }
-    }
-    moved
 }
 
 impl Desk {
-    /// Apply a market-data tick to every book's snapshot: a spot index, a futures or
-    /// perpetual mark, an option's mark, implied vol and forward (an option's whole chain for
-    /// a `markprice.options` tick). The valuation instant moves to the tick's time.
-    ///
-    /// Returns whether any book knew what the tick moves (`false`: an unknown instrument).
-    pub fn apply_tick(&mut self, t: &Tick) -> bool {
+    /// Apply a market-data tick to every book: a spot index (every price of the coin moves
+    /// with it), a futures or perpetual mark, an option's mark, implied vol and forward (an
+    /// option's whole chain for a `markprice.options` tick). Only the positions it touches
+    /// are repriced; the tick's time becomes the valuation instant at the next
+    /// [`Desk::advance_clocks`].
+    pub fn apply_tick(&mut self, t: &Tick) -> TickOutcome {
         let mut known = false;
+        let mut refused = None;
+        let at = jiff::Timestamp::from_millisecond(t.timestamp()).ok();
         for b in self.books.values_mut() {
-            known |= apply_to_market(&mut b.spec.book.market, t);
+            match apply_to_book(&mut b.live, t) {
+                Ok(true) => {
+                    known = true;
+                    b.clock = b.clock.max(at);
+                }
+                Ok(false) => {}
+                Err(e) => refused = Some(e),
+            }
         }
-        known
+        match (known, refused) {
+            (true, _) => TickOutcome::Applied,
+            (false, Some(e)) => TickOutcome::Refused(e),
+            (false, None) => TickOutcome::Unknown,
+        }
+    }
+
+    /// Move every book's valuation instant to its latest tick's time (if later) and revalue
+    /// it from scratch: options decay, and the totals are summed afresh. The service calls
+    /// it on its cadence.
+    pub fn advance_clocks(&mut self) {
+        for b in self.books.values_mut() {
+            if let Some(t) = b.clock.take() {
+                if b.live.market().as_of.is_none_or(|a| t > a) {
+                    b.live.advance(t);
+                }
+            }
+        }
     }
 
     /// Every book's market back to its file's snapshot.
     pub fn reset_markets(&mut self) {
         for b in self.books.values_mut() {
-            b.spec.book.market = b.original.clone();
+            let positions = b.live.positions().to_vec();
+            b.live = LiveBook::new(positions, b.original.clone());
+            b.clock = None;
         }
     }
 
@@ -398,11 +480,11 @@ impl Desk {
     /// # Errors
     /// [`DeskError`]: unknown book; a position either snapshot cannot value.
     pub fn pnl_since_start(&self, id: &str) -> Result<ballast::book::BookPnl, DeskError> {
-        let b = self.book(id)?;
+        let b = self.get(id)?;
         Ok(ballast::book::pnl_between(
-            &b.positions,
-            &self.get(id)?.original,
-            &b.market,
+            b.live.positions(),
+            &b.original,
+            b.live.market(),
         )?)
     }
 
@@ -411,6 +493,6 @@ impl Desk {
     /// # Errors
     /// [`DeskError::UnknownBook`].
     pub fn market(&self, id: &str) -> Result<&MarketSnapshot, DeskError> {
-        Ok(&self.get(id)?.spec.book.market)
+        Ok(self.get(id)?.live.market())
     }
 }

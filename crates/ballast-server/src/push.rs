@@ -51,8 +51,10 @@ pub struct DeskSnapshot {
     pub new_alerts: Vec<crate::store::Alert>,
 }
 
-/// The desk's snapshot now.
+/// The desk's snapshot now: each book's valuation instant first moves to its latest tick
+/// ([`crate::desk::Desk::advance_clocks`]), then its live totals are read.
 pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
+    app.desk.write().await.advance_clocks();
     let desk = app.desk.read().await;
     let books = desk
         .ids()
@@ -63,29 +65,25 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                 .map(|m| (m.as_of.map(|t| t.to_string()), m.spot.clone()))
                 .unwrap_or_default();
             let pnl = desk.pnl_since_start(&id).ok().map(|p| p.total_usd);
-            match desk.greeks(&id) {
-                Ok(g) => BookView {
-                    pnl_since_start_usd: pnl,
-                    id,
-                    name,
-                    as_of,
-                    spot,
-                    total: g.total,
-                    by_underlying: g.by_underlying,
-                    error: None,
-                    breached: Vec::new(),
-                },
-                Err(e) => BookView {
-                    pnl_since_start_usd: pnl,
-                    id,
-                    name,
-                    as_of,
-                    spot,
-                    total: GreeksTotals::default(),
-                    by_underlying: BTreeMap::new(),
-                    error: Some(e.to_string()),
-                    breached: Vec::new(),
-                },
+            let (total, by_underlying, error) = match desk.totals(&id) {
+                Ok(t) if t.errors.is_empty() => (t.total, t.by_underlying.clone(), None),
+                Ok(t) => (
+                    GreeksTotals::default(),
+                    BTreeMap::new(),
+                    Some(t.errors.join("; ")),
+                ),
+                Err(e) => (GreeksTotals::default(), BTreeMap::new(), Some(e.to_string())),
+            };
+            BookView {
+                pnl_since_start_usd: pnl,
+                id,
+                name,
+                as_of,
+                spot,
+                total,
+                by_underlying,
+                error,
+                breached: Vec::new(),
             }
         })
         .collect();

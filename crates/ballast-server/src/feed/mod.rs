@@ -36,8 +36,8 @@ pub struct FeedCounts {
     pub out_of_order: u64,
     /// Ticks repeating the channel's last one (skipped).
     pub duplicate: u64,
-    /// Messages that are not JSON or carry impossible values — NaN, negative or zero prices
-    /// (skipped).
+    /// Messages that are not JSON or carry impossible values — NaN, negative or zero prices —
+    /// or prices the engine cannot value a position with (skipped).
     pub bad: u64,
     /// Channels we do not use (order books, trades).
     pub ignored: u64,
@@ -125,10 +125,14 @@ impl FeedState {
                 return None;
             }
         }
-        if desk.apply_tick(&tick) {
-            self.counts.applied += 1;
-        } else {
-            self.counts.unknown_instrument += 1;
+        match desk.apply_tick(&tick) {
+            crate::desk::TickOutcome::Applied => self.counts.applied += 1,
+            crate::desk::TickOutcome::Unknown => self.counts.unknown_instrument += 1,
+            crate::desk::TickOutcome::Refused(why) => {
+                self.counts.bad += 1;
+                self.last_bad = Some(format!("{channel}: {why}"));
+                return None;
+            }
         }
         self.last.insert(channel, (tick.timestamp(), now, tick));
         None

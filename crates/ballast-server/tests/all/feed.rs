@@ -167,6 +167,7 @@ fn the_snapshot_replay_moves_the_book_every_day() {
         assert!(!matches!(parse(m), Message::Bad(_)), "{m}");
         f.process(&mut d, m, Instant::now());
         if m.contains("deribit_price_index.btc_usd") {
+            d.advance_clocks();
             d.greeks("derivatives").unwrap();
             spots.push(d.market("derivatives").unwrap().spot["BTC"]);
         }

@@ -7,11 +7,13 @@
 //! scenario P&L is a full revaluation. Units are Deribit's (see [`crate::pricing`]).
 
 mod greeks;
+mod live;
 mod pnl;
 mod position;
 mod scenario;
 
 pub use greeks::{book_greeks, expiry_bucket, BookGreeks, GreeksTotals, PositionLine};
+pub use live::LiveBook;
 pub use pnl::{pnl_between, BookPnl, PositionPnl};
 pub(crate) use position::{linear_price, option_setup};
 pub use position::{position_risk, position_ticker, position_value, PositionRisk, PositionTicker, Shock};

@@ -47,6 +47,7 @@ pub struct PositionRisk {
 }
 
 /// An option resolved on the snapshot.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct OptionSetup {
     /// Black-76 at the base forward and the chosen volatility.
     pub o: Black76,
@@ -186,47 +187,51 @@ pub fn position_risk(p: &Position, m: &MarketSnapshot) -> Result<PositionRisk> {
                 ..Default::default()
             }
         }
-        Instrument::Option { .. } => {
-            let OptionSetup {
-                o,
-                s,
-                t,
-                settlement,
-                mark_usd,
-            } = option_setup(p, m)?;
-            let g = o.greeks();
-            let r = s / o.forward; // S/F
-            let (value, delta, gamma, vega, theta, adj) = match settlement {
-                Settlement::Coin => (
-                    mark_usd * r,
-                    g.delta,
-                    g.gamma / r,
-                    g.vega * r,
-                    g.theta * r,
-                    g.delta - mark_usd / o.forward,
-                ),
-                Settlement::Usd => {
-                    let d = g.delta / r;
-                    (mark_usd, d, g.gamma / (r * r), g.vega, g.theta, d)
-                }
-            };
-            PositionRisk {
-                value_usd: n * value,
-                delta: n * delta,
-                delta_premium_adjusted: n * adj,
-                gamma: n * gamma,
-                vega: n * vega,
-                theta: n * theta,
-                spot: s,
-                days_to_expiry: Some(t * DAYS_PER_YEAR),
-                ..Default::default()
-            }
-        }
+        Instrument::Option { .. } => return Ok(option_risk(n, &option_setup(p, m)?)),
     };
     Ok(PositionRisk {
         delta_usd: out.delta * out.spot,
         ..out
     })
+}
+
+/// Value and Greeks of `n` options resolved as `setup` (what [`position_risk`] gives an
+/// option position; the live book reprices with it).
+pub(crate) fn option_risk(n: f64, setup: &OptionSetup) -> PositionRisk {
+    let OptionSetup {
+        o,
+        s,
+        t,
+        settlement,
+        mark_usd,
+    } = *setup;
+    let g = o.greeks();
+    let r = s / o.forward; // S/F
+    let (value, delta, gamma, vega, theta, adj) = match settlement {
+        Settlement::Coin => (
+            mark_usd * r,
+            g.delta,
+            g.gamma / r,
+            g.vega * r,
+            g.theta * r,
+            g.delta - mark_usd / o.forward,
+        ),
+        Settlement::Usd => {
+            let d = g.delta / r;
+            (mark_usd, d, g.gamma / (r * r), g.vega, g.theta, d)
+        }
+    };
+    PositionRisk {
+        value_usd: n * value,
+        delta: n * delta,
+        delta_usd: n * delta * s,
+        delta_premium_adjusted: n * adj,
+        gamma: n * gamma,
+        vega: n * vega,
+        theta: n * theta,
+        spot: s,
+        days_to_expiry: Some(t * DAYS_PER_YEAR),
+    }
 }
 
 /// What a venue's ticker would show for a derivative position.

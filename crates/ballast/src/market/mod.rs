@@ -28,6 +28,9 @@ pub enum MarketError {
     #[error("the snapshot has no option quotes")]
     /// No option quote at all.
     Empty,
+    #[error("{0}")]
+    /// A price or quote that cannot be used (what, and what was expected).
+    BadQuote(String),
 }
 
 /// Market data at one instant.

@@ -5,7 +5,7 @@ use ballast::book::{book_greeks, position_risk, position_value, scenario_pnl, Sh
 use ballast::instrument::Position;
 use ballast::market::MarketSnapshot;
 
-fn market() -> MarketSnapshot {
+pub fn market() -> MarketSnapshot {
     let mut rows = Vec::new();
     for f in [
         "deribit_BTC_options_2026-04-13.csv",
@@ -20,7 +20,7 @@ fn market() -> MarketSnapshot {
     m
 }
 
-fn positions() -> Vec<Position> {
+pub fn positions() -> Vec<Position> {
     [
         ("BTC", 2.0),
         ("BTC-PERPETUAL", -50_000.0),

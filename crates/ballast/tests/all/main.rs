@@ -12,6 +12,7 @@ mod factor_risk;
 mod fuzz_regressions;
 mod hedge;
 mod layers;
+mod live_book;
 mod margin_kernel;
 mod market_neutral;
 mod options_consistency;
