@@ -44,16 +44,19 @@ impl Exchange {
 
     /// Deribit portfolio margin and one-day 99 % VaR of every account, in parallel: positions as
     /// rows (`account`, `instrument`, `size`: options and futures in coins or USD as Deribit
-    /// counts them; rows of an account need not be adjacent) and equity per account
-    /// (`equity_account`, `equity_btc`, `equity_eth`, in coins). Returns a dict of NumPy
-    /// columns, one row per (account, settlement currency): `account`, `currency`, `equity`,
-    /// `initial_margin`, `maintenance_margin`, `margin_utilisation` (MM / equity),
-    /// `free_collateral`, `liquidation_move_down` / `_up` (the index move, as a fraction, at
-    /// which MM = equity; NaN when none within the search), `var_99_usd` / `es_99_usd` (the
-    /// whole account's one-day historical VaR and expected shortfall at 99 %, USD, every
-    /// position fully revalued), and `errors`: (account, message) for accounts that could not
-    /// be margined (an unknown or expired instrument, no equity).
+    /// counts them; rows of an account need not be adjacent) and equity per account, one row
+    /// each (`equity_account`, `equity_btc`, `equity_eth` in coins, optionally `equity_usdc` in
+    /// USD for USDC-settled instruments). Returns a dict of NumPy columns, one row per
+    /// (account, settlement currency): `account`, `currency`, `equity`, `initial_margin`,
+    /// `maintenance_margin`, `margin_utilisation` (MM / equity), `free_collateral`,
+    /// `liquidation_move_down` / `_up` (the index move, as a fraction, at which MM = equity;
+    /// NaN when none within the search), `var_99_usd` / `es_99_usd` (the one-day historical VaR
+    /// and expected shortfall at 99 % of the account's positions, USD, every position fully
+    /// revalued; the collateral's own USD moves are not included), and `errors`: (account,
+    /// message) for accounts that could not be margined (an unknown or expired instrument, no
+    /// equity).
     #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (account, instrument, size, equity_account, equity_btc, equity_eth, equity_usdc=None))]
     fn margin_accounts<'py>(
         &self,
         py: Python<'py>,
@@ -63,6 +66,7 @@ impl Exchange {
         equity_account: PyReadonlyArray1<'py, i64>,
         equity_btc: PyReadonlyArray1<'py, f64>,
         equity_eth: PyReadonlyArray1<'py, f64>,
+        equity_usdc: Option<PyReadonlyArray1<'py, f64>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let (acc, sz) = (account.as_slice()?, size.as_slice()?);
         let (eacc, ebtc, eeth) = (
@@ -70,21 +74,30 @@ impl Exchange {
             equity_btc.as_slice()?,
             equity_eth.as_slice()?,
         );
-        if eacc.len() != ebtc.len() || eacc.len() != eeth.len() {
+        let eusdc = match &equity_usdc {
+            Some(u) => Some(u.as_slice()?),
+            None => None,
+        };
+        if eacc.len() != ebtc.len()
+            || eacc.len() != eeth.len()
+            || eusdc.is_some_and(|u| u.len() != eacc.len())
+        {
             return Err(fail(
-                "equity: equity_account, equity_btc and equity_eth differ in length",
+                "equity: equity_account, equity_btc, equity_eth (and equity_usdc) differ in length",
             ));
         }
-        let equity: BTreeMap<i64, BTreeMap<String, f64>> = eacc
-            .iter()
-            .zip(ebtc.iter().zip(eeth))
-            .map(|(a, (b, e))| {
-                (
-                    *a,
-                    BTreeMap::from([("btc".to_string(), *b), ("eth".to_string(), *e)]),
-                )
-            })
-            .collect();
+        let mut equity: BTreeMap<i64, BTreeMap<String, f64>> = BTreeMap::new();
+        for (i, a) in eacc.iter().enumerate() {
+            let mut e = BTreeMap::from([("btc".to_string(), ebtc[i]), ("eth".to_string(), eeth[i])]);
+            if let Some(u) = eusdc {
+                e.insert("usdc".to_string(), u[i]);
+            }
+            if equity.insert(*a, e).is_some() {
+                return Err(fail(format!(
+                    "equity: account {a} has two rows; give each account's equity once"
+                )));
+            }
+        }
         let positions = AccountPositions {
             account: acc,
             instrument: &instrument,

@@ -358,23 +358,24 @@ fn greeks(py: Python<'_>, portfolio: &str) -> PyResult<String> {
 /// VaR and expected shortfall of a book, every position fully revalued: historical, filtered
 /// historical and Monte Carlo, 1 and 10 days (`ballast var PORTFOLIO --format json`).
 #[pyfunction]
-#[pyo3(signature = (portfolio, confidence=None, window=None, scenarios=10_000, seed=42, equity_usd=None))]
+#[pyo3(signature = (portfolio, confidence=None, window=None, scenarios=None, seed=42, equity_usd=None))]
 fn var(
     py: Python<'_>,
     portfolio: &str,
     confidence: Option<Vec<f64>>,
     window: Option<usize>,
-    scenarios: usize,
+    scenarios: Option<usize>,
     seed: u64,
     equity_usd: Option<f64>,
 ) -> PyResult<String> {
+    let scenarios = scenarios.unwrap_or(ballast::scenario::McSpec::default().scenarios);
     let (pf, d) = book_data(portfolio)?;
     let conf = confidence.unwrap_or_else(|| pf.risk.confidence.clone());
     let req = analysis::BookVarRequest {
         prices: &d.prices,
         vol_history: d.vol_history.as_ref(),
         confidences: &conf,
-        window: window.unwrap_or_else(|| pf.data.as_ref().map_or(730, |x| x.window)),
+        window: window.unwrap_or_else(|| pf.window()),
         end: pf.data.as_ref().and_then(|x| x.end),
         monte_carlo: (scenarios > 0).then_some(ballast::scenario::McSpec {
             scenarios,
@@ -382,7 +383,7 @@ fn var(
             ..Default::default()
         }),
         equity_usd,
-        lambda: 0.94,
+        lambda: analysis::DEFAULT_EWMA_LAMBDA,
     };
     let r = py.detach(|| analysis::book_var(&d.book, &req)).map_err(fail)?;
     to_json(&r)

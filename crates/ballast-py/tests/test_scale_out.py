@@ -62,6 +62,12 @@ def test_bad_positions_are_named():
         ballast.margin_accounts(ex, pos.drop(columns="size"), eq)
     with pytest.raises(ballast.BallastError, match="no equity row"):
         ballast.margin_accounts(ex, pos.iloc[:1], eq.assign(account=[2]))
+    twice = pd.concat([eq, eq.assign(equity_btc=[2.0])])
+    with pytest.raises(ballast.BallastError, match="account 1 has two rows"):
+        ballast.margin_accounts(ex, pos.iloc[:1], twice)
+    # USDC-settled equity is an optional column
+    usdc = ballast.margin_accounts(ex, pos.iloc[:1], eq.assign(equity_usdc=[1000.0]))
+    assert list(usdc["currency"]) == ["btc"]
 
 
 def test_account_var_equals_the_cli_full_revaluation_var(tmp_path):

@@ -125,7 +125,7 @@ pub struct VarArgs {
     /// Monte Carlo and filtered historical scenarios per horizon (0: historical only).
     #[arg(
         long,
-        default_value_t = 100_000,
+        default_value_t = ballast::scenario::McSpec::default().scenarios,
         value_name = "N",
         allow_negative_numbers = true
     )]
@@ -142,7 +142,7 @@ pub struct VarArgs {
     /// EWMA decay λ of the filtered historical simulation.
     #[arg(
         long,
-        default_value_t = 0.94,
+        default_value_t = ballast::analysis::DEFAULT_EWMA_LAMBDA,
         value_name = "LAMBDA",
         allow_negative_numbers = true
     )]
@@ -195,7 +195,7 @@ pub struct VarBacktestArgs {
     /// EWMA decay λ of the filtered historical model.
     #[arg(
         long,
-        default_value_t = 0.94,
+        default_value_t = ballast::analysis::DEFAULT_EWMA_LAMBDA,
         value_name = "LAMBDA",
         allow_negative_numbers = true
     )]

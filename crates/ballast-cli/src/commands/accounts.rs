@@ -28,6 +28,9 @@ struct Summary<'a> {
     accounts_per_second: f64,
     threads: usize,
     history: (String, String, usize),
+    /// The spot-only moves behind accounts without options, when they differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_history: Option<(String, String, usize)>,
     /// Every account (left out with `--out`, which writes them to the CSV).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     results: Vec<AccountJson<'a>>,
@@ -73,6 +76,10 @@ pub fn run(a: &AccountsArgs) -> Result<String> {
         accounts_per_second: results.len() as f64 / margin_seconds.max(1e-9),
         threads: rayon_threads(),
         history: (h0.to_string(), h1.to_string(), hn),
+        price_history: engine
+            .price_history()
+            .filter(|p| *p != (h0, h1, hn))
+            .map(|(a, b, n)| (a.to_string(), b.to_string(), n)),
         results: if a.out.is_some() && a.format == Format::Json {
             Vec::new()
         } else {
@@ -132,6 +139,11 @@ fn table(s: &Summary) -> String {
         s.history.0,
         s.history.1
     );
+    if let Some((a, b, n)) = &s.price_history {
+        out += &format!(
+            "     accounts without options: {n} moves of spot alone ({a} → {b}), as `ballast var`\n"
+        );
+    }
     for (i, e) in s.errors.iter().take(5) {
         out += &format!("  account {i}: {e}\n");
     }

@@ -29,9 +29,7 @@ pub fn run(a: &VarArgs) -> Result<String> {
             prices: &prices,
             vol_history: vol.as_ref(),
             confidences: a.confidence.as_deref().unwrap_or(&pf.risk.confidence),
-            window: a
-                .window
-                .unwrap_or_else(|| pf.data.as_ref().map_or(730, |d| d.window)),
+            window: a.window.unwrap_or_else(|| pf.window()),
             end: pf.data.as_ref().and_then(|d| d.end),
             monte_carlo,
             equity_usd: a.equity,
@@ -153,7 +151,7 @@ pub fn report(a: &crate::args::ReportArgs, pf: &ballast::portfolio::PortfolioFil
         prices: &prices,
         vol_history: vol.as_ref(),
         confidences: &pf.risk.confidence,
-        window: pf.data.as_ref().map_or(730, |d| d.window),
+        window: pf.window(),
         end: pf.data.as_ref().and_then(|d| d.end),
         monte_carlo: Some(McSpec::default()),
         equity_usd: None,

@@ -6,8 +6,6 @@ use crate::table::{pct, usd0 as usd, Table};
 use anyhow::{Context, Result};
 use ballast::analysis::StressReport;
 
-/// A portfolio file's book, its `[data] prices` (with `stablecoins` added) and its `[market]
-/// vol_history`.
 /// The book and its histories (the library's loader, in the CLI's error type).
 pub(crate) fn load_book_data(
     pf: &ballast::portfolio::PortfolioFile,

@@ -3,29 +3,20 @@
 
 use crate::common::*;
 
-#[test]
-fn each_account_equals_the_margin_of_its_own_book() {
-    let v = run_json(&[
-        "accounts",
-        "examples/derivatives.toml",
-        "--positions",
-        "examples/accounts_positions.csv",
-        "--equity",
-        "examples/accounts_equity.csv",
-        "--format",
-        "json",
-    ]);
-    assert_eq!(v["accounts"], 4);
-    assert_eq!(v["margined"], 4);
-    let results = v["results"].as_array().unwrap();
-    let one = results.iter().find(|r| r["account"] == 1).unwrap();
-    // account 1 as a book of its own: the same positions and equity
+/// Account `id` (its `positions` and BTC equity) as a book of its own: its maintenance margin
+/// equals `ballast margin`'s and its VaR `ballast var`'s one-day historical VaR at 99 %.
+fn equals_its_own_book(results: &[serde_json::Value], id: i64, positions: &[(&str, f64)], btc: f64) {
+    let one = results.iter().find(|r| r["account"] == id).unwrap();
     let dir = scratch();
     let text = std::fs::read_to_string(root().join("examples/derivatives.toml")).unwrap();
     let head = &text[..text.find("# daily closes").unwrap()];
     let head = head.replace("../../shared", &root().join("../shared").display().to_string());
+    let held: String = positions
+        .iter()
+        .map(|(i, s)| format!("[[position]]\ninstrument = \"{i}\"\nsize = {s}\n\n"))
+        .collect();
     let book = format!(
-        "{head}[data]\nprices = \"{}\"\nend = \"2026-04-13\"\n\n[[position]]\ninstrument = \"BTC-PERPETUAL\"\nsize = -100000\n\n[[position]]\ninstrument = \"BTC-26JUN26-80000-C\"\nsize = -5\n\n[[position]]\ninstrument = \"BTC-29MAY26-65000-P\"\nsize = 4\n\n[margin]\nderibit_params = \"{}\"\nequity = {{ btc = 3.0 }}\n",
+        "{head}[data]\nprices = \"{}\"\nend = \"2026-04-13\"\n\n{held}[margin]\nderibit_params = \"{}\"\nequity = {{ btc = {btc} }}\n",
         root().join("../shared/data/crypto_daily_close.csv").display(),
         root().join("examples/deribit_pm_params.toml").display()
     );
@@ -33,7 +24,7 @@ fn each_account_equals_the_margin_of_its_own_book() {
     let m = run_json(&["margin", &p, "--format", "json"]);
     let mm = m["accounts"][0]["maintenance_margin"].as_f64().unwrap();
     let got = one["currencies"][0]["maintenance_margin"].as_f64().unwrap();
-    assert!((got - mm).abs() < 1e-12, "{got} vs {mm}");
+    assert!((got - mm).abs() < 1e-12, "account {id}: {got} vs {mm}");
     let var = run_json(&[
         "var",
         &p,
@@ -52,7 +43,37 @@ fn each_account_equals_the_margin_of_its_own_book() {
         .unwrap();
     let want = hist["lines"][0]["var_usd"].as_f64().unwrap();
     let got = one["var_99_usd"].as_f64().unwrap();
-    assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    assert!((got / want - 1.0).abs() < 1e-9, "account {id}: {got} vs {want}");
+}
+
+#[test]
+fn each_account_equals_the_margin_of_its_own_book() {
+    let v = run_json(&[
+        "accounts",
+        "examples/derivatives.toml",
+        "--positions",
+        "examples/accounts_positions.csv",
+        "--equity",
+        "examples/accounts_equity.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["accounts"], 5);
+    assert_eq!(v["margined"], 5);
+    let results = v["results"].as_array().unwrap();
+    equals_its_own_book(
+        results,
+        1,
+        &[
+            ("BTC-PERPETUAL", -100_000.0),
+            ("BTC-26JUN26-80000-C", -5.0),
+            ("BTC-29MAY26-65000-P", 4.0),
+        ],
+        3.0,
+    );
+    // no options: the moves of spot alone, to the prices' last day (DVOL ends earlier)
+    equals_its_own_book(results, 5, &[("BTC-PERPETUAL", 200_000.0)], 2.0);
+    assert_ne!(v["price_history"], serde_json::Value::Null, "{}", v["history"]);
 }
 
 #[test]

@@ -84,6 +84,7 @@ fn pairwise_history_through_the_cli_matches_pandas_and_hrpopt() {
     ]);
     assert_eq!(c["estimator"], "sample-pairwise");
     let (got, want) = (rows(&c["matrix"]), rows(&r["cov_pairwise_annual"]["matrix"]));
+    assert_eq!(got.len(), want.len());
     assert!(got.iter().zip(&want).all(|(g, w)| ((g - w) / w).abs() < 1e-11));
     let t = String::from_utf8(run(&["optimize", "--prices", &d, "--history", "pairwise"]).stdout).unwrap();
     assert!(
@@ -144,6 +145,7 @@ fn expected_returns_priors_and_cvar_targets_through_the_cli() {
         rows(&a["posterior_covariance"]["matrix"]),
         rows(&bl["posterior_cov"]["matrix"]),
     );
+    assert_eq!(got.len(), want.len());
     assert!(got.iter().zip(&want).all(|(g, w)| ((g - w) / w).abs() < 1e-12));
     let e = &refs["efficient_cvar"]["arithmetic"]["efficient_risk"]["1.25x"];
     let target = e["target_cvar"].as_f64().unwrap().to_string();

@@ -384,11 +384,13 @@ def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str
 
     ``positions``: columns ``account`` (int), ``instrument`` (Deribit name), ``size`` (options
     and futures as Deribit counts them); ``equity``: ``account``, ``equity_btc``, ``equity_eth``
-    (coins). One row out per (account, settlement currency): equity, initial and maintenance
+    (coins) and optionally ``equity_usdc`` (USD, for USDC-settled instruments), one row per
+    account. One row out per (account, settlement currency): equity, initial and maintenance
     margin (coins), margin utilisation (MM / equity), free collateral, the index moves to
-    liquidation down / up (fractions; NaN when none), and the whole account's one-day 99 % VaR
-    and expected shortfall in USD (``var_99_usd``, ``es_99_usd``: every position fully revalued
-    on each historical move of spot and implied vol). Accounts that cannot be margined raise, or
+    liquidation down / up (fractions; NaN when none), and the one-day 99 % VaR and expected
+    shortfall of the account's positions in USD (``var_99_usd``, ``es_99_usd``: every position
+    fully revalued on each historical move of spot and, with options, implied vol, as
+    ``ballast var``; the collateral's own USD moves are not included). Accounts that cannot be margined raise, or
     with ``errors="skip"`` are left out (listed in ``df.attrs["errors"]``). Takes and gives
     Arrow-friendly columns, so a Dask, Ray ``map_batches`` or Spark ``mapInArrow`` worker can call
     it on each batch.
@@ -396,9 +398,12 @@ def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str
     p = _columns(positions, ("account", "instrument", "size"), "positions")
     e = _columns(equity, ("account", "equity_btc", "equity_eth"), "equity")
     as64 = lambda x, t: np.ascontiguousarray(np.asarray(x, dtype=t))  # noqa: E731
+    has_usdc = "equity_usdc" in (equity.column_names if hasattr(equity, "column_names") else [str(c) for c in equity.columns])
+    usdc = as64(_columns(equity, ("equity_usdc",), "equity")["equity_usdc"], np.float64) if has_usdc else None
     out = exchange.margin_accounts(
         as64(p["account"], np.int64), [str(x) for x in p["instrument"]], as64(p["size"], np.float64),
         as64(e["account"], np.int64), as64(e["equity_btc"], np.float64), as64(e["equity_eth"], np.float64),
+        usdc,
     )
     errs = out.pop("errors")
     if errs and errors == "raise":
@@ -431,13 +436,14 @@ def greeks(portfolio: Any) -> dict:
 
 
 def var(portfolio: Any, confidence: Iterable[float] | None = None, *, window: int | None = None,
-        scenarios: int = 10_000, seed: int = 42, equity_usd: float | None = None) -> dict:
+        scenarios: int | None = None, seed: int = 42, equity_usd: float | None = None) -> dict:
     """VaR and expected shortfall of a book, every position fully revalued on historical,
-    filtered-historical (EWMA) and Monte Carlo (Student-t, ``scenarios`` draws, ``seed``) moves of
+    filtered-historical (EWMA) and Monte Carlo (Student-t, ``scenarios`` draws, 100,000 by
+    default as ``ballast var``; 0: historical only; ``seed``) moves of
     spot and implied vol, at 1 and 10 days (``ballast var``'s JSON, positive USD losses). A tidy
     DataFrame (method, horizon_days, confidence, var_usd, es_usd) is under ``"table"``."""
     conf = None if confidence is None else [float(c) for c in confidence]
-    r = json.loads(_native.var(_book_path(portfolio), conf, window, int(scenarios), int(seed), equity_usd))
+    r = json.loads(_native.var(_book_path(portfolio), conf, window, None if scenarios is None else int(scenarios), int(seed), equity_usd))
     r["table"] = pd.DataFrame([
         {"method": x["method"], "horizon_days": x["horizon_days"], "confidence": line["confidence"],
          "var_usd": line["var_usd"], "es_usd": line["es_usd"]}

@@ -95,7 +95,8 @@ class Exchange:
     """A market snapshot and Deribit portfolio-margin parameters (from a portfolio file with [market] and [margin] deribit_params)."""
     def __init__(self, portfolio: str) -> None: ...
     def instruments(self) -> list[str]: ...
-    def margin_accounts(self, account: np.ndarray, instrument: list[str], size: np.ndarray, equity_account: np.ndarray, equity_btc: np.ndarray, equity_eth: np.ndarray) -> dict: ...
+    def history(self) -> tuple[str, str, int]: ...
+    def margin_accounts(self, account: np.ndarray, instrument: list[str], size: np.ndarray, equity_account: np.ndarray, equity_btc: np.ndarray, equity_eth: np.ndarray, equity_usdc: np.ndarray | None = None) -> dict: ...
 
 def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str = "raise") -> pd.DataFrame:
     """One row per (account, currency): equity, initial / maintenance margin, utilisation, free collateral, liquidation moves."""
@@ -103,7 +104,7 @@ def margin_accounts(exchange: Exchange, positions: Any, equity: Any, errors: str
 def greeks(portfolio: Any) -> dict:
     """Greeks per position and in total (delta in coins, gamma per USD, vega per vol point, theta per day), shocked P&L; ``"table"``: DataFrame."""
 
-def var(portfolio: Any, confidence: Iterable[float] | None = None, *, window: int | None = None, scenarios: int = 10_000, seed: int = 42, equity_usd: float | None = None) -> dict:
+def var(portfolio: Any, confidence: Iterable[float] | None = None, *, window: int | None = None, scenarios: int | None = None, seed: int = 42, equity_usd: float | None = None) -> dict:
     """Full-revaluation VaR / expected shortfall (USD, positive losses) by method and horizon; ``"table"``: DataFrame."""
 
 def stress(portfolio: Any, equity_usd: float | None = None) -> dict:

@@ -127,8 +127,9 @@ pub enum MethodDetails {
     },
     /// The Black–Litterman posterior.
     BlackLitterman {
-        /// Prior (market-implied) annual returns π = δ Σ w_eq + r_f, w_eq = 1/N (NaN for assets
-        /// not allocated).
+        /// Prior annual returns π (NaN for assets not allocated): with the default prior
+        /// δ Σ w_eq + r_f, w_eq the market's weights (equal, or by cap with market caps); zero
+        /// or the estimator's means with the other priors.
         prior: Vec<f64>,
         /// Posterior annual returns.
         posterior: Vec<f64>,

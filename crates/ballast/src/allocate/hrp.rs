@@ -112,6 +112,12 @@ pub fn hrp_with(cov: &Covariance, cfg: &HrpConfig) -> Result<Allocation, Allocat
         None => (vec![0.0; n], vec![1.0; n]),
     };
     let mut dend = match &cfg.correlation {
+        Some(c) if c.dim() != n => {
+            return Err(AllocateError::BadParameter(format!(
+                "the clustering correlation is {0}×{0} for {n} assets: give one row and column per asset, in the covariance's order",
+                c.dim()
+            )))
+        }
         Some(c) => Dendrogram::fit_correlation(c, cfg.linkage)?,
         None => Dendrogram::fit(cov, cfg.linkage)?,
     };

@@ -302,7 +302,7 @@ impl BlPrior {
     }
 }
 
-/// The correlation HRP and HERC cluster on.
+/// The correlation HRP clusters on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]

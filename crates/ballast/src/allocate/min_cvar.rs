@@ -155,7 +155,16 @@ pub fn efficient_cvar(
     c.le(row, target_cvar);
     c.labels.push(format!("CVaR ≤ {target_cvar}"));
     match c.solve("mean-CVaR (efficient risk)") {
-        Ok(sol) => Ok(portfolio(&sol, n, t, alpha, z0, scale, beta)),
+        Ok(sol) => {
+            // the return objective leaves α and z free when the target does not bind: report
+            // the weights' own VaR and CVaR
+            let mut p = portfolio(&sol, n, t, alpha, z0, scale, beta);
+            let r = returns.portfolio(&p.weights);
+            let solver = |e: crate::risk::RiskError| AllocateError::Solver(format!("the solution's CVaR: {e}"));
+            p.var = crate::risk::historical_var(&r, beta).map_err(solver)?;
+            p.cvar = crate::risk::historical_cvar(&r, beta).map_err(solver)?;
+            Ok(p)
+        }
         // say how low the target can go (when the constraints alone are feasible)
         Err(AllocateError::Infeasible(why)) => match min_cvar(returns, cons, beta, None) {
             Ok(least) if target_cvar < least.cvar => Err(AllocateError::Infeasible(format!(

@@ -8,7 +8,7 @@ use super::{
     VolTargetReport, WeightBounds,
 };
 use crate::data::Returns;
-use crate::estimate::{signal_tilt, CovarianceSpec};
+use crate::estimate::{signal_tilt, CovarianceSpec, ExpectedReturns};
 
 /// Say why a neutral book fails: long-only weights cannot be beta-neutral when every beta is
 /// positive, and the least-risk dollar-neutral book is no position at all.
@@ -151,14 +151,7 @@ impl AllocationSpec {
                     upper: cons.upper.clone(),
                 }
             });
-        let mu = match &self.method {
-            AllocationMethod::BlackLitterman { prior, .. } if *prior != BlPrior::Mu => None,
-            _ => Some(match (&sel.mu, &sel.returns) {
-                (Some(m), _) => m.clone(),
-                (None, Some(r)) => self.mu.estimate(r)?,
-                (None, None) => return bad("the selection has neither returns nor expected returns".into()),
-            }),
-        };
+        let mu = self.expected_returns(sel)?;
         let (mut a, mu_used) = self
             .run_method(sel, &cons, bounds.as_ref(), mu)
             .map_err(|e| explain_neutral(e, &cons))?;
@@ -303,4 +296,35 @@ fn expand(mut a: Allocation, universe: &[String], pos: &[usize]) -> Allocation {
     };
     a.assets = universe.to_vec();
     a
+}
+
+impl AllocationSpec {
+    /// The expected returns the method uses (`None`: a Black–Litterman prior that does not
+    /// take them): the selection's own (pairwise), or the estimator's on the selection's
+    /// returns; CAPM's market is the universe's, before momentum kept some coins.
+    fn expected_returns(&self, sel: &Selection) -> Result<Option<Vec<f64>>, AllocateError> {
+        Ok(match &self.method {
+            AllocationMethod::BlackLitterman { prior, .. } if *prior != BlPrior::Mu => None,
+            _ => Some(match (&sel.mu, &sel.returns) {
+                (Some(m), _) => m.clone(),
+                // CAPM's market is the universe's, before momentum kept some coins
+                (None, Some(r)) => match (&self.mu, &sel.universe) {
+                    (ExpectedReturns::Capm { .. }, Some(u)) => {
+                        let all = self.mu.estimate(u)?;
+                        r.assets()
+                            .iter()
+                            .map(|a| u.assets().iter().position(|b| b == a).map(|i| all[i]))
+                            .collect::<Option<Vec<f64>>>()
+                            .ok_or_else(|| {
+                                AllocateError::BadParameter(
+                                    "momentum: a kept coin is not in the universe".into(),
+                                )
+                            })?
+                    }
+                    _ => self.mu.estimate(r)?,
+                },
+                (None, None) => return bad("the selection has neither returns nor expected returns".into()),
+            }),
+        })
+    }
 }

@@ -89,7 +89,9 @@ fn concentration(cov: &Covariance, w: &[f64], b: &[f64]) -> (Vec<f64>, Vec<f64>)
 /// steps w_{k+1} = w_k + γ_k (ŵ − w_k) (Feng & Palomar 2015, algorithm 1, as riskparityportfolio).
 ///
 /// # Errors
-/// Budgets of the wrong length or not positive; constraints that exclude every portfolio
+/// Budgets of the wrong length or not positive; a return floor whose μ has the wrong length
+/// or is not finite; settings out of range (τ > 0, γ₀ ∈ (0, 1), ζ ∈ [0, 1), tolerance > 0,
+/// 1…1,000,000 iterations); constraints that exclude every portfolio
 /// ([`AllocateError::Infeasible`]); a costly or penalised objective (costs and L2 are for the
 /// mean-variance family).
 pub fn constrained_risk_budget(
@@ -112,6 +114,29 @@ pub fn constrained_risk_budget(
         return Err(AllocateError::BadParameter(
             "risk parity under constraints takes no costs or L2 penalty (they belong to the mean-variance objectives); drop cost and l2".into(),
         ));
+    }
+    if let Some((mu, r)) = floor {
+        if mu.len() != n || mu.iter().any(|m| !m.is_finite()) || !r.is_finite() {
+            return Err(AllocateError::BadParameter(format!(
+                "expected-return floor: {} expected returns for {n} assets (all finite) and a finite floor, got floor {}",
+                mu.len(),
+                Num(r)
+            )));
+        }
+    }
+    let s = settings;
+    let valid = s.tau > 0.0
+        && s.tau.is_finite()
+        && s.gamma > 0.0
+        && s.gamma < 1.0
+        && (0.0..1.0).contains(&s.zeta)
+        && s.tolerance > 0.0
+        && s.tolerance.is_finite()
+        && (1..=1_000_000).contains(&s.max_iterations);
+    if !valid {
+        return Err(AllocateError::BadParameter(format!(
+            "SCA settings {s:?}: need τ > 0, γ₀ in (0, 1), ζ in [0, 1), a positive tolerance and 1 to 1,000,000 iterations"
+        )));
     }
     cons.validate(&cov.assets)?;
     let (nv, _, _) = cons.layout(n);

@@ -222,12 +222,16 @@ impl AllocationSpec {
         Ok(a)
     }
 
-    /// δ as given, or implied by the market over the selection's window.
+    /// δ as given, or implied by the market over the selection's window (the whole universe's,
+    /// before momentum kept some coins).
     fn delta(&self, r: RiskAversion, sel: &Selection) -> Result<f64, AllocateError> {
         match r {
             RiskAversion::Given(d) => Ok(d),
             RiskAversion::MarketImplied => {
-                let returns = sel.common_returns("risk_aversion = market-implied")?;
+                let returns = match &sel.universe {
+                    Some(u) => u,
+                    None => sel.common_returns("risk_aversion = market-implied")?,
+                };
                 let m = market_returns(returns, &self.market, self.market_caps.as_ref())?;
                 Ok(market_implied_risk_aversion(
                     &m,

@@ -26,6 +26,9 @@ pub struct Selection {
     pub mu: Option<Vec<f64>>,
     /// The pairwise estimate behind `covariance`, when there is one.
     pub pairwise: Option<PairwiseEstimate>,
+    /// The whole universe's returns when momentum kept only some coins: the market of CAPM
+    /// expected returns and of a market-implied δ is the universe's, not the kept coins'.
+    pub universe: Option<Returns>,
 }
 
 impl Selection {
@@ -64,8 +67,9 @@ impl AllocationSpec {
             }
             None => None,
         };
-        let universe = estimator.fit(returns)?;
-        let (returns, covariance) = match (self.momentum.and_then(|m| m.top), &scores) {
+        let fitted = estimator.fit(returns)?;
+        let mut universe = None;
+        let (kept_returns, covariance) = match (self.momentum.and_then(|m| m.top), &scores) {
             (Some(k), Some(s)) if k < returns.n_assets() => {
                 let mut order: Vec<usize> = (0..s.len()).collect();
                 order.sort_by(|&a, &b| s[b].total_cmp(&s[a]).then(a.cmp(&b)));
@@ -75,19 +79,21 @@ impl AllocationSpec {
                 let kept = returns
                     .select(&names)
                     .map_err(|e| AllocateError::BadParameter(e.to_string()))?;
-                let block = universe.select(&names).ok_or_else(|| {
+                let block = fitted.select(&names).ok_or_else(|| {
                     AllocateError::BadParameter("momentum: the kept coins are not in the covariance".into())
                 })?;
+                universe = Some(returns.clone());
                 (kept, block)
             }
-            _ => (returns.clone(), universe),
+            _ => (returns.clone(), fitted),
         };
         Ok(Selection {
-            returns: Some(returns),
+            returns: Some(kept_returns),
             covariance,
             scores,
             mu: None,
             pairwise: None,
+            universe,
         })
     }
 
@@ -131,10 +137,11 @@ impl AllocationSpec {
             scores: None,
             mu: Some(mu),
             pairwise: Some(est),
+            universe: None,
         })
     }
 
-    /// The correlation HRP / HERC cluster on, when it is not the covariance's own.
+    /// The correlation HRP clusters on, when it is not the covariance's own.
     pub(crate) fn cluster_correlation<'a>(
         &self,
         sel: &'a Selection,

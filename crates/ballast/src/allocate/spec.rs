@@ -5,7 +5,7 @@
 //! ```toml
 //! method = "max-sharpe"      # see `Method` for the names
 //! max_weight = 0.35          # shorthand for constraints.max_weight (same for min_weight)
-//! mu = "james-stein"         # expected returns: historical | ewma | james-stein
+//! mu = "james-stein"         # expected returns: historical | ewma | james-stein | geometric | capm
 //! risk_free = 0.04           # annual; max-sharpe, Black-Litterman, and every Sharpe reported
 //! vol_target = 0.40          # scale to 40 % annual volatility, the rest in cash
 //! max_leverage = 1.0
@@ -136,11 +136,11 @@ pub struct AllocationOptions {
     pub linkage: Option<Linkage>,
     /// Leaf order (hrp; default dendrogram).
     pub leaf_order: Option<LeafOrder>,
-    /// The correlation HRP and HERC cluster on (default covariance).
+    /// The correlation HRP clusters on (hrp; default covariance).
     pub hrp_correlation: Option<HrpCorrelation>,
     /// Number of clusters (herc; default: two-difference gap statistic).
     pub clusters: Option<usize>,
-    /// CVaR confidence β (min-cvar, default 0.95).
+    /// CVaR confidence β (min-cvar, efficient-cvar; default 0.95).
     pub beta: Option<f64>,
     /// Black-Litterman views: `BTC = 0.2` (absolute), `"ETH-SOL" = 0.05` (relative), annual.
     pub views: Option<Views>,

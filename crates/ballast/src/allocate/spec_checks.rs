@@ -305,7 +305,7 @@ pub(super) fn check_market(
     let implied = |r: Option<RiskAversion>| r == Some(RiskAversion::MarketImplied);
     let uses_market = o.mu == Some(MuMethod::Capm) || implied(o.risk_aversion);
     if o.market.is_some() && !uses_market {
-        return bad("market is only used with mu = \"capm\" and risk_aversion = \"market-implied\"".into());
+        return bad("market is only used with mu = \"capm\" or risk_aversion = \"market-implied\"".into());
     }
     let market = o.market.clone().unwrap_or_default();
     let cap_weighted = uses_market && market == MarketIndex::CapWeighted;

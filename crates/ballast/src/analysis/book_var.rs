@@ -114,6 +114,9 @@ pub struct BookVarReport {
     pub results: Vec<BookVar>,
 }
 
+/// The EWMA decay of filtered-historical VaR (RiskMetrics' daily 0.94).
+pub const DEFAULT_EWMA_LAMBDA: f64 = 0.94;
+
 const HORIZONS: [usize; 2] = [1, 10];
 
 /// VaR and ES of `book` by every method at 1 and 10 days.

@@ -24,7 +24,9 @@ use crate::message::Num;
 use crate::risk::{risk_summary, FactorRisk, RiskError, RiskSummary};
 use crate::Result;
 pub use book_report::{book_report, BookReport};
-pub use book_var::{book_var, BookVar, BookVarReport, BookVarRequest, Component, VarLine};
+pub use book_var::{
+    book_var, BookVar, BookVarReport, BookVarRequest, Component, VarLine, DEFAULT_EWMA_LAMBDA,
+};
 use factors::cut_with_factors;
 pub use factors::{
     book_factor_risk, factors, rolling_factors, BookFactorRisk, FactorsReport, RollingFactorsReport,
@@ -160,12 +162,7 @@ pub fn optimize(
         window.assets = Some(budgets.iter().map(|b| b.0.clone()).collect());
     }
     if covariance.history == History::Pairwise {
-        if window.drop_incomplete {
-            return Err(AllocateError::BadParameter(
-                "drop_incomplete (--drop-incomplete) is for history = common: with history = pairwise every coin with returns in the window is kept".into(),
-            )
-            .into());
-        }
+        refuse_drop_incomplete(&window)?;
         let (info, g) = window.cut_gapped(panel)?;
         spec.check_universe(g.assets())?;
         let sel = spec.select_pairwise(&g, covariance)?;
@@ -332,10 +329,22 @@ pub struct CovarianceReport {
     pub pairwise: Option<PairwiseReport>,
 }
 
+/// `drop_incomplete` has no meaning with pairwise histories: an error, not ignored.
+fn refuse_drop_incomplete(window: &WindowRequest) -> Result<()> {
+    if window.drop_incomplete {
+        return Err(AllocateError::BadParameter(
+            "drop_incomplete (--drop-incomplete) is for history = common: with history = pairwise every coin with returns in the window is kept".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// The annualised covariance of a window of `panel`.
 ///
 /// # Errors
-/// Window and estimation errors (a matrix that is not positive definite, unless repaired).
+/// Window and estimation errors (a matrix that is not positive definite, unless repaired);
+/// `drop_incomplete` with pairwise histories.
 pub fn covariance(
     panel: &PricePanel,
     window: &WindowRequest,
@@ -343,6 +352,7 @@ pub fn covariance(
 ) -> Result<CovarianceReport> {
     if spec.history == History::Pairwise {
         spec.estimator()?;
+        refuse_drop_incomplete(window)?;
         let (info, g) = window.cut_gapped(panel)?;
         let est = pairwise_estimate(&g, spec.min_overlap.unwrap_or(DEFAULT_MIN_OVERLAP))?;
         return Ok(CovarianceReport {

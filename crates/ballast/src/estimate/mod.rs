@@ -110,6 +110,30 @@ pub enum EstimateError {
         /// The last relative change.
         residual: f64,
     },
+    /// A coin that does not move over its common returns with another: no correlation.
+    #[error(
+        "{flat} does not move over its {overlap} common returns with {other}: they have no correlation; leave one of them out or lengthen the window"
+    )]
+    FlatOverOverlap {
+        /// The coin that does not move.
+        flat: String,
+        /// The other coin.
+        other: String,
+        /// Their common returns.
+        overlap: usize,
+    },
+    /// A coin with too few returns in the window for a pairwise estimate.
+    #[error(
+        "{asset} has {count} returns in the window; pairwise estimates need at least {needed}: lower min_overlap (--min-overlap), lengthen the window, or leave {asset} out"
+    )]
+    TooShortHistory {
+        /// The coin.
+        asset: String,
+        /// Its returns in the window.
+        count: usize,
+        /// The minimum asked for.
+        needed: usize,
+    },
     /// Two coins whose histories overlap too little for a pairwise estimate.
     #[error(
         "{a} and {b} have {overlap} common returns in the window ({a}: {count_a}, {b}: {count_b}); pairwise estimates need at least {needed}: lower min_overlap (--min-overlap), lengthen the window, or leave one of them out"

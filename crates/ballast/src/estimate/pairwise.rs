@@ -71,9 +71,11 @@ pub struct PairwiseReport {
 /// kept.
 ///
 /// # Errors
-/// [`EstimateError::BadParameter`] for `min_overlap` < 2; [`EstimateError::TooLittleOverlap`]
+/// [`EstimateError::BadParameter`] for `min_overlap` < 2; [`EstimateError::TooShortHistory`]
+/// for a coin with fewer returns than that; [`EstimateError::TooLittleOverlap`]
 /// naming the first pair below it; [`EstimateError::ZeroVariance`] naming a coin whose returns
-/// are all equal; those of [`nearest_correlation`].
+/// are all equal; [`EstimateError::FlatOverOverlap`] for a coin that does not move over its
+/// common returns with another; those of [`nearest_correlation`].
 pub fn pairwise_estimate(
     returns: &GappedReturns,
     min_overlap: usize,
@@ -96,8 +98,15 @@ pub fn pairwise_estimate(
         for j in i..n {
             let (x, y) = (returns.column(i), returns.column(j));
             let m = Moments::over_common(x, y);
-            if m.n < least.0 {
+            if (i != j || n == 1) && m.n < least.0 {
                 least = (m.n, i, j);
+            }
+            if i == j && m.n < min_overlap {
+                return Err(EstimateError::TooShortHistory {
+                    asset: assets[i].clone(),
+                    count: m.n,
+                    needed: min_overlap,
+                });
             }
             if m.n < min_overlap {
                 return Err(EstimateError::TooLittleOverlap {
@@ -112,6 +121,15 @@ pub fn pairwise_estimate(
             if i == j && !(m.sxx > 0.0) {
                 return Err(EstimateError::ZeroVariance {
                     asset: assets[i].clone(),
+                });
+            }
+            if i != j && !(m.sxx > 0.0 && m.syy > 0.0) {
+                let flat = if m.sxx > 0.0 { j } else { i };
+                let other = if flat == i { j } else { i };
+                return Err(EstimateError::FlatOverOverlap {
+                    flat: assets[flat].clone(),
+                    other: assets[other].clone(),
+                    overlap: m.n,
                 });
             }
             cov.set_sym(i, j, m.sxy / (m.n as f64 - 1.0) * returns.periods_per_year());

@@ -166,7 +166,9 @@ pub fn load_book_data(pf: &PortfolioFile) -> Result<BookData> {
     let mut prices = read_prices(pf.prices_path()?).map_err(named_by(&pf.source, "[data] prices"))?;
     if let Some(path) = pf.data.as_ref().and_then(|d| d.stablecoins.as_ref()) {
         let stable = read_prices(path).map_err(named_by(&pf.source, "[data] stablecoins"))?;
-        prices = prices.with_assets(&stable)?;
+        prices = prices
+            .with_assets(&stable)
+            .map_err(|e| pf.invalid(format!("[data] stablecoins: {e}")))?;
     }
     let vol_history = match pf.market.as_ref().and_then(|m| m.vol_history.as_ref()) {
         Some(path) => Some(read_prices(path).map_err(named_by(&pf.source, "[market] vol_history"))?),
@@ -202,7 +204,7 @@ pub fn load_account_engine(pf: &PortfolioFile) -> Result<crate::margin::accounts
         params,
         &d.prices,
         d.vol_history.as_ref(),
-        data.map_or(730, |x| x.window),
+        pf.window(),
         data.and_then(|x| x.end),
     )?)
 }

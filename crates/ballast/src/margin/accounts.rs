@@ -11,7 +11,7 @@ use super::deribit::{book_margin, CurrencyAccount, PmParams};
 use super::MarginError;
 use crate::book::Book;
 use crate::data::PricePanel;
-use crate::instrument::Position;
+use crate::instrument::{Instrument, Position};
 use crate::market::MarketSnapshot;
 use crate::scenario::{historical_scenarios, HistoricalSpec, Revaluer, VolHistory};
 use jiff::civil::Date;
@@ -32,10 +32,65 @@ pub struct AccountEngine {
     params: PmParams,
     instruments: Vec<String>,
     index: HashMap<String, usize>,
+    /// Options come first in `instruments`: how many.
+    options: usize,
+    /// Every instrument under the moves of spot and implied vol (accounts holding options).
+    with_vol: Option<UnitPnl>,
+    /// The futures and perpetuals under the moves of spot alone (accounts holding none), as
+    /// `ballast var` values a book without options.
+    price_only: Option<UnitPnl>,
+}
+
+/// Unit P&L of instruments under one set of historical moves.
+#[derive(Debug, Clone)]
+struct UnitPnl {
     /// Instrument-major: unit P&L (USD) of instrument i in scenario s at `i * scenarios + s`.
-    unit_pnl: Vec<f64>,
+    values: Vec<f64>,
     scenarios: usize,
     history: (Date, Date),
+}
+
+impl UnitPnl {
+    /// Revalue one unit of each of `units` under the moves `spec` takes from the histories.
+    fn new(
+        units: &[Position],
+        market: &MarketSnapshot,
+        prices: &PricePanel,
+        vol_history: Option<&PricePanel>,
+        spec: &HistoricalSpec,
+    ) -> Result<Self, MarginError> {
+        let mut coins: Vec<String> = units.iter().map(|p| p.instrument.coin().to_string()).collect();
+        coins.sort();
+        coins.dedup();
+        let input = |e: crate::scenario::ScenarioError| MarginError::Input(e.to_string());
+        let vol = vol_history
+            .filter(|_| spec.with_vol)
+            .map(|panel| VolHistory { panel });
+        let hist = historical_scenarios(prices, vol, &coins, spec).map_err(input)?;
+        let book = Book {
+            positions: units.to_vec(),
+            market: market.clone(),
+        };
+        let m = Revaluer::new(&book, &hist.set)
+            .and_then(|r| r.pnl_matrix(&hist.set))
+            .map_err(input)?;
+        let (n, k) = (m.scenarios, units.len());
+        let mut values = vec![0.0; n * k];
+        for s in 0..n {
+            for (j, v) in m.row(s).iter().enumerate() {
+                values[j * n + s] = *v;
+            }
+        }
+        let history = match (hist.dates.first(), hist.dates.last()) {
+            (Some(a), Some(b)) => (*a, *b),
+            _ => return Err(MarginError::Input("the history has no moves".into())),
+        };
+        Ok(Self {
+            values,
+            scenarios: n,
+            history,
+        })
+    }
 }
 
 /// An account's margin and risk. JSON: `currencies` (per settlement currency: equity, margins,
@@ -44,7 +99,10 @@ pub struct AccountEngine {
 pub struct AccountRisk {
     /// Per settlement currency (the Deribit sub-account margins).
     pub currencies: Vec<CurrencyAccount>,
-    /// One-day historical VaR at 99 % of the whole account, USD (positive loss).
+    /// One-day historical VaR at 99 % of the account's positions, USD (positive loss): every
+    /// position fully revalued on each move of spot and, with options, implied vol, as
+    /// `ballast var` values the same positions; the collateral's own USD moves are not
+    /// included.
     pub var_99_usd: f64,
     /// One-day historical expected shortfall at 99 %, USD.
     pub es_99_usd: f64,
@@ -68,8 +126,9 @@ impl AccountEngine {
     /// `prices` and, for options, `vol_history` (Deribit DVOL).
     ///
     /// # Errors
-    /// [`MarginError::Input`]: the parameters, the history or the revaluation fail (the message
-    /// says which).
+    /// [`MarginError::Params`] (through [`PmParams::validate`]): parameters out of range;
+    /// [`MarginError::Instrument`]: a live instrument whose name does not parse;
+    /// [`MarginError::Input`]: the history or the revaluation fail (the message says which).
     pub fn new(
         market: MarketSnapshot,
         params: PmParams,
@@ -84,54 +143,43 @@ impl AccountEngine {
             .iter()
             .map(|n| Position::new(n, 1.0, "deribit").map_err(|e| MarginError::Instrument(e.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut coins: Vec<String> = units.iter().map(|p| p.instrument.coin().to_string()).collect();
-        coins.sort();
-        coins.dedup();
-        let spec = HistoricalSpec {
+        let options = units
+            .iter()
+            .take_while(|p| matches!(p.instrument, Instrument::Option { .. }))
+            .count();
+        let spec = |with_vol| HistoricalSpec {
             window,
             horizon_days: 1,
             end,
-            with_vol: true,
+            with_vol,
         };
-        let input = |e: crate::scenario::ScenarioError| MarginError::Input(e.to_string());
-        let hist = historical_scenarios(
-            prices,
-            vol_history.map(|panel| VolHistory { panel }),
-            &coins,
-            &spec,
-        )
-        .map_err(input)?;
-        let book = Book {
-            positions: units,
-            market: market.clone(),
+        let with_vol = match options {
+            0 => None,
+            _ => Some(UnitPnl::new(&units, &market, prices, vol_history, &spec(true))?),
         };
-        let m = Revaluer::new(&book, &hist.set)
-            .and_then(|r| r.pnl_matrix(&hist.set))
-            .map_err(input)?;
-        let (n, k) = (m.scenarios, instruments.len());
-        let mut unit_pnl = vec![0.0; n * k];
-        for s in 0..n {
-            for (j, v) in m.row(s).iter().enumerate() {
-                unit_pnl[j * n + s] = *v;
-            }
-        }
+        let price_only = match units.len() - options {
+            0 => None,
+            _ => Some(UnitPnl::new(
+                &units[options..],
+                &market,
+                prices,
+                None,
+                &spec(false),
+            )?),
+        };
         let index = instruments
             .iter()
             .enumerate()
             .map(|(j, n)| (n.clone(), j))
             .collect();
-        let (first, last) = match (hist.dates.first(), hist.dates.last()) {
-            (Some(a), Some(b)) => (*a, *b),
-            _ => return Err(MarginError::Input("the history has no moves".into())),
-        };
         Ok(Self {
             market,
             params,
             instruments,
             index,
-            unit_pnl,
-            scenarios: n,
-            history: (first, last),
+            options,
+            with_vol,
+            price_only,
         })
     }
 
@@ -140,9 +188,22 @@ impl AccountEngine {
         &self.instruments
     }
 
-    /// First and last date of the historical moves, and their number.
+    /// First and last date of the historical one-day moves, and their number, of accounts
+    /// holding options: moves of spot and implied vol (DVOL may end before the prices).
+    /// Without options on the snapshot, those of [`Self::price_history`].
     pub fn history(&self) -> (Date, Date, usize) {
-        (self.history.0, self.history.1, self.scenarios)
+        let u = self.with_vol.as_ref().or(self.price_only.as_ref());
+        u.map_or((Date::MIN, Date::MIN, 0), |u| {
+            (u.history.0, u.history.1, u.scenarios)
+        })
+    }
+
+    /// The moves of spot alone behind the VaR of accounts without options (as `ballast var`
+    /// takes them for a book without options); `None` when the snapshot has no futures.
+    pub fn price_history(&self) -> Option<(Date, Date, usize)> {
+        self.price_only
+            .as_ref()
+            .map(|u| (u.history.0, u.history.1, u.scenarios))
     }
 
     /// The snapshot.
@@ -161,19 +222,31 @@ impl AccountEngine {
         positions: &[(&str, f64)],
         equity: &BTreeMap<String, f64>,
     ) -> Result<AccountRisk, MarginError> {
-        let n = self.scenarios;
-        let mut pnl = vec![0.0; n];
+        let mut rows = Vec::with_capacity(positions.len());
         let mut book = Vec::with_capacity(positions.len());
         for &(name, size) in positions {
             let j = *self.index.get(name).ok_or_else(|| {
                 MarginError::Instrument(format!("{name} is not a live instrument of the snapshot"))
             })?;
-            for (p, u) in pnl.iter_mut().zip(&self.unit_pnl[j * n..(j + 1) * n]) {
-                *p += size * u;
-            }
+            rows.push((j, size));
             book.push(
                 Position::new(name, size, "deribit").map_err(|e| MarginError::Instrument(e.to_string()))?,
             );
+        }
+        // with an option, the moves of spot and vol for every position; else spot alone
+        let (units, offset) = match (&self.with_vol, &self.price_only) {
+            (Some(u), _) if rows.iter().any(|(j, _)| *j < self.options) => (u, 0),
+            (_, Some(u)) => (u, self.options),
+            (Some(u), None) => (u, 0),
+            (None, None) => return Err(MarginError::Input("the snapshot has no live instrument".into())),
+        };
+        let n = units.scenarios;
+        let mut pnl = vec![0.0; n];
+        for (j, size) in rows {
+            let j = j - offset;
+            for (p, u) in pnl.iter_mut().zip(&units.values[j * n..(j + 1) * n]) {
+                *p += size * u;
+            }
         }
         let m = book_margin(&self.params, &book, &self.market, equity)?;
         let risk = |e: crate::risk::RiskError| MarginError::Input(e.to_string());
@@ -240,7 +313,11 @@ impl AccountEngine {
 fn live_instruments(market: &MarketSnapshot, params: &PmParams) -> Vec<String> {
     let mut options: Vec<String> = market.options.values().map(|q| q.name.clone()).collect();
     options.sort();
-    let big = BTreeMap::from([("btc".to_string(), 1e6), ("eth".to_string(), 1e6)]);
+    let big = BTreeMap::from([
+        ("btc".to_string(), 1e6),
+        ("eth".to_string(), 1e6),
+        ("usdc".to_string(), 1e12),
+    ]);
     let mut futures: Vec<String> = market
         .futures
         .keys()

@@ -301,6 +301,12 @@ impl Default for RiskSection {
 }
 
 impl PortfolioFile {
+    /// `[data] window`: the returns of an estimate and the historical moves of a book's VaR
+    /// (730 without a `[data]` section).
+    pub fn window(&self) -> usize {
+        self.data.as_ref().map_or_else(default_window, |d| d.window)
+    }
+
     /// The `[data]` section, or an error saying the command needs it.
     pub fn data(&self) -> Result<&DataSection, PortfolioError> {
         self.data.as_ref().ok_or_else(|| {

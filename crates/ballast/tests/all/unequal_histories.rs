@@ -237,3 +237,99 @@ fn erc_stays_erc_whichever_solver_runs() {
         assert_eq!(a.method, Method::Erc, "floor {floor:?}");
     }
 }
+
+/// A coin with fewer returns than the minimum is named alone (not paired with itself), and a
+/// coin that does not move over its overlap with another is named with it.
+#[test]
+fn short_and_flat_histories_are_named() {
+    let w = WindowRequest {
+        window: 12,
+        ..WindowRequest::default()
+    };
+    let (_, g) = w.cut_gapped(&panel()).unwrap();
+    // A has 7 returns; A–B overlap 7, A–C 3: with 8 asked for, A itself is too short
+    let e = pairwise_estimate(&g, 8).unwrap_err();
+    assert!(
+        matches!(&e, EstimateError::TooShortHistory { asset, count: 7, needed: 8 } if asset == "A"),
+        "{e}"
+    );
+    assert!(e.to_string().starts_with("A has 7 returns"), "{e}");
+    // D moves only before C lists: over their overlap D is flat
+    let p = panel();
+    let n = p.dates().len();
+    let d: Vec<f64> = (0..n).map(|t| if t < 4 { 1.0 + t as f64 } else { 4.0 }).collect();
+    let mut values = Vec::new();
+    for t in 0..n {
+        values.extend((0..3).map(|j| p.value(t, j)));
+        values.push(d[t]);
+    }
+    let q = PricePanel::new(
+        p.dates().to_vec(),
+        vec!["A".into(), "B".into(), "C".into(), "D".into()],
+        values,
+    )
+    .unwrap();
+    let (_, g) = w.cut_gapped(&q).unwrap();
+    let e = pairwise_estimate(&g, 3).unwrap_err().to_string();
+    assert!(e.contains("D does not move over its"), "{e}");
+}
+
+/// efficient-cvar with a target that does not bind reports the weights' own VaR and CVaR;
+/// HRP refuses a clustering correlation of the wrong size; SCA refuses a short μ and settings
+/// out of range.
+#[test]
+fn loose_targets_and_mis_sized_inputs() {
+    let r = ballast::io::read_wide_returns(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/returns.csv"),
+        ballast::data::ReturnKind::Simple,
+        365.0,
+    )
+    .unwrap();
+    let n = r.n_assets();
+    let cons = Constraints::long_only(n);
+    let mu = ballast::estimate::historical_mean(&r).unwrap();
+    let p = ballast::allocate::efficient_cvar(&r, &cons, 0.95, &mu, 0.9).unwrap();
+    let port = r.portfolio(&p.weights);
+    let cvar = ballast::risk::historical_cvar(&port, 0.95).unwrap();
+    let var = ballast::risk::historical_var(&port, 0.95).unwrap();
+    assert!(p.cvar < 0.9 && (p.cvar - cvar).abs() < 1e-12 && (p.var - var).abs() < 1e-12);
+
+    let cov = ballast::estimate::SampleCovariance::default().fit(&r).unwrap();
+    let mut small = SymMatrix::zeros(3);
+    for i in 0..3 {
+        small.set_sym(i, i, 1.0);
+    }
+    let cfg = ballast::allocate::HrpConfig {
+        correlation: Some(small),
+        ..Default::default()
+    };
+    let e = ballast::allocate::hrp_with(&cov, &cfg).unwrap_err().to_string();
+    assert!(e.contains(&format!("3×3 for {n} assets")), "{e}");
+
+    let b = vec![1.0 / n as f64; n];
+    let w0 = vec![1.0 / n as f64; n];
+    let short = vec![0.1; n - 1];
+    let e = constrained_risk_budget(&cov, &b, &cons, Some((&short, 0.1)), &w0, &ScaSettings::default())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected returns"), "{e}");
+    for s in [
+        ScaSettings {
+            gamma: 1.5,
+            ..Default::default()
+        },
+        ScaSettings {
+            max_iterations: 0,
+            ..Default::default()
+        },
+        ScaSettings {
+            tau: f64::NAN,
+            ..Default::default()
+        },
+    ] {
+        assert!(
+            constrained_risk_budget(&cov, &b, &cons, None, &w0, &s).is_err(),
+            "{s:?}"
+        );
+    }
+}
