@@ -406,20 +406,20 @@ fn stress(py: Python<'_>, portfolio: &str, equity_usd: Option<f64>) -> PyResult<
 #[pyfunction]
 fn margin(py: Python<'_>, portfolio: &str) -> PyResult<String> {
     let pf = ballast::io::read_portfolio(portfolio).map_err(fail)?;
-    let section = pf.margin.as_ref().ok_or_else(|| {
+    let inputs = ballast::io::load_margin_inputs(&pf).map_err(fail)?.ok_or_else(|| {
         fail(format!(
             "{portfolio}: margin needs a [margin] section: deribit_params = \"PARAMS.toml\" and equity = {{ btc = ... }}"
         ))
     })?;
-    let params = section
-        .deribit_params
-        .as_ref()
-        .ok_or_else(|| fail(format!("{portfolio}: give [margin] deribit_params")))?;
-    let params = ballast::io::read_pm_params(params).map_err(fail)?;
     let book = ballast::io::load_book(&pf).map_err(fail)?;
     let r = py
         .detach(|| {
-            ballast::margin::deribit::book_margin(&params, &book.positions, &book.market, &section.equity)
+            ballast::margin::deribit::deribit_margin(
+                inputs.params.as_ref(),
+                &book.positions,
+                &book.market,
+                &inputs.equity,
+            )
         })
         .map_err(fail)?;
     to_json(&r)

@@ -56,6 +56,8 @@ fn main() {
         id: "b".into(),
         name: "bench".into(),
         book,
+        risk: None,
+        limits: Default::default(),
     }])
     .unwrap();
     let mut feed = FeedState::new("bench", Duration::from_secs(30));

@@ -2,12 +2,15 @@
 //! (read scope; posting fills needs read-write). Errors are `{"error": "…"}` with a 4xx status
 //! that says which: 400 malformed JSON, 401 no or unknown token, 403 read-only token, 404
 //! unknown book or route, 409 idempotency key reused, 413 body over 64 KiB, 422 a fill that
-//! cannot be booked.
+//! cannot be booked; and 503 (with `Retry-After`) for a book's risk or margin asked for before
+//! its first risk round has finished.
 
 use crate::auth::{bearer, hash_token, Scope};
 use crate::desk::{BookSpec, Desk, DeskError};
+use crate::desk::{BookSummary, Portfolio};
 use crate::feed::{FeedReport, FeedState};
-use crate::store::{FillRequest, Store, StoreError};
+use crate::openapi::ErrorDoc;
+use crate::store::{Alert, Fill, FillAck, FillRequest, Store, StoreError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
@@ -48,15 +51,29 @@ pub struct App {
     pub feed: std::sync::Mutex<FeedState>,
     /// The latest desk snapshot (JSON), published by [`crate::push::start`].
     pub snapshots: tokio::sync::watch::Sender<Arc<String>>,
+    /// Each book's latest VaR and margin, from [`crate::risk::start`].
+    pub risk: RwLock<std::collections::BTreeMap<String, Arc<crate::risk::BookRisk>>>,
 }
 
 impl App {
     /// The desk of `books` with every committed fill of `store` applied.
     ///
     /// # Errors
-    /// Bad book ids; the store's errors; a stored fill on a book no longer configured is
-    /// kept in the store and left out (with its book) — never an error.
+    /// Bad book ids; a book's file limits with an unknown name or a bad value; the store's
+    /// errors. A stored fill on a book no longer configured is kept in the store and left out
+    /// (with its book) — never an error. A book's file limits (`[risk.limits]`), when it has
+    /// any, replace its stored ones.
     pub async fn load(books: Vec<BookSpec>, store: Store) -> Result<App, String> {
+        let file_limits: Vec<(String, std::collections::BTreeMap<String, f64>)> = books
+            .iter()
+            .filter(|b| !b.limits.is_empty())
+            .map(|b| (b.id.clone(), b.limits.clone()))
+            .collect();
+        for (id, limits) in &file_limits {
+            for (name, v) in limits {
+                crate::limits::check(name, *v).map_err(|e| format!("book '{id}' [risk.limits]: {e}"))?;
+            }
+        }
         let mut desk = Desk::new(books).map_err(|e| e.to_string())?;
         for (id, name) in desk.ids() {
             store.ensure_book(&id, &name).await.map_err(|e| e.to_string())?;
@@ -64,11 +81,15 @@ impl App {
                 desk.apply(&f).map_err(|e| e.to_string())?;
             }
         }
+        for (id, limits) in file_limits {
+            store.set_limits(&id, limits).await.map_err(|e| e.to_string())?;
+        }
         Ok(App {
             desk: RwLock::new(desk),
             store,
             feed: std::sync::Mutex::new(FeedState::new("none", std::time::Duration::from_secs(30))),
             snapshots: tokio::sync::watch::channel(Arc::new(String::from("{}"))).0,
+            risk: RwLock::new(std::collections::BTreeMap::new()),
         })
     }
 }
@@ -85,6 +106,10 @@ struct ErrorBody<'a> {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = (self.0, Json(ErrorBody { error: &self.1 })).into_response();
+        if self.0 == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         if self.0 == StatusCode::UNAUTHORIZED {
             r.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -207,7 +232,7 @@ async fn dashboard() -> axum::response::Html<&'static str> {
 }
 
 #[derive(Serialize)]
-struct Health {
+pub(crate) struct Health {
     /// `ok`, or `stale` when a market-data channel has gone quiet.
     status: &'static str,
     version: &'static str,
@@ -216,7 +241,15 @@ struct Health {
     feed: FeedReport,
 }
 
-async fn health(State(app): State<Arc<App>>) -> Json<Health> {
+#[utoipa::path(
+    get,
+    path = "/api/health",
+    tag = "service",
+    responses(
+        (status = 200, description = "Status (`ok` or `stale`), version, books, schema version, the feed's counts and per-channel liveness", body = Object),
+    ),
+)]
+pub(crate) async fn health(State(app): State<Arc<App>>) -> Json<Health> {
     let feed = app
         .feed
         .lock()
@@ -231,12 +264,34 @@ async fn health(State(app): State<Arc<App>>) -> Json<Health> {
     })
 }
 
-async fn books(State(app): State<Arc<App>>, h: HeaderMap) -> Result<Response, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/api/books",
+    tag = "books",
+    responses(
+        (status = 200, description = "Every book: id, name, positions, fills", body = [BookSummary]),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn books(State(app): State<Arc<App>>, h: HeaderMap) -> Result<Response, ApiError> {
     authorize(&app, &h, Scope::Read).await?;
     Ok(Json(app.desk.read().await.summaries()).into_response())
 }
 
-async fn portfolio(
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/portfolio",
+    tag = "books",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "Net positions, and how much of each came from fills", body = Portfolio),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn portfolio(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -245,7 +300,20 @@ async fn portfolio(
     Ok(Json(app.desk.read().await.portfolio(&id)?).into_response())
 }
 
-async fn greeks(
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/greeks",
+    tag = "risk",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "`ballast greeks`' JSON: per position, per underlying, expiry bucket and venue, totals", body = Object),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+        (status = 422, description = "A position the snapshot cannot value", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn greeks(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -255,7 +323,74 @@ async fn greeks(
     Ok(Json(g).into_response())
 }
 
-async fn list_fills(
+/// The book's latest risk round, or 503 while the first is still running.
+async fn latest_risk(app: &App, id: &str) -> Result<Arc<crate::risk::BookRisk>, ApiError> {
+    app.desk.read().await.check_book(id)?;
+    app.risk.read().await.get(id).cloned().ok_or_else(|| {
+        ApiError(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("book '{id}': its first risk round has not finished yet (one runs every second); retry shortly"),
+        )
+    })
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/risk",
+    tag = "risk",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "The latest risk round: `computed_at`, `as_of`, `seconds`, `var` (`ballast var --scenarios 0`'s JSON) or `error`", body = Object),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+        (status = 503, description = "The first risk round has not finished (Retry-After: 1)", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn risk(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    Ok(Json(&latest_risk(&app, &id).await?.var).into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/margin",
+    tag = "risk",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "The latest risk round: `computed_at`, `as_of`, `seconds`, `margin` (`ballast margin`'s Deribit accounts) or `error`", body = Object),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+        (status = 503, description = "The first risk round has not finished (Retry-After: 1)", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn margin(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&app, &h, Scope::Read).await?;
+    Ok(Json(&latest_risk(&app, &id).await?.margin).into_response())
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/fills",
+    tag = "fills",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "The committed fills, in commit order", body = [Fill]),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn list_fills(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -277,7 +412,19 @@ fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     })
 }
 
-async fn get_limits(
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/limits",
+    tag = "limits",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "The book's limits: name → value", body = Object),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn get_limits(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -287,8 +434,25 @@ async fn get_limits(
 }
 
 /// `PUT /api/books/{id}/limits`: `{"delta_usd.BTC": 250000, "vega": 5000, …}` replaces the
-/// book's limits (absolute values; see [`crate::limits::MEASURES`]).
-async fn put_limits(
+/// book's limits (see [`crate::limits`] for the measures).
+#[utoipa::path(
+    put,
+    path = "/api/books/{id}/limits",
+    tag = "limits",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    request_body(content = std::collections::BTreeMap<String, f64>, description = "Limits: `delta_usd[.COIN]`, `gamma_usd_1pct[.COIN]`, `vega[.COIN]`, `theta[.COIN]`, `var_99_usd`, `es_99_usd`, `margin_utilisation`, `venue_share.VENUE` (caps) and `liquidation_distance` (a floor)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The limits now", body = Object),
+        (status = 400, description = "Not a JSON map of numbers", body = ErrorDoc),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 403, description = "A read-only token writing", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+        (status = 413, description = "A body over 64 KiB", body = ErrorDoc),
+        (status = 422, description = "An unknown limit name or a bad value (more than 1,000 limits)", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn put_limits(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -315,7 +479,19 @@ async fn put_limits(
     Ok(Json(limits).into_response())
 }
 
-async fn get_alerts(
+#[utoipa::path(
+    get,
+    path = "/api/books/{id}/alerts",
+    tag = "limits",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "Every alert raised or cleared, in order", body = [Alert]),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn get_alerts(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -326,7 +502,26 @@ async fn get_alerts(
 
 /// `POST /api/books/{id}/fills`: checked, committed, then applied; 201 when booked, 200 when
 /// the key was already committed with the same fill.
-async fn post_fill(
+#[utoipa::path(
+    post,
+    path = "/api/books/{id}/fills",
+    tag = "fills",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    request_body(content = FillRequest, description = "A fill", content_type = "application/json"),
+    responses(
+        (status = 201, description = "Committed, then applied", body = FillAck),
+        (status = 200, description = "The key was already committed with this fill: nothing new booked", body = FillAck),
+        (status = 400, description = "Malformed JSON or an unknown field", body = ErrorDoc),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 403, description = "A read-only token writing", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+        (status = 409, description = "The key was committed with another fill", body = ErrorDoc),
+        (status = 413, description = "A body over 64 KiB", body = ErrorDoc),
+        (status = 422, description = "A fill that cannot be booked (size 0, not finite or above 1e12; price ≤ 0; an instrument the snapshot cannot value)", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn post_fill(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
     h: HeaderMap,
@@ -356,7 +551,7 @@ async fn post_fill(
 async fn not_found() -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
-        "no such route (GET /api/health, /api/books, /api/books/{id}/portfolio|greeks|fills|limits|alerts; POST /api/books/{id}/fills; PUT /api/books/{id}/limits)".into(),
+        "no such route (GET /api/health, /api/openapi.json, /api/books, /api/books/{id}/portfolio|greeks|risk|margin|fills|limits|alerts; POST /api/books/{id}/fills; PUT /api/books/{id}/limits)".into(),
     )
 }
 
@@ -373,9 +568,12 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(dashboard))
         .route("/ws", get(ws))
         .route("/api/health", get(health))
+        .route("/api/openapi.json", get(crate::openapi::document))
         .route("/api/books", get(books))
         .route("/api/books/{id}/portfolio", get(portfolio))
         .route("/api/books/{id}/greeks", get(greeks))
+        .route("/api/books/{id}/risk", get(risk))
+        .route("/api/books/{id}/margin", get(margin))
         .route("/api/books/{id}/fills", get(list_fills).post(post_fill))
         .route("/api/books/{id}/limits", get(get_limits).put(put_limits))
         .route("/api/books/{id}/alerts", get(get_alerts))

@@ -23,10 +23,14 @@ pub struct BookSpec {
     pub name: String,
     /// The book from the portfolio file (positions and market snapshot).
     pub book: Book,
+    /// What its VaR and margin are computed from (`None`: Greeks and P&L only).
+    pub risk: Option<std::sync::Arc<crate::risk::RiskInputs>>,
+    /// Its limits from the file (`[risk.limits]`), set at start-up when not empty.
+    pub limits: BTreeMap<String, f64>,
 }
 
 /// One net position of a book.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NetPosition {
     /// Instrument name.
     pub instrument: String,
@@ -39,7 +43,7 @@ pub struct NetPosition {
 }
 
 /// A book's positions (`GET /api/books/{id}/portfolio`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Portfolio {
     /// Book id.
     pub id: String,
@@ -52,7 +56,7 @@ pub struct Portfolio {
 }
 
 /// A book's line in `GET /api/books`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct BookSummary {
     /// Book id.
     pub id: String,
@@ -439,6 +443,40 @@ impl Desk {
                 }
             }
         }
+    }
+
+    /// Each venue's share of book `id`'s gross delta: Σ over underlyings of |delta USD| at the
+    /// venue ÷ the same over every venue (lower-case venue names; empty without delta).
+    ///
+    /// # Errors
+    /// [`DeskError`]: unknown book; a position the snapshot cannot value.
+    pub fn venue_shares(&self, id: &str) -> Result<BTreeMap<String, f64>, DeskError> {
+        let g = self.get(id)?.live.greeks()?;
+        let mut gross: BTreeMap<String, f64> = BTreeMap::new();
+        for ((_, venue), t) in &g.by_venue {
+            *gross.entry(venue.to_lowercase()).or_default() += t.delta_usd.abs();
+        }
+        let all: f64 = gross.values().sum();
+        if !(all > 0.0) {
+            return Ok(BTreeMap::new());
+        }
+        Ok(gross.into_iter().map(|(v, x)| (v, x / all)).collect())
+    }
+
+    /// Each book with risk inputs, copied for a risk round: (id, its net positions on its
+    /// market now, the inputs).
+    pub fn risk_jobs(&self) -> Vec<(String, Book, std::sync::Arc<crate::risk::RiskInputs>)> {
+        self.books
+            .values()
+            .filter_map(|b| {
+                let inputs = b.spec.risk.clone()?;
+                let book = Book {
+                    positions: b.live.positions().to_vec(),
+                    market: b.live.market().clone(),
+                };
+                Some((b.spec.id.clone(), book, inputs))
+            })
+            .collect()
     }
 
     /// Every book's market back to its file's snapshot.

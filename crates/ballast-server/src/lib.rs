@@ -12,7 +12,10 @@
 //!   counted by why.
 //! - [`limits`]: risk limits per book and their edge-triggered alerts with hysteresis.
 //! - [`push`]: the desk's snapshot recomputed every second, pushed over `/ws`.
+//! - [`risk`]: every book's VaR, expected shortfall, margin and distance to liquidation,
+//!   recomputed each second off the hot path.
 //! - [`runner`]: the feed's tasks (the replay, the live Deribit socket).
+//! - [`openapi`]: the API's OpenAPI document, derived from the handlers.
 //! - [`api`]: the HTTP JSON API (bodies are the library's serialized types; errors are
 //!   `{"error": …}` with a 4xx status).
 //!
@@ -23,7 +26,9 @@ pub mod auth;
 pub mod desk;
 pub mod feed;
 pub mod limits;
+pub mod openapi;
 pub mod push;
+pub mod risk;
 pub mod runner;
 pub mod store;
 

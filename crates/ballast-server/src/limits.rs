@@ -1,39 +1,88 @@
 //! Risk limits and their alerts: edge-triggered with hysteresis — raised once when a measure
-//! goes above its limit, cleared once when it is back under [`CLEAR_AT`] × the limit, never
+//! crosses its limit, cleared once when it is back inside by 5 % ([`CLEAR_AT`]), never
 //! repeated while it stays on one side.
+//!
+//! Caps (breached above the limit): the Greeks' absolute values ([`GREEKS`], of the book's
+//! total or, with `.COIN`, of one underlying, e.g. `delta_usd.BTC`); the risk round's 1-day
+//! 99 % VaR and ES (`var_99_usd`, `es_99_usd`), the largest margin utilisation
+//! (`margin_utilisation`, maintenance margin / equity), and a venue's share of the book's gross
+//! delta (`venue_share.VENUE`, a fraction: concentration). A floor (breached below the limit):
+//! `liquidation_distance`, the smallest index move (fraction) to an account's liquidation.
 
 use crate::push::BookView;
 use ballast::book::GreeksTotals;
 use std::collections::{BTreeMap, HashMap};
 
-/// A breached limit clears below this fraction of it.
+/// A breached limit clears once the measure is back inside by this factor (a cap below
+/// `CLEAR_AT` × the limit, a floor above the limit / `CLEAR_AT`).
 pub const CLEAR_AT: f64 = 0.95;
 
 /// Largest limit value.
 pub const MAX_LIMIT: f64 = 1e15;
 
-/// The measures a limit can cap (absolute values; per underlying with `.COIN`, e.g.
-/// `delta_usd.BTC`, or the book's total without).
-pub const MEASURES: [&str; 4] = ["delta_usd", "gamma_usd_1pct", "vega", "theta"];
+/// The Greeks a limit can cap (absolute values; per underlying with `.COIN`).
+pub const GREEKS: [&str; 4] = ["delta_usd", "gamma_usd_1pct", "vega", "theta"];
+
+/// The book-level measures of the risk round (no `.COIN`).
+pub const RISK: [&str; 4] = [
+    "var_99_usd",
+    "es_99_usd",
+    "margin_utilisation",
+    "liquidation_distance",
+];
+
+/// Every measure name, for messages.
+pub fn names() -> String {
+    GREEKS
+        .iter()
+        .map(|g| format!("{g}[.COIN]"))
+        .chain(RISK.iter().map(|r| r.to_string()))
+        .chain(["venue_share.VENUE".to_string()])
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether limit `name` is a floor (breached below it).
+pub fn is_floor(name: &str) -> bool {
+    name == "liquidation_distance"
+}
 
 /// Check a limit's name and value.
 ///
 /// # Errors
 /// What is wrong, and the names that exist.
 pub fn check(name: &str, value: f64) -> Result<(), String> {
-    let measure = name.split('.').next().unwrap_or("");
-    let coin_ok = name
-        .split_once('.')
-        .is_none_or(|(_, c)| !c.is_empty() && c.len() <= 16 && c.chars().all(|x| x.is_ascii_alphanumeric()));
-    if !MEASURES.contains(&measure) || !coin_ok {
-        return Err(format!(
-            "limit '{name}': expected one of {} (the book's total) or with an underlying, e.g. delta_usd.BTC",
-            MEASURES.join(", ")
-        ));
+    let (measure, suffix) = match name.split_once('.') {
+        Some((m, c)) => (m, Some(c)),
+        None => (name, None),
+    };
+    // a coin: letters and digits; a venue: also - and _
+    let coin_ok = |s: &str| !s.is_empty() && s.len() <= 16 && s.chars().all(|x| x.is_ascii_alphanumeric());
+    let venue_ok = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 32
+            && s.chars()
+                .all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '-')
+    };
+    let known = match suffix {
+        None => GREEKS.contains(&measure) || RISK.contains(&measure),
+        Some(c) => (GREEKS.contains(&measure) && coin_ok(c)) || (measure == "venue_share" && venue_ok(c)),
+    };
+    if !known {
+        return Err(format!("limit '{name}': expected one of {}", names()));
     }
-    if !(value.is_finite() && value > 0.0 && value <= MAX_LIMIT) {
+    let fraction = matches!(measure, "venue_share" | "liquidation_distance");
+    let top = if fraction { 1.0 } else { MAX_LIMIT };
+    if !(value.is_finite() && value > 0.0 && value <= top) {
         return Err(format!(
-            "limit '{name}' = {value}: a positive number of USD of at most {MAX_LIMIT:e} (the largest absolute value allowed)"
+            "limit '{name}' = {value}: {}",
+            if fraction {
+                "a fraction in (0, 1], e.g. 0.25".to_string()
+            } else {
+                format!(
+                    "a positive number of at most {MAX_LIMIT:e} (USD, or a fraction for margin_utilisation)"
+                )
+            }
         ));
     }
     Ok(())
@@ -48,21 +97,25 @@ fn pick(t: &GreeksTotals, measure: &str) -> f64 {
     }
 }
 
-/// The absolute value a limit caps in a book (`None`: an underlying the book does not hold,
-/// or a book that could not be valued).
+/// The value a limit watches in a book (`None`: an underlying or venue the book does not
+/// hold, a risk measure not computed yet, a book that could not be valued).
 pub fn measure(name: &str, b: &BookView) -> Option<f64> {
     if b.error.is_some() {
         return None;
     }
-    let (m, coin) = match name.split_once('.') {
+    let (m, suffix) = match name.split_once('.') {
         Some((m, c)) => (m, Some(c)),
         None => (name, None),
     };
-    let t = match coin {
-        Some(c) => b.by_underlying.get(&c.to_uppercase())?,
-        None => &b.total,
-    };
-    Some(pick(t, m).abs())
+    match (m, suffix) {
+        ("var_99_usd", None) => b.var_99_usd,
+        ("es_99_usd", None) => b.es_99_usd,
+        ("margin_utilisation", None) => b.margin_utilisation,
+        ("liquidation_distance", None) => b.liquidation_distance,
+        ("venue_share", Some(v)) => b.venue_share.get(&v.to_lowercase()).copied(),
+        (g, Some(c)) => Some(pick(b.by_underlying.get(&c.to_uppercase())?, g).abs()),
+        (g, None) => Some(pick(&b.total, g).abs()),
+    }
 }
 
 /// A change of a limit's state.
@@ -103,9 +156,14 @@ impl Alerter {
                 .breached
                 .entry((book.to_string(), name.clone()))
                 .or_insert(false);
-            let state = if !*was && value > limit {
+            let (outside, back_inside) = if is_floor(name) {
+                (value < limit, value > limit / CLEAR_AT)
+            } else {
+                (value > limit, value < CLEAR_AT * limit)
+            };
+            let state = if !*was && outside {
                 "raised"
-            } else if *was && value < CLEAR_AT * limit {
+            } else if *was && back_inside {
                 "cleared"
             } else {
                 continue;
@@ -159,6 +217,11 @@ mod tests {
             error: None,
             breached: Vec::new(),
             pnl_since_start_usd: None,
+            var_99_usd: Some(delta * 0.1),
+            es_99_usd: None,
+            margin_utilisation: None,
+            liquidation_distance: Some(delta.abs() / 1000.0),
+            venue_share: BTreeMap::new(),
         }
     }
 
@@ -196,10 +259,51 @@ mod tests {
         assert!(b.evaluate("b", &limits, &view(150.0)).is_empty());
     }
 
+    /// A floor (distance to liquidation) is breached below its limit and cleared above
+    /// limit / 0.95; a risk measure not computed yet is not judged.
+    #[test]
+    fn floors_and_risk_measures() {
+        let mut a = Alerter::default();
+        let limits: BTreeMap<String, f64> = [
+            ("liquidation_distance".to_string(), 0.1),
+            ("var_99_usd".to_string(), 10.0),
+            ("es_99_usd".to_string(), 1.0),
+        ]
+        .into();
+        // distance = |delta| / 1000, VaR = delta / 10
+        let steps: Vec<Vec<(String, &str)>> = [150.0, 90.0, 96.0, 106.0]
+            .iter()
+            .map(|d| {
+                a.evaluate("b", &limits, &view(*d))
+                    .into_iter()
+                    .map(|e| (e.limit, e.state))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(steps[0], vec![("var_99_usd".to_string(), "raised")]);
+        assert_eq!(
+            steps[1],
+            vec![
+                ("liquidation_distance".to_string(), "raised"),
+                ("var_99_usd".to_string(), "cleared")
+            ]
+        );
+        assert!(steps[2].is_empty(), "{:?}", steps[2]);
+        assert_eq!(
+            steps[3],
+            vec![
+                ("liquidation_distance".to_string(), "cleared"),
+                ("var_99_usd".to_string(), "raised")
+            ]
+        );
+    }
+
     #[test]
     fn names_and_values_are_checked() {
         assert!(check("delta_usd.BTC", 1e5).is_ok());
         assert!(check("vega", 1e3).is_ok());
+        assert!(check("var_99_usd", 5e4).is_ok() && check("margin_utilisation", 0.8).is_ok());
+        assert!(check("liquidation_distance", 0.2).is_ok() && check("venue_share.deribit", 0.6).is_ok());
         for (n, v) in [
             ("delta", 1.0),
             ("delta_usd.", 1.0),
@@ -207,6 +311,10 @@ mod tests {
             ("vega", 0.0),
             ("vega", f64::NAN),
             ("vega", 1e16),
+            ("var_99_usd.BTC", 1.0),
+            ("venue_share", 0.5),
+            ("venue_share.deribit", 1.5),
+            ("liquidation_distance", 2.0),
         ] {
             assert!(check(n, v).is_err(), "{n} {v}");
         }

@@ -34,6 +34,17 @@ pub struct BookView {
     /// P&L since the start (the positions held now, from the market the book started on:
     /// the file's, or the replay's first day), USD.
     pub pnl_since_start_usd: Option<f64>,
+    /// From the latest risk round (up to a second old): 1-day historical VaR at 99 %, USD.
+    pub var_99_usd: Option<f64>,
+    /// 1-day historical expected shortfall at 99 %, USD.
+    pub es_99_usd: Option<f64>,
+    /// The largest maintenance margin / equity of the book's Deribit accounts.
+    pub margin_utilisation: Option<f64>,
+    /// The smallest index move (fraction) that takes an account to liquidation.
+    pub liquidation_distance: Option<f64>,
+    /// Each venue's share of the book's gross delta (Σ |delta USD| per underlying at the venue
+    /// ÷ the same over every venue): concentration.
+    pub venue_share: BTreeMap<String, f64>,
 }
 
 /// What `/ws` pushes.
@@ -55,6 +66,7 @@ pub struct DeskSnapshot {
 /// ([`crate::desk::Desk::advance_clocks`]), then its live totals are read.
 pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
     app.desk.write().await.advance_clocks();
+    let risk = app.risk.read().await.clone();
     let desk = app.desk.read().await;
     let books = desk
         .ids()
@@ -74,7 +86,14 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                 ),
                 Err(e) => (GreeksTotals::default(), BTreeMap::new(), Some(e.to_string())),
             };
+            let r = risk.get(&id);
+            let (var, es) = r.and_then(|r| r.var_es()).unzip();
             BookView {
+                venue_share: desk.venue_shares(&id).unwrap_or_default(),
+                var_99_usd: var,
+                es_99_usd: es,
+                margin_utilisation: r.and_then(|r| r.margin_utilisation()),
+                liquidation_distance: r.and_then(|r| r.liquidation_distance()),
                 pnl_since_start_usd: pnl,
                 id,
                 name,

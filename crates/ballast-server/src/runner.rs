@@ -25,9 +25,11 @@ pub async fn run_replay(app: Arc<App>, messages: crate::feed::replay::Messages, 
         for (t, text) in &messages {
             let due = std::time::Duration::from_secs_f64(((t - t0) as f64 / 1000.0 / speed).max(0.0));
             tokio::time::sleep_until(start + due).await;
+            let arrived = std::time::Instant::now();
             let mut desk = app.desk.write().await;
             if let Ok(mut f) = app.feed.lock() {
-                f.process(&mut desk, text, std::time::Instant::now());
+                f.process(&mut desk, text, arrived);
+                f.record_latency(arrived.elapsed().as_secs_f64() * 1e6);
             }
         }
         tokio::time::sleep(std::time::Duration::from_secs(2)).await;
@@ -117,9 +119,14 @@ async fn session(app: &App, spec: &LiveSpec) -> bool {
             _ => continue,
         };
         let reply = {
+            let arrived = Instant::now();
             let mut desk = app.desk.write().await;
             match app.feed.lock() {
-                Ok(mut f) => f.process(&mut desk, &text, Instant::now()),
+                Ok(mut f) => {
+                    let r = f.process(&mut desk, &text, arrived);
+                    f.record_latency(arrived.elapsed().as_secs_f64() * 1e6);
+                    r
+                }
                 Err(_) => None,
             }
         };

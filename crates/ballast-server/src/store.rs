@@ -67,7 +67,7 @@ fn sql(what: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
 
 /// A fill as received: `size` signed (positive buys), in the instrument's units (coins for
 /// spot and options, USD for inverse contracts), `price` in the instrument's quote.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FillRequest {
     /// The client's idempotency key (1–128 characters): a retry with the same key and fill is
@@ -85,7 +85,7 @@ pub struct FillRequest {
 }
 
 /// A committed fill.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Fill {
     /// Sequence number (the commit order).
     pub seq: i64,
@@ -106,7 +106,7 @@ pub struct Fill {
 }
 
 /// The store's answer to a fill: committed (or found committed under its key).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FillAck {
     /// The committed fill.
     pub fill: Fill,
@@ -453,7 +453,7 @@ fn migrate(c: &mut Connection, path: &Path) -> Result<(), StoreError> {
 
 /// A limit's alert: raised when the limit breaks, cleared when the value is back inside the
 /// band.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     /// Sequence number.
     pub seq: i64,

@@ -221,12 +221,12 @@ fn book(path: &std::path::Path, what_if: Option<&str>, format: Format) -> Result
             Format::Table => Ok(what_if_table(&before, &after)),
         };
     }
-    let m = match &params {
-        Some(params) => {
-            ballast::margin::deribit::book_margin(params, &book.positions, &book.market, &section.equity)
-        }
-        None => ballast::margin::deribit::book_margin_without_deribit(&book.positions, &book.market),
-    }
+    let m = ballast::margin::deribit::deribit_margin(
+        params.as_ref(),
+        &book.positions,
+        &book.market,
+        &section.equity,
+    )
     .with_context(|| path.display().to_string())?;
     let greeks = ballast::book::book_greeks(&book.positions, &book.market)?;
     let deribit_usd: f64 = m

@@ -132,11 +132,13 @@ pub fn run(a: &ServeArgs) -> Result<String> {
                 replay_from = dir.map(|d| (d, m.futures.as_ref().map(PathBuf::from)));
             }
         }
-        let book = ballast::io::load_book(&pf).with_context(|| path.display().to_string())?;
+        let (book, risk) = load_served_book(&pf).with_context(|| path.display().to_string())?;
         books.push(BookSpec {
             id: book_id(path),
             name: pf.name.clone().unwrap_or_else(|| book_id(path)),
             book,
+            risk: Some(Arc::new(risk)),
+            limits: pf.risk.limits.clone(),
         });
     }
     let replay = match a.feed {
@@ -182,6 +184,7 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             .and_then(|()| out.flush());
         drop(out);
         ballast_server::push::start(app.clone(), std::time::Duration::from_secs(1));
+        ballast_server::risk::start(app.clone(), std::time::Duration::from_secs(1));
         if a.feed == FeedKind::Deribit {
             let (instruments, coins) = app.desk.read().await.instruments();
             let spec = ballast_server::runner::LiveSpec {
@@ -199,6 +202,31 @@ pub fn run(a: &ServeArgs) -> Result<String> {
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(String::new())
+}
+
+/// A served book and what its risk rounds need: with `[data]`, the book and its histories
+/// (the VaR's moves); with `[margin]`, Deribit's parameters and the equity.
+fn load_served_book(
+    pf: &ballast::portfolio::PortfolioFile,
+) -> Result<(ballast::book::Book, ballast_server::risk::RiskInputs)> {
+    let margin = ballast::io::load_margin_inputs(pf)?;
+    let (book, prices, vol_history) = match pf.data {
+        Some(_) => {
+            let d = ballast::io::load_book_data(pf)?;
+            (d.book, Some(d.prices), d.vol_history)
+        }
+        None => (ballast::io::load_book(pf)?, None, None),
+    };
+    Ok((
+        book,
+        ballast_server::risk::RiskInputs {
+            prices,
+            vol_history,
+            window: pf.window(),
+            end: pf.data.as_ref().and_then(|d| d.end),
+            margin,
+        },
+    ))
 }
 
 /// The replay of the daily snapshots from the books' valuation day on.

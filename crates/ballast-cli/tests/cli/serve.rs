@@ -27,14 +27,12 @@ impl Drop for Server {
 }
 
 fn start(db: &Path) -> Server {
+    start_with(db, "examples/derivatives.toml")
+}
+
+fn start_with(db: &Path, portfolio: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ballast"))
-        .args([
-            "serve",
-            "examples/derivatives.toml",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-        ])
+        .args(["serve", portfolio, "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
         .current_dir(root())
         .stdout(Stdio::piped())
@@ -489,4 +487,118 @@ fn limits_raise_and_clear_alerts_once() {
     assert_eq!(both[1]["state"], "cleared");
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(alerts(2).len(), 2);
+}
+
+/// The risk round: VaR and margin served equal `ballast var` and `ballast margin` of the same
+/// file, the snapshot carries them, and `[risk.limits]` from the file are set and judged.
+#[test]
+fn risk_and_margin_each_second_equal_the_cli() {
+    let dir = scratch();
+    let text = std::fs::read_to_string(root().join("examples/derivatives.toml")).unwrap();
+    let text = text
+        .replace("../../shared", &root().join("../shared").display().to_string())
+        .replace(
+            "\"deribit_pm_params.toml\"",
+            &format!("\"{}\"", root().join("examples/deribit_pm_params.toml").display()),
+        );
+    let file = write(
+        &dir,
+        "served.toml",
+        &format!("{text}\n[risk.limits]\nvar_99_usd = 1.0\nliquidation_distance = 0.01\n"),
+    );
+    let db = dir.join("desk.db");
+    let server = start_with(&db, &file);
+    let (a, r) = (&server.addr, bearer(&server.token));
+    let mut risk = Value::Null;
+    for _ in 0..300 {
+        let (s, v) = http(a, "GET", "/api/books/served/risk", Some(&r), "").unwrap();
+        if s == 200 {
+            risk = v;
+            break;
+        }
+        assert_eq!(s, 503, "{v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(risk["error"].is_null(), "{risk}");
+    let one_day = |v: &Value| -> f64 {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["method"] == "historical" && b["horizon_days"] == 1)
+            .unwrap()["lines"][0]["var_usd"]
+            .as_f64()
+            .unwrap()
+    };
+    let cli = run_json(&[
+        "var",
+        &file,
+        "--scenarios",
+        "0",
+        "--confidence",
+        "0.99",
+        "--format",
+        "json",
+    ]);
+    let (got, want) = (one_day(&risk["var"]), one_day(&cli));
+    assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    let (s, m) = http(a, "GET", "/api/books/served/margin", Some(&r), "").unwrap();
+    assert_eq!(s, 200, "{m}");
+    let cli = run_json(&["margin", &file, "--format", "json"]);
+    for (x, y) in m["margin"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(cli["accounts"].as_array().unwrap())
+    {
+        assert_eq!(x["currency"], y["currency"]);
+        let (p, q) = (
+            x["maintenance_margin"].as_f64().unwrap(),
+            y["maintenance_margin"].as_f64().unwrap(),
+        );
+        assert!((p - q).abs() <= 1e-12 * q.abs(), "{p} vs {q}");
+    }
+    assert_eq!(m["margin"]["accounts"].as_array().unwrap().len(), 2);
+    // the file's limits are the book's, and the VaR one is breached once
+    let (_, limits) = http(a, "GET", "/api/books/served/limits", Some(&r), "").unwrap();
+    assert_eq!(limits["var_99_usd"], 1.0, "{limits}");
+    let mut raised = Vec::new();
+    for _ in 0..100 {
+        let (_, v) = http(a, "GET", "/api/books/served/alerts", Some(&r), "").unwrap();
+        raised = v.as_array().unwrap().clone();
+        if !raised.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(raised.len(), 1, "{raised:?}");
+    assert_eq!(
+        (raised[0]["limit"].as_str(), raised[0]["state"].as_str()),
+        (Some("var_99_usd"), Some("raised"))
+    );
+    assert!((raised[0]["value"].as_f64().unwrap() / want - 1.0).abs() < 1e-9);
+    // the OpenAPI document is served without a token, and each of its operations is a route
+    let (s, doc) = http(a, "GET", "/api/openapi.json", None, "").unwrap();
+    assert_eq!(s, 200);
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            let url = path.replace("{id}", "served");
+            let (s, v) = http(a, &method.to_uppercase(), &url, Some(&r), "{}").unwrap();
+            assert!(
+                s != 405 && !v["error"].as_str().unwrap_or("").starts_with("no such route"),
+                "{method} {url}: {s} {v}"
+            );
+        }
+    }
+    // a bad file limit stops the start with the book and the name
+    let bad = write(&dir, "bad.toml", &format!("{text}\n[risk.limits]\nvar = 1.0\n"));
+    let e = run_err(&[
+        "serve",
+        &bad,
+        "--listen",
+        "127.0.0.1:0",
+        "--db",
+        &dir.join("b.db").display().to_string(),
+    ]);
+    assert!(e.contains("book 'bad' [risk.limits]: limit 'var'"), "{e}");
 }

@@ -59,6 +59,28 @@ pub struct FeedState {
     last: BTreeMap<String, (i64, Instant, Tick)>,
     /// The last message skipped as bad, and why.
     pub last_bad: Option<String>,
+    /// The latest messages' handling times, µs (a ring of [`LATENCY_WINDOW`]).
+    latency: Vec<f64>,
+    latency_next: usize,
+}
+
+/// How many of the latest messages' handling times the feed keeps for its percentiles.
+pub const LATENCY_WINDOW: usize = 10_000;
+
+/// Percentiles of the latest messages' handling times (waiting for the desk, parsing,
+/// repricing what they touch), µs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Latency {
+    /// Messages measured (at most [`LATENCY_WINDOW`], the latest).
+    pub count: usize,
+    /// Median.
+    pub p50_us: f64,
+    /// 99th percentile.
+    pub p99_us: f64,
+    /// 99.9th percentile.
+    pub p999_us: f64,
+    /// Largest.
+    pub max_us: f64,
 }
 
 /// [`FeedState`] as served (`GET /api/health`).
@@ -74,6 +96,8 @@ pub struct FeedReport {
     pub stale: bool,
     /// The last bad message's reason.
     pub last_bad: Option<String>,
+    /// Handling time of the latest messages.
+    pub latency: Latency,
 }
 
 impl FeedState {
@@ -85,6 +109,8 @@ impl FeedState {
             stale_after,
             last: BTreeMap::new(),
             last_bad: None,
+            latency: Vec::new(),
+            latency_next: 0,
         }
     }
 
@@ -138,6 +164,33 @@ impl FeedState {
         None
     }
 
+    /// Record one message's handling time (from its arrival to the desk updated), µs.
+    pub fn record_latency(&mut self, us: f64) {
+        if self.latency.len() < LATENCY_WINDOW {
+            self.latency.push(us);
+        } else {
+            self.latency[self.latency_next] = us;
+        }
+        self.latency_next = (self.latency_next + 1) % LATENCY_WINDOW;
+    }
+
+    /// Percentiles of the recorded handling times.
+    pub fn latency(&self) -> Latency {
+        let mut v = self.latency.clone();
+        if v.is_empty() {
+            return Latency::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((p * v.len() as f64) as usize).min(v.len() - 1)];
+        Latency {
+            count: v.len(),
+            p50_us: q(0.5),
+            p99_us: q(0.99),
+            p999_us: q(0.999),
+            max_us: v[v.len() - 1],
+        }
+    }
+
     /// The state as served at `now`.
     pub fn report(&self, now: Instant) -> FeedReport {
         let channels: BTreeMap<String, ChannelState> = self
@@ -161,6 +214,7 @@ impl FeedState {
             stale: self.source != "none" && (channels.is_empty() || channels.values().any(|c| c.stale)),
             channels,
             last_bad: self.last_bad.clone(),
+            latency: self.latency(),
         }
     }
 }

@@ -86,6 +86,8 @@ fn desk() -> Desk {
         id: "derivatives".into(),
         name: "d".into(),
         book,
+        risk: None,
+        limits: Default::default(),
     }])
     .unwrap()
 }

@@ -51,6 +51,8 @@ async fn the_live_client_keeps_the_session_alive() {
                 id: "d".into(),
                 name: "d".into(),
                 book,
+                risk: None,
+                limits: Default::default(),
             }],
             store,
         )

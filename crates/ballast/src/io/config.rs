@@ -181,6 +181,34 @@ pub fn load_book_data(pf: &PortfolioFile) -> Result<BookData> {
     })
 }
 
+/// A portfolio file's `[margin]` inputs: Deribit's portfolio-margin parameters (when given)
+/// and the equity per settlement currency (coins; USD for `usdc`).
+#[derive(Debug, Clone)]
+pub struct MarginInputs {
+    /// `[margin] deribit_params`, read.
+    pub params: Option<crate::margin::deribit::PmParams>,
+    /// `[margin] equity`.
+    pub equity: std::collections::BTreeMap<String, f64>,
+}
+
+/// The `[margin]` section's inputs, `None` without the section.
+///
+/// # Errors
+/// An unreadable or malformed parameters file (named by the setting).
+pub fn load_margin_inputs(pf: &PortfolioFile) -> Result<Option<MarginInputs>> {
+    let Some(section) = pf.margin.as_ref() else {
+        return Ok(None);
+    };
+    let params = match &section.deribit_params {
+        Some(p) => Some(super::read_pm_params(p).map_err(named_by(&pf.source, "[margin] deribit_params"))?),
+        None => None,
+    };
+    Ok(Some(MarginInputs {
+        params,
+        equity: section.equity.clone(),
+    }))
+}
+
 /// The engine that margins many accounts on a portfolio file's snapshot: `[market]` (chains,
 /// futures, `as_of`, `vol_history`), `[data]` (prices, `window`, `end`: the VaR's historical
 /// moves) and `[margin] deribit_params`; the file's own positions are not used.

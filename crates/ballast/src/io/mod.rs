@@ -23,8 +23,9 @@ pub use accounts::{read_account_equity, read_account_positions, AccountRows};
 pub use brackets::read_leverage_brackets;
 pub use chain::{read_option_chain, read_option_chain_str};
 pub use config::{
-    load_account_engine, load_backtest, load_backtest_str, load_book, load_book_data, parse_portfolio,
-    parse_toml, read_constraints, read_portfolio, read_portfolio_prices, read_toml, BookData,
+    load_account_engine, load_backtest, load_backtest_str, load_book, load_book_data, load_margin_inputs,
+    parse_portfolio, parse_toml, read_constraints, read_portfolio, read_portfolio_prices, read_toml,
+    BookData, MarginInputs,
 };
 pub use funding::{perp_coin, read_funding, read_funding_str};
 pub use futures::{read_futures_prices, read_futures_prices_str};

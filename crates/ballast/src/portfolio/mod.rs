@@ -285,6 +285,11 @@ pub struct RiskSection {
     /// `explicit:BTC,ETH`, `pca:3`), or `"none"`. Default: `market:BTC` when the price data has
     /// BTC, else none.
     pub factors: Option<String>,
+    /// Risk limits of the book for `ballast serve` (`[risk.limits]`, e.g. `"delta_usd.BTC" =
+    /// 250000`, `var_99_usd = 50000`, `liquidation_distance = 0.2`); the service checks the
+    /// names and values and sets them at start-up.
+    #[serde(default)]
+    pub limits: BTreeMap<String, f64>,
 }
 
 fn default_confidence() -> Vec<f64> {
@@ -296,6 +301,7 @@ impl Default for RiskSection {
         Self {
             confidence: default_confidence(),
             factors: None,
+            limits: BTreeMap::new(),
         }
     }
 }

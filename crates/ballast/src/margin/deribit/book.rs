@@ -128,6 +128,23 @@ pub struct BookMargin {
     pub not_margined: Vec<String>,
 }
 
+/// The margin of a book with `[margin]`'s inputs: [`book_margin`] with Deribit's parameters,
+/// [`book_margin_without_deribit`] without them (a book holding no Deribit derivatives).
+///
+/// # Errors
+/// Those of the function it calls.
+pub fn deribit_margin(
+    params: Option<&PmParams>,
+    positions: &[Position],
+    market: &MarketSnapshot,
+    equity: &BTreeMap<String, f64>,
+) -> Result<BookMargin, MarginError> {
+    match params {
+        Some(p) => book_margin(p, positions, market, equity),
+        None => book_margin_without_deribit(positions, market),
+    }
+}
+
 /// The margin of a book that holds no Deribit derivatives (no parameters needed): no accounts,
 /// every position listed as not margined here.
 ///

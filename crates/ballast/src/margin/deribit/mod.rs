@@ -26,8 +26,8 @@ mod replay;
 mod standard;
 
 pub use book::{
-    account_margin, book_margin, book_margin_without_deribit, pm_input, what_if, BookMargin, CurrencyAccount,
-    LiquidationPoint, UnderlyingLiquidation,
+    account_margin, book_margin, book_margin_without_deribit, deribit_margin, pm_input, what_if, BookMargin,
+    CurrencyAccount, LiquidationPoint, UnderlyingLiquidation,
 };
 pub use matrix::{
     portfolio_margin, shocked_vol, CurrencyMargin, ExtraInitial, InitialMarginDetails, PmInput, PmResult,
