@@ -40,11 +40,17 @@ def token(db: Path, scope: str) -> str:
 
 class Server:
     def __init__(self, db: Path, *extra: str):
+        self.log = open(db.with_suffix(".log"), "w+")
         self.p = subprocess.Popen([BIN, "serve", "examples/derivatives.toml", "--listen", "127.0.0.1:0", "--db",
-                                   str(db), *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   str(db), *extra], cwd=ROOT, stdout=subprocess.PIPE, stderr=self.log,
                                   text=True)
         first = self.p.stdout.readline()
-        self.addr = re.search(r"http://(\S+)", first).group(1)
+        found = re.search(r"http://(\S+)", first)
+        if not found:
+            self.p.kill()
+            self.log.seek(0)
+            raise SystemExit(f"ballast serve did not start: {first!r} {self.log.read()}")
+        self.addr = found.group(1)
         self.token = self.p.stdout.readline().split("token: ")[1].strip()
 
     def get(self, path: str, tok: str | None = None, method: str = "GET", body: dict | None = None):
@@ -102,11 +108,13 @@ def static_book(browser, tmp: Path) -> None:
         same(value(page, "[data-var]"), line["var_usd"], "VaR")
         same(value(page, "[data-es]"), line["es_usd"], "ES")
         margin = s.get("/api/books/derivatives/margin")["margin"]
-        same(value(page, "[data-margin]"), max(a["margin_utilisation"] for a in margin["accounts"]), "margin")
+        util = [a["margin_utilisation"] for a in margin["accounts"]]
+        assert util and all(u is not None for u in util), util
+        same(value(page, "[data-margin]"), max(util), "margin")
         moves = [abs(p["move"]) for a in margin["accounts"] for l in a["liquidation"]
                  for p in (l["fall"], l["rise"]) if p]
-        if moves:
-            same(value(page, "[data-liq]"), min(moves), "liquidation distance")
+        assert moves, "the example book liquidates within the search"
+        same(value(page, "[data-liq]"), min(moves), "liquidation distance")
         page.screenshot(path=str(OUT / "dashboard_static.png"), full_page=True)
         print(f"static book: Greeks, VaR {line['var_usd']:.0f} USD, ES, margin and liquidation shown as the API's")
     finally:
@@ -123,11 +131,14 @@ def replay(browser, tmp: Path) -> None:
         page.wait_for_function("() => +(document.getElementById('seq').dataset.seq || 0) >= 2", timeout=30_000)
         seq0 = int(page.get_attribute("#seq", "data-seq"))
         pnl0 = value(page, "[data-pnl]")
+        spot0 = page.inner_text(".book h2 .muted")
         page.screenshot(path=str(OUT / "dashboard_replay_1.png"), full_page=True)
         # a replayed day every 6 s: the next day's prices move the P&L
         page.wait_for_function("(p0) => +document.querySelector('[data-pnl]').dataset.value !== p0", arg=pnl0,
                                timeout=30_000)
         pnl1 = value(page, "[data-pnl]")
+        assert int(page.get_attribute("#seq", "data-seq")) > seq0, "the snapshot number did not grow"
+        assert page.inner_text(".book h2 .muted") != spot0, f"the spot did not move ({spot0})"
         s.get("/api/books/derivatives/limits", rw, "PUT", {"delta_usd": 1.0})
         page.wait_for_selector("#alerts td:has-text('delta_usd')", timeout=30_000)
         assert "raised" in page.inner_text("#alerts")

@@ -11,7 +11,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/target/debug/ballast"
-[ -x "$bin" ] || (cd "$root" && cargo build -q -p ballast-cli)
+(cd "$root" && cargo build -q --locked -p ballast-cli)  # a no-op when up to date
 tmp="$(mktemp -d)"
 pid=""
 cleanup() {

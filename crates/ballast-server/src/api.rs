@@ -250,11 +250,7 @@ pub(crate) struct Health {
     ),
 )]
 pub(crate) async fn health(State(app): State<Arc<App>>) -> Json<Health> {
-    let feed = app
-        .feed
-        .lock()
-        .map(|f| f.report(std::time::Instant::now()))
-        .unwrap_or_else(|p| p.into_inner().report(std::time::Instant::now()));
+    let feed = FeedState::report_shared(&app.feed, std::time::Instant::now());
     Json(Health {
         status: if feed.stale { "stale" } else { "ok" },
         version: env!("CARGO_PKG_VERSION"),
@@ -325,7 +321,14 @@ pub(crate) async fn greeks(
 
 /// The book's latest risk round, or 503 while the first is still running.
 async fn latest_risk(app: &App, id: &str) -> Result<Arc<crate::risk::BookRisk>, ApiError> {
-    app.desk.read().await.check_book(id)?;
+    if !app.desk.read().await.has_risk(id)? {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!(
+                "book '{id}' has no risk inputs: the service was started without its VaR and margin data"
+            ),
+        ));
+    }
     app.risk.read().await.get(id).cloned().ok_or_else(|| {
         ApiError(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -463,6 +463,14 @@ impl Desk {
         Ok(gross.into_iter().map(|(v, x)| (v, x / all)).collect())
     }
 
+    /// Whether book `id` has risk inputs (a VaR and margin round runs for it).
+    ///
+    /// # Errors
+    /// [`DeskError::UnknownBook`].
+    pub fn has_risk(&self, id: &str) -> Result<bool, DeskError> {
+        Ok(self.get(id)?.spec.risk.is_some())
+    }
+
     /// Each book with risk inputs, copied for a risk round: (id, its net positions on its
     /// market now, the inputs).
     pub fn risk_jobs(&self) -> Vec<(String, Book, std::sync::Arc<crate::risk::RiskInputs>)> {

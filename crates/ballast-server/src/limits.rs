@@ -97,8 +97,9 @@ fn pick(t: &GreeksTotals, measure: &str) -> f64 {
     }
 }
 
-/// The value a limit watches in a book (`None`: an underlying or venue the book does not
-/// hold, a risk measure not computed yet, a book that could not be valued).
+/// The value a limit watches in a book (`None`: an underlying the book does not hold, a risk
+/// measure not computed, a book that could not be valued; a venue it does not use has a share
+/// of 0).
 pub fn measure(name: &str, b: &BookView) -> Option<f64> {
     if b.error.is_some() {
         return None;
@@ -112,7 +113,8 @@ pub fn measure(name: &str, b: &BookView) -> Option<f64> {
         ("es_99_usd", None) => b.es_99_usd,
         ("margin_utilisation", None) => b.margin_utilisation,
         ("liquidation_distance", None) => b.liquidation_distance,
-        ("venue_share", Some(v)) => b.venue_share.get(&v.to_lowercase()).copied(),
+        // a venue the book no longer uses holds none of it
+        ("venue_share", Some(v)) => Some(b.venue_share.get(&v.to_lowercase()).copied().unwrap_or(0.0)),
         (g, Some(c)) => Some(pick(b.by_underlying.get(&c.to_uppercase())?, g).abs()),
         (g, None) => Some(pick(&b.total, g).abs()),
     }

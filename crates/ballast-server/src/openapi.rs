@@ -1,8 +1,9 @@
 //! The OpenAPI 3.1 document of the HTTP API (`GET /api/openapi.json`), derived with `utoipa`
 //! from the handlers' `#[utoipa::path]` attributes and the service's own body types; bodies
 //! that are the library's serialized types (Greeks, VaR, margin) are described as objects
-//! whose shape the README documents. A test checks that every route of the router is in it,
-//! and `schemathesis` fuzzes a running service from it.
+//! whose shape the README documents. A unit test pins the list of operations; a CLI test calls
+//! each of them on a running service (each is a route); `schemathesis` fuzzes a running
+//! service from it.
 
 use crate::api;
 use axum::Json;
@@ -38,7 +39,7 @@ impl Modify for BearerAuth {
 #[openapi(
     info(
         title = "Ballast live risk service",
-        description = "Books, fills, Greeks, VaR, margin, limits and alerts of `ballast serve`. Every route but /api/health and /api/openapi.json needs a bearer token (read scope; writes need read-write). Errors are {\"error\": \"…\"} with a 4xx status."
+        description = "Books, fills, Greeks, VaR, margin, limits and alerts of `ballast serve`. Every route but /api/health and /api/openapi.json needs a bearer token (read scope; writes need read-write). Errors are {\"error\": \"…\"} with a 4xx status, or 503 (Retry-After) for a book's risk or margin before its first risk round."
     ),
     paths(
         api::health,

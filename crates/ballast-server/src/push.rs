@@ -63,13 +63,33 @@ pub struct DeskSnapshot {
 }
 
 /// The desk's snapshot now: each book's valuation instant first moves to its latest tick
-/// ([`crate::desk::Desk::advance_clocks`]), then its live totals are read.
-pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
-    app.desk.write().await.advance_clocks();
+/// ([`crate::desk::Desk::advance_clocks`]), then its live totals are read. The revaluation
+/// runs on a blocking thread, never on the async workers.
+pub async fn snapshot(app: &Arc<App>, seq: u64) -> DeskSnapshot {
     let risk = app.risk.read().await.clone();
-    let desk = app.desk.read().await;
-    let books = desk
-        .ids()
+    let shared = app.clone();
+    let books = tokio::task::spawn_blocking(move || {
+        shared.desk.blocking_write().advance_clocks();
+        let desk = shared.desk.blocking_read();
+        book_views(&desk, &risk)
+    })
+    .await
+    .unwrap_or_default();
+    DeskSnapshot {
+        seq,
+        computed_at: jiff::Timestamp::now().to_string(),
+        books,
+        feed: crate::feed::FeedState::report_shared(&app.feed, std::time::Instant::now()),
+        new_alerts: Vec::new(),
+    }
+}
+
+/// Every book of `desk` as the snapshot shows it, with the latest risk round's numbers.
+fn book_views(
+    desk: &crate::desk::Desk,
+    risk: &BTreeMap<String, Arc<crate::risk::BookRisk>>,
+) -> Vec<BookView> {
+    desk.ids()
         .into_iter()
         .map(|(id, name)| {
             let (as_of, spot) = desk
@@ -105,19 +125,7 @@ pub async fn snapshot(app: &App, seq: u64) -> DeskSnapshot {
                 breached: Vec::new(),
             }
         })
-        .collect();
-    drop(desk);
-    let feed = match app.feed.lock() {
-        Ok(f) => f.report(std::time::Instant::now()),
-        Err(p) => p.into_inner().report(std::time::Instant::now()),
-    };
-    DeskSnapshot {
-        seq,
-        computed_at: jiff::Timestamp::now().to_string(),
-        books,
-        feed,
-        new_alerts: Vec::new(),
-    }
+        .collect()
 }
 
 /// Check every book's limits against `s`: record the edges, mark what is breached.

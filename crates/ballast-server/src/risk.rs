@@ -89,28 +89,33 @@ impl BookRisk {
         Some((l.var_usd, l.es_usd))
     }
 
-    /// The largest margin utilisation (maintenance margin / equity) of the book's accounts.
+    /// The largest margin utilisation (maintenance margin / equity) of the book's accounts:
+    /// infinite for an account with margin and no equity (`null` in JSON; it breaches any
+    /// limit); `None` without margin.
     pub fn margin_utilisation(&self) -> Option<f64> {
         let m = self.margin.margin.as_ref()?;
         m.accounts
             .iter()
             .map(|a| a.margin_utilisation)
-            .filter(|u| u.is_finite())
+            .filter(|u| !u.is_nan())
             .reduce(f64::max)
     }
 
     /// The smallest index move, as a fraction, that takes an account to liquidation (fall or
-    /// rise); `None` when there is none within the search or no margin.
+    /// rise): infinite when there is none within the search (−98 % … +500 %; `null` in JSON,
+    /// inside any floor), `None` without margin.
     pub fn liquidation_distance(&self) -> Option<f64> {
         let m = self.margin.margin.as_ref()?;
-        m.accounts
+        let nearest = m
+            .accounts
             .iter()
             .flat_map(|a| &a.liquidation)
             .flat_map(|l| [l.fall.as_ref(), l.rise.as_ref()])
             .flatten()
             .map(|p| p.index_move.abs())
-            .filter(|d| d.is_finite())
-            .reduce(f64::min)
+            .filter(|d| !d.is_nan())
+            .reduce(f64::min);
+        Some(nearest.unwrap_or(f64::INFINITY))
     }
 }
 
@@ -168,6 +173,27 @@ pub fn compute(book: &Book, inputs: &RiskInputs) -> BookRisk {
     }
 }
 
+/// A round that produced nothing, and why.
+fn failed(as_of: Option<String>, why: String) -> BookRisk {
+    let now = jiff::Timestamp::now().to_string();
+    BookRisk {
+        var: RiskView {
+            computed_at: now.clone(),
+            as_of: as_of.clone(),
+            seconds: 0.0,
+            var: None,
+            error: Some(why.clone()),
+        },
+        margin: MarginView {
+            computed_at: now,
+            as_of,
+            seconds: 0.0,
+            margin: None,
+            error: Some(why),
+        },
+    }
+}
+
 fn split<T>(r: Result<T, String>) -> (Option<T>, Option<String>) {
     match r {
         Ok(v) => (Some(v), None),
@@ -185,9 +211,16 @@ pub fn start(app: Arc<App>, every: Duration) {
             tick.tick().await;
             let jobs = app.desk.read().await.risk_jobs();
             for (id, book, inputs) in jobs {
-                if let Ok(r) = tokio::task::spawn_blocking(move || compute(&book, &inputs)).await {
-                    app.risk.write().await.insert(id, Arc::new(r));
-                }
+                let as_of = book.market.as_of.map(|t| t.to_string());
+                let r = match tokio::task::spawn_blocking(move || compute(&book, &inputs)).await {
+                    Ok(r) => r,
+                    // a panic in the engine is a bug: say so rather than serve stale risk
+                    Err(e) => failed(
+                        as_of,
+                        format!("the risk round failed: {e} (a bug: please report it)"),
+                    ),
+                };
+                app.risk.write().await.insert(id, Arc::new(r));
             }
         }
     });

@@ -43,15 +43,51 @@ pub async fn run_replay(app: Arc<App>, messages: crate::feed::replay::Messages, 
 /// How to follow Deribit live.
 #[derive(Debug, Clone)]
 pub struct LiveSpec {
-    /// WebSocket URL (`ws://…`; Deribit's `wss://www.deribit.com/ws/api/v2` needs TLS, not yet
-    /// built in).
+    /// WebSocket URL: `wss://www.deribit.com/ws/api/v2` (TLS), or `ws://…` (a local relay).
     pub url: String,
+    /// The TLS client for `wss://` ([`tls_config`]); `None`: the Mozilla roots (webpki-roots).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     /// Channels to subscribe to (resubscribed after every reconnect).
     pub channels: Vec<String>,
     /// Heartbeat interval asked of Deribit, seconds (≥ 10).
     pub heartbeat: u64,
     /// First and longest wait between reconnects.
     pub backoff: (Duration, Duration),
+}
+
+/// A TLS client (rustls with ring) trusting the Mozilla root certificates (webpki-roots) and,
+/// with `extra_ca`, the certificates of that PEM file (a relay's or a test's own authority).
+///
+/// # Errors
+/// An unreadable file, or one with no certificate (said with the file's name).
+pub fn tls_config(extra_ca: Option<&std::path::Path>) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = extra_ca {
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(|it| it.collect())
+            .map_err(|e| format!("{}: cannot read PEM certificates: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "{}: no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)",
+                path.display()
+            ));
+        }
+        for c in certs {
+            roots
+                .add(c)
+                .map_err(|e| format!("{}: not a usable CA certificate: {e}", path.display()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 impl LiveSpec {
@@ -93,7 +129,16 @@ pub async fn run_live(app: Arc<App>, spec: LiveSpec) {
 
 /// One connection; returns whether data flowed.
 async fn session(app: &App, spec: &LiveSpec) -> bool {
-    let Ok((mut socket, _)) = tokio_tungstenite::connect_async(spec.url.as_str()).await else {
+    let connector = match (&spec.tls, spec.url.starts_with("wss://")) {
+        (Some(c), true) => Some(tokio_tungstenite::Connector::Rustls(c.clone())),
+        (None, true) => match tls_config(None) {
+            Ok(c) => Some(tokio_tungstenite::Connector::Rustls(c)),
+            Err(_) => return false,
+        },
+        (_, false) => None,
+    };
+    let connect = tokio_tungstenite::connect_async_tls_with_config(spec.url.as_str(), None, false, connector);
+    let Ok((mut socket, _)) = connect.await else {
         return false;
     };
     let hello = [

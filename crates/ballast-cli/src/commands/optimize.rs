@@ -195,53 +195,7 @@ pub fn summary(a: &Allocation) -> String {
                 .join(", ")
         );
     }
-    match &a.details {
-        ballast::allocate::MethodDetails::MinCvar { cvar, var, beta } => {
-            out += &format!("1-day CVaR at β = {beta}: {} (VaR {})\n", pct(*cvar), pct(*var));
-        }
-        ballast::allocate::MethodDetails::Herc { clusters } => {
-            out += &format!("HERC clusters: {clusters}\n");
-        }
-        ballast::allocate::MethodDetails::EfficientCvar {
-            cvar,
-            var,
-            beta,
-            target_cvar,
-        } => {
-            out += &format!(
-                "1-day CVaR at β = {beta}: {} (target {}; VaR {})\n",
-                pct(*cvar),
-                pct(*target_cvar),
-                pct(*var)
-            );
-        }
-        ballast::allocate::MethodDetails::ConstrainedRiskBudget {
-            report, return_floor, ..
-        } => {
-            out += &format!(
-                "Risk budgets under the constraints (successive convex approximation, {}{}): largest |risk contribution − budget| {}, Σ(RC − b)² = {:.3e}{}\n",
-                plural(report.iterations, "iteration"),
-                if report.converged { "" } else { ", NOT converged" },
-                pct(report.max_deviation),
-                report.objective,
-                return_floor
-                    .map(|r| format!(", expected return ≥ {}", pct(r)))
-                    .unwrap_or_default()
-            );
-        }
-        ballast::allocate::MethodDetails::BlackLitterman {
-            tau,
-            risk_aversion,
-            prior_kind,
-            ..
-        } => {
-            out += &format!(
-                "Black-Litterman: {} prior, δ = {risk_aversion:.6}, τ = {tau}\n",
-                prior_kind.name()
-            );
-        }
-        _ => {}
-    }
+    out += &details_line(&a.details);
     let status = match a.status {
         SolveStatus::ClosedForm => "closed form".to_string(),
         SolveStatus::Solved | SolveStatus::AlmostSolved => match &a.solver {
@@ -261,6 +215,58 @@ pub fn summary(a: &Allocation) -> String {
     out += &format!("Solver: {status}\n");
     out += &repair_note(&a.covariance);
     out
+}
+
+/// The method's own line of the summary (CVaR, clusters, the constrained budgets, the
+/// Black–Litterman prior), or nothing.
+fn details_line(details: &ballast::allocate::MethodDetails) -> String {
+    match details {
+        ballast::allocate::MethodDetails::MinCvar { cvar, var, beta } => {
+            format!("1-day CVaR at β = {beta}: {} (VaR {})\n", pct(*cvar), pct(*var))
+        }
+        ballast::allocate::MethodDetails::Herc { clusters } => {
+            format!("HERC clusters: {clusters}\n")
+        }
+        ballast::allocate::MethodDetails::EfficientCvar {
+            cvar,
+            var,
+            beta,
+            target_cvar,
+        } => {
+            format!(
+                "1-day CVaR at β = {beta}: {} (target {}; VaR {})\n",
+                pct(*cvar),
+                pct(*target_cvar),
+                pct(*var)
+            )
+        }
+        ballast::allocate::MethodDetails::ConstrainedRiskBudget {
+            report, return_floor, ..
+        } => {
+            format!(
+                "Risk budgets under the constraints (successive convex approximation, {}{}): largest |risk contribution − budget| {}, Σ(RC − b)² = {:.3e}{}\n",
+                plural(report.iterations, "iteration"),
+                if report.converged { "" } else { ", NOT converged" },
+                pct(report.max_deviation),
+                report.objective,
+                return_floor
+                    .map(|r| format!(", expected return ≥ {}", pct(r)))
+                    .unwrap_or_default()
+            )
+        }
+        ballast::allocate::MethodDetails::BlackLitterman {
+            tau,
+            risk_aversion,
+            prior_kind,
+            ..
+        } => {
+            format!(
+                "Black-Litterman: {} prior, δ = {risk_aversion:.6}, τ = {tau}\n",
+                prior_kind.name()
+            )
+        }
+        _ => String::new(),
+    }
 }
 
 pub fn frontier(a: &FrontierArgs) -> Result<String> {

@@ -23,10 +23,13 @@ pub struct ServeArgs {
     /// beside the book's chains (`deribit_options_snapshots/`) in Deribit's message format.
     #[arg(long, value_enum, default_value_t = FeedKind::None)]
     pub feed: FeedKind,
-    /// The Deribit WebSocket endpoint of --feed deribit (ws:// only for now: TLS is not built
-    /// in yet; a local relay or a test server).
+    /// The Deribit WebSocket endpoint of --feed deribit: wss:// (TLS, certificates checked
+    /// against the Mozilla roots) or ws:// (a local relay or a test server).
     #[arg(long, default_value = "wss://www.deribit.com/ws/api/v2", value_name = "URL")]
     pub feed_url: String,
+    /// A PEM file of extra certificate authorities to trust for --feed-url (a relay's own CA).
+    #[arg(long, value_name = "FILE")]
+    pub feed_ca: Option<PathBuf>,
     /// Replay speed: exchange seconds per second (14400: a day every 6 s).
     #[arg(
         long,
@@ -145,12 +148,22 @@ pub fn run(a: &ServeArgs) -> Result<String> {
         FeedKind::Replay => Some(build_replay(&books, replay_from)?),
         _ => None,
     };
-    if a.feed == FeedKind::Deribit && !a.feed_url.starts_with("ws://") {
-        anyhow::bail!(
-            "--feed-url {}: this build speaks plain ws:// only (TLS for wss:// is not built in yet); point it at a local relay, or use --feed replay",
-            a.feed_url
-        );
-    }
+    let tls = if a.feed == FeedKind::Deribit {
+        if !(a.feed_url.starts_with("wss://") || a.feed_url.starts_with("ws://")) {
+            anyhow::bail!(
+                "--feed-url {}: a WebSocket URL, wss://… (TLS, e.g. Deribit's wss://www.deribit.com/ws/api/v2) or ws://… (a local relay)",
+                a.feed_url
+            );
+        }
+        Some(ballast_server::runner::tls_config(a.feed_ca.as_deref()).map_err(anyhow::Error::msg)?)
+    } else {
+        if a.feed_ca.is_some() {
+            anyhow::bail!(
+                "--feed-ca is the TLS authority of --feed deribit's socket: it needs --feed deribit"
+            );
+        }
+        None
+    };
     let store = Store::open(&a.db).with_context(|| a.db.display().to_string())?;
     let (_, token) = store.create_token(Scope::Read, "printed by ballast serve")?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -189,6 +202,7 @@ pub fn run(a: &ServeArgs) -> Result<String> {
             let (instruments, coins) = app.desk.read().await.instruments();
             let spec = ballast_server::runner::LiveSpec {
                 url: a.feed_url.clone(),
+                tls: tls.clone(),
                 channels: ballast_server::runner::LiveSpec::channels(&instruments, &coins),
                 heartbeat: 10,
                 backoff: (std::time::Duration::from_millis(500), std::time::Duration::from_secs(30)),

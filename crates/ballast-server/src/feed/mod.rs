@@ -67,6 +67,24 @@ pub struct FeedState {
 /// How many of the latest messages' handling times the feed keeps for its percentiles.
 pub const LATENCY_WINDOW: usize = 10_000;
 
+impl Latency {
+    /// The percentiles of `samples` (µs).
+    pub fn of(mut v: Vec<f64>) -> Latency {
+        if v.is_empty() {
+            return Latency::default();
+        }
+        v.sort_by(f64::total_cmp);
+        let q = |p: f64| v[((p * v.len() as f64) as usize).min(v.len() - 1)];
+        Latency {
+            count: v.len(),
+            p50_us: q(0.5),
+            p99_us: q(0.99),
+            p999_us: q(0.999),
+            max_us: v[v.len() - 1],
+        }
+    }
+}
+
 /// Percentiles of the latest messages' handling times (waiting for the desk, parsing,
 /// repricing what they touch), µs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -176,23 +194,30 @@ impl FeedState {
 
     /// Percentiles of the recorded handling times.
     pub fn latency(&self) -> Latency {
-        let mut v = self.latency.clone();
-        if v.is_empty() {
-            return Latency::default();
-        }
-        v.sort_by(f64::total_cmp);
-        let q = |p: f64| v[((p * v.len() as f64) as usize).min(v.len() - 1)];
-        Latency {
-            count: v.len(),
-            p50_us: q(0.5),
-            p99_us: q(0.99),
-            p999_us: q(0.999),
-            max_us: v[v.len() - 1],
+        Latency::of(self.latency.clone())
+    }
+
+    /// [`Self::report`] of a shared feed, holding its lock only to copy (the percentiles are
+    /// sorted after it is released, so a reader never delays the ticks).
+    pub fn report_shared(feed: &std::sync::Mutex<FeedState>, now: Instant) -> FeedReport {
+        let (mut r, samples) = {
+            let f = feed.lock().unwrap_or_else(|p| p.into_inner());
+            (f.report_counts(now), f.latency.clone())
+        };
+        r.latency = Latency::of(samples);
+        r
+    }
+
+    /// The state as served at `now`, with the latency percentiles.
+    pub fn report(&self, now: Instant) -> FeedReport {
+        FeedReport {
+            latency: self.latency(),
+            ..self.report_counts(now)
         }
     }
 
-    /// The state as served at `now`.
-    pub fn report(&self, now: Instant) -> FeedReport {
+    /// The state at `now` without the latency percentiles.
+    fn report_counts(&self, now: Instant) -> FeedReport {
         let channels: BTreeMap<String, ChannelState> = self
             .last
             .iter()
@@ -214,7 +239,7 @@ impl FeedState {
             stale: self.source != "none" && (channels.is_empty() || channels.values().any(|c| c.stale)),
             channels,
             last_bad: self.last_bad.clone(),
-            latency: self.latency(),
+            latency: Latency::default(),
         }
     }
 }

@@ -424,82 +424,7 @@ impl Serialize for Allocation {
         if let Some(b) = &self.beta_neutral {
             m.serialize_entry("beta_neutral", b)?;
         }
-        match &self.details {
-            MethodDetails::None => {}
-            MethodDetails::RiskBudget { budgets } => {
-                m.serialize_entry("budgets", &AssetMap::new(a, budgets))?
-            }
-            MethodDetails::MinCvar { cvar, var, beta } => {
-                m.serialize_entry("cvar", cvar)?;
-                m.serialize_entry("var", var)?;
-                m.serialize_entry("beta", beta)?;
-            }
-            MethodDetails::EfficientCvar {
-                cvar,
-                var,
-                beta,
-                target_cvar,
-            } => {
-                m.serialize_entry("cvar", cvar)?;
-                m.serialize_entry("var", var)?;
-                m.serialize_entry("beta", beta)?;
-                m.serialize_entry("target_cvar", target_cvar)?;
-            }
-            MethodDetails::ConstrainedRiskBudget {
-                budgets,
-                report,
-                return_floor,
-            } => {
-                m.serialize_entry("budgets", &AssetMap::new(a, budgets))?;
-                m.serialize_entry("budget_deviations", &AssetMap::new(a, &report.deviations))?;
-                m.serialize_entry("max_budget_deviation", &report.max_deviation)?;
-                m.serialize_entry("budget_objective", &report.objective)?;
-                m.serialize_entry("sca_iterations", &report.iterations)?;
-                m.serialize_entry("sca_converged", &report.converged)?;
-                m.serialize_entry("return_floor", return_floor)?;
-            }
-            MethodDetails::BlackLitterman {
-                prior,
-                posterior,
-                unconstrained,
-                omega,
-                tau,
-                risk_aversion,
-                prior_kind,
-                posterior_covariance,
-            } => {
-                m.serialize_entry("prior", prior_kind)?;
-                m.serialize_entry("posterior_covariance", posterior_covariance)?;
-                m.serialize_entry("prior_returns", &Nullable(a, prior))?;
-                m.serialize_entry("posterior_returns", &Nullable(a, posterior))?;
-                m.serialize_entry("unconstrained_weights", &Nullable(a, unconstrained))?;
-                m.serialize_entry("omega", omega)?;
-                m.serialize_entry("tau", tau)?;
-                m.serialize_entry("risk_aversion", risk_aversion)?;
-            }
-            MethodDetails::Herc { clusters } => m.serialize_entry("clusters", clusters)?,
-            MethodDetails::FactorRiskParity {
-                model,
-                factors,
-                budgets,
-                residual_budget,
-                exposures,
-                contributions,
-                long_only,
-            } => {
-                let k = factors.len();
-                m.serialize_entry("factor_model", model)?;
-                m.serialize_entry("long_only", long_only)?;
-                m.serialize_entry("factor_budgets", &AssetMap::new(factors, budgets))?;
-                m.serialize_entry("residual_budget", residual_budget)?;
-                m.serialize_entry("factor_exposures", &AssetMap::new(factors, exposures))?;
-                m.serialize_entry(
-                    "factor_risk_contributions",
-                    &AssetMap::new(factors, &contributions[..k]),
-                )?;
-                m.serialize_entry("residual_risk_contribution", &contributions[k])?;
-            }
-        }
+        serialize_details(&mut m, a, &self.details)?;
         if let Some(h) = &self.hierarchy {
             m.serialize_entry("hierarchy", h)?;
         }
@@ -508,4 +433,88 @@ impl Serialize for Allocation {
         }
         m.end()
     }
+}
+
+/// The method's own entries of an allocation's JSON (budgets, CVaR, the Black–Litterman
+/// posterior, clusters, factor risk), written into `m`.
+fn serialize_details<M: SerializeMap>(
+    m: &mut M,
+    a: &[String],
+    details: &MethodDetails,
+) -> Result<(), M::Error> {
+    match details {
+        MethodDetails::None => {}
+        MethodDetails::RiskBudget { budgets } => m.serialize_entry("budgets", &AssetMap::new(a, budgets))?,
+        MethodDetails::MinCvar { cvar, var, beta } => {
+            m.serialize_entry("cvar", cvar)?;
+            m.serialize_entry("var", var)?;
+            m.serialize_entry("beta", beta)?;
+        }
+        MethodDetails::EfficientCvar {
+            cvar,
+            var,
+            beta,
+            target_cvar,
+        } => {
+            m.serialize_entry("cvar", cvar)?;
+            m.serialize_entry("var", var)?;
+            m.serialize_entry("beta", beta)?;
+            m.serialize_entry("target_cvar", target_cvar)?;
+        }
+        MethodDetails::ConstrainedRiskBudget {
+            budgets,
+            report,
+            return_floor,
+        } => {
+            m.serialize_entry("budgets", &AssetMap::new(a, budgets))?;
+            m.serialize_entry("budget_deviations", &AssetMap::new(a, &report.deviations))?;
+            m.serialize_entry("max_budget_deviation", &report.max_deviation)?;
+            m.serialize_entry("budget_objective", &report.objective)?;
+            m.serialize_entry("sca_iterations", &report.iterations)?;
+            m.serialize_entry("sca_converged", &report.converged)?;
+            m.serialize_entry("return_floor", return_floor)?;
+        }
+        MethodDetails::BlackLitterman {
+            prior,
+            posterior,
+            unconstrained,
+            omega,
+            tau,
+            risk_aversion,
+            prior_kind,
+            posterior_covariance,
+        } => {
+            m.serialize_entry("prior", prior_kind)?;
+            m.serialize_entry("posterior_covariance", posterior_covariance)?;
+            m.serialize_entry("prior_returns", &Nullable(a, prior))?;
+            m.serialize_entry("posterior_returns", &Nullable(a, posterior))?;
+            m.serialize_entry("unconstrained_weights", &Nullable(a, unconstrained))?;
+            m.serialize_entry("omega", omega)?;
+            m.serialize_entry("tau", tau)?;
+            m.serialize_entry("risk_aversion", risk_aversion)?;
+        }
+        MethodDetails::Herc { clusters } => m.serialize_entry("clusters", clusters)?,
+        MethodDetails::FactorRiskParity {
+            model,
+            factors,
+            budgets,
+            residual_budget,
+            exposures,
+            contributions,
+            long_only,
+        } => {
+            let k = factors.len();
+            m.serialize_entry("factor_model", model)?;
+            m.serialize_entry("long_only", long_only)?;
+            m.serialize_entry("factor_budgets", &AssetMap::new(factors, budgets))?;
+            m.serialize_entry("residual_budget", residual_budget)?;
+            m.serialize_entry("factor_exposures", &AssetMap::new(factors, exposures))?;
+            m.serialize_entry(
+                "factor_risk_contributions",
+                &AssetMap::new(factors, &contributions[..k]),
+            )?;
+            m.serialize_entry("residual_risk_contribution", &contributions[k])?;
+        }
+    }
+    Ok(())
 }

@@ -12,14 +12,17 @@ use super::{AllocateError, Constraints, SolveStatus, SolverReport};
 use crate::data::Returns;
 use crate::message::Num;
 
-/// A minimum-CVaR portfolio.
+/// A minimum-CVaR or mean-CVaR portfolio.
 #[derive(Debug, Clone)]
 pub struct CvarPortfolio {
     /// Weights (returns' asset order).
     pub weights: Vec<f64>,
-    /// CVaR_β of the one-period loss (positive fraction), the LP's optimal value.
+    /// CVaR_β of the weights' one-period loss (positive fraction): the LP's optimal value for
+    /// [`min_cvar`]; [`crate::risk::historical_cvar`] of the weights for [`efficient_cvar`]
+    /// (whose objective leaves the LP's α and z free when the target does not bind).
     pub cvar: f64,
-    /// The LP's α (a VaR_β of the one-period loss).
+    /// VaR_β of the weights' one-period loss: the LP's α for [`min_cvar`],
+    /// [`crate::risk::historical_var`] of the weights for [`efficient_cvar`].
     pub var: f64,
     /// β.
     pub beta: f64,

@@ -45,19 +45,7 @@ impl AllocationSpec {
             A::InverseVol => inverse_volatility(cov, bounds)?,
             A::Erc => self.risk_budget(cov, vec![1.0 / n as f64; n], cons, bounds, &mu, false)?,
             A::RiskBudget { budgets } => {
-                let b = cov
-                    .assets
-                    .iter()
-                    .map(|a| {
-                        budgets.iter().find(|(x, _)| x == a).map(|p| p.1).ok_or_else(|| {
-                            AllocateError::BadBudgets(format!(
-                                "no budget for {a}; give one per coin of the universe"
-                            ))
-                        })
-                    })
-                    .collect::<Result<Vec<f64>, _>>()?;
-                let total: f64 = b.iter().sum();
-                let b: Vec<f64> = b.iter().map(|x| x / total).collect();
+                let b = budgets_in_order(&cov.assets, budgets)?;
                 self.risk_budget(cov, b, cons, bounds, &mu, true)?
             }
             A::MinVariance => mv(MvObjective::MinVariance, Method::MinVariance)?,
@@ -86,36 +74,10 @@ impl AllocationSpec {
             )?,
             A::Herc { linkage, clusters } => herc(cov, *linkage, *clusters)?,
             A::MinCvar { beta, target_return } => {
-                let target = target_return.map(|r| (mu.as_slice(), r));
-                let p = min_cvar(sel.common_returns("min-cvar")?, cons, *beta, target)?;
-                all_cash(&p.weights, Method::MinCvar, cons)?;
-                let mut a = Allocation::new(Method::MinCvar, cov, p.weights, Some(p.solver))?;
-                a.status = p.status;
-                a.details = MethodDetails::MinCvar {
-                    cvar: p.cvar,
-                    var: p.var,
-                    beta: p.beta,
-                };
-                a
+                cvar_allocation(sel, cons, &mu, *beta, CvarGoal::Least(*target_return))?
             }
             A::EfficientCvar { beta, target_cvar } => {
-                let p = efficient_cvar(
-                    sel.common_returns("efficient-cvar")?,
-                    cons,
-                    *beta,
-                    &mu,
-                    *target_cvar,
-                )?;
-                all_cash(&p.weights, Method::EfficientCvar, cons)?;
-                let mut a = Allocation::new(Method::EfficientCvar, cov, p.weights, Some(p.solver))?;
-                a.status = p.status;
-                a.details = MethodDetails::EfficientCvar {
-                    cvar: p.cvar,
-                    var: p.var,
-                    beta: p.beta,
-                    target_cvar: *target_cvar,
-                };
-                a
+                cvar_allocation(sel, cons, &mu, *beta, CvarGoal::MostReturn(*target_cvar))?
             }
             A::BlackLitterman {
                 views,
@@ -314,4 +276,72 @@ impl AllocationSpec {
         };
         Ok((a, post.returns))
     }
+}
+
+/// `budgets` (coin, budget) in the order of `assets`, normalised to sum to 1.
+///
+/// # Errors
+/// A coin of `assets` without a budget.
+fn budgets_in_order(assets: &[String], budgets: &[(String, f64)]) -> Result<Vec<f64>, AllocateError> {
+    let b = assets
+        .iter()
+        .map(|a| {
+            budgets.iter().find(|(x, _)| x == a).map(|p| p.1).ok_or_else(|| {
+                AllocateError::BadBudgets(format!("no budget for {a}; give one per coin of the universe"))
+            })
+        })
+        .collect::<Result<Vec<f64>, _>>()?;
+    let total: f64 = b.iter().sum();
+    Ok(b.iter().map(|x| x / total).collect())
+}
+
+/// What a CVaR allocation optimises.
+#[derive(Debug, Clone, Copy)]
+enum CvarGoal {
+    /// The least CVaR, with an optional expected-return floor (min-cvar).
+    Least(Option<f64>),
+    /// The most expected return under a CVaR target (efficient-cvar).
+    MostReturn(f64),
+}
+
+/// min-cvar or efficient-cvar on the selection's scenarios, with their details.
+fn cvar_allocation(
+    sel: &Selection,
+    cons: &Constraints,
+    mu: &[f64],
+    beta: f64,
+    goal: CvarGoal,
+) -> Result<Allocation, AllocateError> {
+    let (method, p) = match goal {
+        CvarGoal::Least(target) => (
+            Method::MinCvar,
+            min_cvar(
+                sel.common_returns("min-cvar")?,
+                cons,
+                beta,
+                target.map(|r| (mu, r)),
+            )?,
+        ),
+        CvarGoal::MostReturn(target) => (
+            Method::EfficientCvar,
+            efficient_cvar(sel.common_returns("efficient-cvar")?, cons, beta, mu, target)?,
+        ),
+    };
+    all_cash(&p.weights, method, cons)?;
+    let mut a = Allocation::new(method, &sel.covariance, p.weights, Some(p.solver))?;
+    a.status = p.status;
+    a.details = match goal {
+        CvarGoal::Least(_) => MethodDetails::MinCvar {
+            cvar: p.cvar,
+            var: p.var,
+            beta: p.beta,
+        },
+        CvarGoal::MostReturn(target_cvar) => MethodDetails::EfficientCvar {
+            cvar: p.cvar,
+            var: p.var,
+            beta: p.beta,
+            target_cvar,
+        },
+    };
+    Ok(a)
 }

@@ -3,11 +3,11 @@
 //! book holds.
 //!
 //! - [`LiveBook::set_spot`]: a spot index tick. Every price of that coin moves by the same
-//!   factor S′/S (the book's fixed-basis convention, as in [`super::position_value`]): the
-//!   forwards and futures prices the book uses scale by it, and each option held is revalued
-//!   at its forward F′ = F·S′/S and unchanged volatility (sticky strike):
+//!   factor S′/S (the book's fixed-basis convention, as in [`super::position_value`]): every
+//!   forward, futures price and option forward of the coin scales by it, and each option held
+//!   is revalued at its forward F′ = F·S′/S and unchanged volatility (sticky strike):
 //!   mark′ = mark + B(F′, σ) − B(F, σ), exactly [`super::position_value`] under that spot
-//!   shock.
+//!   shock. A quote not held keeps its mark in coin until its own tick.
 //! - [`LiveBook::set_option_quote`]: one option's mark, mark IV and forward (a ticker or one
 //!   line of the whole chain's marks); the positions on it are re-resolved on the snapshot
 //!   (the volatility chosen as [`crate::pricing::quote_greeks`] chooses it).
@@ -52,6 +52,10 @@ pub struct LiveBook {
     by_option: HashMap<String, Vec<usize>>,
     /// Perpetual and futures positions per instrument name.
     by_future: HashMap<String, Vec<usize>>,
+    /// The snapshot's option quote keys per coin (an index tick moves their forwards).
+    quotes_by_coin: HashMap<String, Vec<String>>,
+    /// The snapshot's perpetual and futures names per coin (an index tick moves their prices).
+    futures_by_coin: HashMap<String, Vec<String>>,
     /// Sums over the valued positions (coin fields summed too; hidden in [`Self::total`]).
     total: GreeksTotals,
     by_underlying: BTreeMap<String, GreeksTotals>,
@@ -65,6 +69,8 @@ impl LiveBook {
             by_coin: HashMap::new(),
             by_option: HashMap::new(),
             by_future: HashMap::new(),
+            quotes_by_coin: HashMap::new(),
+            futures_by_coin: HashMap::new(),
             total: GreeksTotals::default(),
             by_underlying: BTreeMap::new(),
             positions,
@@ -87,8 +93,31 @@ impl LiveBook {
                 Instrument::Spot { .. } => {}
             }
         }
+        for (key, q) in &b.market.options {
+            b.quotes_by_coin
+                .entry(q.instrument.coin().to_string())
+                .or_default()
+                .push(key.clone());
+        }
+        let names: Vec<String> = b.market.futures.keys().cloned().collect();
+        for name in names {
+            b.index_future(&name);
+        }
         b.revalue();
         b
+    }
+
+    /// File a futures price's name under its coin (names that do not parse are left alone).
+    fn index_future(&mut self, name: &str) {
+        if let Ok(p) = Position::new(name, 1.0, "deribit") {
+            let list = self
+                .futures_by_coin
+                .entry(p.instrument.coin().to_string())
+                .or_default();
+            if !list.iter().any(|n| n == name) {
+                list.push(name.to_string());
+            }
+        }
     }
 
     /// The positions, in the order given.
@@ -222,10 +251,12 @@ impl LiveBook {
     }
 
     /// A spot index tick: `coin` is now worth `price` USD. Returns how many positions were
-    /// repriced (0: the book holds nothing on `coin`, and its snapshot has no such spot).
+    /// repriced (0: the book holds nothing on `coin`). A coin the snapshot had no index for
+    /// gets one, and the positions on it are valued afresh.
     ///
     /// # Formula
-    /// With k = S′/S: every forward and futures price of the coin the book uses × k; each
+    /// With k = S′/S: every forward, futures price and option quote's forward of the coin in
+    /// the snapshot × k (a quote not held keeps its mark in coin until its own tick); each
     /// option held at F′ = kF and its volatility σ: mark′ (USD on the forward basis) =
     /// mark + B(F′, σ) − B(F, σ); its Greeks are Black-76's at (F′, σ).
     ///
@@ -239,7 +270,20 @@ impl LiveBook {
             );
         }
         let Some(&old) = self.market.spot.get(coin) else {
-            return Ok(0);
+            // a first index for the coin: the positions on it that needed one are valued now
+            let Some(idx) = self.by_coin.get(coin).cloned() else {
+                return Ok(0);
+            };
+            self.market.spot.insert(coin.to_string(), price);
+            for &i in &idx {
+                let line = value_line(&self.positions[i], &self.market).unwrap_or_else(|e| Line {
+                    risk: PositionRisk::default(),
+                    setup: None,
+                    error: Some(e.to_string()),
+                });
+                self.replace(i, line);
+            }
+            return Ok(idx.len());
         };
         let k = price / old;
         let idx = self.by_coin.get(coin).cloned().unwrap_or_default();
@@ -267,15 +311,16 @@ impl LiveBook {
                 *f *= k;
             }
         }
-        for &i in &idx {
-            let p = &self.positions[i];
-            if matches!(
-                p.instrument,
-                Instrument::Perpetual { .. } | Instrument::Future { .. }
-            ) {
-                if let Some(px) = self.market.futures.get_mut(&p.name) {
-                    *px *= k;
-                }
+        // every futures price and option forward of the coin, once each (the options held
+        // get their repriced marks below)
+        for name in self.futures_by_coin.get(coin).into_iter().flatten() {
+            if let Some(px) = self.market.futures.get_mut(name) {
+                *px *= k;
+            }
+        }
+        for key in self.quotes_by_coin.get(coin).into_iter().flatten() {
+            if let Some(q) = self.market.options.get_mut(key) {
+                q.forward *= k;
             }
         }
         for (i, s) in moved {
@@ -375,6 +420,9 @@ impl LiveBook {
             .into());
         }
         let before = self.market.futures.insert(name.to_string(), price);
+        if before.is_none() {
+            self.index_future(name);
+        }
         let idx = self.by_future.get(name).cloned().unwrap_or_default();
         self.revalue_from_market(&idx).inspect_err(|_| {
             match before {
