@@ -107,6 +107,10 @@ def static_book(browser, tmp: Path) -> None:
         line = next(b for b in risk["results"] if b["method"] == "historical" and b["horizon_days"] == 1)["lines"][0]
         same(value(page, "[data-var]"), line["var_usd"], "VaR")
         same(value(page, "[data-es]"), line["es_usd"], "ES")
+        rc = s.get("/api/books/derivatives/risk")["contributions"]
+        for coin, c in rc["by_underlying"].items():
+            same(value(page, f'[data-rc="{coin}"]'), c["share"], f"{coin} risk contribution")
+        same(value(page, "[data-dvol]"), rc["volatility_1d_usd"], "delta σ")
         margin = s.get("/api/books/derivatives/margin")["margin"]
         util = [a["margin_utilisation"] for a in margin["accounts"]]
         assert util and all(u is not None for u in util), util
@@ -116,7 +120,7 @@ def static_book(browser, tmp: Path) -> None:
         assert moves, "the example book liquidates within the search"
         same(value(page, "[data-liq]"), min(moves), "liquidation distance")
         page.screenshot(path=str(OUT / "dashboard_static.png"), full_page=True)
-        print(f"static book: Greeks, VaR {line['var_usd']:.0f} USD, ES, margin and liquidation shown as the API's")
+        print(f"static book: Greeks, VaR {line['var_usd']:.0f} USD, ES, risk contributions, margin and liquidation shown as the API's")
     finally:
         s.close()
 

@@ -224,6 +224,8 @@ mod tests {
             margin_utilisation: None,
             liquidation_distance: Some(delta.abs() / 1000.0),
             venue_share: BTreeMap::new(),
+            delta_vol_1d_usd: None,
+            risk_contributions: BTreeMap::new(),
         }
     }
 

@@ -45,6 +45,10 @@ pub struct BookView {
     /// Each venue's share of the book's gross delta (Σ |delta USD| per underlying at the venue
     /// ÷ the same over every venue): concentration.
     pub venue_share: BTreeMap<String, f64>,
+    /// σ of the one-day P&L of the book's delta under the online EWMA covariance, USD.
+    pub delta_vol_1d_usd: Option<f64>,
+    /// Each underlying's share of that σ (Euler risk contributions; they sum to 1).
+    pub risk_contributions: BTreeMap<String, f64>,
 }
 
 /// What `/ws` pushes.
@@ -108,7 +112,17 @@ fn book_views(
             };
             let r = risk.get(&id);
             let (var, es) = r.and_then(|r| r.var_es()).unzip();
+            let rc = r.and_then(|r| r.var.contributions.as_ref());
             BookView {
+                delta_vol_1d_usd: rc.map(|c| c.volatility_1d_usd),
+                risk_contributions: rc
+                    .map(|c| {
+                        c.by_underlying
+                            .iter()
+                            .map(|(k, v)| (k.clone(), v.share))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 venue_share: desk.venue_shares(&id).unwrap_or_default(),
                 var_99_usd: var,
                 es_99_usd: es,

@@ -3,12 +3,15 @@
 //! lock, then values them on a blocking thread (the engine's `analysis::book_var`, historical
 //! full revaluation at 1 and 10 days, and Deribit portfolio margin with the file's equity);
 //! the latest result per book is kept for `GET /api/books/{id}/risk` and `…/margin`, the
-//! snapshot and the limits.
+//! snapshot and the limits. Each round also feeds the book's spot indices to an online EWMA
+//! covariance (seeded with the daily history) and decomposes the book's delta risk by
+//! underlying.
 
 use crate::api::App;
 use ballast::analysis::{BookVarReport, BookVarRequest, DEFAULT_EWMA_LAMBDA};
 use ballast::book::Book;
 use ballast::data::PricePanel;
+use ballast::estimate::OnlineEwma;
 use ballast::io::MarginInputs;
 use ballast::margin::deribit::BookMargin;
 use jiff::civil::Date;
@@ -48,8 +51,122 @@ pub struct RiskView {
     /// The engine's report (`ballast var --scenarios 0`'s JSON): historical VaR and ES at
     /// 99 %, 1 and 10 days, with contributions by position and underlying.
     pub var: Option<BookVarReport>,
+    /// The risk contributions of the book's delta per underlying under an EWMA covariance
+    /// updated online (seeded with the daily history, then every round's spot indices).
+    pub contributions: Option<DeltaRisk>,
     /// Why there is no VaR.
     pub error: Option<String>,
+}
+
+/// The book's delta risk per underlying: σ of the one-day P&L of its USD delta exposures x
+/// under the online EWMA covariance Σ of daily returns, and its Euler decomposition.
+///
+/// # Formula
+/// σ = √(x′Σx); component_i = x_i (Σx)_i / σ (they sum to σ); share_i = component_i / σ.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeltaRisk {
+    /// The daily decay λ.
+    pub lambda: f64,
+    /// Returns the covariance has taken in (history, then live).
+    pub observations: usize,
+    /// σ of the one-day P&L of the delta exposures, USD.
+    pub volatility_1d_usd: f64,
+    /// Per underlying.
+    pub by_underlying: std::collections::BTreeMap<String, Contribution>,
+}
+
+/// One underlying's part of [`DeltaRisk`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Contribution {
+    /// The book's delta in it, USD.
+    pub delta_usd: f64,
+    /// Its component of σ, USD.
+    pub component_usd: f64,
+    /// Its share of σ (the shares sum to 1; a hedge's is negative).
+    pub share: f64,
+}
+
+/// The daily decay of the online covariance (RiskMetrics).
+pub const EWMA_LAMBDA: f64 = 0.94;
+
+/// The online EWMA covariance of `book`'s coins: new (seeded with the daily moves of the
+/// inputs' prices, as the VaR takes them) when there is none or the coins changed, then fed
+/// the book's spot indices at its valuation instant.
+fn feed_ewma(book: &Book, inputs: &RiskInputs, ewma: &mut Option<OnlineEwma>) {
+    let mut coins: Vec<String> = book
+        .positions
+        .iter()
+        .map(|p| p.instrument.coin().to_string())
+        .filter(|c| book.market.spot.contains_key(c))
+        .collect();
+    coins.sort();
+    coins.dedup();
+    if coins.is_empty() {
+        *ewma = None;
+        return;
+    }
+    if ewma.as_ref().is_none_or(|e| e.assets() != coins.as_slice()) {
+        let Ok(mut fresh) = OnlineEwma::new(coins.clone(), EWMA_LAMBDA) else {
+            return;
+        };
+        if let Some(prices) = &inputs.prices {
+            let spec = ballast::scenario::HistoricalSpec {
+                window: inputs.window,
+                horizon_days: 1,
+                end: inputs.end,
+                with_vol: false,
+            };
+            if let Ok(h) = ballast::scenario::historical_scenarios(prices, None, &coins, &spec) {
+                let k = h.set.coins.len();
+                // the set's columns may be ordered otherwise: map them to `coins`
+                let col: Vec<Option<usize>> = coins
+                    .iter()
+                    .map(|c| h.set.coins.iter().position(|x| x == c))
+                    .collect();
+                for row in h.set.spot.chunks(k.max(1)) {
+                    let r: Vec<f64> = col.iter().map(|j| j.map_or(f64::NAN, |j| row[j])).collect();
+                    let _ = fresh.update(&r, 1.0);
+                }
+            }
+        }
+        *ewma = Some(fresh);
+    }
+    if let (Some(e), Some(at)) = (ewma.as_mut(), book.market.as_of) {
+        let prices: Vec<f64> = coins.iter().map(|c| book.market.spot[c]).collect();
+        let _ = e.observe(&prices, at.as_second() as f64 / 86_400.0);
+    }
+}
+
+/// The delta risk of `book` under `ewma` (`None`: no covariance yet, or no delta).
+fn delta_risk(book: &Book, ewma: &OnlineEwma) -> Option<DeltaRisk> {
+    let cov = ewma.covariance_daily()?;
+    let g = ballast::book::book_greeks(&book.positions, &book.market).ok()?;
+    let x: Vec<f64> = ewma
+        .assets()
+        .iter()
+        .map(|c| g.by_underlying.get(c).map_or(0.0, |t| t.delta_usd))
+        .collect();
+    let rc = ballast::risk::risk_contributions(&cov, &x).ok()?;
+    Some(DeltaRisk {
+        lambda: EWMA_LAMBDA,
+        observations: ewma.observations(),
+        volatility_1d_usd: rc.volatility,
+        by_underlying: ewma
+            .assets()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                (
+                    c.clone(),
+                    Contribution {
+                        delta_usd: x[i],
+                        component_usd: rc.component[i],
+                        share: rc.percent[i],
+                    },
+                )
+            })
+            .collect(),
+    })
 }
 
 /// A book's margin as served (`GET /api/books/{id}/margin`).
@@ -119,8 +236,9 @@ impl BookRisk {
     }
 }
 
-/// Value `book`'s VaR and margin from `inputs`.
-pub fn compute(book: &Book, inputs: &RiskInputs) -> BookRisk {
+/// Value `book`'s VaR, delta risk contributions (feeding `ewma` the book's spot indices) and
+/// margin from `inputs`.
+pub fn compute(book: &Book, inputs: &RiskInputs, ewma: &mut Option<OnlineEwma>) -> BookRisk {
     let now = || jiff::Timestamp::now().to_string();
     let as_of = book.market.as_of.map(|t| t.to_string());
     let t0 = Instant::now();
@@ -141,6 +259,8 @@ pub fn compute(book: &Book, inputs: &RiskInputs) -> BookRisk {
         .map_err(|e| e.to_string()),
         None => Err("no [data] prices in the book's portfolio file: no historical moves for a VaR".into()),
     };
+    feed_ewma(book, inputs, ewma);
+    let contributions = ewma.as_ref().and_then(|e| delta_risk(book, e));
     let var_seconds = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let margin = match &inputs.margin {
@@ -161,6 +281,7 @@ pub fn compute(book: &Book, inputs: &RiskInputs) -> BookRisk {
             as_of: as_of.clone(),
             seconds: var_seconds,
             var,
+            contributions,
             error: var_error,
         },
         margin: MarginView {
@@ -182,6 +303,7 @@ fn failed(as_of: Option<String>, why: String) -> BookRisk {
             as_of: as_of.clone(),
             seconds: 0.0,
             var: None,
+            contributions: None,
             error: Some(why.clone()),
         },
         margin: MarginView {
@@ -207,13 +329,22 @@ pub fn start(app: Arc<App>, every: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut covariances: std::collections::HashMap<String, Option<OnlineEwma>> = Default::default();
         loop {
             tick.tick().await;
             let jobs = app.desk.read().await.risk_jobs();
             for (id, book, inputs) in jobs {
                 let as_of = book.market.as_of.map(|t| t.to_string());
-                let r = match tokio::task::spawn_blocking(move || compute(&book, &inputs)).await {
-                    Ok(r) => r,
+                let mut ewma = covariances.remove(&id).flatten();
+                let round = tokio::task::spawn_blocking(move || {
+                    let r = compute(&book, &inputs, &mut ewma);
+                    (r, ewma)
+                });
+                let r = match round.await {
+                    Ok((r, ewma)) => {
+                        covariances.insert(id.clone(), ewma);
+                        r
+                    }
                     // a panic in the engine is a bug: say so rather than serve stale risk
                     Err(e) => failed(
                         as_of,

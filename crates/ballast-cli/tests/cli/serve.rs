@@ -542,6 +542,24 @@ fn risk_and_margin_each_second_equal_the_cli() {
     ]);
     let (got, want) = (one_day(&risk["var"]), one_day(&cli));
     assert!((got / want - 1.0).abs() < 1e-9, "{got} vs {want}");
+    // delta risk contributions under the online EWMA covariance: seeded with the 730 daily
+    // moves, Euler components summing to σ, the deltas `ballast greeks`'
+    let rc = &risk["contributions"];
+    assert!(rc["observations"].as_u64().unwrap() >= 730, "{rc}");
+    let sigma = rc["volatility_1d_usd"].as_f64().unwrap();
+    let greeks = run_json(&["greeks", &file, "--format", "json"]);
+    let (mut comp, mut share) = (0.0, 0.0);
+    for (coin, c) in rc["by_underlying"].as_object().unwrap() {
+        comp += c["component_usd"].as_f64().unwrap();
+        share += c["share"].as_f64().unwrap();
+        let want = greeks["by_underlying"][coin]["delta_usd"].as_f64().unwrap();
+        let got = c["delta_usd"].as_f64().unwrap();
+        assert!((got - want).abs() <= 1e-9 * want.abs(), "{coin}: {got} vs {want}");
+    }
+    assert!(
+        sigma > 0.0 && (comp / sigma - 1.0).abs() < 1e-9 && (share - 1.0).abs() < 1e-9,
+        "{rc}"
+    );
     let (s, m) = http(a, "GET", "/api/books/served/margin", Some(&r), "").unwrap();
     assert_eq!(s, 200, "{m}");
     let cli = run_json(&["margin", &file, "--format", "json"]);

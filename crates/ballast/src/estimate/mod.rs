@@ -11,6 +11,7 @@ mod factor;
 mod garch;
 mod mean;
 mod nearest_correlation;
+mod online_ewma;
 mod pairwise;
 mod volatility;
 
@@ -33,6 +34,7 @@ pub use mean::{
 pub use nearest_correlation::{
     nearest_correlation, CorrelationRepair, NearestCorrelation, MAX_NEAREST_CORRELATION_ITERATIONS,
 };
+pub use online_ewma::{OnlineEwma, MAX_ONLINE_ASSETS};
 pub use pairwise::{
     own_history_means, pairwise_estimate, History, PairwiseEstimate, PairwiseReport, DEFAULT_MIN_OVERLAP,
     REPAIR_EIGENVALUE_FLOOR,

@@ -123,3 +123,63 @@ fn drawdown_and_momentum_follow_the_price_path_for_log_returns_too() {
         assert!((ms[j] / ml[j] - 1.0).abs() < 0.05, "{} vs {}", ms[j], ml[j]);
     }
 }
+
+/// The online EWMA with one return a day is the batch RiskMetrics EWMA (skfolio's values in
+/// covariance.json) before annualisation; fed prices instead of returns, the same; a return
+/// spanning two days weighs as λ² and adds its variance per day; bad input is refused or left
+/// out.
+#[test]
+fn online_ewma_is_the_batch_ewma_and_weighs_time() {
+    let r = reference_returns();
+    let n = r.n_assets();
+    let refs = json("covariance.json");
+    let want = matrix(&refs["ewma_riskmetrics"]);
+    let mut o = OnlineEwma::new(r.assets().to_vec(), 0.94).unwrap();
+    assert!(o.covariance_daily().is_none());
+    let mut p = OnlineEwma::new(r.assets().to_vec(), 0.94).unwrap();
+    let mut prices = vec![100.0; n];
+    p.observe(&prices, 0.0).unwrap();
+    for t in 0..r.n_periods() {
+        let row: Vec<f64> = (0..n).map(|j| r.column(j)[t]).collect();
+        assert!(o.update(&row, 1.0).unwrap());
+        for (x, ret) in prices.iter_mut().zip(&row) {
+            *x *= 1.0 + ret;
+        }
+        assert!(p.observe(&prices, (t + 1) as f64).unwrap());
+    }
+    let (got, via_prices) = (o.covariance_daily().unwrap(), p.covariance_daily().unwrap());
+    for i in 0..n {
+        for j in 0..n {
+            assert_rel("online ewma", got.get(i, j), want.get(i, j), 1e-9);
+            assert_rel(
+                "online ewma via prices",
+                via_prices.get(i, j),
+                got.get(i, j),
+                1e-9,
+            );
+        }
+    }
+    assert_eq!(o.observations(), r.n_periods());
+    // time: one return over 2 days on an empty estimate is that return's variance per day
+    let mut q = OnlineEwma::new(vec!["A".into()], 0.94).unwrap();
+    q.update(&[0.04], 2.0).unwrap();
+    assert_rel(
+        "per day",
+        q.covariance_daily().unwrap().get(0, 0),
+        0.04 * 0.04 / 2.0,
+        1e-12,
+    );
+    // then a day at 0: the 2-day return's weight has decayed by λ once more
+    q.update(&[0.0], 1.0).unwrap();
+    let w2 = 1.0 - 0.94f64.powi(2);
+    let expect = 0.94 * w2 * 0.0008 / (0.94 * w2 + 0.06);
+    assert_rel("decay", q.covariance_daily().unwrap().get(0, 0), expect, 1e-12);
+    // bad input
+    assert!(OnlineEwma::new(vec!["A".into()], 1.0).is_err());
+    assert!(OnlineEwma::new(Vec::new(), 0.94).is_err());
+    assert!(q.update(&[0.01, 0.02], 1.0).is_err());
+    assert!(q.update(&[0.01], 0.0).is_err());
+    assert!(!q.update(&[f64::NAN], 1.0).unwrap(), "left out");
+    assert!(!q.observe(&[-1.0], 5.0).unwrap());
+    assert!(q.observe(&[1.0, 2.0], 5.0).is_err());
+}
