@@ -80,6 +80,8 @@ struct BookState {
     live: LiveBook,
     /// The latest tick's time, not yet the valuation instant.
     clock: Option<jiff::Timestamp>,
+    /// The trading day (the P&L since 00:00 UTC).
+    day: Option<crate::day::TradingDay>,
 }
 
 /// What a tick did to the desk.
@@ -137,6 +139,7 @@ impl Desk {
                 return Err(DeskError::BadFill(format!("two books with the id '{}'", spec.id)));
             }
             let live = LiveBook::new(spec.book.positions.clone(), spec.book.market.clone());
+            let day = crate::day::TradingDay::open(&live);
             d.books.insert(
                 spec.id.clone(),
                 BookState {
@@ -146,6 +149,7 @@ impl Desk {
                     fill_count: 0,
                     live,
                     clock: None,
+                    day,
                 },
             );
         }
@@ -228,6 +232,11 @@ impl Desk {
         b.fill_count += 1;
         let positions = net_positions(b)?;
         b.live = LiveBook::new(positions, b.live.market().clone());
+        if let Ok(p) = Position::new(&f.instrument, f.size, &f.venue) {
+            if let Some(d) = b.day.as_mut() {
+                d.fill(p, f.price, &b.live);
+            }
+        }
         Ok(())
     }
 
@@ -440,6 +449,10 @@ impl Desk {
             if let Some(t) = b.clock.take() {
                 if b.live.market().as_of.is_none_or(|a| t > a) {
                     b.live.advance(t);
+                    b.day = match b.day.take() {
+                        Some(d) => d.roll(&b.live),
+                        None => crate::day::TradingDay::open(&b.live),
+                    };
                 }
             }
         }
@@ -461,6 +474,18 @@ impl Desk {
             return Ok(BTreeMap::new());
         }
         Ok(gross.into_iter().map(|(v, x)| (v, x / all)).collect())
+    }
+
+    /// A desk of book `id` alone, copied: the snapshot values it after releasing the desk's
+    /// lock, so the feed never waits for that work.
+    ///
+    /// # Errors
+    /// [`DeskError::UnknownBook`].
+    pub fn single(&self, id: &str) -> Result<Desk, DeskError> {
+        let b = self.get(id)?.clone();
+        Ok(Desk {
+            books: BTreeMap::from([(id.to_string(), b)]),
+        })
     }
 
     /// Whether book `id` has risk inputs (a VaR and margin round runs for it).
@@ -493,6 +518,7 @@ impl Desk {
             let positions = b.live.positions().to_vec();
             b.live = LiveBook::new(positions, b.original.clone());
             b.clock = None;
+            b.day = crate::day::TradingDay::open(&b.live);
         }
     }
 
@@ -532,6 +558,21 @@ impl Desk {
             &b.original,
             b.live.market(),
         )?)
+    }
+
+    /// The P&L of book `id` since 00:00 UTC of its valuation date (the day's open as first
+    /// seen: the book's start, or the first revaluation after midnight), USD, and the date:
+    /// the positions held at the open from the open's market, plus each fill since from its
+    /// own price.
+    ///
+    /// # Errors
+    /// [`DeskError`]: unknown book; a position or fill the snapshots cannot value.
+    pub fn pnl_today(&self, id: &str) -> Result<Option<(jiff::civil::Date, f64)>, DeskError> {
+        let b = self.get(id)?;
+        match &b.day {
+            Some(d) => Ok(Some((d.date, d.pnl(b.live.market())?))),
+            None => Ok(None),
+        }
     }
 
     /// The market snapshot of book `id`.

@@ -5,6 +5,8 @@
 //!   its idempotency key makes a retry harmless.
 //! - [`auth`]: random bearer tokens, stored as SHA-256 hashes, read-only or read-write scopes,
 //!   compared in constant time.
+//! - [`day`]: a book's trading day, for the P&L since 00:00 UTC (fills from their own
+//!   prices).
 //! - [`desk`]: the books (a portfolio file's positions plus the committed fills) valued on the
 //!   market snapshot by the Ballast engine.
 //! - [`feed`]: market data in — Deribit's WebSocket messages parsed into ticks, a replay of
@@ -23,6 +25,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod day;
 pub mod desk;
 pub mod feed;
 pub mod limits;

@@ -219,6 +219,8 @@ mod tests {
             error: None,
             breached: Vec::new(),
             pnl_since_start_usd: None,
+            pnl_today_usd: None,
+            day: None,
             var_99_usd: Some(delta * 0.1),
             es_99_usd: None,
             margin_utilisation: None,

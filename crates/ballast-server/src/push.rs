@@ -34,6 +34,11 @@ pub struct BookView {
     /// P&L since the start (the positions held now, from the market the book started on:
     /// the file's, or the replay's first day), USD.
     pub pnl_since_start_usd: Option<f64>,
+    /// P&L since 00:00 UTC of `day`, USD: the positions held at the day's open from its market,
+    /// plus each fill since from its own price.
+    pub pnl_today_usd: Option<f64>,
+    /// The UTC date of that day.
+    pub day: Option<String>,
     /// From the latest risk round (up to a second old): 1-day historical VaR at 99 %, USD.
     pub var_99_usd: Option<f64>,
     /// 1-day historical expected shortfall at 99 %, USD.
@@ -74,8 +79,18 @@ pub async fn snapshot(app: &Arc<App>, seq: u64) -> DeskSnapshot {
     let shared = app.clone();
     let books = tokio::task::spawn_blocking(move || {
         shared.desk.blocking_write().advance_clocks();
-        let desk = shared.desk.blocking_read();
-        book_views(&desk, &risk)
+        // copy each book under the lock, value the copies after it
+        let copies: Vec<crate::desk::Desk> = {
+            let desk = shared.desk.blocking_read();
+            desk.ids()
+                .iter()
+                .filter_map(|(id, _)| desk.single(id).ok())
+                .collect()
+        };
+        copies
+            .iter()
+            .flat_map(|d| book_views(d, &risk))
+            .collect::<Vec<_>>()
     })
     .await
     .unwrap_or_default();
@@ -101,6 +116,7 @@ fn book_views(
                 .map(|m| (m.as_of.map(|t| t.to_string()), m.spot.clone()))
                 .unwrap_or_default();
             let pnl = desk.pnl_since_start(&id).ok().map(|p| p.total_usd);
+            let today = desk.pnl_today(&id).ok().flatten();
             let (total, by_underlying, error) = match desk.totals(&id) {
                 Ok(t) if t.errors.is_empty() => (t.total, t.by_underlying.clone(), None),
                 Ok(t) => (
@@ -129,6 +145,8 @@ fn book_views(
                 margin_utilisation: r.and_then(|r| r.margin_utilisation()),
                 liquidation_distance: r.and_then(|r| r.liquidation_distance()),
                 pnl_since_start_usd: pnl,
+                pnl_today_usd: today.map(|t| t.1),
+                day: today.map(|t| t.0.to_string()),
                 id,
                 name,
                 as_of,

@@ -192,3 +192,62 @@ fn the_snapshot_replay_moves_the_book_every_day() {
     idx.sort_by(f64::total_cmp);
     assert!(spots.contains(&idx[idx.len() / 2]));
 }
+
+/// The P&L since 00:00 UTC: the positions held at the day's open from its market plus each
+/// fill since from its own price; a tick on the next day opens a new day.
+#[test]
+fn the_days_pnl_takes_fills_at_their_own_prices() {
+    let mut d = desk();
+    let mut f = FeedState::new("test", Duration::from_secs(30));
+    let now = Instant::now();
+    let (date, zero) = d.pnl_today("derivatives").unwrap().unwrap();
+    assert_eq!((date.to_string().as_str(), zero), ("2026-04-13", 0.0));
+    let m0 = d.market("derivatives").unwrap().clone();
+    let perp0 = m0.futures["BTC-PERPETUAL"];
+    let fill_price = perp0 * 0.995;
+    d.apply(&ballast_server::Fill {
+        seq: 1,
+        book: "derivatives".into(),
+        key: "k1".into(),
+        instrument: "BTC-PERPETUAL".into(),
+        size: 10_000.0,
+        price: fill_price,
+        venue: "deribit".into(),
+        received: "2026-04-13T11:00:00Z".into(),
+    })
+    .unwrap();
+    let open: Vec<_> = ballast::io::load_book(
+        &ballast::io::read_portfolio(crate::root().join("examples/derivatives.toml")).unwrap(),
+    )
+    .unwrap()
+    .positions;
+    // noon: BTC up 1 %
+    let noon = jiff::Timestamp::from_second(1_776_081_600).unwrap(); // 2026-04-13T12:00:00Z
+    let s1 = m0.spot["BTC"] * 1.01;
+    let tick = format!(
+        r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"deribit_price_index.btc_usd","data":{{"index_name":"btc_usd","price":{s1},"timestamp":{}}}}}}}"#,
+        noon.as_millisecond()
+    );
+    f.process(&mut d, &tick, now);
+    d.advance_clocks();
+    let m1 = d.market("derivatives").unwrap().clone();
+    let held = ballast::book::pnl_between(&open, &m0, &m1).unwrap().total_usd;
+    let fill = 10_000.0 * (1.0 / fill_price - 1.0 / (perp0 * 1.01)) * s1;
+    let (date, pnl) = d.pnl_today("derivatives").unwrap().unwrap();
+    assert_eq!(date.to_string(), "2026-04-13");
+    assert!(
+        (pnl - (held + fill)).abs() < 1e-6 * (1.0 + pnl.abs()),
+        "{pnl} vs {held} + {fill}"
+    );
+    assert!(fill > 0.0 && held != 0.0);
+    // the next day opens on the market as it is: nothing made yet
+    let next = format!(
+        r#"{{"jsonrpc":"2.0","method":"subscription","params":{{"channel":"deribit_price_index.btc_usd","data":{{"index_name":"btc_usd","price":{},"timestamp":{}}}}}}}"#,
+        s1 * 1.001,
+        noon.as_millisecond() + 14 * 3_600_000
+    );
+    f.process(&mut d, &next, now);
+    d.advance_clocks();
+    let (date, pnl) = d.pnl_today("derivatives").unwrap().unwrap();
+    assert_eq!((date.to_string().as_str(), pnl), ("2026-04-14", 0.0));
+}

@@ -14,7 +14,7 @@ mod scenario;
 
 pub use greeks::{book_greeks, expiry_bucket, BookGreeks, GreeksTotals, PositionLine};
 pub use live::LiveBook;
-pub use pnl::{pnl_between, BookPnl, PositionPnl};
+pub use pnl::{pnl_between, trade_pnl, BookPnl, PositionPnl};
 pub(crate) use position::{linear_price, option_setup};
 pub use position::{position_risk, position_ticker, position_value, PositionRisk, PositionTicker, Shock};
 pub use scenario::{scenario_pnl, ScenarioPnl, STANDARD_SHOCKS};

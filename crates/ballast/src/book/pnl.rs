@@ -87,3 +87,49 @@ pub fn pnl_between(
     }
     Ok(out)
 }
+
+/// The P&L now of a trade of `p.size` done at `price`, USD (positive: a gain).
+///
+/// `price` is the instrument's quote: USD per coin for spot, linear perpetuals and futures
+/// and the USD notional's contract price for inverse ones; for options Deribit's premium, in
+/// coin for coin-settled options and USD for USD-settled ones.
+///
+/// # Formula
+/// - spot: size · (S − price);
+/// - linear perpetuals and futures: size · (P − price), P the contract's price now;
+/// - inverse ones (size = USD notional): size · (1/price − 1/P) coins, valued at the index S;
+/// - coin-settled options: size · (mark − price) coins at S, mark the option's value in coin
+///   now (its USD value ÷ S);
+/// - USD-settled options: size · (mark − price), mark in USD.
+///
+/// # Errors
+/// A price that is not a positive finite number (0 allowed for an option: a worthless one);
+/// the position cannot be valued on `m` ([`BookError::Position`], naming it).
+pub fn trade_pnl(p: &Position, price: f64, m: &MarketSnapshot) -> Result<f64, BookError> {
+    let at = |e: BookError| e.at(p);
+    let option = matches!(p.instrument, Instrument::Option { .. });
+    if !(price.is_finite() && (price > 0.0 || (option && price == 0.0))) {
+        return Err(at(crate::market::MarketError::BadQuote(format!(
+            "trade price {price}: expected a positive finite number"
+        ))
+        .into()));
+    }
+    let spot = |coin: &str| m.spot(coin).map_err(|e| at(e.into()));
+    Ok(match &p.instrument {
+        Instrument::Spot { coin } => p.size * (spot(coin)? - price),
+        Instrument::Perpetual { margining, coin } | Instrument::Future { margining, coin, .. } => {
+            let px = linear_price(p, m).map_err(at)?;
+            match margining {
+                Margining::Linear => p.size * (px - price),
+                Margining::Inverse => p.size * (1.0 / price - 1.0 / px) * spot(coin)?,
+            }
+        }
+        Instrument::Option { coin, settlement, .. } => {
+            let value = position_value(p, m, Shock::default()).map_err(at)?;
+            match settlement {
+                crate::instrument::Settlement::Coin => value - p.size * price * spot(coin)?,
+                crate::instrument::Settlement::Usd => value - p.size * price,
+            }
+        }
+    })
+}

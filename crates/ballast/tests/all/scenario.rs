@@ -730,3 +730,56 @@ fn pnl_between_snapshots_has_closed_forms() {
     let sum: f64 = r.by_underlying.values().sum();
     assert!(close(sum, r.total_usd));
 }
+
+/// A trade's P&L from its own price: closed forms per instrument; a trade at today's price has
+/// none; a bad price is refused naming the position.
+#[test]
+fn trade_pnl_has_closed_forms() {
+    use ballast::book::trade_pnl;
+    use ballast::instrument::Position;
+    let b = mixed();
+    let mut m = b.market.clone();
+    m.futures.insert("BTC_USDC-PERPETUAL".into(), 71_000.0);
+    let s = m.spot("BTC").unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+    let p = |n: &str, size: f64| Position::new(n, size, "deribit").unwrap();
+    assert!(close(trade_pnl(&p("BTC", 2.0), s - 100.0, &m).unwrap(), 200.0));
+    assert!(close(
+        trade_pnl(&p("BTC_USDC-PERPETUAL", -3.0), 70_000.0, &m).unwrap(),
+        -3.0 * 1_000.0
+    ));
+    let perp = m.futures["BTC-PERPETUAL"];
+    assert!(close(
+        trade_pnl(&p("BTC-PERPETUAL", 50_000.0), perp * 0.98, &m).unwrap(),
+        50_000.0 * (1.0 / (perp * 0.98) - 1.0 / perp) * s
+    ));
+    let put = m
+        .options
+        .values()
+        .find(|q| q.name == "BTC-29MAY26-65000-P")
+        .unwrap()
+        .mark_price;
+    assert!(close(
+        trade_pnl(&p("BTC-29MAY26-65000-P", 4.0), put - 0.001, &m).unwrap(),
+        4.0 * 0.001 * s
+    ));
+    // at today's price: nothing
+    assert!(close(
+        trade_pnl(&p("BTC-29MAY26-65000-P", 4.0), put, &m).unwrap(),
+        0.0
+    ));
+    assert!(close(
+        trade_pnl(&p("BTC-PERPETUAL", 1_000.0), perp, &m).unwrap(),
+        0.0
+    ));
+    for bad in [0.0, -1.0, f64::NAN] {
+        let e = trade_pnl(&p("BTC-PERPETUAL", 1.0), bad, &m)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("BTC-PERPETUAL") && e.contains("trade price"), "{e}");
+    }
+    assert!(
+        trade_pnl(&p("BTC-29MAY26-65000-P", 1.0), 0.0, &m).is_ok(),
+        "a worthless option"
+    );
+}
