@@ -147,6 +147,13 @@ def replay(browser, tmp: Path) -> None:
         page.wait_for_selector("#alerts td:has-text('delta_usd')", timeout=30_000)
         assert "raised" in page.inner_text("#alerts")
         assert "delta_usd" in page.inner_text("[data-breached]")
+        # the server's chart (plotters SVG) is shown, with the replayed points
+        page.wait_for_function("() => { const i = document.getElementById('chart');"
+                               " return i.complete && i.naturalWidth > 0 && i.src.startsWith('blob:'); }", timeout=30_000)
+        svg = urllib.request.urlopen(urllib.request.Request(
+            f"http://{s.addr}/api/books/derivatives/chart.svg",
+            headers={"Authorization": f"Bearer {s.token}"}), timeout=20).read().decode()
+        assert 'stroke="#FF0000"' in svg and 'stroke="#0000FF"' in svg and "since start" in svg, svg[:300]
         page.screenshot(path=str(OUT / "dashboard_replay_2.png"), full_page=True)
         print(f"replay: snapshot {seq0} → {page.get_attribute('#seq', 'data-seq')}, P&L {pnl0:.0f} → {pnl1:.0f} USD,"
               " an alert raised through the API shown")

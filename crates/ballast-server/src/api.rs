@@ -53,6 +53,9 @@ pub struct App {
     pub snapshots: tokio::sync::watch::Sender<Arc<String>>,
     /// Each book's latest VaR and margin, from [`crate::risk::start`].
     pub risk: RwLock<std::collections::BTreeMap<String, Arc<crate::risk::BookRisk>>>,
+    /// Each book's latest snapshots for its chart ([`crate::chart`]).
+    pub charts:
+        std::sync::Mutex<std::collections::HashMap<String, std::collections::VecDeque<crate::chart::Point>>>,
 }
 
 impl App {
@@ -90,6 +93,7 @@ impl App {
             feed: std::sync::Mutex::new(FeedState::new("none", std::time::Duration::from_secs(30))),
             snapshots: tokio::sync::watch::channel(Arc::new(String::from("{}"))).0,
             risk: RwLock::new(std::collections::BTreeMap::new()),
+            charts: Default::default(),
         })
     }
 }
@@ -383,6 +387,41 @@ pub(crate) async fn margin(
 
 #[utoipa::path(
     get,
+    path = "/api/books/{id}/chart.svg",
+    tag = "risk",
+    params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
+    responses(
+        (status = 200, description = "The book's P&L since the start and delta over its latest snapshots (SVG, plotters)", body = String, content_type = "image/svg+xml"),
+        (status = 401, description = "No, malformed, unknown or revoked token", body = ErrorDoc),
+        (status = 404, description = "Unknown book", body = ErrorDoc),
+    ),
+    security(("bearer" = [])),
+)]
+pub(crate) async fn chart(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize_book(&app, &h, &id, Scope::Read).await?;
+    let points: Vec<crate::chart::Point> = app
+        .charts
+        .lock()
+        .map(|c| {
+            c.get(&id)
+                .map(|h| h.iter().copied().collect())
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    let title = id.clone();
+    let svg = tokio::task::spawn_blocking(move || crate::chart::svg(&title, &points))
+        .await
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, format!("the chart failed: {e}")))?
+        .map_err(|e| ApiError(StatusCode::SERVICE_UNAVAILABLE, format!("the chart failed: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+#[utoipa::path(
+    get,
     path = "/api/books/{id}/fills",
     tag = "fills",
     params(("id" = String, Path, description = "Book id (`GET /api/books`)")),
@@ -554,7 +593,7 @@ pub(crate) async fn post_fill(
 async fn not_found() -> ApiError {
     ApiError(
         StatusCode::NOT_FOUND,
-        "no such route (GET /api/health, /api/openapi.json, /api/books, /api/books/{id}/portfolio|greeks|risk|margin|fills|limits|alerts; POST /api/books/{id}/fills; PUT /api/books/{id}/limits)".into(),
+        "no such route (GET /api/health, /api/openapi.json, /api/books, /api/books/{id}/portfolio|greeks|risk|margin|chart.svg|fills|limits|alerts; POST /api/books/{id}/fills; PUT /api/books/{id}/limits)".into(),
     )
 }
 
@@ -577,6 +616,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/books/{id}/greeks", get(greeks))
         .route("/api/books/{id}/risk", get(risk))
         .route("/api/books/{id}/margin", get(margin))
+        .route("/api/books/{id}/chart.svg", get(chart))
         .route("/api/books/{id}/fills", get(list_fills).post(post_fill))
         .route("/api/books/{id}/limits", get(get_limits).put(put_limits))
         .route("/api/books/{id}/alerts", get(get_alerts))

@@ -5,6 +5,7 @@
 //!   its idempotency key makes a retry harmless.
 //! - [`auth`]: random bearer tokens, stored as SHA-256 hashes, read-only or read-write scopes,
 //!   compared in constant time.
+//! - [`chart`]: the dashboard's chart (P&L and delta over time), SVG drawn with plotters.
 //! - [`day`]: a book's trading day, for the P&L since 00:00 UTC (fills from their own
 //!   prices).
 //! - [`desk`]: the books (a portfolio file's positions plus the committed fills) valued on the
@@ -25,6 +26,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod chart;
 pub mod day;
 pub mod desk;
 pub mod feed;

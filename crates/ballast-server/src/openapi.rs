@@ -48,6 +48,7 @@ impl Modify for BearerAuth {
         api::greeks,
         api::risk,
         api::margin,
+        api::chart,
         api::list_fills,
         api::post_fill,
         api::get_limits,
@@ -81,6 +82,7 @@ mod tests {
         let want = [
             "get /api/books",
             "get /api/books/{id}/alerts",
+            "get /api/books/{id}/chart.svg",
             "get /api/books/{id}/fills",
             "get /api/books/{id}/greeks",
             "get /api/books/{id}/limits",

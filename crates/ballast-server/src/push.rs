@@ -203,8 +203,27 @@ pub fn start(app: Arc<App>, every: Duration) {
             tick.tick().await;
             let mut s = snapshot(&app, seq).await;
             check_limits(&app, &mut alerter, &mut s).await;
+            chart_points(&app, &s);
             let text = serde_json::to_string(&s).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
             app.snapshots.send_replace(Arc::new(text));
         }
     });
+}
+
+/// Add each valued book of `s` to its chart's history.
+fn chart_points(app: &App, s: &DeskSnapshot) {
+    let Ok(mut charts) = app.charts.lock() else {
+        return;
+    };
+    for b in s.books.iter().filter(|b| b.error.is_none()) {
+        let t = b.as_of.as_deref().and_then(|a| a.parse::<jiff::Timestamp>().ok());
+        if let (Some(t), Some(pnl)) = (t, b.pnl_since_start_usd) {
+            let point = crate::chart::Point {
+                t: t.as_millisecond() as f64 / 1000.0,
+                pnl,
+                delta: b.total.delta_usd,
+            };
+            crate::chart::push(charts.entry(b.id.clone()).or_default(), point);
+        }
+    }
 }
