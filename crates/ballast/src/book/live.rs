@@ -6,8 +6,9 @@
 //!   factor S′/S (the book's fixed-basis convention, as in [`super::position_value`]): every
 //!   forward, futures price and option forward of the coin scales by it, and each option held
 //!   is revalued at its forward F′ = F·S′/S and unchanged volatility (sticky strike):
-//!   mark′ = mark + B(F′, σ) − B(F, σ), exactly [`super::position_value`] under that spot
-//!   shock. A quote not held keeps its mark in coin until its own tick.
+//!   mark′ = max(mark + B(F′, σ) − B(F, σ), 0), [`super::position_value`] under that spot
+//!   shock (floored at zero: where the mark sat under the model, a large move could take it
+//!   negative). A quote not held keeps its mark in coin until its own tick.
 //! - [`LiveBook::set_option_quote`]: one option's mark, mark IV and forward (a ticker or one
 //!   line of the whole chain's marks); the positions on it are re-resolved on the snapshot
 //!   (the volatility chosen as [`crate::pricing::quote_greeks`] chooses it).
@@ -258,7 +259,7 @@ impl LiveBook {
     /// With k = S′/S: every forward, futures price and option quote's forward of the coin in
     /// the snapshot × k (a quote not held keeps its mark in coin until its own tick); each
     /// option held at F′ = kF and its volatility σ: mark′ (USD on the forward basis) =
-    /// mark + B(F′, σ) − B(F, σ); its Greeks are Black-76's at (F′, σ).
+    /// max(mark + B(F′, σ) − B(F, σ), 0); its Greeks are Black-76's at (F′, σ).
     ///
     /// # Errors
     /// A price that is not a positive finite number; an option that Black-76 cannot value at
@@ -293,6 +294,8 @@ impl LiveBook {
             if let Some(s) = self.lines[i].setup {
                 let o = Black76::new(s.o.forward * k, s.o.strike, s.o.time, s.o.vol, s.o.rate, s.o.kind)
                     .map_err(|e| BookError::from(e).at(&self.positions[i]))?;
+                // kept unfloored (the moves add up whatever their path); valued and quoted
+                // floored at zero below
                 let mark_usd = s.mark_usd + o.price() - s.o.price();
                 moved.push((
                     i,
@@ -325,11 +328,17 @@ impl LiveBook {
         }
         for (i, s) in moved {
             let p = &self.positions[i];
+            // never below nothing: where the mark sat under the model, a large move could
+            // take mark + B(F′) − B(F) negative
+            let floored = OptionSetup {
+                mark_usd: s.mark_usd.max(0.0),
+                ..s
+            };
             if let Some(q) = self.market.options.get_mut(&instrument_key(&p.instrument)) {
                 q.forward = s.o.forward;
-                q.mark_price = s.mark_usd / s.o.forward;
+                q.mark_price = floored.mark_usd / s.o.forward;
             }
-            let risk = option_risk(p.size, &s);
+            let risk = option_risk(p.size, &floored);
             self.replace(
                 i,
                 Line {

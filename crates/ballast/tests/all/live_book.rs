@@ -107,7 +107,10 @@ proptest! {
             let coin = p.instrument.coin();
             let got = b.risk(i).unwrap();
             if matches!(p.instrument, Instrument::Spot { .. } | Instrument::Option { .. }) {
-                let want = position_value(p, &m0, Shock { spot: k(coin) - 1.0, vol: 0.0 }).unwrap();
+                // one unit's value, floored at nothing (the live mark never goes negative)
+                let unit = Position::new(&p.name, 1.0, &p.venue).unwrap();
+                let shock = Shock { spot: k(coin) - 1.0, vol: 0.0 };
+                let want = p.size * position_value(&unit, &m0, shock).unwrap().max(0.0);
                 prop_assert!(close(got.value_usd, want, 1e-9), "{}: {} vs {want}", p.name, got.value_usd);
             } else {
                 let want = position_risk(p, &moved).unwrap();
