@@ -114,18 +114,7 @@ impl PricePanel {
         if cols.is_empty() {
             return Err(DataError::Invalid("no assets selected".into()));
         }
-        let first = *self
-            .dates
-            .first()
-            .ok_or(DataError::Invalid("price panel has no rows".into()))?;
-        let last = *self.dates.last().unwrap_or(&first);
-        let end = spec.end.unwrap_or(last);
-        if end < first {
-            return Err(DataError::EndBeforeStart { end, first });
-        }
-        if end > last {
-            return Err(DataError::EndAfterData { end, last });
-        }
+        let end = self.window_end(spec.end)?;
         let need = spec.returns + 1;
         let stop = self.dates.partition_point(|d| *d <= end);
         let mut rows: Vec<usize> = (0..stop)

@@ -369,6 +369,26 @@ impl PricePanel {
         self.values[row * self.assets.len() + col]
     }
 
+    /// The last date of a window: `end`, or the panel's last date.
+    ///
+    /// # Errors
+    /// No rows; `end` before the first date or after the last.
+    pub(crate) fn window_end(&self, end: Option<Date>) -> Result<Date, DataError> {
+        let first = *self
+            .dates
+            .first()
+            .ok_or(DataError::Invalid("price panel has no rows".into()))?;
+        let last = *self.dates.last().unwrap_or(&first);
+        let end = end.unwrap_or(last);
+        if end < first {
+            return Err(DataError::EndBeforeStart { end, first });
+        }
+        if end > last {
+            return Err(DataError::EndAfterData { end, last });
+        }
+        Ok(end)
+    }
+
     /// The panel without its rows where every asset is missing (source outages), so that a
     /// return spans the gap.
     pub fn without_empty_rows(&self) -> Self {
@@ -439,18 +459,7 @@ impl PricePanel {
             }
             None => (0..n).collect(),
         };
-        let first = *self
-            .dates
-            .first()
-            .ok_or(DataError::Invalid("price panel has no rows".into()))?;
-        let last = *self.dates.last().unwrap_or(&first);
-        let end = spec.end.unwrap_or(last);
-        if end < first {
-            return Err(DataError::EndBeforeStart { end, first });
-        }
-        if end > last {
-            return Err(DataError::EndAfterData { end, last });
-        }
+        let end = self.window_end(spec.end)?;
         // Usable rows: on or before `end`, with at least one selected asset priced; the last
         // N + 1 of them, found walking back from `end`.
         let need = spec.returns.saturating_add(1);
